@@ -1,0 +1,45 @@
+//! rdock: a Dockerfile linter with an exact model, a stage graph and fixes.
+//!
+//! `text -> syntax::parse -> model -> graph -> rules -> Vec<Diagnostic> -> render | fix`
+
+pub mod config;
+pub mod diagnostic;
+pub mod fix;
+pub mod graph;
+pub mod line_index;
+pub mod model;
+pub mod render;
+pub mod rules;
+pub mod suppress;
+pub mod syntax;
+
+mod check;
+
+// check: TODO wire
+pub use diagnostic::{Diagnostic, Related, Severity, Span};
+
+/// Where rule docs are published.
+pub const REPOSITORY: &str = "https://github.com/rdock-dev/rdock";
+
+/// The findings for one file, with what the renderers need to show them.
+#[derive(Debug, Clone)]
+pub struct FileResult {
+    /// The path as the user gave it (or `--stdin-filename`, or `-`).
+    pub path: String,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+    pub index: line_index::LineIndex,
+}
+
+impl FileResult {
+    pub fn new(path: impl Into<String>, text: impl Into<String>, diagnostics: Vec<Diagnostic>) -> Self {
+        let text = text.into();
+        let index = line_index::LineIndex::new(&text);
+        FileResult {
+            path: path.into(),
+            text,
+            diagnostics,
+            index,
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! What every rule declares about itself. The code owns this metadata; the
+//! docs in `rules/<slug>.md` are checked against it by a test.
+
+use crate::diagnostic::Severity;
+
+/// Whether a rule can offer a fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    Sometimes,
+    Always,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::None => "none",
+            FixAvailability::Sometimes => "sometimes",
+            FixAvailability::Always => "always",
+        }
+    }
+}
+
+/// Static description of a rule.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleMeta {
+    /// `RD` and three digits; the hundreds digit is the family.
+    pub id: &'static str,
+    /// Kebab-case name of the bad pattern; names the doc and the fixture folder.
+    pub slug: &'static str,
+    /// One line, shown in `rdock rules` and SARIF.
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub fix: FixAvailability,
+    /// hadolint rules with the same intent: `# hadolint ignore=` honours them.
+    pub hadolint: &'static [&'static str],
+    /// The BuildKit check with the same meaning: `# check=skip=` honours it.
+    pub buildkit: Option<&'static str>,
+    /// Off unless selected (`select` in config or `--select`).
+    pub default_enabled: bool,
+    /// The Markdown doc, compiled in from `rules/<slug>.md`.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The family a rule belongs to, from its hundreds digit.
+    pub fn family(&self) -> &'static str {
+        match self.id.as_bytes().get(2) {
+            Some(b'0') => "syntax",
+            Some(b'1') => "stages",
+            Some(b'2') => "instructions",
+            Some(b'3') => "shell",
+            Some(b'4') => "images",
+            Some(b'5') => "performance",
+            _ => "other",
+        }
+    }
+
+    /// Where the doc is published.
+    pub fn url(&self) -> String {
+        format!("{}/blob/main/rules/{}.md", crate::REPOSITORY, self.slug)
+    }
+}

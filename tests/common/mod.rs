@@ -1,0 +1,51 @@
+//! Helpers shared by integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/corpus/files` beside the repository, if it is there.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("RDOCK_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus/files"));
+    dir.is_dir().then_some(dir)
+}
+
+/// Every corpus file, sorted. Skips (or fails under `RDOCK_REQUIRE_EXTERNAL=1`) when absent.
+pub fn corpus_files(test: &str) -> Option<Vec<PathBuf>> {
+    let Some(dir) = corpus_dir() else {
+        skip(test, "the corpus at ../shared/corpus/files is absent");
+        return None;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("read corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    Some(files)
+}
+
+/// Say that a test skips because something outside the repository is missing,
+/// or fail when `RDOCK_REQUIRE_EXTERNAL=1` says it must be there.
+pub fn skip(test: &str, why: &str) {
+    if std::env::var("RDOCK_REQUIRE_EXTERNAL").as_deref() == Ok("1") {
+        panic!("{test}: {why}, and RDOCK_REQUIRE_EXTERNAL=1 requires it");
+    }
+    eprintln!("SKIP {test}: {why} (set RDOCK_REQUIRE_EXTERNAL=1 to make this a failure)");
+}
+
+/// Dockerfiles in a fixture folder, sorted.
+pub fn fixtures(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.is_file() && p.extension().is_some_and(|e| e == "Dockerfile"));
+    files.sort();
+    files
+}
