@@ -1,0 +1,115 @@
+//! The pipeline: text -> model -> graph -> rules -> suppression -> sorted diagnostics,
+//! and the fix loop on top of it.
+
+use crate::diagnostic::Diagnostic;
+use crate::fix::{apply_fixes, Applicability};
+use crate::graph::StageGraph;
+use crate::model::Model;
+use crate::rules::{self, Context};
+use crate::settings::Settings;
+use crate::suppress::Suppressions;
+
+/// Lint one Dockerfile.
+pub fn check(text: &str, settings: &Settings) -> Vec<Diagnostic> {
+    let model = Model::new(text, &settings.inputs);
+    let graph = StageGraph::new(&model, &settings.cli_targets, &settings.config_targets);
+    let suppressions = Suppressions::from_ast(&model.ast);
+    let mut cx = Context::new(&model, &graph, settings);
+    for rule in rules::registry() {
+        if settings.is_enabled(rule.meta().id) {
+            rule.check(&mut cx);
+        }
+    }
+    let mut out: Vec<Diagnostic> = cx
+        .into_diagnostics()
+        .into_iter()
+        .filter_map(|mut d| {
+            let meta = rules::lookup(d.code)?;
+            if suppressions.is_suppressed(&d, meta) {
+                return None;
+            }
+            d.severity = settings.severity_of(meta);
+            if suppressions.check_error
+                && meta.buildkit.is_some()
+                && !settings.severity.contains_key(meta.id)
+            {
+                d.severity = crate::Severity::Error;
+            }
+            Some(d)
+        })
+        .collect();
+    out.sort_by(|a, b| (a.span.start, a.code, a.span.end).cmp(&(b.span.start, b.code, b.span.end)));
+    out
+}
+
+/// The result of fixing a file.
+#[derive(Debug, Clone)]
+pub struct FixOutcome {
+    /// The fixed text (equal to the input when nothing applied).
+    pub text: String,
+    /// Number of fixes applied over all passes.
+    pub applied: usize,
+    /// What remains after fixing.
+    pub remaining: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum FixError {
+    #[error("fixes did not settle after {0} passes; the file was left unchanged (please report this as a bug)")]
+    DidNotSettle(usize),
+    #[error("a fix produced text with new syntax errors; the file was left unchanged (please report this as a bug): {0}")]
+    Broke(String),
+}
+
+/// The most passes the fix loop makes before giving up.
+pub const MAX_FIX_PASSES: usize = 20;
+
+/// Apply fixes (safe ones, and unsafe ones when `unsafe_fixes`) until none
+/// applies. Never returns text that parses worse than the input.
+pub fn check_and_fix(
+    text: &str,
+    settings: &Settings,
+    unsafe_fixes: bool,
+) -> Result<FixOutcome, FixError> {
+    let wanted =
+        |a: Applicability| a == Applicability::Safe || (unsafe_fixes && a == Applicability::Unsafe);
+    let syntax_errors = |t: &str| crate::syntax::parse(t).errors.len();
+    let before_errors = syntax_errors(text);
+    let mut current = text.to_string();
+    let mut applied = 0;
+    for _ in 0..MAX_FIX_PASSES {
+        let diags = check(&current, settings);
+        let fixes: Vec<_> = diags
+            .iter()
+            .filter_map(|d| d.fix.as_ref())
+            .filter(|f| wanted(f.applicability))
+            .collect();
+        if fixes.is_empty() {
+            return Ok(FixOutcome {
+                text: current,
+                applied,
+                remaining: diags,
+            });
+        }
+        let (next, n) = apply_fixes(&current, fixes);
+        if n == 0 || next == current {
+            return Ok(FixOutcome {
+                text: current,
+                applied,
+                remaining: diags,
+            });
+        }
+        if syntax_errors(&next) > before_errors {
+            return Err(FixError::Broke(
+                crate::syntax::parse(&next)
+                    .errors
+                    .first()
+                    .map(|e| e.message.clone())
+                    .unwrap_or_default(),
+            ));
+        }
+        applied += n;
+        current = next;
+    }
+    Err(FixError::DidNotSettle(MAX_FIX_PASSES))
+}

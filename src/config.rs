@@ -1,0 +1,1060 @@
+//! Configuration: `.rdock.toml` (or `rdock.toml`) files.
+//!
+//! A file is linted with the configuration of the nearest configuration file
+//! found by walking up from the file's directory to the filesystem root, like
+//! ruff and hadolint do; the first one found wins and files are not merged.
+//!
+//! ```toml
+//! select = ["ALL"]              # default: the rules enabled by default
+//! extend-select = ["RD203"]     # added to the selection
+//! ignore = ["RD106"]            # removed from the selection
+//! fail-level = "warning"        # error | warning | info | style; default "style"
+//! targets = ["test", "release"] # build targets that are really built
+//!
+//! [severity]                    # per-rule severity override
+//! RD101 = "error"
+//!
+//! [build-args]                  # like `--build-arg`
+//! VERSION = "1.2"
+//! ```
+//!
+//! Parsing is strict: unknown keys, wrong types, unknown severities and rule
+//! selectors that name no rule are errors. Every error names the file, the
+//! line and the column, and says what is wrong.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use miette::{NamedSource, SourceSpan};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::Severity;
+
+/// The names a configuration file may have, in order of precedence within one
+/// directory.
+pub const CONFIG_FILE_NAMES: [&str; 2] = [".rdock.toml", "rdock.toml"];
+
+/// The fail level when neither the configuration nor the command line sets
+/// one: `style`, the lowest severity, so any finding makes the run fail (exit
+/// code 1), as in ruff.
+pub const DEFAULT_FAIL_LEVEL: Severity = Severity::Style;
+
+/// `true` when the rule registry knows `selector` (`ALL`, an id prefix, an id
+/// or a slug that names at least one rule). Pass it to [`Config::load`] and
+/// [`Discovery::new`].
+pub fn known_to_registry(selector: &str) -> bool {
+    !crate::rules::matching(selector).is_empty()
+}
+
+/// One configuration file, validated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    /// The file it was read from, as shown in messages.
+    pub path: Option<PathBuf>,
+    /// Rule selectors that replace the default selection; `None` keeps the
+    /// rules enabled by default.
+    pub select: Option<Vec<String>>,
+    /// Rule selectors added to the selection.
+    pub extend_select: Vec<String>,
+    /// Rule selectors removed from the selection.
+    pub ignore: Vec<String>,
+    /// Severity overrides, by rule selector.
+    pub severity: BTreeMap<String, Severity>,
+    /// The run fails (exit code 1) when a finding is at or above this
+    /// severity. `None` when unset; the default is [`DEFAULT_FAIL_LEVEL`]
+    /// (`style`: any finding fails), see [`Config::effective_fail_level`].
+    pub fail_level: Option<Severity>,
+    /// Build targets that are really built: stages reachable from any of
+    /// them are alive. Empty: only the last stage.
+    pub targets: Vec<String>,
+    /// Build arguments, like `--build-arg NAME=VALUE`.
+    pub build_args: BTreeMap<String, String>,
+}
+
+/// Why a configuration file could not be used.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{}: cannot read configuration: {source}", path.display())]
+    #[diagnostic(code(rdock::config))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The file is not valid TOML or not a valid configuration. Boxed to
+    /// keep `Result<_, ConfigError>` small.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Parse(Box<ParseError>),
+}
+
+/// A configuration file that is not valid TOML or not a valid configuration.
+/// Displays as `path:line:column: message`; renders through miette with the
+/// offending text underlined and a help line.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{}: {message}", location(path, *line_col))]
+#[diagnostic(code(rdock::config))]
+pub struct ParseError {
+    /// The file, as shown in messages.
+    pub path: PathBuf,
+    /// One-based line and column (in characters) of the problem, when known.
+    pub line_col: Option<(usize, usize)>,
+    /// What is wrong, one line.
+    pub message: String,
+    /// The whole text of the file, named by `path`.
+    #[source_code]
+    pub src: NamedSource<String>,
+    /// Byte range of the problem in the text, when known.
+    #[label("{label}")]
+    pub span: Option<SourceSpan>,
+    /// Text of the label at `span`.
+    pub label: String,
+    /// How to fix it.
+    #[help]
+    pub help: Option<String>,
+}
+
+impl ConfigError {
+    /// The configuration file the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            ConfigError::Io { path, .. } => path,
+            ConfigError::Parse(e) => &e.path,
+        }
+    }
+}
+
+fn location(path: &Path, line_col: Option<(usize, usize)>) -> String {
+    match line_col {
+        Some((line, col)) => format!("{}:{line}:{col}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
+/// The top-level keys, with what each expects.
+const KEYS: [(&str, &str); 7] = [
+    (
+        "select",
+        "`select` is an array of rule selectors, e.g. `select = [\"ALL\"]`",
+    ),
+    (
+        "extend-select",
+        "`extend-select` is an array of rule selectors, e.g. `extend-select = [\"RD203\"]`",
+    ),
+    (
+        "ignore",
+        "`ignore` is an array of rule selectors, e.g. `ignore = [\"RD106\"]`",
+    ),
+    (
+        "severity",
+        "`severity` is a table from rule selector to severity, e.g. `[severity]` then `RD101 = \"error\"`",
+    ),
+    (
+        "fail-level",
+        "`fail-level` is one of \"error\", \"warning\", \"info\" or \"style\", e.g. `fail-level = \"warning\"`",
+    ),
+    (
+        "targets",
+        "`targets` is an array of stage names, e.g. `targets = [\"test\", \"release\"]`",
+    ),
+    (
+        "build-args",
+        "`build-args` is a table of strings, e.g. `[build-args]` then `VERSION = \"1.2\"`",
+    ),
+];
+
+const SELECTOR_HELP: &str = "a rule selector is `ALL`, an id prefix (`RD1`), an id (`RD101`) or a slug (`unreachable-stage`); `rdock rules` lists the rules";
+
+const SEVERITY_HELP: &str = "severities are \"error\", \"warning\", \"info\" and \"style\"";
+
+/// The file as deserialized, before validation. Spans are byte ranges into
+/// the text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    select: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    extend_select: Vec<Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, Spanned<String>>,
+    fail_level: Option<Spanned<String>>,
+    #[serde(default)]
+    targets: Vec<Spanned<String>>,
+    #[serde(default)]
+    build_args: BTreeMap<String, String>,
+}
+
+/// A problem found in a file: where, what, and how to fix it.
+struct Problem {
+    span: Option<Range<usize>>,
+    message: String,
+    label: String,
+    help: Option<String>,
+}
+
+impl Problem {
+    fn at(span: Range<usize>, message: String, label: &str, help: Option<String>) -> Self {
+        Problem {
+            span: Some(span),
+            message,
+            label: label.to_owned(),
+            help,
+        }
+    }
+
+    fn into_error(self, text: &str, path: &Path) -> ConfigError {
+        let span = self.span.map(|r| clamp(text, r));
+        ConfigError::Parse(Box::new(ParseError {
+            path: path.to_path_buf(),
+            line_col: span.as_ref().map(|r| line_col(text, r.start)),
+            message: self.message,
+            src: NamedSource::new(path.display().to_string(), text.to_owned()),
+            span: span.map(SourceSpan::from),
+            label: self.label,
+            help: self.help,
+        }))
+    }
+}
+
+impl Config {
+    /// Parses and validates the text of a configuration file. `path` is used
+    /// in messages and stored in [`Config::path`]; `is_known_selector` says
+    /// whether a rule selector names any rule (see [`known_to_registry`]).
+    #[allow(clippy::should_implement_trait)]
+    pub fn from_str(
+        text: &str,
+        path: &Path,
+        is_known_selector: &dyn Fn(&str) -> bool,
+    ) -> Result<Config, ConfigError> {
+        parse(text, path, is_known_selector).map_err(|p| p.into_error(text, path))
+    }
+
+    /// Reads, parses and validates the configuration file at `path`.
+    pub fn load(
+        path: &Path,
+        is_known_selector: &dyn Fn(&str) -> bool,
+    ) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::from_str(&text, path, is_known_selector)
+    }
+
+    /// The fail level, or [`DEFAULT_FAIL_LEVEL`] (`style`) when unset.
+    pub fn effective_fail_level(&self) -> Severity {
+        self.fail_level.unwrap_or(DEFAULT_FAIL_LEVEL)
+    }
+}
+
+fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Config, Problem> {
+    // First pass: the top-level keys with their spans, to report unknown keys
+    // well and to know which key a type error is under. A document this pass
+    // cannot read is left to the strict pass, which reports it.
+    let keys: Vec<Spanned<String>> =
+        match toml::from_str::<BTreeMap<Spanned<String>, IgnoredAny>>(text) {
+            Ok(map) => {
+                let mut keys: Vec<_> = map.into_keys().collect();
+                keys.sort_by_key(|k| k.span().start);
+                keys
+            }
+            Err(_) => Vec::new(),
+        };
+    if let Some(unknown) = keys
+        .iter()
+        .find(|k| !KEYS.iter().any(|(name, _)| name == k.get_ref()))
+    {
+        return Err(Problem::at(
+            unknown.span(),
+            format!("unknown key `{}`", unknown.get_ref()),
+            "not a configuration key",
+            Some(unknown_key_help(unknown.get_ref())),
+        ));
+    }
+
+    let raw: RawConfig = toml::from_str(text).map_err(|e| toml_problem(&e, &keys))?;
+
+    let mut problems = Vec::new();
+    let mut check_selectors = |key: &str, selectors: &[Spanned<String>]| {
+        for s in selectors {
+            if !is_known(s.get_ref()) {
+                problems.push(unknown_selector(s, key));
+            }
+        }
+    };
+    if let Some(select) = &raw.select {
+        check_selectors("select", select);
+    }
+    check_selectors("extend-select", &raw.extend_select);
+    check_selectors("ignore", &raw.ignore);
+    let severity_keys: Vec<Spanned<String>> = raw.severity.keys().cloned().collect();
+    check_selectors("severity", &severity_keys);
+
+    let mut severity = BTreeMap::new();
+    for (selector, level) in &raw.severity {
+        match parse_severity(level) {
+            Ok(s) => {
+                severity.insert(selector.get_ref().clone(), s);
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    let fail_level = match &raw.fail_level {
+        Some(level) => match parse_severity(level) {
+            Ok(s) => Some(s),
+            Err(p) => {
+                problems.push(p);
+                None
+            }
+        },
+        None => None,
+    };
+    for target in &raw.targets {
+        if target.get_ref().trim().is_empty() {
+            problems.push(Problem::at(
+                target.span(),
+                "empty target name in `targets`".to_owned(),
+                "a stage name is needed here",
+                Some(KEYS[5].1.to_owned()),
+            ));
+        }
+    }
+
+    // Report the first problem in the file.
+    if let Some(first) = problems
+        .into_iter()
+        .min_by_key(|p| p.span.as_ref().map_or(usize::MAX, |r| r.start))
+    {
+        return Err(first);
+    }
+
+    let strings = |v: Vec<Spanned<String>>| v.into_iter().map(Spanned::into_inner).collect();
+    Ok(Config {
+        path: Some(path.to_path_buf()),
+        select: raw.select.map(strings),
+        extend_select: strings(raw.extend_select),
+        ignore: strings(raw.ignore),
+        severity,
+        fail_level,
+        targets: strings(raw.targets),
+        build_args: raw.build_args,
+    })
+}
+
+fn unknown_selector(selector: &Spanned<String>, key: &str) -> Problem {
+    Problem::at(
+        selector.span(),
+        format!("unknown rule selector `{}` in `{key}`", selector.get_ref()),
+        "no rule matches this",
+        Some(SELECTOR_HELP.to_owned()),
+    )
+}
+
+fn parse_severity(level: &Spanned<String>) -> Result<Severity, Problem> {
+    Severity::parse(level.get_ref()).ok_or_else(|| {
+        Problem::at(
+            level.span(),
+            format!("unknown severity `{}`", level.get_ref()),
+            "not a severity",
+            Some(SEVERITY_HELP.to_owned()),
+        )
+    })
+}
+
+/// A problem from the TOML parser or the deserializer: a syntax error, a
+/// wrong type, or (should the first pass have missed it) an unknown key.
+fn toml_problem(error: &toml::de::Error, keys: &[Spanned<String>]) -> Problem {
+    // toml's messages may span lines ("invalid array\nexpected `]`").
+    let message = error
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ");
+    let span = error.span();
+    // The top-level key the problem is under: the last one that starts
+    // before it (top-level keys precede tables; each table runs to the next).
+    let key = span.as_ref().and_then(|s| {
+        keys.iter()
+            .rev()
+            .find(|k| k.span().start <= s.start)
+            .map(|k| k.get_ref().as_str())
+    });
+    let help = key.and_then(|key| {
+        KEYS.iter()
+            .find(|(name, _)| *name == key)
+            .map(|(_, help)| (*help).to_owned())
+    });
+    let (message, label) = match key {
+        Some(key) if message.starts_with("invalid type") => {
+            (format!("{message} in `{key}`"), "wrong type".to_owned())
+        }
+        // For syntax errors, toml's second line says what was expected.
+        _ => {
+            let label = error
+                .message()
+                .lines()
+                .skip(1)
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("here")
+                .to_owned();
+            (message, label)
+        }
+    };
+    Problem {
+        span,
+        message,
+        label,
+        help,
+    }
+}
+
+fn unknown_key_help(key: &str) -> String {
+    let normalized = key.to_ascii_lowercase().replace('_', "-");
+    let closest = KEYS
+        .iter()
+        .map(|(name, _)| (edit_distance(&normalized, name), *name))
+        .min();
+    match closest {
+        Some((0, name)) => format!("did you mean `{name}`? keys are kebab-case"),
+        Some((d, name)) if d <= 2 => format!("did you mean `{name}`?"),
+        _ => {
+            let names: Vec<String> = KEYS.iter().map(|(n, _)| format!("`{n}`")).collect();
+            format!("the keys are {}", names.join(", "))
+        }
+    }
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diag
+            } else {
+                1 + diag.min(above).min(row[j])
+            };
+            diag = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// `range` limited to `text` and to character boundaries.
+fn clamp(text: &str, range: Range<usize>) -> Range<usize> {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(range.start);
+    let end = floor(range.end).max(start);
+    start..end
+}
+
+/// One-based line and column (in characters) of byte `offset`, which must be
+/// a character boundary of `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, col)
+}
+
+/// Finds the configuration for files: the nearest configuration file walking
+/// up from a file's directory to the filesystem root, the first found
+/// winning. Results are cached per directory, so asking for every file of a
+/// tree, from many threads, reads each configuration file once.
+///
+/// Directories are made absolute against the current directory at creation
+/// and normalized lexically (`a/../b` is `b`), without resolving symbolic
+/// links. The path stored in a found [`Config`] is relative to the current
+/// directory when the file is under it (`.rdock.toml`, `sub/.rdock.toml`),
+/// absolute otherwise. Errors are not cached: asking again reads the file
+/// again.
+pub struct Discovery {
+    is_known: fn(&str) -> bool,
+    cwd: PathBuf,
+    cache: Mutex<HashMap<PathBuf, Option<Arc<Config>>>>,
+}
+
+impl Discovery {
+    /// `is_known` says whether a rule selector names any rule; usually
+    /// [`known_to_registry`].
+    pub fn new(is_known: fn(&str) -> bool) -> Self {
+        Discovery::with_cwd(is_known, std::env::current_dir().unwrap_or_default())
+    }
+
+    fn with_cwd(is_known: fn(&str) -> bool, cwd: PathBuf) -> Self {
+        Discovery {
+            is_known,
+            cwd,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The configuration for `file`: that of the nearest configuration file
+    /// in its directory or above, or `None` when there is none.
+    pub fn for_file(&self, file: &Path) -> Result<Option<Arc<Config>>, ConfigError> {
+        let dir = file.parent().unwrap_or(Path::new(""));
+        self.for_dir(dir)
+    }
+
+    /// The configuration for files in `dir` (e.g. `.` for standard input).
+    pub fn for_dir(&self, dir: &Path) -> Result<Option<Arc<Config>>, ConfigError> {
+        let start = normalize(&self.cwd.join(dir));
+        let mut visited = Vec::new();
+        let mut found = None;
+        let mut current = Some(start.as_path());
+        while let Some(dir) = current {
+            if let Some(cached) = self.cached(dir) {
+                found = cached;
+                break;
+            }
+            visited.push(dir.to_path_buf());
+            if let Some(file) = CONFIG_FILE_NAMES
+                .iter()
+                .map(|name| dir.join(name))
+                .find(|p| p.is_file())
+            {
+                let shown = file.strip_prefix(&self.cwd).unwrap_or(&file);
+                let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Io {
+                    path: shown.to_path_buf(),
+                    source,
+                })?;
+                found = Some(Arc::new(Config::from_str(&text, shown, &self.is_known)?));
+                break;
+            }
+            current = dir.parent();
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        for dir in visited {
+            cache.insert(dir, found.clone());
+        }
+        Ok(found)
+    }
+
+    fn cached(&self, dir: &Path) -> Option<Option<Arc<Config>>> {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.get(dir).cloned()
+    }
+}
+
+impl fmt::Debug for Discovery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Discovery")
+            .field("cwd", &self.cwd)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `path` without `.` components and with `..` applied lexically.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() && !out.has_root() {
+                    out.push(component);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::fs;
+
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+
+    /// Stands in for the registry: three rules.
+    fn known(selector: &str) -> bool {
+        const RULES: [(&str, &str); 3] = [
+            ("RD101", "unreachable-stage"),
+            ("RD106", "duplicate-stage-name"),
+            ("RD203", "missing-workdir"),
+        ];
+        let upper = selector.to_ascii_uppercase();
+        selector.eq_ignore_ascii_case("ALL")
+            || RULES.iter().any(|(id, slug)| {
+                *slug == selector
+                    || (upper.starts_with("RD")
+                        && upper.len() > 2
+                        && upper[2..].chars().all(|c| c.is_ascii_digit())
+                        && id.starts_with(&upper))
+            })
+    }
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_str(text, Path::new(".rdock.toml"), &known)
+    }
+
+    fn parse_err(text: &str) -> ConfigError {
+        match parse(text) {
+            Ok(config) => panic!("expected an error, got {config:?}"),
+            Err(e) => e,
+        }
+    }
+
+    fn render(error: &ConfigError) -> String {
+        let mut out = String::new();
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_width(100)
+            .render_report(&mut out, error)
+            .expect("rendering to a string");
+        out
+    }
+
+    fn help(error: &ConfigError) -> Option<&str> {
+        match error {
+            ConfigError::Parse(e) => e.help.as_deref(),
+            ConfigError::Io { .. } => None,
+        }
+    }
+
+    const FULL: &str = r#"# rdock configuration
+select = ["ALL"]
+extend-select = ["RD203"]
+ignore = ["RD106", "unreachable-stage"]
+fail-level = "warning"
+targets = ["test", "release"]
+
+[severity]
+RD101 = "error"
+RD2 = "info"
+
+[build-args]
+VERSION = "1.2"
+BASE = "debian:bookworm"
+"#;
+
+    #[test]
+    fn valid_file_round_trips() {
+        let config = parse(FULL).expect("valid");
+        let expected = Config {
+            path: Some(PathBuf::from(".rdock.toml")),
+            select: Some(vec!["ALL".into()]),
+            extend_select: vec!["RD203".into()],
+            ignore: vec!["RD106".into(), "unreachable-stage".into()],
+            severity: BTreeMap::from([
+                ("RD101".into(), Severity::Error),
+                ("RD2".into(), Severity::Info),
+            ]),
+            fail_level: Some(Severity::Warning),
+            targets: vec!["test".into(), "release".into()],
+            build_args: BTreeMap::from([
+                ("BASE".into(), "debian:bookworm".into()),
+                ("VERSION".into(), "1.2".into()),
+            ]),
+        };
+        assert_eq!(config, expected);
+        assert_eq!(config.effective_fail_level(), Severity::Warning);
+    }
+
+    #[test]
+    fn empty_file_is_the_default() {
+        let config = parse("# nothing\n").expect("valid");
+        assert_eq!(
+            config,
+            Config {
+                path: Some(PathBuf::from(".rdock.toml")),
+                ..Config::default()
+            }
+        );
+        assert_eq!(config.select, None);
+        assert_eq!(config.effective_fail_level(), Severity::Style);
+        assert_eq!(DEFAULT_FAIL_LEVEL, Severity::Style);
+    }
+
+    #[test]
+    fn dotted_keys_and_inline_tables() {
+        let config = parse("severity.RD101 = \"warn\"\nbuild-args = { A = \"1\" }\nselect = []\n")
+            .expect("valid");
+        assert_eq!(config.severity.get("RD101"), Some(&Severity::Warning));
+        assert_eq!(config.build_args.get("A").map(String::as_str), Some("1"));
+        assert_eq!(config.select, Some(vec![]));
+    }
+
+    #[test]
+    fn unknown_key() {
+        let e = parse_err("select = [\"ALL\"]\nselec = [\"RD1\"]\n");
+        assert_eq!(e.to_string(), ".rdock.toml:2:1: unknown key `selec`");
+        assert_eq!(help(&e), Some("did you mean `select`?"));
+        insta::assert_snapshot!(render(&e));
+    }
+
+    #[test]
+    fn snake_case_key() {
+        let e = parse_err("fail_level = \"error\"\n");
+        assert_eq!(e.to_string(), ".rdock.toml:1:1: unknown key `fail_level`");
+        assert_eq!(
+            help(&e),
+            Some("did you mean `fail-level`? keys are kebab-case")
+        );
+    }
+
+    #[test]
+    fn unknown_table() {
+        let e = parse_err("[tool.rdock]\nselect = []\n");
+        assert_eq!(e.to_string(), ".rdock.toml:1:2: unknown key `tool`");
+        assert!(help(&e).is_some_and(|h| h.starts_with("the keys are `select`")));
+    }
+
+    #[test]
+    fn wrong_type() {
+        let e = parse_err("# comment\nselect = \"ALL\"\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:2:10: invalid type: string \"ALL\", expected a sequence in `select`"
+        );
+        assert_eq!(help(&e), Some(KEYS[0].1));
+        insta::assert_snapshot!(render(&e));
+    }
+
+    #[test]
+    fn wrong_type_in_array() {
+        let e = parse_err("targets = [\"test\", 3]\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:1:20: invalid type: integer `3`, expected a string in `targets`"
+        );
+    }
+
+    #[test]
+    fn build_arg_must_be_a_string() {
+        let e = parse_err("ignore = []\n\n[build-args]\nVERSION = 1.2\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:4:11: invalid type: floating point `1.2`, expected a string in `build-args`"
+        );
+        assert_eq!(help(&e), Some(KEYS[6].1));
+        insta::assert_snapshot!(render(&e));
+    }
+
+    #[test]
+    fn bad_severity() {
+        let e = parse_err("select = [\"ALL\"]\n[severity]\nRD101 = \"fatal\"\n");
+        assert_eq!(e.to_string(), ".rdock.toml:3:9: unknown severity `fatal`");
+        assert_eq!(help(&e), Some(SEVERITY_HELP));
+        insta::assert_snapshot!(render(&e));
+    }
+
+    #[test]
+    fn bad_fail_level() {
+        let e = parse_err("fail-level = \"high\"\n");
+        assert_eq!(e.to_string(), ".rdock.toml:1:14: unknown severity `high`");
+        let e = parse_err("fail-level = 2\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:1:14: invalid type: integer `2`, expected a string in `fail-level`"
+        );
+    }
+
+    #[test]
+    fn unknown_selector() {
+        let e =
+            parse_err("select = [\"ALL\"]\nextend-select = []\nignore = [\"RD106\", \"RD999\"]\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:3:20: unknown rule selector `RD999` in `ignore`"
+        );
+        assert_eq!(help(&e), Some(SELECTOR_HELP));
+        insta::assert_snapshot!(render(&e));
+    }
+
+    #[test]
+    fn unknown_selector_everywhere() {
+        let cases = [
+            (
+                "select = [\"RD9\"]",
+                "1:11: unknown rule selector `RD9` in `select`",
+            ),
+            (
+                "extend-select = [\"no-such-rule\"]",
+                "1:18: unknown rule selector `no-such-rule` in `extend-select`",
+            ),
+            (
+                "ignore = [\"\"]",
+                "1:11: unknown rule selector `` in `ignore`",
+            ),
+            (
+                "[severity]\nRD999 = \"error\"",
+                "2:1: unknown rule selector `RD999` in `severity`",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                parse_err(text).to_string(),
+                format!(".rdock.toml:{expected}")
+            );
+        }
+    }
+
+    #[test]
+    fn first_problem_in_the_file_is_reported() {
+        let e =
+            parse_err("fail-level = \"loud\"\nignore = [\"RD999\"]\n[severity]\nRD1 = \"nope\"\n");
+        assert_eq!(e.to_string(), ".rdock.toml:1:14: unknown severity `loud`");
+    }
+
+    #[test]
+    fn empty_target() {
+        let e = parse_err("targets = [\"test\", \" \"]\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:1:20: empty target name in `targets`"
+        );
+    }
+
+    #[test]
+    fn syntax_error() {
+        let e = parse_err("select = [\"ALL\"\nignore = []\n");
+        assert!(
+            e.to_string().starts_with(".rdock.toml:2:1: invalid array"),
+            "{e}"
+        );
+        insta::assert_snapshot!(render(&e));
+        let e = parse_err("select = []\nselect = []\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:2:1: duplicate key `select` in document root"
+        );
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let e = parse_err("targets = [\"\u{e9}t\u{e9}\", \"\u{e9}\", 1]\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:1:24: invalid type: integer `1`, expected a string in `targets`"
+        );
+    }
+
+    #[test]
+    fn io_error_names_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".rdock.toml");
+        let e = match Config::load(&path, &known) {
+            Ok(config) => panic!("expected an error, got {config:?}"),
+            Err(e) => e,
+        };
+        assert!(matches!(e, ConfigError::Io { .. }));
+        assert_eq!(e.path(), path);
+        assert!(e
+            .to_string()
+            .starts_with(&format!("{}: cannot read configuration: ", path.display())));
+    }
+
+    #[test]
+    fn load_reads_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("rdock.toml");
+        fs::write(&path, FULL).expect("write");
+        let config = Config::load(&path, &known).expect("valid");
+        assert_eq!(config.path.as_deref(), Some(path.as_path()));
+        assert_eq!(config.targets, ["test", "release"]);
+    }
+
+    fn write(path: &Path, text: &str) {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("mkdir");
+        }
+        fs::write(path, text).expect("write");
+    }
+
+    fn found_path(found: &Option<Arc<Config>>) -> Option<PathBuf> {
+        found.as_ref().and_then(|c| c.path.clone())
+    }
+
+    #[test]
+    fn discovery_walks_up() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(&root.join(".rdock.toml"), "ignore = [\"RD106\"]\n");
+        fs::create_dir_all(root.join("a/b")).expect("mkdir");
+        let discovery = Discovery::new(known);
+        let found = discovery
+            .for_file(&root.join("a/b/Dockerfile"))
+            .expect("valid");
+        assert_eq!(found_path(&found), Some(root.join(".rdock.toml")));
+        assert_eq!(found.map(|c| c.ignore.clone()), Some(vec!["RD106".into()]));
+    }
+
+    #[test]
+    fn discovery_nearer_wins() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(&root.join(".rdock.toml"), "ignore = [\"RD106\"]\n");
+        write(&root.join("a/rdock.toml"), "ignore = [\"RD101\"]\n");
+        let discovery = Discovery::new(known);
+        let near = discovery
+            .for_file(&root.join("a/b/Dockerfile"))
+            .expect("valid");
+        assert_eq!(found_path(&near), Some(root.join("a/rdock.toml")));
+        let near = discovery
+            .for_file(&root.join("a/Dockerfile"))
+            .expect("valid");
+        assert_eq!(found_path(&near), Some(root.join("a/rdock.toml")));
+        let far = discovery
+            .for_file(&root.join("c/Dockerfile"))
+            .expect("valid");
+        assert_eq!(found_path(&far), Some(root.join(".rdock.toml")));
+    }
+
+    #[test]
+    fn dot_name_wins_within_a_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(&root.join("rdock.toml"), "ignore = [\"RD101\"]\n");
+        write(&root.join(".rdock.toml"), "ignore = [\"RD106\"]\n");
+        let found = Discovery::new(known)
+            .for_file(&root.join("Dockerfile"))
+            .expect("valid");
+        assert_eq!(found_path(&found), Some(root.join(".rdock.toml")));
+    }
+
+    #[test]
+    fn discovery_none_found() {
+        // Assumes no configuration file above the system's temporary directory.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let discovery = Discovery::new(known);
+        let file = dir.path().join("x/Dockerfile");
+        assert!(discovery.for_file(&file).expect("no error").is_none());
+        // Cached as none too.
+        assert!(discovery.for_file(&file).expect("no error").is_none());
+    }
+
+    #[test]
+    fn discovery_caches_per_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let config = root.join(".rdock.toml");
+        write(&config, "targets = [\"release\"]\n");
+        fs::create_dir_all(root.join("a/b")).expect("mkdir");
+        let discovery = Discovery::new(known);
+        let first = discovery
+            .for_file(&root.join("a/b/Dockerfile"))
+            .expect("valid")
+            .expect("found");
+        // Every directory on the way up shares the one parse...
+        for file in [
+            "a/b/other.Dockerfile",
+            "a/Dockerfile",
+            "Dockerfile",
+            "c/Dockerfile",
+        ] {
+            let again = discovery
+                .for_file(&root.join(file))
+                .expect("valid")
+                .expect("found");
+            assert!(Arc::ptr_eq(&first, &again), "{file}");
+        }
+        // ...and the file is not read again.
+        fs::remove_file(&config).expect("rm");
+        let cached = discovery
+            .for_file(&root.join("a/b/Dockerfile"))
+            .expect("valid")
+            .expect("found");
+        assert!(Arc::ptr_eq(&first, &cached));
+        // A new discovery sees the change.
+        let fresh = Discovery::new(known).for_file(&root.join("a/b/Dockerfile"));
+        assert!(fresh.expect("valid").is_none());
+    }
+
+    #[test]
+    fn discovery_from_many_threads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(&root.join(".rdock.toml"), "select = [\"RD1\"]\n");
+        let discovery = Discovery::new(known);
+        let found: Vec<Arc<Config>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let discovery = &discovery;
+                    let file = root.join(format!("d{}/Dockerfile", i % 3));
+                    s.spawn(move || discovery.for_file(&file))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread").expect("valid").expect("found"))
+                .collect()
+        });
+        assert!(found.iter().all(|c| c.select == Some(vec!["RD1".into()])));
+    }
+
+    #[test]
+    fn discovery_reports_errors_with_paths_relative_to_cwd() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(&root.join("sub/.rdock.toml"), "ignore = [\"RD999\"]\n");
+        write(&root.join(".rdock.toml"), "ignore = [\"RD106\"]\n");
+        let discovery = Discovery::with_cwd(known, root.to_path_buf());
+        let e = match discovery.for_file(Path::new("sub/deeper/../Dockerfile")) {
+            Ok(found) => panic!("expected an error, got {found:?}"),
+            Err(e) => e,
+        };
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}:1:11: unknown rule selector `RD999` in `ignore`",
+                Path::new("sub").join(".rdock.toml").display()
+            )
+        );
+        // Errors are not cached.
+        assert!(discovery.for_file(Path::new("sub/Dockerfile")).is_err());
+        // A file in the current directory, given as a bare name.
+        let found = discovery.for_file(Path::new("Dockerfile")).expect("valid");
+        assert_eq!(found_path(&found), Some(PathBuf::from(".rdock.toml")));
+        let found = discovery.for_dir(Path::new(".")).expect("valid");
+        assert_eq!(found_path(&found), Some(PathBuf::from(".rdock.toml")));
+    }
+
+    #[test]
+    fn normalize_is_lexical() {
+        assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+        assert_eq!(normalize(Path::new("/../a")), PathBuf::from("/a"));
+        assert_eq!(normalize(Path::new("../a")), PathBuf::from("../a"));
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("select", "select"), 0);
+        assert_eq!(edit_distance("selec", "select"), 1);
+        assert_eq!(edit_distance("ignroe", "ignore"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn line_col_at_edges() {
+        assert_eq!(line_col("", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 3), (2, 1));
+        assert_eq!(line_col("ab\ncd", 5), (2, 3));
+        assert_eq!(clamp("\u{e9}", 1..9), 0..2);
+    }
+}

@@ -2,6 +2,7 @@
 //!
 //! `text -> syntax::parse -> model -> graph -> rules -> Vec<Diagnostic> -> render | fix`
 
+pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod fix;
@@ -10,12 +11,13 @@ pub mod line_index;
 pub mod model;
 pub mod render;
 pub mod rules;
+pub mod settings;
 pub mod suppress;
 pub mod syntax;
 
 mod check;
 
-// check: TODO wire
+pub use check::{check, check_and_fix, FixError, FixOutcome, MAX_FIX_PASSES};
 pub use diagnostic::{Diagnostic, Related, Severity, Span};
 
 /// Where rule docs are published.
@@ -32,7 +34,11 @@ pub struct FileResult {
 }
 
 impl FileResult {
-    pub fn new(path: impl Into<String>, text: impl Into<String>, diagnostics: Vec<Diagnostic>) -> Self {
+    pub fn new(
+        path: impl Into<String>,
+        text: impl Into<String>,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Self {
         let text = text.into();
         let index = line_index::LineIndex::new(&text);
         FileResult {

@@ -113,7 +113,10 @@ mod tests {
         assert_eq!(idx.line_col(text, 3), LineCol { line: 2, column: 1 });
         // "é" is two bytes; the space after it is column 3.
         assert_eq!(idx.line_col(text, 6), LineCol { line: 2, column: 3 });
-        assert_eq!(idx.line_col(text, text.len()), LineCol { line: 4, column: 2 });
+        assert_eq!(
+            idx.line_col(text, text.len()),
+            LineCol { line: 4, column: 2 }
+        );
     }
 
     #[test]

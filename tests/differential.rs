@@ -58,7 +58,12 @@ fn values(inst: &Instruction) -> Vec<String> {
                 .collect(),
             Args::KeyValues { pairs, .. } => pairs
                 .iter()
-                .flat_map(|p| [p.key.text.clone(), p.value.as_ref().map(|v| v.text.clone()).unwrap_or_default()])
+                .flat_map(|p| {
+                    [
+                        p.key.text.clone(),
+                        p.value.as_ref().map(|v| v.text.clone()).unwrap_or_default(),
+                    ]
+                })
                 .collect(),
             Args::Healthcheck { mode, cmd } => {
                 let mut v = vec![mode.text.clone()];
@@ -138,7 +143,10 @@ fn parser_agrees_with_buildkit() {
             // BuildKit refuses the file; rdock must say so too.
             oracle_errors += 1;
             if df.errors.is_empty() && !EXPLAINED.iter().any(|(f, _)| *f == name) {
-                failures.push(format!("{name}: BuildKit fails ({}) but rdock reports no syntax error", res["error"]));
+                failures.push(format!(
+                    "{name}: BuildKit fails ({}) but rdock reports no syntax error",
+                    res["error"]
+                ));
             }
             continue;
         }
@@ -148,9 +156,12 @@ fn parser_agrees_with_buildkit() {
             df.nodes
                 .iter()
                 .filter_map(|n| match &n.kind {
-                    syntax::NodeKind::Instruction(i) => {
-                        Some(view(i, idx.line_col(&text, n.lines.start).line, &idx, &text))
-                    }
+                    syntax::NodeKind::Instruction(i) => Some(view(
+                        i,
+                        idx.line_col(&text, n.lines.start).line,
+                        &idx,
+                        &text,
+                    )),
                     _ => None,
                 })
                 .collect(),
@@ -172,7 +183,12 @@ fn parser_agrees_with_buildkit() {
         "compared {compared} files with BuildKit's parser ({oracle_errors} rejected by BuildKit), {} disagreements",
         failures.len()
     );
-    assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     if corpus.is_some() {
         assert!(compared > 1000, "only {compared} files compared");
     }

@@ -59,7 +59,11 @@ pub struct Fix {
 }
 
 impl Fix {
-    pub fn new(title: impl Into<String>, mut edits: Vec<Edit>, applicability: Applicability) -> Self {
+    pub fn new(
+        title: impl Into<String>,
+        mut edits: Vec<Edit>,
+        applicability: Applicability,
+    ) -> Self {
         edits.sort();
         edits.dedup();
         Fix {
@@ -78,7 +82,11 @@ impl Fix {
     /// The smallest span covering every edit.
     pub fn span(&self) -> Option<Span> {
         let first = self.edits.first()?;
-        Some(self.edits.iter().fold(first.span, |acc, e| acc.cover(e.span)))
+        Some(
+            self.edits
+                .iter()
+                .fold(first.span, |acc, e| acc.cover(e.span)),
+        )
     }
 
     fn overlaps(&self, taken: &[Edit]) -> bool {
@@ -87,8 +95,12 @@ impl Fix {
                 // Two insertions at the same point conflict too: their order would be arbitrary.
                 (e.span.start < t.span.end && t.span.start < e.span.end)
                     || (e.span.start == t.span.start)
-                    || (e.span.is_empty() && t.span.start < e.span.start && e.span.start < t.span.end)
-                    || (t.span.is_empty() && e.span.start < t.span.start && t.span.start < e.span.end)
+                    || (e.span.is_empty()
+                        && t.span.start < e.span.start
+                        && e.span.start < t.span.end)
+                    || (t.span.is_empty()
+                        && e.span.start < t.span.start
+                        && t.span.start < e.span.end)
             })
         })
     }
@@ -104,11 +116,11 @@ pub fn apply_fixes<'a>(text: &str, fixes: impl IntoIterator<Item = &'a Fix>) -> 
         if fix.edits.is_empty() || fix.overlaps(&taken) {
             continue;
         }
-        if fix
-            .edits
-            .iter()
-            .any(|e| e.span.end > text.len() || !text.is_char_boundary(e.span.start) || !text.is_char_boundary(e.span.end))
-        {
+        if fix.edits.iter().any(|e| {
+            e.span.end > text.len()
+                || !text.is_char_boundary(e.span.start)
+                || !text.is_char_boundary(e.span.end)
+        }) {
             continue;
         }
         taken.extend(fix.edits.iter().cloned());

@@ -1,1 +1,439 @@
+//! The model: stages, their bases, variables in scope, and references
+//! between stages, worked out once from the syntax tree for every rule.
+
 pub mod expand;
+mod scope;
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::Span;
+use crate::syntax::{self, Args, Dockerfile, Instruction, Kind, NodeKind, Word};
+pub use scope::{Scope, VarDef, VarOrigin};
+
+/// Inputs that change how a Dockerfile reads: `--build-arg`, and the
+/// platform BuildKit fills in for the automatic ARGs.
+#[derive(Debug, Clone, Default)]
+pub struct BuildInputs {
+    pub build_args: BTreeMap<String, String>,
+}
+
+/// The model of one Dockerfile.
+#[derive(Debug)]
+pub struct Model<'t> {
+    pub text: &'t str,
+    pub ast: Dockerfile,
+    /// Every instruction in file order (ONBUILD triggers are not separate).
+    pub instructions: Vec<InstRef>,
+    /// ARG instructions before the first FROM.
+    pub global_args: Vec<usize>,
+    pub stages: Vec<Stage>,
+    /// References to other stages (or images) from FROM, `--from` and `from=`.
+    pub references: Vec<StageRef>,
+    /// Instruction-level errors BuildKit would stop on (beyond the parser's).
+    pub errors: Vec<crate::syntax::SyntaxError>,
+    /// Variable definitions, for scope lookups.
+    pub scope: Scope,
+}
+
+/// An instruction and the top-level node that holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct InstRef {
+    pub node: usize,
+    /// The stage it belongs to; `None` before the first FROM.
+    pub stage: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub index: usize,
+    /// Index into [`Model::instructions`] of the FROM.
+    pub from: usize,
+    /// `AS name` as written, if any.
+    pub name: Option<Word>,
+    /// The `AS` keyword as written.
+    pub as_keyword: Option<Word>,
+    pub base: Base,
+    /// The image word after FROM (flags excluded).
+    pub base_word: Option<Word>,
+    /// Instructions after the FROM, up to the next FROM (indices into `instructions`).
+    pub body: Vec<usize>,
+    /// Indices into `ast.nodes`: from the FROM's node to before the next FROM's.
+    pub nodes: std::ops::Range<usize>,
+}
+
+impl Stage {
+    /// The name BuildKit uses: lower-cased.
+    pub fn name_lower(&self) -> Option<String> {
+        self.name.as_ref().map(|n| n.text.to_ascii_lowercase())
+    }
+    /// `name` or `#index` for messages.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => n.text.clone(),
+            None => format!("#{}", self.index),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    Scratch,
+    /// Another stage, by index.
+    Stage(usize),
+    /// An image; `resolved` after ARG substitution when that succeeded.
+    Image {
+        raw: String,
+        resolved: Option<String>,
+    },
+    /// FROM without an image.
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    From,
+    CopyFrom,
+    MountFrom,
+}
+
+impl RefKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            RefKind::From => "FROM",
+            RefKind::CopyFrom => "--from",
+            RefKind::MountFrom => "--mount from=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefTarget {
+    Stage(usize),
+    /// A number that names no stage.
+    BadIndex(usize),
+    /// Not a stage: an image reference (or a typo of a stage name).
+    Image(String),
+    /// `scratch` in FROM.
+    Scratch,
+}
+
+#[derive(Debug, Clone)]
+pub struct StageRef {
+    pub kind: RefKind,
+    /// The stage the reference is made in.
+    pub stage: usize,
+    /// Index into [`Model::instructions`].
+    pub instruction: usize,
+    /// The name as written, and where.
+    pub raw: String,
+    pub span: Span,
+    /// After ARG substitution.
+    pub resolved: String,
+    pub target: RefTarget,
+}
+
+/// Stage names BuildKit reserves.
+pub const RESERVED_STAGE_NAMES: [&str; 2] = ["scratch", "context"];
+
+impl<'t> Model<'t> {
+    pub fn new(text: &'t str, inputs: &BuildInputs) -> Model<'t> {
+        let ast = syntax::parse(text);
+        Model::from_ast(text, ast, inputs)
+    }
+
+    pub fn from_ast(text: &'t str, ast: Dockerfile, inputs: &BuildInputs) -> Model<'t> {
+        let mut instructions = Vec::new();
+        let mut stages: Vec<Stage> = Vec::new();
+        let mut global_args = Vec::new();
+        for (ni, node) in ast.nodes.iter().enumerate() {
+            let NodeKind::Instruction(inst) = &node.kind else {
+                continue;
+            };
+            let ii = instructions.len();
+            if inst.kind() == Kind::From {
+                if let Some(prev) = stages.last_mut() {
+                    prev.nodes.end = leading_comment_start(&ast, ni);
+                }
+                let (base_word, as_keyword, name) = from_parts(inst);
+                stages.push(Stage {
+                    index: stages.len(),
+                    from: ii,
+                    name,
+                    as_keyword,
+                    base: Base::Missing,
+                    base_word,
+                    body: Vec::new(),
+                    nodes: leading_comment_start(&ast, ni)..ast.nodes.len(),
+                });
+            } else if let Some(stage) = stages.last_mut() {
+                stage.body.push(ii);
+            } else if inst.kind() == Kind::Arg {
+                global_args.push(ii);
+            }
+            instructions.push(InstRef {
+                node: ni,
+                stage: stages.len().checked_sub(1),
+            });
+        }
+        let mut model = Model {
+            text,
+            ast,
+            instructions,
+            global_args,
+            stages,
+            references: Vec::new(),
+            errors: Vec::new(),
+            scope: Scope::default(),
+        };
+        model.validate_from();
+        model.scope = Scope::build(&model, inputs);
+        model.resolve_references();
+        model
+    }
+
+    pub fn instruction(&self, i: usize) -> &Instruction {
+        match &self.ast.nodes[self.instructions[i].node].kind {
+            NodeKind::Instruction(inst) => inst,
+            _ => unreachable!("InstRef points at an instruction node"),
+        }
+    }
+
+    pub fn from_instruction(&self, stage: usize) -> &Instruction {
+        self.instruction(self.stages[stage].from)
+    }
+
+    /// The stage a (lower-cased) name or index refers to, as BuildKit looks it up.
+    pub fn stage_by_name(&self, name: &str) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        self.stages
+            .iter()
+            .find(|s| s.name_lower().as_deref() == Some(lower.as_str()))
+            .map(|s| s.index)
+    }
+
+    /// The span of a whole stage: from its leading comments to before the next stage's.
+    pub fn stage_span(&self, stage: usize) -> Span {
+        let r = &self.stages[stage].nodes;
+        let start = self.ast.nodes[r.start].lines.start;
+        let end = if r.end < self.ast.nodes.len() {
+            self.ast.nodes[r.end].lines.start
+        } else {
+            self.text.len()
+        };
+        Span::new(start, end)
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
+        self.errors.push(crate::syntax::SyntaxError {
+            span,
+            message: message.into(),
+            help,
+        });
+    }
+
+    /// BuildKit's `parseFrom`: one or three arguments, a valid stage name.
+    fn validate_from(&mut self) {
+        for s in 0..self.stages.len() {
+            let inst = self.from_instruction(s).clone();
+            let words = inst.words().len();
+            if words != 1 && words != 3 {
+                self.error(
+                    inst.span,
+                    "FROM requires either one or three arguments",
+                    Some("write `FROM image` or `FROM image AS name`".into()),
+                );
+                continue;
+            }
+            if words == 3 && !inst.words()[1].text.eq_ignore_ascii_case("as") {
+                let w = &inst.words()[1];
+                self.error(
+                    w.span,
+                    format!("expected `AS` after the image, found `{}`", w.text),
+                    Some("write `FROM image AS name`".into()),
+                );
+                continue;
+            }
+            if let Some(name) = &self.stages[s].name {
+                if !valid_stage_name(&name.text) {
+                    let (span, text) = (name.span, name.text.clone());
+                    self.error(
+                        span,
+                        format!("invalid stage name `{text}`"),
+                        Some("a stage name starts with a letter and holds only letters, digits, `-`, `_` and `.`".into()),
+                    );
+                }
+            }
+        }
+    }
+
+    fn resolve_references(&mut self) {
+        let mut refs = Vec::new();
+        let mut bases = Vec::new();
+        for s in 0..self.stages.len() {
+            let stage = &self.stages[s];
+            // FROM: global ARGs only.
+            if let Some(w) = &stage.base_word {
+                let resolved = self.scope.expand_global(&w.text, self.ast.escape);
+                let value = resolved.clone().unwrap_or_else(|| w.text.clone());
+                let lower = value.to_ascii_lowercase();
+                let target = if lower == "scratch" {
+                    RefTarget::Scratch
+                } else {
+                    match self.stage_by_name(&value) {
+                        Some(i) => RefTarget::Stage(i),
+                        None => RefTarget::Image(value.clone()),
+                    }
+                };
+                bases.push(match &target {
+                    RefTarget::Scratch => Base::Scratch,
+                    RefTarget::Stage(i) => Base::Stage(*i),
+                    _ => Base::Image {
+                        raw: w.text.clone(),
+                        resolved,
+                    },
+                });
+                refs.push(StageRef {
+                    kind: RefKind::From,
+                    stage: s,
+                    instruction: stage.from,
+                    raw: w.text.clone(),
+                    span: w.span,
+                    resolved: value,
+                    target,
+                });
+            } else {
+                bases.push(Base::Missing);
+            }
+            for &ii in &stage.body {
+                let inst = self.instruction(ii);
+                let mut found: Vec<(RefKind, String, Span)> = Vec::new();
+                collect_refs(inst, &mut found);
+                for (kind, raw, span) in found {
+                    let value = self
+                        .scope
+                        .expand_at(ii, s, &raw, self.ast.escape)
+                        .unwrap_or_else(|| raw.clone());
+                    let target = match self.stage_by_name(&value) {
+                        Some(i) => RefTarget::Stage(i),
+                        None => match value.parse::<usize>() {
+                            Ok(n) if n < self.stages.len() => RefTarget::Stage(n),
+                            Ok(n) => RefTarget::BadIndex(n),
+                            Err(_) => RefTarget::Image(value.clone()),
+                        },
+                    };
+                    refs.push(StageRef {
+                        kind,
+                        stage: s,
+                        instruction: ii,
+                        raw,
+                        span,
+                        resolved: value,
+                        target,
+                    });
+                }
+            }
+        }
+        for (s, b) in bases.into_iter().enumerate() {
+            self.stages[s].base = b;
+        }
+        self.references = refs;
+    }
+}
+
+/// The node index where the comments directly above node `ni` begin (no blank line between).
+fn leading_comment_start(ast: &Dockerfile, ni: usize) -> usize {
+    let mut start = ni;
+    while start > 0 && matches!(ast.nodes[start - 1].kind, NodeKind::Comment(_)) {
+        start -= 1;
+    }
+    start
+}
+
+/// `FROM [--platform=..] image [AS name]`: the image word, `AS`, the name.
+fn from_parts(inst: &Instruction) -> (Option<Word>, Option<Word>, Option<Word>) {
+    let w = inst.words();
+    let base = w.first().cloned();
+    if w.len() == 3 && w[1].text.eq_ignore_ascii_case("as") {
+        (base, Some(w[1].clone()), Some(w[2].clone()))
+    } else {
+        (base, None, None)
+    }
+}
+
+/// BuildKit: `^[a-z][a-z0-9-_\.]*$` after lower-casing.
+pub fn valid_stage_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let mut chars = lower.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `--from=` of COPY and `from=` of `RUN --mount`, with the span of the value.
+fn collect_refs(inst: &Instruction, out: &mut Vec<(RefKind, String, Span)>) {
+    match inst.kind() {
+        Kind::Copy => {
+            for f in inst.flags_named("from") {
+                if let (Some(v), Some(span)) = (&f.value, f.value_span) {
+                    out.push((RefKind::CopyFrom, v.clone(), span));
+                }
+            }
+        }
+        Kind::Run => {
+            for f in inst.flags_named("mount") {
+                let (Some(v), Some(span)) = (&f.value, f.value_span) else {
+                    continue;
+                };
+                for field in mount_fields(v, span) {
+                    if field.key == "from" {
+                        out.push((RefKind::MountFrom, field.value, field.value_span));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A `key=value` field of a `--mount` flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountField {
+    pub key: String,
+    pub value: String,
+    pub value_span: Span,
+}
+
+/// The CSV fields of a `--mount` value. Spans are exact when the flag value
+/// was written without quotes or escapes, else they cover the whole value.
+pub fn mount_fields(value: &str, span: Span) -> Vec<MountField> {
+    let exact = span.len() == value.len();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for field in value.split(',') {
+        let start = pos;
+        pos += field.len() + 1;
+        let (key, val, voff) = match field.find('=') {
+            Some(eq) => (&field[..eq], &field[eq + 1..], eq + 1),
+            None => (field, "", field.len()),
+        };
+        let value_span = if exact {
+            Span::new(span.start + start + voff, span.start + start + field.len())
+        } else {
+            span
+        };
+        out.push(MountField {
+            key: key.trim().to_ascii_lowercase(),
+            value: val.trim().to_string(),
+            value_span,
+        });
+    }
+    out
+}
+
+/// Arguments of a key/value instruction, empty for others.
+pub fn pairs(inst: &Instruction) -> &[syntax::KeyValue] {
+    match &inst.args {
+        Args::KeyValues { pairs, .. } => pairs,
+        _ => &[],
+    }
+}

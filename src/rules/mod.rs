@@ -1,17 +1,45 @@
-//! The rules engine: the `Rule` trait, the registry (one list), and rule selection.
+//! The rules engine: the `Rule` trait, the registry (one list), rule
+//! selection, and the context rules read and report through.
 
 mod meta;
 
+mod circular_stage_reference;
+mod duplicate_stage_name;
+mod empty_continuation_line;
+mod forward_stage_reference;
+mod from_as_casing;
+mod reserved_stage_name;
+mod stage_name_casing;
+mod syntax_error;
+mod unknown_stage_reference;
+mod unknown_target;
+mod unreachable_stage;
+
 pub use meta::{FixAvailability, RuleMeta};
 
-use crate::diagnostic::{Diagnostic, Severity, Span};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::graph::StageGraph;
+use crate::model::Model;
+use crate::settings::Settings;
 
 /// Every rule, in id order. This list is the registry.
+static REGISTRY: &[&dyn Rule] = &[
+    &syntax_error::SyntaxError,
+    &empty_continuation_line::EmptyContinuationLine,
+    &unreachable_stage::UnreachableStage,
+    &unknown_stage_reference::UnknownStageReference,
+    &circular_stage_reference::CircularStageReference,
+    &forward_stage_reference::ForwardStageReference,
+    &duplicate_stage_name::DuplicateStageName,
+    &reserved_stage_name::ReservedStageName,
+    &stage_name_casing::StageNameCasing,
+    &from_as_casing::FromAsCasing,
+    &unknown_target::UnknownTarget,
+];
+
 pub fn registry() -> &'static [&'static dyn Rule] {
     REGISTRY
 }
-
-static REGISTRY: &[&dyn Rule] = &[];
 
 /// A lint rule: metadata plus a check over the shared model.
 pub trait Rule: Sync {
@@ -37,26 +65,59 @@ pub fn matching(selector: &str) -> Vec<&'static RuleMeta> {
         return metas().collect();
     }
     let upper = sel.to_ascii_uppercase();
-    if upper.starts_with("RD") && upper[2..].chars().all(|c| c.is_ascii_digit()) {
+    if upper.len() > 2 && upper.starts_with("RD") && upper[2..].chars().all(|c| c.is_ascii_digit())
+    {
         return metas().filter(|m| m.id.starts_with(&upper)).collect();
     }
     metas().filter(|m| m.slug == sel).collect()
 }
 
+/// Whether a selector names at least one rule.
+pub fn is_known_selector(selector: &str) -> bool {
+    !matching(selector).is_empty()
+}
+
 /// What a rule sees and how it reports.
 pub struct Context<'a> {
+    pub model: &'a Model<'a>,
+    pub graph: &'a StageGraph,
+    pub settings: &'a Settings,
     pub(crate) diagnostics: Vec<Diagnostic>,
-    _marker: std::marker::PhantomData<&'a ()>,
 }
 
-impl Context<'_> {
-    /// Report a finding of `meta` at `span`.
-    pub fn report(&mut self, meta: &'static RuleMeta, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+impl<'a> Context<'a> {
+    pub fn new(model: &'a Model<'a>, graph: &'a StageGraph, settings: &'a Settings) -> Self {
+        Context {
+            model,
+            graph,
+            settings,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn text(&self) -> &'a str {
+        self.model.text
+    }
+
+    /// Report a finding of `meta` at `span`; refine it through the returned reference.
+    pub fn report(
+        &mut self,
+        meta: &'static RuleMeta,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic::new(
+            meta.id,
+            meta.slug,
+            meta.severity,
+            span,
+            message,
+        ));
+        let last = self.diagnostics.len() - 1;
+        &mut self.diagnostics[last]
+    }
+
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.diagnostics
-            .push(Diagnostic::new(meta.id, meta.slug, meta.severity, span, message));
-        self.diagnostics.last_mut().expect("just pushed")
     }
 }
-
-#[allow(dead_code)]
-fn _severity_is_used(_: Severity) {}

@@ -95,7 +95,9 @@ fn string(s: &str, mut i: usize) -> Option<(String, usize)> {
                         let hi = hex4(s, i)?;
                         i += 4;
                         if (0xD800..0xDC00).contains(&hi) && s[i..].starts_with("\\u") {
-                            if let Some(lo) = hex4(s, i + 2).filter(|lo| (0xDC00..0xE000).contains(lo)) {
+                            if let Some(lo) =
+                                hex4(s, i + 2).filter(|lo| (0xDC00..0xE000).contains(lo))
+                            {
                                 i += 6;
                                 let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
                                 out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
@@ -153,7 +155,9 @@ mod tests {
     #[test]
     fn spans_cover_the_quoted_element() {
         let s = r#"[ "a",  "b" ]"#;
-        let JsonArgs::Strings(v) = parse(s) else { panic!() };
+        let JsonArgs::Strings(v) = parse(s) else {
+            panic!()
+        };
         assert_eq!(&s[v[1].0..v[1].1], "\"b\"");
     }
 }

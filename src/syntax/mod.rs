@@ -13,5 +13,5 @@ mod parser;
 pub mod printer;
 
 pub use ast::*;
+pub(crate) use parser::levenshtein;
 pub use parser::parse;
-pub(crate) use parser::{levenshtein, parse_words};

@@ -307,7 +307,13 @@ impl<'a> Parser<'a> {
     }
 
     /// BuildKit's `newNodeFromLine` over the logical range `from..to`.
-    fn node_from_line(&mut self, lg: &Logical, from: usize, to: usize, comments: Vec<Comment>) -> Instruction {
+    fn node_from_line(
+        &mut self,
+        lg: &Logical,
+        from: usize,
+        to: usize,
+        comments: Vec<Comment>,
+    ) -> Instruction {
         let s = &lg.text;
         let (start, end) = trim_bounds(s, from, to);
         let kw_end = s[start..end]
@@ -351,7 +357,9 @@ impl<'a> Parser<'a> {
         if kind == Kind::Unknown {
             let help = suggest_keyword(kw_text)
                 .map(|k| format!("did you mean `{k}`?"))
-                .unwrap_or_else(|| "Dockerfile instructions are FROM, RUN, COPY, ADD, ENV, ARG, ...".into());
+                .unwrap_or_else(|| {
+                    "Dockerfile instructions are FROM, RUN, COPY, ADD, ENV, ARG, ...".into()
+                });
             self.error(
                 inst.keyword.span,
                 format!("unknown instruction `{kw_text}`"),
@@ -375,7 +383,9 @@ impl<'a> Parser<'a> {
             return Args::None;
         }
         match kind {
-            Kind::Run | Kind::Cmd | Kind::Entrypoint | Kind::Shell => self.maybe_json(lg, a0, a1, false),
+            Kind::Run | Kind::Cmd | Kind::Entrypoint | Kind::Shell => {
+                self.maybe_json(lg, a0, a1, false)
+            }
             Kind::Add | Kind::Copy | Kind::Volume => self.maybe_json(lg, a0, a1, true),
             Kind::Expose | Kind::From => Args::List(self.fields(lg, a0, a1)),
             Kind::Env | Kind::Label => self.name_val(lg, a0, a1, kind),
@@ -426,7 +436,10 @@ impl<'a> Parser<'a> {
                 if matches!(sub.kind(), Kind::Onbuild | Kind::From | Kind::Maintainer) {
                     self.error(
                         sub.keyword.span,
-                        format!("{} isn't allowed as an ONBUILD trigger", sub.keyword.text.to_uppercase()),
+                        format!(
+                            "{} isn't allowed as an ONBUILD trigger",
+                            sub.keyword.text.to_uppercase()
+                        ),
                         None,
                     );
                 }
@@ -611,7 +624,12 @@ fn extract_flags(s: &str, from: usize, to: usize) -> (Vec<RawFlag>, usize) {
                 (start + 2, so),
                 Some((so + 1, end)),
             ),
-            None => (word[2.min(word.len())..].to_string(), None, (start + 2, end), None),
+            None => (
+                word[2.min(word.len())..].to_string(),
+                None,
+                (start + 2, end),
+                None,
+            ),
         };
         flags.push(RawFlag {
             start,
@@ -641,7 +659,10 @@ pub(crate) fn parse_words(s: &str, from: usize, to: usize, escape: char) -> Vec<
     let mut phase = Phase::Spaces;
     let mut start = from;
     let mut blank_ok = false;
-    let mut it = s[from..to].char_indices().map(|(i, c)| (from + i, c)).peekable();
+    let mut it = s[from..to]
+        .char_indices()
+        .map(|(i, c)| (from + i, c))
+        .peekable();
     let mut nonempty = false;
     while let Some((pos, ch)) = it.next() {
         if phase == Phase::Spaces {

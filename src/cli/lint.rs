@@ -1,0 +1,462 @@
+//! `rdock lint`.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Args;
+use rayon::prelude::*;
+
+use super::files::{self, display};
+use super::{ColorArg, FormatArg, SeverityArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use crate::config::{Config, ConfigError, Discovery};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::diff::unified;
+use crate::render::{self, OutputFormat, RenderOptions};
+use crate::rules;
+use crate::settings::{Overrides, Settings};
+use crate::{check, check_and_fix, FileResult};
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to lint; `-` reads standard input. Default: the current directory.
+    pub paths: Vec<PathBuf>,
+    /// How to print findings.
+    #[arg(long, value_enum, default_value_t = FormatArg::Full, env = "RDOCK_OUTPUT_FORMAT")]
+    pub output_format: FormatArg,
+    /// Apply safe fixes in place.
+    #[arg(long)]
+    pub fix: bool,
+    /// Also apply (with --fix) or show (with --diff) unsafe fixes.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print a unified diff of what --fix would change; write nothing.
+    #[arg(long)]
+    pub diff: bool,
+    /// Rules to check (replaces the default selection): ids, id prefixes, slugs or ALL.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Option<Vec<String>>,
+    /// Rules to check in addition to the selection.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub extend_select: Vec<String>,
+    /// Rules not to check.
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// The stage(s) being built; repeatable. Default: `targets` in .rdock.toml, else the last stage.
+    #[arg(long, value_name = "STAGE")]
+    pub target: Vec<String>,
+    /// A build argument, as for `docker build` (`KEY=VALUE`, or `KEY` to take it from the environment).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub build_arg: Vec<String>,
+    /// Exit 1 when a finding is at or above this severity (default: style, i.e. any finding).
+    #[arg(long, value_enum)]
+    pub fail_level: Option<SeverityArg>,
+    /// Use this configuration file for every file instead of discovering `.rdock.toml`.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Print only findings: no summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print how often each rule fires instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// The file name to report (and to find the configuration from) for standard input.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// When to use colour in the full format.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// One input: a path or standard input.
+enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+/// What happened to one file.
+struct Outcome {
+    result: Option<FileResult>,
+    fail_level: Severity,
+    /// The diff to print (with --diff).
+    diff: String,
+    /// Fixed text for standard input with --fix.
+    stdin_fixed: Option<String>,
+    fixed: usize,
+    error: Option<String>,
+}
+
+pub fn run(args: LintArgs) -> u8 {
+    let overrides = match overrides(&args) {
+        Ok(o) => o,
+        Err(msg) => {
+            super::error(
+                msg,
+                Some("`rdock rules` lists the rule ids and slugs".into()),
+            );
+            return EXIT_ERROR;
+        }
+    };
+    // The configuration: one given file, none, or discovered per file.
+    let fixed_config: Option<Arc<Config>> = match &args.config {
+        Some(path) => match Config::load(path, &rules::is_known_selector) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => {
+                super::print_error(
+                    &e,
+                    super::ColorArg::Auto
+                        .enabled(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+                );
+                return EXIT_ERROR;
+            }
+        },
+        None => None,
+    };
+    let discovery = Discovery::new(rules::is_known_selector);
+    let config_for = |path: &Path| -> Result<Option<Arc<Config>>, ConfigError> {
+        if args.no_config {
+            Ok(None)
+        } else if fixed_config.is_some() {
+            Ok(fixed_config.clone())
+        } else {
+            discovery.for_file(path)
+        }
+    };
+
+    let mut inputs = Vec::new();
+    let mut exit = EXIT_OK;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let (stdin, paths): (Vec<_>, Vec<_>) = paths.into_iter().partition(|p| p.as_os_str() == "-");
+    if !stdin.is_empty() {
+        inputs.push(Input::Stdin);
+    }
+    if !paths.is_empty() {
+        let found = files::collect(&paths);
+        for (path, why) in &found.errors {
+            super::error(
+                format!("cannot read `{}`: {why}", display(path)),
+                Some("check the path and its permissions".into()),
+            );
+            exit = EXIT_ERROR;
+        }
+        inputs.extend(found.files.into_iter().map(Input::File));
+    }
+
+    let settings_cache = std::sync::Mutex::new(Vec::<(Option<Arc<Config>>, Arc<Settings>)>::new());
+    let settings_for = |config: Option<Arc<Config>>| -> Arc<Settings> {
+        let mut cache = settings_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, s)) = cache.iter().find(|(c, _)| match (c, &config) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }) {
+            return s.clone();
+        }
+        let s = Arc::new(Settings::resolve(config.as_deref(), &overrides));
+        cache.push((config, s.clone()));
+        s
+    };
+
+    let outcomes: Vec<Outcome> = inputs
+        .par_iter()
+        .map(|input| {
+            let (name, text, config) = match read_input(input, &args, &config_for) {
+                Ok(x) => x,
+                Err(e) => return Outcome::error(e),
+            };
+            let settings = settings_for(config);
+            lint_one(&args, input, name, text, &settings)
+        })
+        .collect();
+
+    let mut results = Vec::new();
+    let mut diffs = String::new();
+    let mut fixed_total = 0;
+    let mut failing = false;
+    for o in outcomes {
+        if let Some(e) = &o.error {
+            eprint!("{e}");
+            exit = EXIT_ERROR;
+        }
+        diffs.push_str(&o.diff);
+        fixed_total += o.fixed;
+        if let Some(text) = &o.stdin_fixed {
+            print!("{text}");
+        }
+        if let Some(r) = o.result {
+            if r.diagnostics.iter().any(|d| d.severity >= o.fail_level) {
+                failing = true;
+            }
+            results.push(r);
+        }
+    }
+
+    let format: OutputFormat = args.output_format.into();
+    let color = args.color.enabled(super::stdout_is_terminal()) && format == OutputFormat::Full;
+    // With --fix on stdin, stdout holds the fixed file: findings go to stderr.
+    let to_stderr = args.fix && !args.diff && inputs.iter().any(|i| matches!(i, Input::Stdin));
+    let mut out: Box<dyn Write> = if to_stderr {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    };
+    if args.diff {
+        let _ = out.write_all(diffs.as_bytes());
+        if !args.quiet {
+            let n = diffs.matches("\n--- a/").count() + usize::from(diffs.starts_with("--- a/"));
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} file{} would be changed.",
+                n,
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        let _ = out.flush();
+        return if exit == EXIT_ERROR {
+            EXIT_ERROR
+        } else if diffs.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_FINDINGS
+        };
+    }
+    if args.statistics {
+        print_statistics(&results, &mut out);
+    } else {
+        let metas: Vec<&'static rules::RuleMeta> = rules::metas().collect();
+        let opts = RenderOptions {
+            color,
+            show_source: true,
+            quiet: args.quiet,
+        };
+        if let Err(e) = render::render(format, &results, &metas, &opts, &mut *out) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                super::error(format!("cannot write the report: {e}"), None);
+                return EXIT_ERROR;
+            }
+        }
+    }
+    if args.fix && fixed_total > 0 && !args.quiet {
+        let _ = writeln!(
+            std::io::stderr(),
+            "Fixed {fixed_total} problem{}.",
+            if fixed_total == 1 { "" } else { "s" }
+        );
+    }
+    let _ = out.flush();
+    if exit == EXIT_ERROR {
+        EXIT_ERROR
+    } else if failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn overrides(args: &LintArgs) -> Result<Overrides, String> {
+    let check = |list: &[String], flag: &str| -> Result<(), String> {
+        match list.iter().find(|s| !rules::is_known_selector(s)) {
+            Some(bad) => Err(format!("unknown rule selector `{bad}` in {flag}")),
+            None => Ok(()),
+        }
+    };
+    if let Some(sel) = &args.select {
+        check(sel, "--select")?;
+    }
+    check(&args.extend_select, "--extend-select")?;
+    check(&args.ignore, "--ignore")?;
+    let mut build_args = BTreeMap::new();
+    for a in &args.build_arg {
+        match a.split_once('=') {
+            Some((k, v)) => {
+                build_args.insert(k.to_string(), v.to_string());
+            }
+            None => {
+                // Like docker: `--build-arg KEY` takes the value from the environment.
+                if let Ok(v) = std::env::var(a) {
+                    build_args.insert(a.clone(), v);
+                }
+            }
+        }
+    }
+    Ok(Overrides {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+        targets: args.target.clone(),
+        build_args,
+        fail_level: args.fail_level.map(Into::into),
+    })
+}
+
+type ConfigFor<'a> = dyn Fn(&Path) -> Result<Option<Arc<Config>>, ConfigError> + Sync + 'a;
+
+/// Read a file or stdin as UTF-8, with the configuration that applies to it.
+fn read_input(
+    input: &Input,
+    args: &LintArgs,
+    config_for: &ConfigFor<'_>,
+) -> Result<(String, String, Option<Arc<Config>>), String> {
+    let (name, bytes, config_path) = match input {
+        Input::Stdin => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("error: cannot read standard input: {e}\n"))?;
+            let name = args
+                .stdin_filename
+                .as_ref()
+                .map(|p| display(p))
+                .unwrap_or_else(|| "-".into());
+            let cfg = args
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("Dockerfile"));
+            (name, buf, cfg)
+        }
+        Input::File(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                format!(
+                    "error: cannot read `{}`: {e}\n  help: check the path and its permissions\n",
+                    display(path)
+                )
+            })?;
+            (display(path), bytes, path.clone())
+        }
+    };
+    let config = config_for(&config_path).map_err(|e| render_config_error(&e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        format!(
+            "error: `{name}` is not valid UTF-8 (first bad byte at offset {at})\n  help: save the file as UTF-8; Dockerfiles are read as UTF-8 text\n"
+        )
+    })?;
+    Ok((name, text, config))
+}
+
+fn render_config_error(e: &ConfigError) -> String {
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_links(false);
+    let mut s = String::new();
+    if handler.render_report(&mut s, e).is_err() {
+        s = format!("error: {e}\n");
+    }
+    s
+}
+
+impl Outcome {
+    fn error(message: String) -> Outcome {
+        Outcome {
+            result: None,
+            fail_level: Severity::Error,
+            diff: String::new(),
+            stdin_fixed: None,
+            fixed: 0,
+            error: Some(message),
+        }
+    }
+}
+
+fn lint_one(
+    args: &LintArgs,
+    input: &Input,
+    name: String,
+    text: String,
+    settings: &Settings,
+) -> Outcome {
+    let fail_level = settings.fail_level;
+    if !(args.fix || args.diff) {
+        let diagnostics = check(&text, settings);
+        return Outcome {
+            result: Some(FileResult::new(name, text, diagnostics)),
+            fail_level,
+            diff: String::new(),
+            stdin_fixed: None,
+            fixed: 0,
+            error: None,
+        };
+    }
+    let fixed = match check_and_fix(&text, settings, args.unsafe_fixes) {
+        Ok(f) => f,
+        Err(e) => return Outcome::error(format!("error: `{name}`: {e}\n")),
+    };
+    let mut outcome = Outcome {
+        result: None,
+        fail_level,
+        diff: String::new(),
+        stdin_fixed: None,
+        fixed: fixed.applied,
+        error: None,
+    };
+    if args.diff {
+        outcome.diff = unified(&name, &text, &fixed.text);
+        outcome.fixed = 0;
+        outcome.result = Some(FileResult::new(name, text, Vec::new()));
+        return outcome;
+    }
+    match input {
+        Input::Stdin => outcome.stdin_fixed = Some(fixed.text.clone()),
+        Input::File(path) => {
+            if fixed.text != text {
+                if let Err(e) = write_atomic(path, &fixed.text) {
+                    return Outcome::error(format!(
+                        "error: cannot write `{name}`: {e}\n  help: the file was left unchanged\n"
+                    ));
+                }
+            }
+        }
+    }
+    outcome.result = Some(FileResult::new(name, fixed.text, fixed.remaining));
+    outcome
+}
+
+/// Write `text` to `path` atomically: a temporary file in the same folder,
+/// the original's permissions, then a rename. A symlink's target is written.
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let target = std::fs::canonicalize(path)?;
+    let dir = target.parent().unwrap_or_else(|| Path::new("."));
+    let perms = std::fs::metadata(&target)?.permissions();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".rdock-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    std::fs::set_permissions(tmp.path(), perms)?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn print_statistics(results: &[FileResult], out: &mut dyn Write) {
+    let mut counts: BTreeMap<&'static str, (usize, bool)> = BTreeMap::new();
+    for d in results.iter().flat_map(|r| &r.diagnostics) {
+        let e = counts.entry(d.code).or_default();
+        e.0 += 1;
+        e.1 |= d
+            .fix
+            .as_ref()
+            .is_some_and(|f| f.applicability == crate::fix::Applicability::Safe);
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+    for (code, (n, fixable)) in rows {
+        let slug = rules::lookup(code).map_or("", |m| m.slug);
+        let _ = writeln!(
+            out,
+            "{n:>5}\t{code}\t{}{slug}",
+            if fixable { "[*] " } else { "    " }
+        );
+    }
+}
+
+#[allow(dead_code)]
+fn _unused(_: &Diagnostic) {}

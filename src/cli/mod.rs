@@ -1,0 +1,188 @@
+//! The command line: clap arguments and one file per subcommand. The only
+//! place (with `lsp`) that prints and decides exit codes.
+
+mod files;
+mod lint;
+mod rule;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::Severity;
+use crate::render::OutputFormat;
+
+/// Exit codes.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rdock",
+    version,
+    about = "A fast Dockerfile linter: exact model, stage graph, unreachable stages, fixes"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint Dockerfiles (files, directories, or `-` for stdin).
+    Lint(lint::LintArgs),
+    /// Show the documentation of a rule.
+    Rule {
+        /// Rule id (`RD101`) or slug (`unreachable-stage`).
+        rule: String,
+        #[arg(long, value_enum, default_value_t = DocFormat::Text)]
+        output_format: DocFormat,
+    },
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = DocFormat::Text)]
+        output_format: DocFormat,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DocFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FormatArg {
+    Full,
+    Concise,
+    Json,
+    Sarif,
+    Github,
+    Gitlab,
+    Checkstyle,
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Full => OutputFormat::Full,
+            FormatArg::Concise => OutputFormat::Concise,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Sarif => OutputFormat::Sarif,
+            FormatArg::Github => OutputFormat::Github,
+            FormatArg::Gitlab => OutputFormat::Gitlab,
+            FormatArg::Checkstyle => OutputFormat::Checkstyle,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SeverityArg {
+    Style,
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Style => Severity::Style,
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Warning => Severity::Warning,
+            SeverityArg::Error => Severity::Error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum ColorArg {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorArg {
+    /// Colour on a terminal unless `NO_COLOR` is set, or as forced.
+    pub fn enabled(self, stream_is_terminal: bool) -> bool {
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { EXIT_OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Lint(args) => lint::run(args),
+        Command::Rule {
+            rule,
+            output_format,
+        } => rule::rule(&rule, output_format),
+        Command::Rules { output_format } => rule::rules(output_format),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "rdock", &mut std::io::stdout());
+            EXIT_OK
+        }
+    };
+    ExitCode::from(code)
+}
+
+pub(crate) fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+/// Print an error the way every rdock error looks: through miette.
+pub(crate) fn print_error(err: &dyn miette::Diagnostic, color: bool) {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, err).is_err() {
+        out = err.to_string();
+    }
+    eprint!("{out}");
+}
+
+/// A plain error: what, and how to fix it.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+pub(crate) struct CliError {
+    pub message: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+pub(crate) fn error(message: impl Into<String>, help: Option<String>) {
+    let color = ColorArg::Auto.enabled(std::io::stderr().is_terminal());
+    print_error(
+        &CliError {
+            message: message.into(),
+            help,
+        },
+        color,
+    );
+}

@@ -1,0 +1,67 @@
+//! `rdock rule` and `rdock rules`.
+
+use serde_json::json;
+
+use super::{DocFormat, EXIT_ERROR, EXIT_OK};
+use crate::rules::{self, RuleMeta};
+
+fn meta_json(m: &RuleMeta) -> serde_json::Value {
+    json!({
+        "code": m.id,
+        "slug": m.slug,
+        "summary": m.summary,
+        "family": m.family(),
+        "severity": m.severity.as_str(),
+        "fix": m.fix.as_str(),
+        "default_enabled": m.default_enabled,
+        "hadolint": m.hadolint,
+        "buildkit": m.buildkit,
+        "url": m.url(),
+        "explanation": m.doc,
+    })
+}
+
+pub fn rule(code: &str, format: DocFormat) -> u8 {
+    let Some(m) = rules::lookup(code) else {
+        let known = rules::metas().map(|m| m.id).collect::<Vec<_>>().join(", ");
+        super::error(
+            format!("unknown rule `{code}`"),
+            Some(format!(
+                "rules are named by id or slug; `rdock rules` lists them ({known})"
+            )),
+        );
+        return EXIT_ERROR;
+    };
+    match format {
+        DocFormat::Text => print!("{}", m.doc),
+        DocFormat::Json => println!("{:#}", meta_json(m)),
+    }
+    EXIT_OK
+}
+
+pub fn rules(format: DocFormat) -> u8 {
+    match format {
+        DocFormat::Text => {
+            for m in rules::metas() {
+                let fix = match m.fix {
+                    rules::FixAvailability::None => " ",
+                    _ => "*",
+                };
+                let on = if m.default_enabled { " " } else { "-" };
+                println!(
+                    "{} {fix}{on} {:<28} {:<8} {}",
+                    m.id,
+                    m.slug,
+                    m.severity.as_str(),
+                    m.summary
+                );
+            }
+            println!("\n* fix available   - off by default (enable with --select or `select` in .rdock.toml)");
+        }
+        DocFormat::Json => {
+            let all: Vec<_> = rules::metas().map(meta_json).collect();
+            println!("{:#}", serde_json::Value::Array(all));
+        }
+    }
+    EXIT_OK
+}

@@ -1,0 +1,221 @@
+//! ARG and ENV scoping with BuildKit's rules.
+//!
+//! - Global ARGs (before the first FROM) and the automatic platform ARGs are
+//!   visible in FROM lines only; a stage sees a global ARG after `ARG NAME`.
+//! - `--build-arg` overrides an ARG's default.
+//! - ENV wins over an ARG of the same name.
+//! - A stage built `FROM` another stage inherits its ARGs and ENV.
+
+use super::expand::{Env, Lexer};
+use super::{BuildInputs, Model};
+use crate::diagnostic::Span;
+use crate::syntax::Kind;
+
+/// The ARGs BuildKit defines by itself, with the values of a linux/amd64 build.
+pub const AUTOMATIC_ARGS: [(&str, &str); 8] = [
+    ("TARGETPLATFORM", "linux/amd64"),
+    ("TARGETOS", "linux"),
+    ("TARGETARCH", "amd64"),
+    ("TARGETVARIANT", ""),
+    ("BUILDPLATFORM", "linux/amd64"),
+    ("BUILDOS", "linux"),
+    ("BUILDARCH", "amd64"),
+    ("BUILDVARIANT", ""),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarOrigin {
+    /// BuildKit's automatic platform ARGs.
+    Automatic,
+    Arg,
+    Env,
+    /// From the base stage.
+    Inherited,
+}
+
+/// One definition of a variable.
+#[derive(Debug, Clone)]
+pub struct VarDef {
+    pub name: String,
+    /// `None` when declared without a value and none was given.
+    pub value: Option<String>,
+    pub origin: VarOrigin,
+    /// The instruction that defines it (index into `Model::instructions`).
+    pub instruction: Option<usize>,
+    /// The key's span.
+    pub span: Option<Span>,
+    /// Whether the value came from `--build-arg`.
+    pub from_build_arg: bool,
+}
+
+/// Every definition, by stage, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub global: Vec<VarDef>,
+    pub stages: Vec<Vec<VarDef>>,
+}
+
+struct View<'a> {
+    defs: &'a [VarDef],
+    before: Option<usize>,
+}
+
+impl<'a> View<'a> {
+    fn find(&self, name: &str) -> Option<&'a VarDef> {
+        let before = self.before;
+        let visible = move |d: &&'a VarDef| {
+            d.name == name && d.instruction.is_none_or(|i| before.is_none_or(|b| i < b))
+        };
+        let defs = self.defs.iter().rev();
+        defs.clone()
+            .filter(visible)
+            .find(|d| d.origin == VarOrigin::Env)
+            .or_else(|| defs.filter(visible).next())
+    }
+}
+
+impl Env for View<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.find(name).and_then(|d| d.value.as_deref())
+    }
+}
+
+impl Scope {
+    pub(super) fn build(model: &Model<'_>, inputs: &BuildInputs) -> Scope {
+        let escape = model.ast.escape;
+        let lexer = Lexer::new(escape);
+        let mut global: Vec<VarDef> = AUTOMATIC_ARGS
+            .iter()
+            .map(|(n, v)| VarDef {
+                name: n.to_string(),
+                value: Some(
+                    inputs
+                        .build_args
+                        .get(*n)
+                        .cloned()
+                        .unwrap_or_else(|| v.to_string()),
+                ),
+                origin: VarOrigin::Automatic,
+                instruction: None,
+                span: None,
+                from_build_arg: inputs.build_args.contains_key(*n),
+            })
+            .collect();
+        for &ii in &model.global_args {
+            for kv in super::pairs(model.instruction(ii)) {
+                let name = kv.key.text.clone();
+                let default = kv.value.as_ref().and_then(|v| {
+                    let view = View {
+                        defs: &global,
+                        before: None,
+                    };
+                    lexer.process_word(&v.text, &view).ok().map(|e| e.value)
+                });
+                let given = inputs.build_args.get(&name).cloned();
+                global.push(VarDef {
+                    from_build_arg: given.is_some(),
+                    value: given.or(default),
+                    name,
+                    origin: VarOrigin::Arg,
+                    instruction: Some(ii),
+                    span: Some(kv.key.span),
+                });
+            }
+        }
+        let mut stages: Vec<Vec<VarDef>> = Vec::with_capacity(model.stages.len());
+        for stage in &model.stages {
+            let mut defs: Vec<VarDef> = match &stage.base {
+                super::Base::Stage(b) if *b < stages.len() => stages[*b]
+                    .iter()
+                    .map(|d| VarDef {
+                        origin: VarOrigin::Inherited,
+                        instruction: None,
+                        ..d.clone()
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for &ii in &stage.body {
+                let inst = model.instruction(ii);
+                let origin = match inst.kind() {
+                    Kind::Arg => VarOrigin::Arg,
+                    Kind::Env => VarOrigin::Env,
+                    _ => continue,
+                };
+                for kv in super::pairs(inst) {
+                    let name = kv.key.text.clone();
+                    let expanded = kv.value.as_ref().and_then(|v| {
+                        let view = View {
+                            defs: &defs,
+                            before: None,
+                        };
+                        lexer.process_word(&v.text, &view).ok().map(|e| e.value)
+                    });
+                    let (value, from_build_arg) = if origin == VarOrigin::Arg {
+                        match inputs.build_args.get(&name) {
+                            Some(v) => (Some(v.clone()), true),
+                            None if kv.value.is_some() => (expanded, false),
+                            None => (
+                                global
+                                    .iter()
+                                    .rev()
+                                    .find(|d| d.name == name)
+                                    .and_then(|d| d.value.clone()),
+                                false,
+                            ),
+                        }
+                    } else {
+                        (Some(expanded.unwrap_or_default()), false)
+                    };
+                    defs.push(VarDef {
+                        name,
+                        value,
+                        origin,
+                        instruction: Some(ii),
+                        span: Some(kv.key.span),
+                        from_build_arg,
+                    });
+                }
+            }
+            stages.push(defs);
+        }
+        Scope { global, stages }
+    }
+
+    /// Expand a word of a FROM line (global scope). `None` when it cannot be expanded.
+    pub fn expand_global(&self, word: &str, escape: char) -> Option<String> {
+        let view = View {
+            defs: &self.global,
+            before: None,
+        };
+        Lexer::new(escape)
+            .process_word(word, &view)
+            .ok()
+            .map(|e| e.value)
+    }
+
+    /// Expand `word` as instruction `ii` of its stage sees it.
+    pub fn expand_at(&self, ii: usize, stage: usize, word: &str, escape: char) -> Option<String> {
+        let view = View {
+            defs: self.stages.get(stage)?,
+            before: Some(ii),
+        };
+        Lexer::new(escape)
+            .process_word(word, &view)
+            .ok()
+            .map(|e| e.value)
+    }
+
+    /// The definition of `name` that instruction `ii` of `stage` sees.
+    pub fn lookup(&self, stage: Option<usize>, ii: usize, name: &str) -> Option<&VarDef> {
+        let defs = match stage {
+            Some(s) => self.stages.get(s)?,
+            None => &self.global,
+        };
+        View {
+            defs,
+            before: Some(ii),
+        }
+        .find(name)
+    }
+}

@@ -1,0 +1,196 @@
+//! Hand-built results shared by the renderer tests.
+
+use crate::diagnostic::{Diagnostic, Related, Severity, Span};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::rules::{FixAvailability, RuleMeta};
+use crate::FileResult;
+
+pub const STAGE_CASE: RuleMeta = RuleMeta {
+    id: "RD102",
+    slug: "stage-reference-case-mismatch",
+    summary: "`--from` names a stage with different case",
+    severity: Severity::Error,
+    fix: FixAvailability::Always,
+    hadolint: &[],
+    buildkit: Some("StageNameCasing"),
+    default_enabled: true,
+    doc: "# stage-reference-case-mismatch (RD102)\n\nStage names are matched exactly by some builders.\n",
+};
+
+pub const UNREACHABLE: RuleMeta = RuleMeta {
+    id: "RD101",
+    slug: "unreachable-stage",
+    summary: "A stage no target depends on",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    hadolint: &[],
+    buildkit: None,
+    default_enabled: true,
+    doc: "# unreachable-stage (RD101)\n\nThe stage is never built.\n",
+};
+
+pub const MAINTAINER: RuleMeta = RuleMeta {
+    id: "RD205",
+    slug: "maintainer-label",
+    summary: "`maintainer` label instead of the OCI authors label",
+    severity: Severity::Style,
+    fix: FixAvailability::Sometimes,
+    hadolint: &[],
+    buildkit: None,
+    default_enabled: false,
+    doc: "# maintainer-label (RD205)\n\nUse `org.opencontainers.image.authors`.\n",
+};
+
+pub const APT_YES: RuleMeta = RuleMeta {
+    id: "RD302",
+    slug: "apt-get-missing-yes",
+    summary: "`apt-get install` without `-y`",
+    severity: Severity::Warning,
+    fix: FixAvailability::Always,
+    hadolint: &["DL3014"],
+    buildkit: None,
+    default_enabled: true,
+    doc: "# apt-get-missing-yes (RD302)\n\nA build cannot answer prompts.\n",
+};
+
+pub const UNTAGGED: RuleMeta = RuleMeta {
+    id: "RD401",
+    slug: "untagged-image",
+    summary: "An image without a tag or digest",
+    severity: Severity::Info,
+    fix: FixAvailability::None,
+    hadolint: &["DL3006"],
+    buildkit: None,
+    default_enabled: true,
+    doc: "# untagged-image (RD401)\n\nPin a tag or a digest.\n",
+};
+
+pub fn rules() -> Vec<&'static RuleMeta> {
+    vec![&UNREACHABLE, &STAGE_CASE, &MAINTAINER, &APT_YES, &UNTAGGED]
+}
+
+/// The span of the `nth` (0-based) occurrence of `needle` in `text`.
+pub fn find(text: &str, needle: &str, nth: usize) -> Span {
+    let start = text
+        .match_indices(needle)
+        .nth(nth)
+        .map(|(i, _)| i)
+        .unwrap_or_else(|| panic!("fixture: {needle:?} #{nth} not in text"));
+    Span::new(start, start + needle.len())
+}
+
+pub const ROOT: &str = "\
+FROM golang:1.22 AS build
+RUN go build -o /app .
+
+FROM alpine:3.19
+COPY --from=Build /app /app
+";
+
+pub const API: &str = "\
+FROM ubuntu
+RUN echo \"héllo wörld ☕\" && apt-get install curl
+LABEL maintainer=\"Zoë\"
+";
+
+/// Two files: an error with a related location and a safe fix, a warning
+/// with an unsafe fix on a non-ASCII line, an info without a fix and a
+/// style finding with a display-only fix.
+pub fn results() -> Vec<FileResult> {
+    let build_ref = find(ROOT, "Build", 0);
+    let mut err = Diagnostic::new(
+        "RD102",
+        "stage-reference-case-mismatch",
+        Severity::Error,
+        build_ref,
+        "`--from=Build` refers to stage `build` with different case",
+    );
+    err.label = Some("written `Build` here".into());
+    err.related.push(Related {
+        span: find(ROOT, "build", 0),
+        message: "stage `build` is declared here".into(),
+    });
+    err.help = Some("Spell the stage name as it is declared.".into());
+    err.fix = Some(Fix::safe(
+        "Rename `Build` to `build`",
+        vec![Edit::replace(build_ref, "build")],
+    ));
+
+    let untagged = Diagnostic::new(
+        "RD401",
+        "untagged-image",
+        Severity::Info,
+        find(API, "ubuntu", 0),
+        "Image `ubuntu` has no tag or digest",
+    );
+
+    let install = find(API, "apt-get install curl", 0);
+    let mut warn = Diagnostic::new(
+        "RD302",
+        "apt-get-missing-yes",
+        Severity::Warning,
+        install,
+        "`apt-get install` without `-y` waits for an answer",
+    );
+    warn.fix = Some(Fix::unsafe_(
+        "Add `-y` to `apt-get install`",
+        vec![Edit::insert(install.start + "apt-get install".len(), " -y")],
+    ));
+
+    let key = find(API, "maintainer", 0);
+    let mut style = Diagnostic::new(
+        "RD205",
+        "maintainer-label",
+        Severity::Style,
+        key,
+        "Label `maintainer` is superseded by `org.opencontainers.image.authors`",
+    );
+    style.fix = Some(Fix::new(
+        "Use `org.opencontainers.image.authors`",
+        vec![Edit::replace(key, "org.opencontainers.image.authors")],
+        Applicability::DisplayOnly,
+    ));
+
+    vec![
+        FileResult::new("Dockerfile", ROOT, vec![err]),
+        FileResult::new("services/api/Dockerfile", API, vec![untagged, warn, style]),
+    ]
+}
+
+/// One file without findings.
+pub fn clean() -> Vec<FileResult> {
+    vec![FileResult::new(
+        "Dockerfile",
+        "FROM alpine:3.19\n",
+        Vec::new(),
+    )]
+}
+
+/// A finding whose message and path try to break out of their format.
+pub fn hostile() -> Vec<FileResult> {
+    let text = "FROM a\n";
+    let mut d = Diagnostic::new(
+        "RD999",
+        "not-a-rule",
+        Severity::Error,
+        Span::new(5, 6),
+        "100% <bad> & \"quoted\" 'single'\r\nsecond line: a,b\u{1b}[31m\u{0}\tend",
+    );
+    d.help = Some("::error::injected".into());
+    vec![FileResult::new(
+        "dir,x/we:ird&<name>.Dockerfile",
+        text,
+        vec![d],
+    )]
+}
+
+/// Render `results` in `format` to a string, with colour off.
+pub fn render_to_string(
+    format: super::OutputFormat,
+    results: &[FileResult],
+    opts: &super::RenderOptions,
+) -> String {
+    let mut out = Vec::new();
+    super::render(format, results, &rules(), opts, &mut out).expect("write to Vec");
+    String::from_utf8(out).expect("renderers write UTF-8")
+}

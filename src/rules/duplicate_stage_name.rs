@@ -1,0 +1,51 @@
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::{Related, Severity};
+
+/// Two stages with the same name (BuildKit compares names case-insensitively).
+pub(crate) struct DuplicateStageName;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD105",
+    slug: "duplicate-stage-name",
+    summary: "Two stages have the same name",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    hadolint: &["DL3024"],
+    buildkit: Some("DuplicateStageName"),
+    default_enabled: true,
+    doc: include_str!("../../rules/duplicate-stage-name.md"),
+};
+
+impl Rule for DuplicateStageName {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        for (i, stage) in model.stages.iter().enumerate() {
+            let Some(name) = &stage.name else { continue };
+            let first = model.stages[..i].iter().find(|s| {
+                s.name
+                    .as_ref()
+                    .is_some_and(|n| n.text.eq_ignore_ascii_case(&name.text))
+            });
+            let Some(first) = first else { continue };
+            let first_name = first.name.as_ref().map(|n| n.span).unwrap_or_default();
+            let d = cx.report(
+                &META,
+                name.span,
+                format!(
+                    "duplicate stage name `{}`: stage {} already has it",
+                    name.text, first.index
+                ),
+            );
+            d.label = Some("name used again".into());
+            d.related.push(Related {
+                span: first_name,
+                message: "first used here".into(),
+            });
+            d.help = Some("give each stage its own name".into());
+        }
+    }
+}

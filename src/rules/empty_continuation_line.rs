@@ -1,0 +1,36 @@
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::fix::{Edit, Fix};
+
+/// A blank line inside a line continuation.
+pub(crate) struct EmptyContinuationLine;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD002",
+    slug: "empty-continuation-line",
+    summary: "Blank line inside a line continuation",
+    severity: Severity::Warning,
+    fix: FixAvailability::Always,
+    hadolint: &[],
+    buildkit: Some("NoEmptyContinuation"),
+    default_enabled: true,
+    doc: include_str!("../../rules/empty-continuation-line.md"),
+};
+
+impl Rule for EmptyContinuationLine {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for &line in &cx.model.ast.empty_continuation_lines {
+            let d = cx.report(
+                &META,
+                line,
+                "blank line inside a line continuation: a future Dockerfile syntax will end the instruction here",
+            );
+            d.label = Some("blank line".into());
+            d.fix = Some(Fix::safe("Delete the blank line", vec![Edit::delete(line)]));
+        }
+    }
+}

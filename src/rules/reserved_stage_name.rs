@@ -1,0 +1,40 @@
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::model::RESERVED_STAGE_NAMES;
+
+/// A stage named `scratch` or `context`.
+pub(crate) struct ReservedStageName;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD106",
+    slug: "reserved-stage-name",
+    summary: "Stage name is reserved",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    hadolint: &[],
+    buildkit: Some("ReservedStageName"),
+    default_enabled: true,
+    doc: include_str!("../../rules/reserved-stage-name.md"),
+};
+
+impl Rule for ReservedStageName {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for stage in &cx.model.stages {
+            let Some(name) = &stage.name else { continue };
+            let lower = name.text.to_ascii_lowercase();
+            if RESERVED_STAGE_NAMES.contains(&lower.as_str()) {
+                let d = cx.report(
+                    &META,
+                    name.span,
+                    format!("`{}` is reserved and cannot name a stage", name.text),
+                );
+                d.label = Some("reserved name".into());
+                d.help = Some(format!("rename the stage, e.g. `{lower}-stage`"));
+            }
+        }
+    }
+}

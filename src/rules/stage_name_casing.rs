@@ -1,0 +1,58 @@
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::fix::{Edit, Fix};
+use crate::model::RefTarget;
+
+/// A stage name with upper-case letters.
+pub(crate) struct StageNameCasing;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD107",
+    slug: "stage-name-casing",
+    summary: "Stage name is not lower case",
+    severity: Severity::Warning,
+    fix: FixAvailability::Always,
+    hadolint: &[],
+    buildkit: Some("StageNameCasing"),
+    default_enabled: true,
+    doc: include_str!("../../rules/stage-name-casing.md"),
+};
+
+impl Rule for StageNameCasing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        for stage in &model.stages {
+            let Some(name) = &stage.name else { continue };
+            let lower = name.text.to_ascii_lowercase();
+            if lower == name.text {
+                continue;
+            }
+            let mut edits = vec![Edit::replace(name.span, lower.clone())];
+            // Every reference written as the name itself (not through a variable or index).
+            for r in &model.references {
+                if r.target == RefTarget::Stage(stage.index)
+                    && r.raw.eq_ignore_ascii_case(&name.text)
+                    && r.raw != lower
+                    && r.span.len() == r.raw.len()
+                {
+                    edits.push(Edit::replace(r.span, lower.clone()));
+                }
+            }
+            let d = cx.report(
+                &META,
+                name.span,
+                format!("stage name `{}` should be lower case", name.text),
+            );
+            d.label = Some("mixed case".into());
+            d.help = Some(
+                "BuildKit lower-cases stage names; writing them so keeps references unambiguous"
+                    .into(),
+            );
+            d.fix = Some(Fix::safe(format!("Rename stage to `{lower}`"), edits));
+        }
+    }
+}
