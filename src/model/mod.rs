@@ -186,6 +186,7 @@ impl<'t> Model<'t> {
             scope: Scope::default(),
         };
         model.validate_from();
+        model.validate_instructions();
         model.scope = Scope::build(&model, inputs);
         model.resolve_references();
         model
@@ -263,6 +264,99 @@ impl<'t> Model<'t> {
                     );
                 }
             }
+        }
+    }
+
+    /// BuildKit's instruction readers: argument counts, known flags, SHELL in JSON form.
+    fn validate_instructions(&mut self) {
+        for i in 0..self.instructions.len() {
+            let inst = self.instruction(i).clone();
+            self.validate_instruction(&inst);
+            if let Args::Onbuild(sub) = &inst.args {
+                self.validate_instruction(sub);
+            }
+        }
+    }
+
+    fn validate_instruction(&mut self, inst: &Instruction) {
+        let kind = inst.kind();
+        if kind == Kind::Unknown {
+            return;
+        }
+        let name = kind.as_str();
+        for f in &inst.flags {
+            if !known_flags(kind).contains(&f.name.as_str()) {
+                let known = known_flags(kind);
+                let help = if known.is_empty() {
+                    format!("{name} takes no flags")
+                } else {
+                    format!(
+                        "{name} takes {}",
+                        known
+                            .iter()
+                            .map(|k| format!("--{k}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                self.error(
+                    f.span,
+                    format!("unknown flag `--{}` for {name}", f.name),
+                    Some(help),
+                );
+            }
+        }
+        let count = match &inst.args {
+            Args::None => 0,
+            Args::Exec(w) | Args::List(w) => w.len(),
+            Args::KeyValues { pairs, .. } => pairs.len(),
+            Args::Healthcheck { .. } | Args::Onbuild(_) | Args::Shell(_) | Args::Text(_) => 1,
+        };
+        let at_least = match kind {
+            Kind::Copy | Kind::Add => 2,
+            Kind::Cmd | Kind::Entrypoint | Kind::From => 0,
+            _ => 1,
+        };
+        if count < at_least {
+            let what = if at_least == 2 {
+                "at least two arguments"
+            } else {
+                "at least one argument"
+            };
+            self.error(
+                inst.span,
+                format!("{name} requires {what}"),
+                Some(match kind {
+                    Kind::Copy | Kind::Add => format!("write `{name} <source>... <destination>`"),
+                    _ => format!("give {name} its argument or delete the line"),
+                }),
+            );
+        }
+        match (&inst.args, kind) {
+            (Args::Shell(w), Kind::Shell) => self.error(
+                w.span,
+                "SHELL requires the arguments to be in JSON form",
+                Some("write `SHELL [\"/bin/sh\", \"-c\"]`".into()),
+            ),
+            (Args::Healthcheck { mode, cmd }, _) => {
+                let m = mode.text.to_ascii_uppercase();
+                if m == "NONE" && !matches!(**cmd, Args::None) {
+                    self.error(
+                        inst.args_span,
+                        "HEALTHCHECK NONE takes no other arguments",
+                        None,
+                    );
+                } else if m == "CMD" && matches!(**cmd, Args::None) {
+                    self.error(mode.span, "HEALTHCHECK CMD requires a command", None);
+                } else if m != "NONE" && m != "CMD" {
+                    self.error(
+                        mode.span,
+                        format!("unknown type `{}` for HEALTHCHECK", mode.text),
+                        Some("write `HEALTHCHECK CMD <command>` or `HEALTHCHECK NONE`".into()),
+                    );
+                }
+            }
+            _ => {}
         }
     }
 
@@ -347,6 +441,33 @@ fn leading_comment_start(ast: &Dockerfile, ni: usize) -> usize {
         start -= 1;
     }
     start
+}
+
+/// The flags BuildKit accepts on each instruction (the labs channel's included).
+pub fn known_flags(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::From => &["platform"],
+        Kind::Run => &["mount", "network", "security", "device"],
+        Kind::Copy => &["from", "chown", "chmod", "link", "parents", "exclude"],
+        Kind::Add => &[
+            "chown",
+            "chmod",
+            "link",
+            "keep-git-dir",
+            "checksum",
+            "exclude",
+            "parents",
+            "unpack",
+        ],
+        Kind::Healthcheck => &[
+            "interval",
+            "timeout",
+            "start-period",
+            "start-interval",
+            "retries",
+        ],
+        _ => &[],
+    }
 }
 
 /// `FROM [--platform=..] image [AS name]`: the image word, `AS`, the name.

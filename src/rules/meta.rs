@@ -61,3 +61,21 @@ impl RuleMeta {
         format!("{}/blob/main/rules/{}.md", crate::REPOSITORY, self.slug)
     }
 }
+
+/// The generated part of a rule's doc, between the markers.
+pub fn doc_header(m: &RuleMeta) -> String {
+    let dash = |s: Option<String>| s.unwrap_or_else(|| "—".to_string());
+    let hadolint = (!m.hadolint.is_empty()).then(|| m.hadolint.join(", "));
+    format!(
+        "| Code | Default severity | Fix | On by default | hadolint | BuildKit check |\n|---|---|---|---|---|---|\n| `{}` | {} | {} | {} | {} | {} |\n",
+        m.id,
+        m.severity,
+        m.fix.as_str(),
+        if m.default_enabled { "yes" } else { "no" },
+        dash(hadolint),
+        dash(m.buildkit.map(str::to_string)),
+    )
+}
+
+pub const GENERATED_BEGIN: &str = "<!-- begin generated -->\n";
+pub const GENERATED_END: &str = "<!-- end generated -->\n";

@@ -15,7 +15,7 @@ mod unknown_stage_reference;
 mod unknown_target;
 mod unreachable_stage;
 
-pub use meta::{FixAvailability, RuleMeta};
+pub use meta::{doc_header, FixAvailability, RuleMeta, GENERATED_BEGIN, GENERATED_END};
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::graph::StageGraph;
@@ -120,4 +120,33 @@ impl<'a> Context<'a> {
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.diagnostics
     }
+}
+
+/// The rule table of the README, generated from the registry.
+pub fn readme_table() -> String {
+    let mut out = String::from("| Code | Name | Summary | Severity | Fix | hadolint | BuildKit |\n|---|---|---|---|---|---|---|\n");
+    for m in metas() {
+        let fix = match m.fix {
+            FixAvailability::None => "",
+            FixAvailability::Sometimes => "sometimes",
+            FixAvailability::Always => "yes",
+        };
+        out.push_str(&format!(
+            "| {} | [{}](rules/{}.md) | {} | {}{} | {} | {} | {} |\n",
+            m.id,
+            m.slug,
+            m.slug,
+            m.summary.replace('|', "\\|"),
+            m.severity,
+            if m.default_enabled {
+                ""
+            } else {
+                " (off by default)"
+            },
+            fix,
+            m.hadolint.join(", "),
+            m.buildkit.unwrap_or(""),
+        ));
+    }
+    out
 }

@@ -74,7 +74,7 @@ impl Rule for UnknownStageReference {
                     d.help = Some(match closest {
                         Some((_, n)) => format!("did you mean the stage `{n}`?"),
                         None => format!(
-                            "if you mean an image, write its full reference (`{name}:<tag>`); if you mean a stage, check its name"
+                            "if you mean an image, write its full reference (`{name}:<tag>`); if it is a named build context (`--build-context {name}=...`), ignore this finding with `# rdock ignore=RD102`; if you mean a stage, check its name"
                         ),
                     });
                 }

@@ -1,0 +1,163 @@
+//! Rule docs and the README agree with the code. `RDOCK_UPDATE_DOCS=1`
+//! rewrites the generated parts instead of failing.
+
+mod common;
+
+use std::path::Path;
+
+use rdock::rules::{self, doc_header, FixAvailability, RuleMeta, GENERATED_BEGIN, GENERATED_END};
+use rdock::settings::{Overrides, Settings};
+
+fn update() -> bool {
+    std::env::var("RDOCK_UPDATE_DOCS").as_deref() == Ok("1")
+}
+
+/// Replace what stands between the markers; `None` when the markers are missing.
+fn splice(text: &str, generated: &str) -> Option<String> {
+    let b = text.find(GENERATED_BEGIN)? + GENERATED_BEGIN.len();
+    let e = text[b..].find(GENERATED_END)? + b;
+    Some(format!("{}{}{}", &text[..b], generated, &text[e..]))
+}
+
+fn check_generated(path: &Path, generated: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let want = splice(&text, generated)
+        .ok_or_else(|| format!("{}: generated markers missing", path.display()))?;
+    if want == text {
+        return Ok(());
+    }
+    if update() {
+        std::fs::write(path, want).map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    Err(format!(
+        "{} is out of date with the code; run `RDOCK_UPDATE_DOCS=1 cargo test --test docs`",
+        path.display()
+    ))
+}
+
+#[test]
+fn every_rule_has_a_doc_with_a_current_header() {
+    let mut errors = Vec::new();
+    for m in rules::metas() {
+        let path = common::root().join(format!("rules/{}.md", m.slug));
+        if let Err(e) = check_generated(&path, &doc_header(m)) {
+            errors.push(e);
+        }
+        let doc = m.doc;
+        if !doc.starts_with(&format!("# {} ({})\n", m.slug, m.id)) {
+            errors.push(format!(
+                "{}: the title must be `# {} ({})`",
+                m.slug, m.slug, m.id
+            ));
+        }
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "Use instead:",
+        ] {
+            if !doc.contains(section) {
+                errors.push(format!("{}: missing `{section}`", m.slug));
+            }
+        }
+        if m.fix != FixAvailability::None && !doc.contains("## Fix safety") {
+            errors.push(format!(
+                "{}: has a fix but no `## Fix safety` section",
+                m.slug
+            ));
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+#[test]
+fn no_doc_without_a_rule() {
+    for entry in std::fs::read_dir(common::root().join("rules")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            let slug = path.file_stem().unwrap().to_string_lossy().to_string();
+            assert!(
+                rules::lookup(&slug).is_some(),
+                "rules/{slug}.md documents no rule"
+            );
+        }
+    }
+}
+
+#[test]
+fn ids_and_slugs_are_unique_and_well_formed() {
+    let metas: Vec<&RuleMeta> = rules::metas().collect();
+    for (i, m) in metas.iter().enumerate() {
+        assert!(
+            m.id.len() == 5
+                && m.id.starts_with("RD")
+                && m.id[2..].chars().all(|c| c.is_ascii_digit()),
+            "{}",
+            m.id
+        );
+        assert!(
+            m.slug.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{}",
+            m.slug
+        );
+        assert_eq!(rules::lookup(m.id).map(|x| x.slug), Some(m.slug));
+        assert_eq!(rules::lookup(m.slug).map(|x| x.id), Some(m.id));
+        for other in &metas[i + 1..] {
+            assert_ne!(m.id, other.id);
+            assert_ne!(m.slug, other.slug);
+        }
+        if i > 0 {
+            assert!(metas[i - 1].id < m.id, "the registry is in id order");
+        }
+    }
+}
+
+/// Code blocks of a doc's Example section: (the example, the "Use instead" block).
+fn examples(doc: &str) -> (String, Option<String>, Option<String>) {
+    let ex = &doc[doc.find("## Example").expect("example section")..];
+    let target = ex
+        .find("<!-- example-target: ")
+        .map(|i| ex[i + 21..].split(" -->").next().unwrap_or("").to_string());
+    let blocks: Vec<String> = ex
+        .split("```dockerfile\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap_or("").to_string())
+        .collect();
+    (blocks[0].clone(), blocks.get(1).cloned(), target)
+}
+
+#[test]
+fn doc_examples_trigger_their_rule_and_the_fixed_version_does_not() {
+    for m in rules::metas() {
+        let (bad, good, target) = examples(m.doc);
+        let overrides = Overrides {
+            select: Some(vec![m.id.to_string()]),
+            targets: target.into_iter().collect(),
+            ..Overrides::default()
+        };
+        let settings = Settings::resolve(None, &overrides);
+        let found = rdock::check(&bad, &settings);
+        assert!(
+            found.iter().any(|d| d.code == m.id),
+            "{}: the example does not trigger it",
+            m.slug
+        );
+        if let Some(good) = good {
+            let found = rdock::check(&good, &settings);
+            assert!(
+                !found.iter().any(|d| d.code == m.id),
+                "{}: the `Use instead` example still triggers it: {:?}",
+                m.slug,
+                found
+            );
+        }
+    }
+}
+
+#[test]
+fn readme_rule_table_is_current() {
+    if let Err(e) = check_generated(&common::root().join("README.md"), &rules::readme_table()) {
+        panic!("{e}");
+    }
+}

@@ -1,0 +1,170 @@
+//! Every rule against its fixtures in `tests/fixtures/<slug>/`:
+//! `fires_*.Dockerfile` must trigger it, `ok_*.Dockerfile` must not. Each
+//! fixture's findings are snapshot as users see them (full and JSON output),
+//! with the fix diff and the fixed file. A first-line comment
+//! `# rdock-test: --target=NAME --build-arg=K=V` sets options.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use rdock::fix::{diff::unified, Applicability};
+use rdock::render::{self, OutputFormat, RenderOptions};
+use rdock::rules::{self, FixAvailability, RuleMeta};
+use rdock::settings::{Overrides, Settings};
+use rdock::{check, check_and_fix, FileResult};
+
+fn settings_for(meta: &RuleMeta, text: &str) -> Settings {
+    let mut o = Overrides {
+        select: Some(vec![meta.id.to_string()]),
+        ..Overrides::default()
+    };
+    if let Some(opts) = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# rdock-test:"))
+    {
+        for opt in opts.split_whitespace() {
+            if let Some(t) = opt.strip_prefix("--target=") {
+                o.targets.push(t.to_string());
+            } else if let Some(kv) = opt.strip_prefix("--build-arg=") {
+                let (k, v) = kv.split_once('=').expect("K=V");
+                o.build_args.insert(k.to_string(), v.to_string());
+            } else {
+                panic!("unknown test option {opt}");
+            }
+        }
+    }
+    Settings::resolve(None, &o)
+}
+
+fn render(format: OutputFormat, result: &FileResult) -> String {
+    let metas: Vec<&'static RuleMeta> = rules::metas().collect();
+    let mut out = Vec::new();
+    let opts = RenderOptions {
+        color: false,
+        show_source: true,
+        quiet: true,
+    };
+    render::render(
+        format,
+        std::slice::from_ref(result),
+        &metas,
+        &opts,
+        &mut out,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn rules_fire_on_their_fixtures_and_only_there() {
+    let mut failures = Vec::new();
+    let mut snapshots = BTreeMap::new();
+    for meta in rules::metas() {
+        let dir = common::root().join("tests/fixtures").join(meta.slug);
+        let files = common::fixtures(&dir);
+        let fires = files
+            .iter()
+            .filter(|f| {
+                f.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("fires_")
+            })
+            .count();
+        let oks = files
+            .iter()
+            .filter(|f| f.file_name().unwrap().to_string_lossy().starts_with("ok_"))
+            .count();
+        if fires == 0 || oks == 0 {
+            failures.push(format!(
+                "{}: needs fires_*.Dockerfile and ok_*.Dockerfile in {}",
+                meta.slug,
+                dir.display()
+            ));
+            continue;
+        }
+        for file in files {
+            let name = file.file_name().unwrap().to_string_lossy().to_string();
+            let text = std::fs::read_to_string(&file).unwrap();
+            let settings = settings_for(meta, &text);
+            let diags = check(&text, &settings);
+            let own: Vec<_> = diags.iter().filter(|d| d.code == meta.id).collect();
+            if name.starts_with("fires_") && own.is_empty() {
+                failures.push(format!(
+                    "{}/{name}: expected {} to fire",
+                    meta.slug, meta.id
+                ));
+            }
+            if name.starts_with("ok_") && !own.is_empty() {
+                failures.push(format!(
+                    "{}/{name}: {} fired: {:?}",
+                    meta.slug, meta.id, own
+                ));
+            }
+            // The declared fix availability matches what is emitted.
+            let with_fix = own.iter().filter(|d| d.fix.is_some()).count();
+            match meta.fix {
+                FixAvailability::None if with_fix > 0 => failures.push(format!(
+                    "{}/{name}: declares no fix but offers one",
+                    meta.slug
+                )),
+                FixAvailability::Always if with_fix < own.len() => failures.push(format!(
+                    "{}/{name}: declares a fix always but one has none",
+                    meta.slug
+                )),
+                _ => {}
+            }
+            // Fixes converge, keep the file readable, and are idempotent.
+            let fixed = check_and_fix(&text, &settings, true)
+                .unwrap_or_else(|e| panic!("{}/{name}: {e}", meta.slug));
+            let again = check_and_fix(&fixed.text, &settings, true).unwrap();
+            if again.text != fixed.text {
+                failures.push(format!(
+                    "{}/{name}: fixing twice differs from fixing once",
+                    meta.slug
+                ));
+            }
+            let mut snap = String::new();
+            let result = FileResult::new(name.clone(), text.clone(), diags.clone());
+            writeln!(snap, "{}", render(OutputFormat::Full, &result)).unwrap();
+            writeln!(
+                snap,
+                "----- json -----\n{}",
+                render(OutputFormat::Json, &result)
+            )
+            .unwrap();
+            if fixed.text != text {
+                let safe = check_and_fix(&text, &settings, false).unwrap();
+                let kind = if safe.text == fixed.text {
+                    "safe"
+                } else {
+                    "with --unsafe-fixes"
+                };
+                writeln!(
+                    snap,
+                    "----- fix ({kind}) -----\n{}",
+                    unified(&name, &text, &fixed.text)
+                )
+                .unwrap();
+                writeln!(snap, "----- fixed -----\n{}", fixed.text).unwrap();
+            }
+            let _ = Applicability::Safe;
+            snapshots.insert(
+                format!("{}__{}", meta.slug, name.trim_end_matches(".Dockerfile")),
+                snap,
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("fixtures/snapshots");
+    settings.bind(|| {
+        for (name, snap) in snapshots {
+            insta::assert_snapshot!(name, snap);
+        }
+    });
+}
