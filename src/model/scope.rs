@@ -70,7 +70,7 @@ impl<'a> View<'a> {
         defs.clone()
             .filter(visible)
             .find(|d| d.origin == VarOrigin::Env)
-            .or_else(|| defs.filter(visible).next())
+            .or_else(|| defs.clone().find(visible))
     }
 }
 

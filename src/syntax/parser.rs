@@ -93,10 +93,10 @@ impl<'a> Parser<'a> {
                     None => directives_open = false,
                 }
             }
-            if trimmed.starts_with('#') {
+            if let Some(text) = trimmed.strip_prefix('#') {
                 let comment = Comment {
                     span: Span::new(line.start + lead, line.end),
-                    text: trimmed[1..].to_string(),
+                    text: text.to_string(),
                 };
                 self.push(line.start, line.next, NodeKind::Comment(comment));
                 i += 1;
@@ -214,10 +214,10 @@ impl<'a> Parser<'a> {
             let c = self.content(l);
             let t = c.trim_start_matches(is_space);
             j += 1;
-            if t.starts_with('#') {
+            if let Some(text) = t.strip_prefix('#') {
                 comments.push(Comment {
                     span: Span::new(l.end - t.len(), l.end),
-                    text: t[1..].to_string(),
+                    text: text.to_string(),
                 });
                 continue;
             }
@@ -614,7 +614,7 @@ fn extract_flags(s: &str, from: usize, to: usize) -> (Vec<RawFlag>, usize) {
         if word == "--" {
             return (flags, end);
         }
-        if !(blank_ok || !word.is_empty()) {
+        if !blank_ok && word.is_empty() {
             continue;
         }
         let (name_text, value, name, value_range) = match eq_at {
