@@ -81,13 +81,10 @@ pub struct Config {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{}: cannot read configuration: {source}", path.display())]
+    // The cause is part of the message, not a `#[source]`, so that it shows once.
+    #[error("{}: cannot read configuration: {cause}", path.display())]
     #[diagnostic(code(rdock::config))]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    Io { path: PathBuf, cause: io::Error },
     /// The file is not valid TOML or not a valid configuration. Boxed to
     /// keep `Result<_, ConfigError>` small.
     #[error(transparent)]
@@ -243,9 +240,9 @@ impl Config {
         path: &Path,
         is_known_selector: &dyn Fn(&str) -> bool,
     ) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         Config::from_str(&text, path, is_known_selector)
     }
@@ -537,9 +534,9 @@ impl Discovery {
                 .find(|p| p.is_file())
             {
                 let shown = file.strip_prefix(&self.cwd).unwrap_or(&file);
-                let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Io {
+                let text = std::fs::read_to_string(&file).map_err(|cause| ConfigError::Io {
                     path: shown.to_path_buf(),
-                    source,
+                    cause,
                 })?;
                 found = Some(Arc::new(Config::from_str(&text, shown, &self.is_known)?));
                 break;

@@ -12,6 +12,7 @@ pub mod model;
 pub mod render;
 pub mod rules;
 pub mod settings;
+pub mod shell;
 pub mod suppress;
 pub mod syntax;
 

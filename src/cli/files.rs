@@ -1,7 +1,7 @@
 //! Finding Dockerfiles: explicit files as given, directories walked in
 //! parallel with the `ignore` crate (gitignore honoured).
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
@@ -67,10 +67,29 @@ pub fn collect(paths: &[PathBuf]) -> Found {
         });
     }
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    // `./Dockerfile` and `Dockerfile` are one file, shown as `Dockerfile`:
+    // sort and deduplicate by the path as shown.
+    for file in &mut found.files {
+        *file = without_leading_curdir(file);
+    }
     found.files.sort();
     found.files.dedup();
     found.errors.sort();
     found
+}
+
+/// `path` without leading `.` components (`./a/Dockerfile` is `a/Dockerfile`).
+fn without_leading_curdir(path: &Path) -> PathBuf {
+    let mut components = path.components().peekable();
+    while components.peek() == Some(&Component::CurDir) {
+        components.next();
+    }
+    let rest: PathBuf = components.collect();
+    if rest.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        rest
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

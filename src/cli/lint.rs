@@ -67,7 +67,7 @@ pub struct LintArgs {
     /// The file name to report (and to find the configuration from) for standard input.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
-    /// When to use colour in the full format.
+    /// When to use colour in the full and concise formats.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 }
@@ -179,17 +179,26 @@ pub fn run(args: LintArgs) -> u8 {
 
     let mut results = Vec::new();
     let mut diffs = String::new();
+    let mut changed_files = 0;
     let mut fixed_total = 0;
     let mut failing = false;
+    // The same error (a bad configuration file shared by many Dockerfiles) is shown once.
+    let mut shown_errors = std::collections::HashSet::new();
     for o in outcomes {
         if let Some(e) = &o.error {
-            eprint!("{e}");
+            if shown_errors.insert(e.clone()) {
+                eprint!("{e}");
+            }
             exit = EXIT_ERROR;
+        }
+        if !o.diff.is_empty() {
+            changed_files += 1;
         }
         diffs.push_str(&o.diff);
         fixed_total += o.fixed;
         if let Some(text) = &o.stdin_fixed {
-            print!("{text}");
+            // Not `print!`: a closed pipe must not panic.
+            let _ = std::io::stdout().write_all(text.as_bytes());
         }
         if let Some(r) = o.result {
             if r.diagnostics.iter().any(|d| d.severity >= o.fail_level) {
@@ -200,9 +209,16 @@ pub fn run(args: LintArgs) -> u8 {
     }
 
     let format: OutputFormat = args.output_format.into();
-    let color = args.color.enabled(super::stdout_is_terminal()) && format == OutputFormat::Full;
     // With --fix on stdin, stdout holds the fixed file: findings go to stderr.
     let to_stderr = args.fix && !args.diff && inputs.iter().any(|i| matches!(i, Input::Stdin));
+    // Colour is decided by the stream the report goes to; only the human formats have it.
+    let report_is_terminal = if to_stderr {
+        std::io::IsTerminal::is_terminal(&std::io::stderr())
+    } else {
+        super::stdout_is_terminal()
+    };
+    let color = args.color.enabled(report_is_terminal)
+        && matches!(format, OutputFormat::Full | OutputFormat::Concise);
     let mut out: Box<dyn Write> = if to_stderr {
         Box::new(std::io::stderr().lock())
     } else {
@@ -211,12 +227,10 @@ pub fn run(args: LintArgs) -> u8 {
     if args.diff {
         let _ = out.write_all(diffs.as_bytes());
         if !args.quiet {
-            let n = diffs.matches("\n--- a/").count() + usize::from(diffs.starts_with("--- a/"));
             let _ = writeln!(
                 std::io::stderr(),
-                "{} file{} would be changed.",
-                n,
-                if n == 1 { "" } else { "s" }
+                "{changed_files} file{} would be changed.",
+                if changed_files == 1 { "" } else { "s" }
             );
         }
         let _ = out.flush();

@@ -89,6 +89,14 @@ impl Fix {
         )
     }
 
+    /// Its own edits are sorted and do not overlap (a rule bug otherwise).
+    pub fn is_well_formed(&self) -> bool {
+        self.edits
+            .windows(2)
+            .all(|w| w[0].span.end <= w[1].span.start && w[0].span != w[1].span)
+            && self.edits.iter().all(|e| e.span.start <= e.span.end)
+    }
+
     fn overlaps(&self, taken: &[Edit]) -> bool {
         self.edits.iter().any(|e| {
             taken.iter().any(|t| {
@@ -113,7 +121,7 @@ pub fn apply_fixes<'a>(text: &str, fixes: impl IntoIterator<Item = &'a Fix>) -> 
     let mut taken: Vec<Edit> = Vec::new();
     let mut applied = 0;
     for fix in fixes {
-        if fix.edits.is_empty() || fix.overlaps(&taken) {
+        if fix.edits.is_empty() || fix.overlaps(&taken) || !fix.is_well_formed() {
             continue;
         }
         if fix.edits.iter().any(|e| {

@@ -203,6 +203,93 @@ impl<'t> Model<'t> {
         self.instruction(self.stages[stage].from)
     }
 
+    /// The shell a RUN (or shell-form CMD/ENTRYPOINT) at instruction `ii` runs under:
+    /// the last SHELL before it in its stage or the stages it is built from,
+    /// else `/bin/sh -c` (`cmd /S /C` on a Windows base image).
+    pub fn shell_at(&self, ii: usize) -> Vec<String> {
+        let Some(mut stage) = self.instructions.get(ii).and_then(|r| r.stage) else {
+            return self.default_shell();
+        };
+        let mut before = ii;
+        for _ in 0..=self.stages.len() {
+            let st = &self.stages[stage];
+            let shell = st
+                .body
+                .iter()
+                .rev()
+                .filter(|&&i| i < before)
+                .find_map(|&i| {
+                    let inst = self.instruction(i);
+                    match (&inst.args, inst.kind()) {
+                        (Args::Exec(w), Kind::Shell) => {
+                            Some(w.iter().map(|w| w.text.clone()).collect())
+                        }
+                        _ => None,
+                    }
+                });
+            if let Some(shell) = shell {
+                return shell;
+            }
+            // A Windows stage: a drive-letter WORKDIR.
+            let windows_workdir = st.body.iter().filter(|&&i| i < before).any(|&i| {
+                let inst = self.instruction(i);
+                inst.kind() == Kind::Workdir
+                    && inst.args_text.as_bytes().get(1) == Some(&b':')
+                    && inst.args_text.as_bytes()[0].is_ascii_alphabetic()
+            });
+            if windows_workdir {
+                return vec!["cmd".into(), "/S".into(), "/C".into()];
+            }
+            match &st.base {
+                Base::Stage(b) if *b != stage => {
+                    stage = *b;
+                    before = usize::MAX;
+                }
+                Base::Image { raw, resolved } => {
+                    let image = resolved.as_deref().unwrap_or(raw).to_ascii_lowercase();
+                    if image.contains("windows")
+                        || image.contains("nanoserver")
+                        || image.contains("servercore")
+                    {
+                        return vec!["cmd".into(), "/S".into(), "/C".into()];
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        self.default_shell()
+    }
+
+    /// `/bin/sh -c`, or what a `# hadolint shell=<shell>` comment names.
+    fn default_shell(&self) -> Vec<String> {
+        let pragma = self.ast.comments().find_map(|c| {
+            let t = c.text.trim();
+            t.strip_prefix("hadolint shell=")
+                .map(|s| s.trim().to_string())
+        });
+        match pragma {
+            Some(shell) => vec![shell],
+            None => vec!["/bin/sh".into(), "-c".into()],
+        }
+    }
+
+    /// Whether the shell at `ii` reads POSIX shell syntax (sh, bash, ash, dash, zsh...).
+    pub fn posix_shell_at(&self, ii: usize) -> bool {
+        let shell = self.shell_at(ii);
+        shell.first().is_some_and(|s| {
+            let base = s
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(s)
+                .to_ascii_lowercase();
+            matches!(
+                base.as_str(),
+                "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh" | "mksh" | "busybox"
+            )
+        })
+    }
+
     /// The stage a (lower-cased) name or index refers to, as BuildKit looks it up.
     pub fn stage_by_name(&self, name: &str) -> Option<usize> {
         let lower = name.to_ascii_lowercase();

@@ -79,10 +79,12 @@ fn delete_stage(model: &Model<'_>, s: usize) -> Option<Fix> {
     if s + 1 == model.stages.len() {
         return None;
     }
-    let mut edits = vec![Edit::delete(model.stage_span(s))];
+    let deleted = model.stage_span(s);
+    let mut edits = vec![Edit::delete(deleted)];
     for r in &model.references {
         if let RefTarget::Stage(t) = r.target {
-            if t > s && r.raw.parse::<usize>().is_ok() {
+            // References inside the deleted stage go with it.
+            if t > s && r.raw.parse::<usize>().is_ok() && !deleted.contains(r.span) {
                 edits.push(Edit::replace(r.span, (t - 1).to_string()));
             }
         }

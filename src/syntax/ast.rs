@@ -262,6 +262,9 @@ pub struct Instruction {
     pub args_span: Span,
     /// The logical text of the arguments (continuations removed).
     pub args_text: String,
+    /// `(offset in args_text, source offset)` where each joined piece of
+    /// `args_text` starts; maps positions in `args_text` back to the file.
+    pub args_pieces: Vec<(usize, usize)>,
     pub heredocs: Vec<Heredoc>,
     /// Comment lines inside the line continuation.
     pub comments: Vec<Comment>,
@@ -285,6 +288,15 @@ impl Instruction {
             _ => false,
         }
     }
+    /// The source offset of byte `i` of `args_text`.
+    pub fn args_source_offset(&self, i: usize) -> usize {
+        let k = self.args_pieces.partition_point(|&(l, _)| l <= i);
+        match k.checked_sub(1).and_then(|k| self.args_pieces.get(k)) {
+            Some(&(l, s)) => s + (i - l),
+            None => self.args_span.start,
+        }
+    }
+
     /// The words of a list or exec form.
     pub fn words(&self) -> &[Word] {
         match &self.args {

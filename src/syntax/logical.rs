@@ -19,6 +19,20 @@ impl Logical {
         self.text.push_str(piece);
     }
 
+    /// The pieces covering `lo..hi`, re-based so that `lo` is 0.
+    pub fn pieces(&self, lo: usize, hi: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (i, &(l, s)) in self.segs.iter().enumerate() {
+            let next = self.segs.get(i + 1).map_or(self.text.len(), |x| x.0);
+            if next <= lo || l >= hi {
+                continue;
+            }
+            let start = l.max(lo);
+            out.push((start - lo, s + (start - l)));
+        }
+        out
+    }
+
     /// Source offset of the logical byte at `lo` (the start of a range).
     pub fn start(&self, lo: usize) -> usize {
         let i = self.segs.partition_point(|&(l, _)| l <= lo);

@@ -351,6 +351,7 @@ impl<'a> Parser<'a> {
             args: Args::None,
             args_span: lg.span(a0, a1),
             args_text: s[a0..a1].to_string(),
+            args_pieces: lg.pieces(a0, a1),
             heredocs: Vec::new(),
             comments,
         };

@@ -1,0 +1,698 @@
+//! RUN bodies as shell programs: parsed with `brush-parser` (bash
+//! semantics, typed AST) and flattened into simple commands with their
+//! words, assignments, redirections and the context they run in. Spans are
+//! byte ranges in the Dockerfile.
+
+mod source;
+
+use brush_parser::ast;
+use brush_parser::word::{self, WordPiece};
+use brush_parser::{Parser, ParserOptions, SourcePosition};
+
+use crate::diagnostic::Span;
+use crate::syntax::{Args, Instruction};
+pub use source::ScriptSource;
+
+/// A parsed RUN body (or any shell text).
+#[derive(Debug, Clone, Default)]
+pub struct Script {
+    /// Every simple command in order of appearance, nested ones included.
+    pub commands: Vec<Command>,
+    /// Pipelines of two or more commands (indices into `commands`).
+    pub pipelines: Vec<Pipeline>,
+    /// Where the shell parser gave up, if it did.
+    pub error: Option<ShellError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellError {
+    pub message: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipeline {
+    pub commands: Vec<usize>,
+    pub negated: bool,
+}
+
+/// A shell word: its text as written, where it is, and its value when it
+/// holds no expansion (quotes removed, escapes applied).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShWord {
+    pub raw: String,
+    pub span: Span,
+    pub lit: Option<String>,
+}
+
+impl ShWord {
+    /// The literal value, or the raw text.
+    pub fn text(&self) -> &str {
+        self.lit.as_deref().unwrap_or(&self.raw)
+    }
+    pub fn is(&self, s: &str) -> bool {
+        self.lit.as_deref() == Some(s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectOp {
+    Read,
+    Write,
+    Append,
+    Clobber,
+    ReadWrite,
+    DupInput,
+    DupOutput,
+    HereDoc,
+    HereString,
+    /// `&>` (`append`: `&>>`).
+    OutputAndError {
+        append: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    pub fd: Option<i32>,
+    pub op: RedirectOp,
+    /// The file, fd or here-string word; `None` for a heredoc.
+    pub target: Option<ShWord>,
+}
+
+impl Redirect {
+    /// Whether it writes a file (not `2>&1`, not `/dev/null`).
+    pub fn writes_file(&self) -> bool {
+        matches!(
+            self.op,
+            RedirectOp::Write
+                | RedirectOp::Append
+                | RedirectOp::Clobber
+                | RedirectOp::ReadWrite
+                | RedirectOp::OutputAndError { .. }
+        ) && self
+            .target
+            .as_ref()
+            .is_some_and(|t| !t.text().starts_with("/dev/"))
+    }
+}
+
+/// Where a command runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ctx {
+    /// Runs only under a condition: after `&&`/`||`, in `if`, `case`, a loop body or condition.
+    pub conditional: bool,
+    pub in_loop: bool,
+    /// In `( ... )`, `$( ... )` or a pipeline element other than the last: `cd` does not persist.
+    pub in_subshell: bool,
+    pub in_pipeline: bool,
+    /// Inside `$(...)` or backticks.
+    pub in_substitution: bool,
+    pub in_function: bool,
+    /// Ends with `&`.
+    pub background: bool,
+    /// In a condition (`if`, `while`, `until`, left of `&&`/`||`): failure does not stop `set -e`.
+    pub tested: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub name: String,
+    pub value: ShWord,
+    pub span: Span,
+}
+
+/// One simple command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub span: Span,
+    /// The command name and its arguments.
+    pub words: Vec<ShWord>,
+    /// `VAR=value` before the name (or alone).
+    pub assignments: Vec<Assignment>,
+    pub redirects: Vec<Redirect>,
+    pub ctx: Ctx,
+}
+
+impl Command {
+    /// The command name's literal value.
+    pub fn name(&self) -> Option<&str> {
+        self.words.first().and_then(|w| w.lit.as_deref())
+    }
+    /// The name without a directory: `/usr/bin/apt-get` -> `apt-get`.
+    pub fn base_name(&self) -> Option<&str> {
+        self.name().map(|n| n.rsplit('/').next().unwrap_or(n))
+    }
+    pub fn args(&self) -> &[ShWord] {
+        self.words.get(1..).unwrap_or(&[])
+    }
+    /// Whether an argument is exactly `flag` (e.g. `-y`, `--yes`), or a short
+    /// flag cluster holds it (`-qy` holds `-y`).
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.args().iter().any(|w| {
+            let t = w.text();
+            t == flag
+                || (flag.len() == 2
+                    && flag.starts_with('-')
+                    && !flag.starts_with("--")
+                    && t.starts_with('-')
+                    && !t.starts_with("--")
+                    && t[1..].contains(&flag[1..]))
+                || (flag.starts_with("--")
+                    && t.starts_with(flag)
+                    && t[flag.len()..].starts_with('='))
+        })
+    }
+    /// Arguments that do not start with `-`.
+    pub fn operands(&self) -> impl Iterator<Item = &ShWord> {
+        self.args().iter().filter(|w| !w.text().starts_with('-'))
+    }
+}
+
+/// Parse shell text. `src` maps offsets in the text back to the file.
+pub fn parse(src: &ScriptSource) -> Script {
+    let mut script = Script::default();
+    parse_into(src, &src.text, 0, Ctx::default(), &mut script, 0);
+    script
+}
+
+/// The shell program a RUN (or CMD, ENTRYPOINT) runs, mapped to the file.
+/// `None` for an exec form that is not `[shell, -c, script]`, or when there is no body.
+pub fn script_source(inst: &Instruction, text: &str) -> Option<ScriptSource> {
+    ScriptSource::for_instruction(inst, text)
+}
+
+/// Parse the body of a RUN instruction; exec form becomes one command.
+pub fn parse_instruction(inst: &Instruction, text: &str) -> Option<Script> {
+    if let Args::Exec(words) = &inst.args {
+        if let Some(src) = ScriptSource::for_exec_shell(inst) {
+            return Some(parse(&src));
+        }
+        let cmd = Command {
+            span: inst.args_span,
+            words: words
+                .iter()
+                .map(|w| ShWord {
+                    raw: w.text.clone(),
+                    span: w.span,
+                    lit: Some(w.text.clone()),
+                })
+                .collect(),
+            assignments: Vec::new(),
+            redirects: Vec::new(),
+            ctx: Ctx::default(),
+        };
+        return Some(Script {
+            commands: vec![cmd],
+            ..Script::default()
+        });
+    }
+    script_source(inst, text).map(|s| parse(&s))
+}
+
+const MAX_DEPTH: usize = 32;
+
+fn options() -> ParserOptions {
+    ParserOptions {
+        tilde_expansion_at_word_start: false,
+        ..ParserOptions::default()
+    }
+}
+
+/// Parse `text`, which starts at offset `base` of `src.text`.
+fn parse_into(
+    src: &ScriptSource,
+    text: &str,
+    base: usize,
+    ctx: Ctx,
+    out: &mut Script,
+    depth: usize,
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let mut parser = Parser::new(text.as_bytes(), &options());
+    let chars = CharIndex::new(text);
+    match parser.parse_program() {
+        Ok(program) => {
+            let mut w = Walker {
+                src,
+                text,
+                base,
+                chars: &chars,
+                out,
+                depth,
+            };
+            for list in &program.complete_commands {
+                w.list(list, ctx);
+            }
+        }
+        Err(e) => {
+            if out.error.is_none() {
+                let at = match &e {
+                    brush_parser::ParseError::ParsingNear(p) => chars.byte(p.index),
+                    brush_parser::ParseError::Tokenizing {
+                        position: Some(p), ..
+                    } => chars.byte(p.index),
+                    _ => text.len(),
+                };
+                let span = src.span(base + at, base + text.len().min(at + 1));
+                out.error = Some(ShellError {
+                    message: e.to_string(),
+                    span,
+                });
+            }
+        }
+    }
+}
+
+/// Char index -> byte offset, as brush counts characters.
+struct CharIndex {
+    bytes: Vec<usize>,
+}
+
+impl CharIndex {
+    fn new(text: &str) -> Self {
+        let mut bytes: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        bytes.push(text.len());
+        CharIndex { bytes }
+    }
+    fn byte(&self, char_index: usize) -> usize {
+        self.bytes
+            .get(char_index)
+            .copied()
+            .unwrap_or(*self.bytes.last().unwrap_or(&0))
+    }
+}
+
+struct Walker<'a> {
+    src: &'a ScriptSource,
+    text: &'a str,
+    base: usize,
+    chars: &'a CharIndex,
+    out: &'a mut Script,
+    depth: usize,
+}
+
+impl Walker<'_> {
+    fn pos(&self, p: &SourcePosition) -> usize {
+        self.chars.byte(p.index)
+    }
+
+    fn list(&mut self, list: &ast::CompoundList, ctx: Ctx) {
+        for ast::CompoundListItem(and_or, sep) in &list.0 {
+            let mut c = ctx;
+            if matches!(sep, ast::SeparatorOperator::Async) {
+                c.background = true;
+            }
+            let chained = !and_or.additional.is_empty();
+            let mut first_ctx = c;
+            if chained {
+                first_ctx.tested = true;
+            }
+            self.pipeline(&and_or.first, first_ctx);
+            let n = and_or.additional.len();
+            for (i, next) in and_or.additional.iter().enumerate() {
+                let (ast::AndOr::And(p) | ast::AndOr::Or(p)) = next;
+                let mut cc = c;
+                cc.conditional = true;
+                if i + 1 < n {
+                    cc.tested = true;
+                }
+                self.pipeline(p, cc);
+            }
+        }
+    }
+
+    fn pipeline(&mut self, p: &ast::Pipeline, ctx: Ctx) {
+        let start = self.out.commands.len();
+        let many = p.seq.len() > 1;
+        for (i, cmd) in p.seq.iter().enumerate() {
+            let mut c = ctx;
+            if many {
+                c.in_pipeline = true;
+                if i + 1 < p.seq.len() {
+                    c.in_subshell = true;
+                }
+            }
+            if p.bang {
+                c.tested = true;
+            }
+            let before = self.out.commands.len();
+            self.command(cmd, c);
+            let _ = before;
+        }
+        if many {
+            // The last simple command of each element stands for it.
+            let cmds: Vec<usize> = (start..self.out.commands.len()).collect();
+            if !cmds.is_empty() {
+                self.out.pipelines.push(Pipeline {
+                    commands: cmds,
+                    negated: p.bang,
+                });
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: &ast::Command, ctx: Ctx) {
+        match cmd {
+            ast::Command::Simple(s) => self.simple(s, ctx),
+            ast::Command::Compound(c, redirects) => {
+                self.compound(c, ctx);
+                if let Some(r) = redirects {
+                    // Redirections of a compound command: attach to a synthetic command-less entry.
+                    let redirects: Vec<Redirect> =
+                        r.0.iter().map(|r| self.redirect(r, ctx)).collect();
+                    if !redirects.is_empty() {
+                        self.out.commands.push(Command {
+                            span: Span::empty(0),
+                            words: Vec::new(),
+                            assignments: Vec::new(),
+                            redirects,
+                            ctx,
+                        });
+                        if let Some(c) = self.out.commands.last_mut() {
+                            c.span = c
+                                .redirects
+                                .iter()
+                                .filter_map(|r| r.target.as_ref())
+                                .map(|t| t.span)
+                                .next()
+                                .unwrap_or_default();
+                        }
+                    }
+                }
+            }
+            ast::Command::Function(f) => {
+                let mut c = ctx;
+                c.in_function = true;
+                c.conditional = true;
+                self.compound(&f.body.0, c);
+            }
+            ast::Command::ExtendedTest(_, _) => {}
+        }
+    }
+
+    fn compound(&mut self, c: &ast::CompoundCommand, ctx: Ctx) {
+        use ast::CompoundCommand as C;
+        let mut cond = ctx;
+        cond.conditional = true;
+        match c {
+            C::BraceGroup(b) => self.list(&b.list, ctx),
+            C::Subshell(s) => {
+                let mut c = ctx;
+                c.in_subshell = true;
+                self.list(&s.list, c);
+            }
+            C::ForClause(f) => {
+                let mut c = cond;
+                c.in_loop = true;
+                self.list(&f.body.list, c);
+            }
+            C::ArithmeticForClause(f) => {
+                let mut c = cond;
+                c.in_loop = true;
+                self.list(&f.body.list, c);
+            }
+            C::CaseClause(cc) => {
+                for item in &cc.cases {
+                    if let Some(l) = &item.cmd {
+                        self.list(l, cond);
+                    }
+                }
+            }
+            C::IfClause(i) => {
+                let mut t = cond;
+                t.tested = true;
+                self.list(&i.condition, t);
+                self.list(&i.then, cond);
+                for e in i.elses.iter().flatten() {
+                    if let Some(c) = &e.condition {
+                        self.list(c, t);
+                    }
+                    self.list(&e.body, cond);
+                }
+            }
+            C::WhileClause(w) | C::UntilClause(w) => {
+                let mut t = cond;
+                t.tested = true;
+                t.in_loop = true;
+                self.list(&w.0, t);
+                let mut b = cond;
+                b.in_loop = true;
+                self.list(&w.1.list, b);
+            }
+            C::Arithmetic(_) | C::Coprocess(_) => {}
+        }
+    }
+
+    fn word(&mut self, w: &ast::Word, ctx: Ctx) -> ShWord {
+        let (start, end) = match &w.loc {
+            Some(l) => (self.pos(&l.start), self.pos(&l.end)),
+            None => (0, 0),
+        };
+        let raw = w.value.clone();
+        let span = self.src.span(self.base + start, self.base + end);
+        let lit = literal(&raw);
+        // Commands inside $(...) and backticks run too.
+        if lit.is_none() && (raw.contains("$(") || raw.contains('`')) {
+            if let Ok(pieces) = word::parse(&raw, &options()) {
+                self.substitutions(&pieces, &raw, start, ctx);
+            }
+        }
+        ShWord { raw, span, lit }
+    }
+
+    fn substitutions(
+        &mut self,
+        pieces: &[word::WordPieceWithSource],
+        raw: &str,
+        word_start: usize,
+        ctx: Ctx,
+    ) {
+        for p in pieces {
+            match &p.piece {
+                WordPiece::CommandSubstitution(inner)
+                | WordPiece::BackquotedCommandSubstitution(inner) => {
+                    // Locate the inner text inside the word to keep positions.
+                    let piece_start = raw
+                        .char_indices()
+                        .nth(p.start_index)
+                        .map_or(raw.len(), |(i, _)| i);
+                    let rel = raw[piece_start..]
+                        .find(inner.as_str())
+                        .map_or(piece_start, |i| piece_start + i);
+                    let mut c = ctx;
+                    c.in_substitution = true;
+                    c.in_subshell = true;
+                    let inner = inner.clone();
+                    let abs = self.base + word_start + rel;
+                    if abs + inner.len() <= self.src.text.len()
+                        && self.src.text.get(abs..abs + inner.len()) == Some(inner.as_str())
+                    {
+                        parse_into(
+                            self.src,
+                            &self.src.text[abs..abs + inner.len()],
+                            abs,
+                            c,
+                            self.out,
+                            self.depth + 1,
+                        );
+                    }
+                }
+                WordPiece::DoubleQuotedSequence(inner)
+                | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                    self.substitutions(inner, raw, word_start, ctx);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn redirect(&mut self, r: &ast::IoRedirect, ctx: Ctx) -> Redirect {
+        use ast::{IoFileRedirectKind as K, IoFileRedirectTarget as T, IoRedirect as R};
+        match r {
+            R::File(fd, kind, target) => {
+                let op = match kind {
+                    K::Read => RedirectOp::Read,
+                    K::Write => RedirectOp::Write,
+                    K::Append => RedirectOp::Append,
+                    K::ReadAndWrite => RedirectOp::ReadWrite,
+                    K::Clobber => RedirectOp::Clobber,
+                    K::DuplicateInput => RedirectOp::DupInput,
+                    K::DuplicateOutput => RedirectOp::DupOutput,
+                };
+                let to_fd = matches!(target, T::Fd(_));
+                let target = match target {
+                    T::Filename(w) | T::Duplicate(w) => Some(self.word(w, ctx)),
+                    T::Fd(n) => Some(ShWord {
+                        raw: n.to_string(),
+                        span: Span::empty(0),
+                        lit: Some(n.to_string()),
+                    }),
+                    T::ProcessSubstitution(_, _) => None,
+                };
+                let op = if to_fd && op == RedirectOp::Write {
+                    RedirectOp::DupOutput
+                } else {
+                    op
+                };
+                Redirect {
+                    fd: *fd,
+                    op,
+                    target,
+                }
+            }
+            R::HereDocument(fd, _) => Redirect {
+                fd: *fd,
+                op: RedirectOp::HereDoc,
+                target: None,
+            },
+            R::HereString(fd, w) => Redirect {
+                fd: *fd,
+                op: RedirectOp::HereString,
+                target: Some(self.word(w, ctx)),
+            },
+            R::OutputAndError(w, append) => Redirect {
+                fd: None,
+                op: RedirectOp::OutputAndError { append: *append },
+                target: Some(self.word(w, ctx)),
+            },
+        }
+    }
+
+    fn simple(&mut self, s: &ast::SimpleCommand, ctx: Ctx) {
+        let mut words = Vec::new();
+        let mut assignments = Vec::new();
+        let mut redirects = Vec::new();
+        let mut items: Vec<&ast::CommandPrefixOrSuffixItem> = Vec::new();
+        if let Some(p) = &s.prefix {
+            items.extend(p.0.iter());
+        }
+        let name_index = items.len();
+        if let Some(p) = &s.suffix {
+            items.extend(p.0.iter());
+        }
+        // Evaluate in source order: prefix, name, suffix.
+        let emit_name = |this: &mut Self, words: &mut Vec<ShWord>| {
+            if let Some(n) = &s.word_or_name {
+                let w = this.word(n, ctx);
+                words.push(w);
+            }
+        };
+        for (i, item) in items.iter().enumerate() {
+            if i == name_index {
+                emit_name(self, &mut words);
+            }
+            match item {
+                ast::CommandPrefixOrSuffixItem::Word(w) => {
+                    let w = self.word(w, ctx);
+                    words.push(w);
+                }
+                ast::CommandPrefixOrSuffixItem::AssignmentWord(a, w) => {
+                    let value = match &a.value {
+                        ast::AssignmentValue::Scalar(v) => self.word(v, ctx),
+                        ast::AssignmentValue::Array(_) => self.word(w, ctx),
+                    };
+                    let whole = self.word(w, ctx);
+                    let name = match &a.name {
+                        ast::AssignmentName::VariableName(n)
+                        | ast::AssignmentName::ArrayElementName(n, _) => n.clone(),
+                    };
+                    if i < name_index || s.word_or_name.is_none() {
+                        assignments.push(Assignment {
+                            name,
+                            value,
+                            span: whole.span,
+                        });
+                    } else {
+                        // `export A=b`, `declare A=b`: an argument.
+                        words.push(whole);
+                    }
+                }
+                ast::CommandPrefixOrSuffixItem::IoRedirect(r) => {
+                    let r = self.redirect(r, ctx);
+                    redirects.push(r);
+                }
+                ast::CommandPrefixOrSuffixItem::ProcessSubstitution(_, sub) => {
+                    let mut c = ctx;
+                    c.in_subshell = true;
+                    c.in_substitution = true;
+                    self.list(&sub.list, c);
+                }
+            }
+        }
+        if items.len() == name_index {
+            emit_name(self, &mut words);
+        }
+        let spans: Vec<Span> = words
+            .iter()
+            .map(|w| w.span)
+            .chain(assignments.iter().map(|a| a.span))
+            .chain(
+                redirects
+                    .iter()
+                    .filter_map(|r| r.target.as_ref().map(|t| t.span)),
+            )
+            .filter(|s| !(s.is_empty() && s.start == 0))
+            .collect();
+        let span = spans
+            .iter()
+            .copied()
+            .reduce(Span::cover)
+            .unwrap_or_default();
+        let _ = self.text;
+        self.out.commands.push(Command {
+            span,
+            words,
+            assignments,
+            redirects,
+            ctx,
+        });
+    }
+}
+
+/// The value of a word without expansions: quotes removed, escapes applied.
+/// `None` when the word expands something (`$`, backticks, globs are kept literal).
+pub fn literal(raw: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut it = raw.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = it.next() {
+        match (quote, c) {
+            (Some('\''), '\'') => quote = None,
+            (Some('\''), _) => out.push(c),
+            (Some('"'), '"') => quote = None,
+            (Some('"'), '\\') => match it.next() {
+                Some(n @ ('"' | '\\' | '$' | '`')) => out.push(n),
+                Some('\n') => {}
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            (_, '$')
+                if it.peek().is_some_and(|n| {
+                    n.is_ascii_alphanumeric()
+                        || matches!(n, '{' | '(' | '_' | '@' | '*' | '#' | '?' | '!' | '-')
+                }) =>
+            {
+                return None
+            }
+            (_, '`') => return None,
+            (Some(_), _) => out.push(c),
+            (None, '\'') | (None, '"') => quote = Some(c),
+            (None, '\\') => match it.next() {
+                Some('\n') => {}
+                Some(n) => out.push(n),
+                None => {}
+            },
+            (None, _) => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,109 @@
+use super::*;
+use crate::syntax;
+
+fn run_script(df: &str) -> (String, Script) {
+    let ast = syntax::parse(df);
+    let inst = ast
+        .instructions()
+        .find(|i| i.kind() == crate::syntax::Kind::Run)
+        .unwrap()
+        .clone();
+    let script = parse_instruction(&inst, df).unwrap();
+    (df.to_string(), script)
+}
+
+fn names(s: &Script) -> Vec<String> {
+    s.commands
+        .iter()
+        .map(|c| c.name().unwrap_or("?").to_string())
+        .collect()
+}
+
+#[test]
+fn simple_commands_with_spans() {
+    let (df, s) = run_script("FROM a\nRUN apt-get update && apt-get install -y curl \\\n    && rm -rf /var/lib/apt/lists/*\n");
+    assert_eq!(names(&s), ["apt-get", "apt-get", "rm"]);
+    let rm = &s.commands[2];
+    assert_eq!(&df[rm.words[2].span.range()], "/var/lib/apt/lists/*");
+    assert!(s.commands[1].ctx.conditional);
+    assert!(s.commands[1].has_flag("-y"));
+    assert!(s.error.is_none());
+}
+
+#[test]
+fn redirections_and_pipelines() {
+    let (df, s) = run_script("FROM a\nRUN curl -fsSL https://x | sh -s -- > /tmp/log 2>&1\n");
+    assert_eq!(names(&s), ["curl", "sh"]);
+    assert_eq!(s.pipelines.len(), 1);
+    let r = &s.commands[1].redirects;
+    assert_eq!(r[0].op, RedirectOp::Write);
+    assert_eq!(&df[r[0].target.as_ref().unwrap().span.range()], "/tmp/log");
+    assert_eq!(r[1].op, RedirectOp::DupOutput);
+    assert!(!r[1].writes_file());
+}
+
+#[test]
+fn heredoc_bodies_are_scripts() {
+    let (df, s) = run_script("FROM a\nRUN <<EOF\nset -e\necho hi > /x\nEOF\n");
+    assert_eq!(names(&s), ["set", "echo"]);
+    assert_eq!(
+        &df[s.commands[1].redirects[0]
+            .target
+            .as_ref()
+            .unwrap()
+            .span
+            .range()],
+        "/x"
+    );
+    let (_, s) = run_script("FROM a\nRUN cat <<EOF > /file\nhello\nEOF\n");
+    assert_eq!(names(&s), ["cat"]);
+    assert_eq!(s.commands[0].redirects.len(), 2);
+}
+
+#[test]
+fn substitutions_and_compound_commands() {
+    let (df, s) = run_script("FROM a\nRUN for f in a b; do make -C \"$f\" -j$(nproc); done && if [ -d x ]; then cd x; fi\n");
+    // Substitutions run before the command that holds them.
+    assert_eq!(names(&s), ["nproc", "make", "[", "cd"]);
+    assert!(s.commands[1].ctx.in_loop);
+    assert!(s.commands[0].ctx.in_substitution);
+    assert_eq!(&df[s.commands[0].words[0].span.range()], "nproc");
+    assert!(s.commands[3].ctx.conditional);
+}
+
+#[test]
+fn exec_form() {
+    let (df, s) = run_script("FROM a\nRUN [\"apt-get\", \"install\", \"-y\", \"x\"]\n");
+    assert_eq!(names(&s), ["apt-get"]);
+    assert_eq!(&df[s.commands[0].words[3].span.range()], "\"x\"");
+    let (df, s) = run_script("FROM a\nRUN [\"/bin/sh\", \"-c\", \"echo hi > /f\"]\n");
+    assert_eq!(names(&s), ["echo"]);
+    assert_eq!(
+        &df[s.commands[0].redirects[0]
+            .target
+            .as_ref()
+            .unwrap()
+            .span
+            .range()],
+        "/f"
+    );
+}
+
+#[test]
+fn literals() {
+    assert_eq!(literal("'a b'").as_deref(), Some("a b"));
+    assert_eq!(literal("\"a\\\"b\"").as_deref(), Some("a\"b"));
+    assert_eq!(literal("a\\ b").as_deref(), Some("a b"));
+    assert_eq!(literal("$HOME/x"), None);
+    assert_eq!(literal("'$HOME'").as_deref(), Some("$HOME"));
+    assert_eq!(literal("/tmp/*.log").as_deref(), Some("/tmp/*.log"));
+    assert_eq!(literal("cost$").as_deref(), Some("cost$"));
+}
+
+#[test]
+fn broken_shell_is_an_error_not_a_panic() {
+    let (_, s) = run_script("FROM a\nRUN echo \"unterminated\n");
+    assert!(s.error.is_some());
+    let (_, s) = run_script("FROM a\nRUN if then fi\n");
+    assert!(s.error.is_some());
+}
