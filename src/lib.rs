@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod fix;
 pub mod graph;
 pub mod line_index;
+pub mod lsp;
 pub mod model;
 pub mod render;
 pub mod rules;

@@ -45,6 +45,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DocFormat::Text)]
         output_format: DocFormat,
     },
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -139,6 +141,13 @@ pub fn main() -> ExitCode {
             output_format,
         } => rule::rule(&rule, output_format),
         Command::Rules { output_format } => rule::rules(output_format),
+        Command::Lsp => match crate::lsp::run() {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                error(e, None);
+                EXIT_ERROR
+            }
+        },
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "rdock", &mut std::io::stdout());

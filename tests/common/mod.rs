@@ -1,6 +1,8 @@
 //! Helpers shared by integration tests.
 #![allow(dead_code)]
 
+pub mod lsp_client;
+
 use std::path::{Path, PathBuf};
 
 /// The repository root.

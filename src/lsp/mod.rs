@@ -1,0 +1,36 @@
+//! `rdock lsp`: the language server. The only user of LSP types; it calls
+//! the same library entry points as `rdock lint` (`crate::check`,
+//! `crate::check_and_fix`, `Settings::resolve`, `config::Discovery`).
+
+pub mod actions;
+pub mod convert;
+pub mod diagnostics;
+pub mod documents;
+pub mod navigate;
+pub mod options;
+pub mod server;
+pub mod transport;
+
+/// Serve over stdin/stdout until the client exits. Returns an error message
+/// when the runtime cannot start.
+pub fn run() -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the language server runtime: {e}"))?;
+    runtime.block_on(async {
+        let (service, socket) = tower_lsp_server::LspService::build(server::Backend::new)
+            .custom_method(transport::MALFORMED_METHOD, server::Backend::malformed)
+            .finish();
+        let (to_server, from_pump) = tokio::io::duplex(1 << 16);
+        let pump = tokio::spawn(transport::pump(tokio::io::stdin(), to_server));
+        tower_lsp_server::Server::new(from_pump, tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+        pump.abort();
+    });
+    // A computation still running on the blocking pool (a cancelled request
+    // on a huge file) must not keep the process alive after `exit`.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    Ok(())
+}

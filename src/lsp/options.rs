@@ -1,0 +1,120 @@
+//! The editor's settings (`initializationOptions`, `workspace/didChangeConfiguration`):
+//! the command line's overrides, in JSON.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::settings::Overrides;
+
+/// `{"target": "app", "buildArgs": {"K": "V"}, "select": [...], "fixAll": true, ...}`,
+/// optionally nested under `"rdock"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Options {
+    /// One stage name or several.
+    pub target: OneOrMany,
+    pub build_args: BTreeMap<String, String>,
+    pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Offer `source.fixAll.rdock`.
+    pub fix_all: bool,
+    /// Ignore `.rdock.toml` files.
+    pub no_config: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            target: OneOrMany::default(),
+            build_args: BTreeMap::new(),
+            select: None,
+            extend_select: Vec::new(),
+            ignore: Vec::new(),
+            fix_all: true,
+            no_config: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Options {
+    /// Read the settings; unknown rule selectors are an error that says which.
+    pub fn from_json(value: Option<serde_json::Value>) -> Result<Options, String> {
+        let Some(mut value) = value else {
+            return Ok(Options::default());
+        };
+        if let Some(inner) = value.get_mut("rdock") {
+            value = inner.take();
+        }
+        if value.is_null() {
+            return Ok(Options::default());
+        }
+        let opts: Options =
+            serde_json::from_value(value).map_err(|e| format!("invalid rdock settings: {e}"))?;
+        let lists = opts
+            .select
+            .iter()
+            .flatten()
+            .chain(&opts.extend_select)
+            .chain(&opts.ignore);
+        for sel in lists {
+            if !crate::rules::is_known_selector(sel) {
+                return Err(format!(
+                    "unknown rule selector `{sel}` in the rdock settings (`rdock rules` lists the ids and slugs)"
+                ));
+            }
+        }
+        Ok(opts)
+    }
+
+    pub fn overrides(&self) -> Overrides {
+        let targets = match &self.target {
+            OneOrMany::None => Vec::new(),
+            OneOrMany::One(t) if t.is_empty() => Vec::new(),
+            OneOrMany::One(t) => vec![t.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        };
+        Overrides {
+            select: self.select.clone(),
+            extend_select: self.extend_select.clone(),
+            ignore: self.ignore.clone(),
+            targets,
+            build_args: self.build_args.clone(),
+            fail_level: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_nested_and_flat_settings() {
+        let o =
+            Options::from_json(Some(json!({"rdock": {"target": "app", "fixAll": false}}))).unwrap();
+        assert_eq!(o.overrides().targets, vec!["app"]);
+        assert!(!o.fix_all);
+        let o = Options::from_json(Some(json!({"target": ["a", "b"], "buildArgs": {"K": "V"}})))
+            .unwrap();
+        assert_eq!(o.overrides().targets, vec!["a", "b"]);
+        assert_eq!(
+            o.overrides().build_args.get("K").map(String::as_str),
+            Some("V")
+        );
+        assert!(Options::from_json(None).unwrap().fix_all);
+        let err = Options::from_json(Some(json!({"ignore": ["RD999x"]}))).unwrap_err();
+        assert!(err.contains("RD999x"), "{err}");
+    }
+}

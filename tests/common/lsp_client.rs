@@ -1,0 +1,272 @@
+//! A minimal LSP client over the real `rdock lsp` process, for end-to-end tests.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+pub struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: i64,
+    /// Messages read but not yet consumed (notifications, server requests).
+    pub backlog: Vec<Value>,
+}
+
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Client {
+    pub fn spawn_with_env(env: &[(&str, &str)]) -> Client {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdock"));
+        cmd.arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn rdock lsp");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = None;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse::<usize>().ok();
+                    }
+                }
+                let Some(len) = len else { return };
+                let mut buf = vec![0; len];
+                if r.read_exact(&mut buf).is_err() {
+                    return;
+                }
+                match serde_json::from_slice(&buf) {
+                    Ok(v) => {
+                        if tx.send(v).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            rx,
+            next_id: 0,
+            backlog: Vec::new(),
+        }
+    }
+
+    pub fn spawn() -> Client {
+        Client::spawn_with_env(&[])
+    }
+
+    /// Spawn and initialize with these client capabilities and options.
+    pub fn start(capabilities: Value, options: Value) -> (Client, Value) {
+        let mut c = Client::spawn();
+        let result = c.initialize(capabilities, options);
+        (c, result)
+    }
+
+    pub fn initialize(&mut self, capabilities: Value, options: Value) -> Value {
+        let r = self
+            .request(
+                "initialize",
+                json!({"processId": null, "rootUri": null, "capabilities": capabilities,
+                       "initializationOptions": options}),
+            )
+            .expect("initialize succeeds");
+        self.notify("initialized", json!({}));
+        r
+    }
+
+    pub fn send_raw(&mut self, body: &[u8]) {
+        let header = format!("Content-Length: {}\r\n\r\n", body.len());
+        self.stdin.write_all(header.as_bytes()).expect("write");
+        self.stdin.write_all(body).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    pub fn send(&mut self, msg: &Value) {
+        self.send_raw(msg.to_string().as_bytes());
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Send a request and return its id without waiting.
+    pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        id
+    }
+
+    /// The response to request `id`: `Ok(result)` or `Err(error)`.
+    pub fn response(&mut self, id: i64) -> Result<Value, Value> {
+        let msg = self.wait_for(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none());
+        match msg.get("error") {
+            Some(e) => Err(e.clone()),
+            None => Ok(msg.get("result").cloned().unwrap_or(Value::Null)),
+        }
+    }
+
+    pub fn request(&mut self, method: &str, params: Value) -> Result<Value, Value> {
+        let id = self.send_request(method, params);
+        self.response(id)
+    }
+
+    /// The next message matching `pred`, answering server requests meanwhile.
+    pub fn wait_for(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        self.try_wait_for(TIMEOUT, pred)
+            .expect("timed out waiting for a message from rdock lsp")
+    }
+
+    pub fn try_wait_for(
+        &mut self,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
+        if let Some(i) = self.backlog.iter().position(&pred) {
+            return Some(self.backlog.remove(i));
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(msg) => {
+                    // Answer requests from the server (registerCapability, refresh).
+                    if msg.get("method").is_some() && msg.get("id").is_some() {
+                        let id = msg["id"].clone();
+                        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+                    }
+                    if pred(&msg) {
+                        return Some(msg);
+                    }
+                    self.backlog.push(msg);
+                }
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => panic!("rdock lsp closed its output"),
+            }
+        }
+    }
+
+    /// The next `publishDiagnostics` for `uri`.
+    pub fn diagnostics(&mut self, uri: &str) -> Value {
+        let uri = uri.to_string();
+        self.wait_for(move |m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str()
+        })["params"]
+            .clone()
+    }
+
+    pub fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "dockerfile", "version": 1, "text": text}}),
+        );
+    }
+
+    pub fn pull(&mut self, uri: &str) -> Vec<Value> {
+        let r = self
+            .request(
+                "textDocument/diagnostic",
+                json!({"textDocument": {"uri": uri}}),
+            )
+            .expect("pull diagnostics");
+        r["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Shut down and check the process exits cleanly.
+    pub fn shutdown(mut self) {
+        self.request("shutdown", Value::Null).expect("shutdown");
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "rdock lsp exited with {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "rdock lsp did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Apply LSP text edits (UTF-16 positions) to a text.
+pub fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let mut spans: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            let r = &e["range"];
+            (
+                offset16(text, &r["start"]),
+                offset16(text, &r["end"]),
+                e["newText"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (a, b, t) in spans {
+        out.replace_range(a..b, &t);
+    }
+    out
+}
+
+/// Byte offset of an LSP position counted in UTF-16 units.
+pub fn offset16(text: &str, pos: &Value) -> usize {
+    let line = pos["line"].as_u64().unwrap_or(0) as usize;
+    let col = pos["character"].as_u64().unwrap_or(0) as usize;
+    let mut start = 0;
+    for _ in 0..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let mut units = 0;
+    for (i, ch) in text[start..].char_indices() {
+        if units >= col || ch == '\n' {
+            return start + i;
+        }
+        units += ch.len_utf16();
+    }
+    text.len()
+}
+
+/// The UTF-16 position of a 1-based (row, column-in-characters) location.
+pub fn position16(text: &str, row: usize, column: usize) -> Value {
+    let line = text.split('\n').nth(row - 1).unwrap_or("");
+    let units: usize = line.chars().take(column - 1).map(char::len_utf16).sum();
+    json!({"line": row - 1, "character": units})
+}
+
+pub fn file_uri(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}

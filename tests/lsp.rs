@@ -1,0 +1,770 @@
+//! End-to-end tests of `rdock lsp` over JSON-RPC: the real binary, a real pipe.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::lsp_client::{apply_edits, file_uri, position16, Client};
+use serde_json::{json, Value};
+
+fn rdock() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rdock"))
+}
+
+/// Every fixture Dockerfile under tests/fixtures, recursively, that is UTF-8.
+fn all_fixtures() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "Dockerfile")
+                && std::fs::read_to_string(&p).is_ok()
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&common::root().join("tests/fixtures"), &mut out);
+    assert!(out.len() > 30, "fixtures found: {}", out.len());
+    out
+}
+
+/// The `# rdock-test:` options of a fixture as CLI flags and as LSP settings.
+fn fixture_options(text: &str) -> (Vec<String>, Value) {
+    let mut flags = vec!["--select=ALL".to_string()];
+    let mut targets = Vec::new();
+    let mut build_args = serde_json::Map::new();
+    if let Some(opts) = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# rdock-test:"))
+    {
+        for opt in opts.split_whitespace() {
+            flags.push(opt.to_string());
+            if let Some(t) = opt.strip_prefix("--target=") {
+                targets.push(json!(t));
+            } else if let Some((k, v)) = opt
+                .strip_prefix("--build-arg=")
+                .and_then(|kv| kv.split_once('='))
+            {
+                build_args.insert(k.into(), json!(v));
+            }
+        }
+    }
+    let settings = json!({"rdock": {"select": ["ALL"], "target": targets, "buildArgs": build_args, "noConfig": true}});
+    (flags, settings)
+}
+
+fn cli_json(path: &Path, flags: &[String]) -> Vec<Value> {
+    let out = rdock()
+        .args(["lint", "--no-config", "--output-format", "json"])
+        .args(flags)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().unwrap() <= 1,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn cli_fixed(text: &str, flags: &[String]) -> String {
+    use std::io::Write;
+    let mut child = rdock()
+        .args([
+            "lint",
+            "--no-config",
+            "--fix",
+            "--quiet",
+            "--output-format",
+            "concise",
+        ])
+        .args(flags)
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// What `rdock lint --output-format json` says, in LSP terms.
+fn expected(text: &str, cli: &[Value]) -> Vec<Value> {
+    cli.iter()
+        .map(|m| {
+            let mut message = m["message"].as_str().unwrap().to_string();
+            if let Some(h) = m["help"].as_str() {
+                message.push_str("\nhelp: ");
+                message.push_str(h);
+            }
+            let sev = match m["severity"].as_str().unwrap() {
+                "error" => 1,
+                "warning" => 2,
+                "info" => 3,
+                _ => 4,
+            };
+            let pos = |l: &Value| {
+                position16(
+                    text,
+                    l["row"].as_u64().unwrap() as usize,
+                    l["column"].as_u64().unwrap() as usize,
+                )
+            };
+            json!({
+                "code": m["code"], "message": message, "severity": sev,
+                "range": {"start": pos(&m["location"]), "end": pos(&m["end_location"])},
+                "href": m["url"],
+                "related": m["related"].as_array().unwrap().iter().map(|r| json!({
+                    "message": r["message"],
+                    "range": {"start": pos(&r["location"]), "end": pos(&r["end_location"])},
+                })).collect::<Vec<_>>(),
+                "fix": m["fix"].as_object().map(|f| json!({
+                    "title": f["message"], "applicability": f["applicability"],
+                    "edits": f["edits"].as_array().unwrap().iter().map(|e| json!({
+                        "newText": e["content"],
+                        "range": {"start": pos(&e["location"]), "end": pos(&e["end_location"])},
+                    })).collect::<Vec<_>>(),
+                })),
+            })
+        })
+        .collect()
+}
+
+fn actual(items: &[Value]) -> Vec<Value> {
+    items
+        .iter()
+        .map(|d| {
+            assert_eq!(d["source"], "rdock");
+            json!({
+                "code": d["code"], "message": d["message"], "severity": d["severity"],
+                "range": d["range"], "href": d["codeDescription"]["href"],
+                "related": d.get("relatedInformation").and_then(Value::as_array).map(|v| v.iter().map(|r| json!({
+                    "message": r["message"], "range": r["location"]["range"],
+                })).collect::<Vec<_>>()).unwrap_or_default(),
+                "fix": d.get("data").map(|x| x["fix"].clone()),
+            })
+        })
+        .collect()
+}
+
+fn pull_caps() -> Value {
+    json!({"textDocument": {"diagnostic": {"dynamicRegistration": false}}})
+}
+
+#[test]
+fn initialize_advertises_features_and_shuts_down_cleanly() {
+    let (c, init) = Client::start(json!({}), Value::Null);
+    let caps = &init["capabilities"];
+    assert_eq!(caps["positionEncoding"], "utf-16");
+    assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
+    assert!(caps["codeActionProvider"]["codeActionKinds"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("source.fixAll.rdock")));
+    for cap in [
+        "hoverProvider",
+        "definitionProvider",
+        "referencesProvider",
+        "renameProvider",
+        "documentSymbolProvider",
+        "foldingRangeProvider",
+        "codeLensProvider",
+        "completionProvider",
+        "diagnosticProvider",
+    ] {
+        assert!(!caps[cap].is_null(), "{cap} missing");
+    }
+    assert_eq!(init["serverInfo"]["name"], "rdock");
+    c.shutdown();
+}
+
+/// Diagnostics equal `rdock lint --output-format json` on every fixture, and
+/// the fix-all action gives the text of `rdock lint --fix`.
+#[test]
+fn every_fixture_matches_the_cli() {
+    let (mut c, _) = Client::start(pull_caps(), Value::Null);
+    let mut fixed_checked = 0;
+    for path in all_fixtures() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (flags, settings) = fixture_options(&text);
+        c.notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": settings}),
+        );
+        let uri = file_uri(&path);
+        c.open(&uri, &text);
+        let want = expected(&text, &cli_json(&path, &flags));
+        let got = actual(&c.pull(&uri));
+        assert_eq!(got, want, "{}", path.display());
+
+        let fixed = cli_fixed(&text, &flags);
+        let actions = c
+            .request("textDocument/codeAction", json!({
+                "textDocument": {"uri": uri},
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                "context": {"diagnostics": [], "only": ["source.fixAll"]},
+            }))
+            .unwrap();
+        let actions = actions.as_array().cloned().unwrap_or_default();
+        let after = match actions.as_slice() {
+            [] => text.clone(),
+            [a] => {
+                assert_eq!(a["kind"], "source.fixAll.rdock");
+                fixed_checked += 1;
+                apply_edits(&text, a["edit"]["changes"][&uri].as_array().unwrap())
+            }
+            more => panic!("several fix-all actions: {more:?}"),
+        };
+        assert_eq!(
+            after,
+            fixed,
+            "fix-all differs from rdock lint --fix on {}",
+            path.display()
+        );
+        c.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+    }
+    assert!(fixed_checked > 5, "only {fixed_checked} fixtures had fixes");
+    c.shutdown();
+}
+
+/// Each quick fix applied alone gives the text of that one fix, and applying
+/// quick fixes one after the other until none is left gives `rdock lint --fix`.
+#[test]
+fn quick_fixes_applied_one_by_one_reach_the_cli_fix() {
+    let (mut c, _) = Client::start(pull_caps(), json!({"select": ["ALL"], "noConfig": true}));
+    let mut files = 0;
+    for path in all_fixtures() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        if !text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .starts_with("# rdock-test:")
+        {
+            let (flags, _) = fixture_options(&text);
+            let want = cli_fixed(&text, &flags);
+            if want == text {
+                continue;
+            }
+            let uri = file_uri(&path);
+            let mut current = text.clone();
+            let mut version = 1;
+            c.open(&uri, &current);
+            for _ in 0..50 {
+                let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 100000, "character": 0}});
+                let actions = c
+                    .request("textDocument/codeAction", json!({
+                        "textDocument": {"uri": uri}, "range": whole,
+                        "context": {"diagnostics": [], "only": ["quickfix", "refactor.rewrite"]},
+                    }))
+                    .unwrap();
+                let safe = actions
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|a| a["isPreferred"] == true);
+                let Some(a) = safe else { break };
+                current = apply_edits(&current, a["edit"]["changes"][&uri].as_array().unwrap());
+                version += 1;
+                c.notify(
+                    "textDocument/didChange",
+                    json!({
+                        "textDocument": {"uri": uri, "version": version},
+                        "contentChanges": [{"text": current}],
+                    }),
+                );
+            }
+            assert_eq!(current, want, "{}", path.display());
+            c.notify(
+                "textDocument/didClose",
+                json!({"textDocument": {"uri": uri}}),
+            );
+            files += 1;
+        }
+    }
+    assert!(files > 3, "only {files} fixtures exercised");
+    c.shutdown();
+}
+
+#[test]
+fn push_diagnostics_carry_the_version_and_clear_on_close() {
+    let (mut c, _) = Client::start(json!({}), Value::Null);
+    let uri = "file:///nonexistent/push/Dockerfile";
+    c.open(
+        uri,
+        "FROM alpine AS Build\nFROM alpine\nCOPY --from=build /a /a\n",
+    );
+    let d = c.diagnostics(uri);
+    assert_eq!(d["version"], 1);
+    let codes: Vec<_> = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].clone())
+        .collect();
+    assert!(
+        codes.contains(&json!("RD105")) || !codes.is_empty(),
+        "{codes:?}"
+    );
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let d = c.diagnostics(uri);
+    assert_eq!(d["diagnostics"], json!([]));
+    c.shutdown();
+}
+
+/// A burst of 50 edits: published versions never go back, and the last
+/// published result is for the last version, equal to a fresh lint of it.
+#[test]
+fn burst_of_edits_ends_with_the_last_version() {
+    let (mut c, _) = Client::start(json!({}), Value::Null);
+    let uri = "file:///nonexistent/burst/Dockerfile";
+    let mut text = String::from("FROM alpine AS base\n");
+    c.open(uri, &text);
+    for v in 2..=51 {
+        let line = text.matches('\n').count();
+        let add = format!("FROM base AS s{v}\n");
+        c.notify("textDocument/didChange", json!({
+            "textDocument": {"uri": uri, "version": v},
+            "contentChanges": [{"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "text": add}],
+        }));
+        text.push_str(&add);
+    }
+    let mut versions = Vec::new();
+    let last = loop {
+        let d = c.diagnostics(uri);
+        versions.push(d["version"].as_i64().unwrap());
+        if d["version"] == 51 {
+            break d;
+        }
+    };
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    assert!(versions.len() <= 3, "a burst should coalesce: {versions:?}");
+    // Nothing older arrives afterwards.
+    let late = c.try_wait_for(Duration::from_millis(300), |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+    });
+    assert!(late.is_none(), "late publish: {late:?}");
+    // The text the server holds is ours: 49 unreachable stages (s2..s50) and base.
+    let unreachable = last["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "RD101")
+        .count();
+    assert_eq!(unreachable, 49, "{last}");
+    c.shutdown();
+}
+
+#[test]
+fn malformed_json_gets_an_error_and_the_server_goes_on() {
+    let (mut c, _) = Client::start(json!({}), Value::Null);
+    c.send_raw(b"{\"jsonrpc\": \"2.0\", \"id\": 99, \"method\": ");
+    let err = c.wait_for(|m| m.get("error").is_some());
+    assert_eq!(err["error"]["code"], -32700, "{err}");
+    // An unknown method and bad params are errors too, not crashes.
+    let e = c.request("rdock/nonsense", json!({})).unwrap_err();
+    assert_eq!(e["code"], -32601);
+    let e = c
+        .request("textDocument/hover", json!({"bogus": 1}))
+        .unwrap_err();
+    assert_eq!(e["code"], -32602);
+    // Requests about documents that are not open: empty answers.
+    let nowhere = json!({"textDocument": {"uri": "file:///not/open"}, "position": {"line": 3, "character": 1}});
+    assert_eq!(
+        c.request("textDocument/hover", nowhere.clone()).unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        c.request("textDocument/definition", nowhere).unwrap(),
+        Value::Null
+    );
+    assert_eq!(c.pull("file:///not/open"), Vec::<Value>::new());
+    // Edits to a document that is not open are ignored.
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": "file:///not/open", "version": 2}, "contentChanges": [{"text": "x"}]}));
+    let uri = "file:///nonexistent/after/Dockerfile";
+    c.open(uri, "FROM alpine AS Build\n");
+    assert!(!c.diagnostics(uri)["diagnostics"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    c.shutdown();
+}
+
+#[test]
+fn a_panicking_request_does_not_end_the_server() {
+    let mut c = Client::spawn_with_env(&[("RDOCK_LSP_TEST_PANIC", "hover")]);
+    c.initialize(pull_caps(), Value::Null);
+    let uri = "file:///nonexistent/panic/Dockerfile";
+    c.open(uri, "FROM alpine AS Build\n");
+    let e = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 1}}),
+        )
+        .unwrap_err();
+    assert_eq!(e["code"], -32603, "{e}");
+    assert!(!c.pull(uri).is_empty(), "the server still answers");
+    c.shutdown();
+}
+
+#[test]
+fn cancelled_requests_are_answered_and_the_server_goes_on() {
+    let (mut c, _) = Client::start(pull_caps(), Value::Null);
+    let uri = "file:///nonexistent/cancel/Dockerfile";
+    let big: String = (0..20000)
+        .map(|i| format!("FROM alpine AS s{i}\nRUN echo {i}\n"))
+        .collect();
+    c.open(uri, &big);
+    let id = c.send_request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    c.notify("$/cancelRequest", json!({"id": id}));
+    match c.response(id) {
+        Ok(r) => assert!(r["items"].is_array()),
+        Err(e) => assert_eq!(e["code"], -32800, "{e}"),
+    }
+    let small = "file:///nonexistent/cancel/small.Dockerfile";
+    c.open(small, "FROM alpine AS Build\n");
+    assert!(!c.pull(small).is_empty());
+    c.shutdown();
+}
+
+#[test]
+fn utf8_positions_when_the_client_offers_them() {
+    let caps = json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}, "textDocument": {"diagnostic": {}}});
+    let (mut c, init) = Client::start(caps, Value::Null);
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-8");
+    let uri = "file:///nonexistent/utf8/Dockerfile";
+    // "é" is 2 bytes: in UTF-8 columns `Build` starts at byte 19, in UTF-16 at 18.
+    c.open(
+        uri,
+        "FROM alpine AS é\nFROM alpine AS Build\nCOPY --from=é / /\n",
+    );
+    let items = c.pull(uri);
+    let casing = items
+        .iter()
+        .find(|d| d["message"].as_str().unwrap().contains("Build"))
+        .expect("a finding on Build");
+    assert_eq!(casing["range"]["start"]["line"], 1);
+    let (_, init16) = Client::start(json!({}), Value::Null);
+    assert_eq!(init16["capabilities"]["positionEncoding"], "utf-16");
+    c.shutdown();
+}
+
+#[test]
+fn settings_from_initialization_options_and_did_change_configuration() {
+    let text = "FROM alpine AS a\nFROM alpine AS b\n";
+    let (mut c, _) = Client::start(pull_caps(), json!({"target": "a", "noConfig": true}));
+    let uri = "file:///nonexistent/settings/Dockerfile";
+    c.open(uri, text);
+    let items = c.pull(uri);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0]["code"], "RD101");
+    assert_eq!(
+        items[0]["range"]["start"]["line"], 1,
+        "stage b is unreachable from a"
+    );
+    assert!(items[0]["relatedInformation"].is_array(), "{items:?}");
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"rdock": {"target": "b", "ignore": []}}}),
+    );
+    let items = c.pull(uri);
+    assert_eq!(
+        items[0]["range"]["start"]["line"], 0,
+        "now a is unreachable"
+    );
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"rdock": {"ignore": ["RD101"]}}}),
+    );
+    assert!(c.pull(uri).is_empty());
+    // A bad selector is reported, not fatal.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"rdock": {"ignore": ["RD9999x"]}}}),
+    );
+    let msg = c.wait_for(|m| m["method"] == "window/showMessage");
+    assert!(msg["params"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("RD9999x"));
+    c.shutdown();
+}
+
+#[test]
+fn rdock_toml_is_discovered_and_reloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("svc");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(dir.path().join(".rdock.toml"), "ignore = [\"RD101\"]\n").unwrap();
+    let path = sub.join("Dockerfile");
+    let text = "FROM alpine AS a\nFROM alpine AS b\n";
+    std::fs::write(&path, text).unwrap();
+    let caps = json!({"textDocument": {"diagnostic": {}}, "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
+    let (mut c, _) = Client::start(caps, Value::Null);
+    let reg = c.wait_for(|m| m["method"] == "client/registerCapability");
+    assert_eq!(
+        reg["params"]["registrations"][0]["method"],
+        "workspace/didChangeWatchedFiles"
+    );
+    let uri = file_uri(&path);
+    c.open(&uri, text);
+    assert!(c.pull(&uri).is_empty(), "RD101 ignored by .rdock.toml");
+    std::fs::write(dir.path().join(".rdock.toml"), "targets = [\"b\"]\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&dir.path().join(".rdock.toml")), "type": 2}]}),
+    );
+    let items = c.pull(&uri);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(
+        items[0]["range"]["start"]["line"], 0,
+        "a is unreachable from the configured target b"
+    );
+    c.shutdown();
+}
+
+#[test]
+fn ignore_comment_action_silences_the_finding() {
+    let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));
+    let uri = "file:///nonexistent/ignore/Dockerfile";
+    let text = "  FROM alpine AS a\nFROM alpine AS b\n";
+    c.open(uri, text);
+    let items = c.pull(uri);
+    assert_eq!(items.len(), 1);
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": {"uri": uri}, "range": items[0]["range"],
+                "context": {"diagnostics": items, "only": ["quickfix"]},
+            }),
+        )
+        .unwrap();
+    let ignore = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Ignore RD101 for this line")
+        .expect("ignore action");
+    let new = apply_edits(text, ignore["edit"]["changes"][uri].as_array().unwrap());
+    assert_eq!(
+        new,
+        "  # rdock ignore=RD101\n  FROM alpine AS a\nFROM alpine AS b\n"
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": new}]}),
+    );
+    assert!(c.pull(uri).is_empty());
+    c.shutdown();
+}
+
+#[test]
+fn code_actions_resolve_lazily_when_the_client_can() {
+    let caps = json!({"textDocument": {"diagnostic": {}, "codeAction": {"resolveSupport": {"properties": ["edit"]}, "dataSupport": true}}});
+    let (mut c, init) = Client::start(caps, json!({"noConfig": true}));
+    assert_eq!(
+        init["capabilities"]["codeActionProvider"]["resolveProvider"],
+        true
+    );
+    let uri = "file:///nonexistent/resolve/Dockerfile";
+    let text = "FROM alpine as a\nRUN true\n";
+    c.open(uri, text);
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": {"uri": uri},
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                "context": {"diagnostics": [], "only": ["source.fixAll.rdock"]},
+            }),
+        )
+        .unwrap();
+    let a = actions[0].clone();
+    assert!(a.get("edit").is_none(), "{a}");
+    let resolved = c.request("codeAction/resolve", a).unwrap();
+    let new = apply_edits(text, resolved["edit"]["changes"][uri].as_array().unwrap());
+    assert_eq!(new, "FROM alpine AS a\nRUN true\n");
+    // After an edit, the stale action is refused.
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "FROM alpine as b\n"}]}));
+    let e = c
+        .request("codeAction/resolve", actions[0].clone())
+        .unwrap_err();
+    assert_eq!(e["code"], -32801);
+    c.shutdown();
+}
+
+const NAV: &str = "ARG VERSION=3.20\nFROM alpine:${VERSION} AS build\nENV GREETING=hi\nRUN echo $GREETING\nFROM build AS test\nFROM alpine AS final\nCOPY --from=build /a /a\nRUN --mount=type=cache,from=build,target=/c true\n";
+
+fn at(line: u32, character: u32, uri: &str) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+}
+
+#[test]
+fn navigation_hover_rename_symbols_completion() {
+    let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));
+    let uri = "file:///nonexistent/nav/Dockerfile";
+    c.open(uri, NAV);
+    // Definition of `build` from `COPY --from=build`.
+    let def = c
+        .request("textDocument/definition", at(6, 13, uri))
+        .unwrap();
+    assert_eq!(def["range"]["start"], json!({"line": 1, "character": 26}));
+    // References: the name and three uses.
+    let mut p = at(1, 27, uri);
+    p["context"] = json!({"includeDeclaration": true});
+    let refs = c.request("textDocument/references", p).unwrap();
+    let lines: Vec<_> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["range"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![1, 4, 6, 7]);
+    // Variables: definition and references of GREETING.
+    let def = c
+        .request("textDocument/definition", at(3, 12, uri))
+        .unwrap();
+    assert_eq!(def["range"]["start"], json!({"line": 2, "character": 4}));
+    let mut p = at(2, 5, uri);
+    p["context"] = json!({"includeDeclaration": false});
+    let refs = c.request("textDocument/references", p).unwrap();
+    assert_eq!(refs.as_array().unwrap().len(), 1, "{refs}");
+    assert_eq!(
+        refs[0]["range"]["start"],
+        json!({"line": 3, "character": 10})
+    );
+    // Hover on ${VERSION}: its value and where it was set.
+    let h = c.request("textDocument/hover", at(1, 16, uri)).unwrap();
+    let v = h["contents"]["value"].as_str().unwrap();
+    assert!(v.contains("3.20") && v.contains("line 1"), "{v}");
+    // Hover on a stage name: its base and users.
+    let h = c.request("textDocument/hover", at(4, 6, uri)).unwrap();
+    let v = h["contents"]["value"].as_str().unwrap();
+    assert!(v.contains("stage build") && v.contains("test"), "{v}");
+    // Hover on a keyword.
+    let h = c.request("textDocument/hover", at(5, 1, uri)).unwrap();
+    assert!(h["contents"]["value"].as_str().unwrap().contains("FROM"));
+    // Rename: every reference; a clash is refused.
+    let mut p = at(6, 13, uri);
+    p["newName"] = json!("builder");
+    let edit = c.request("textDocument/rename", p).unwrap();
+    let renamed = apply_edits(NAV, edit["changes"][uri].as_array().unwrap());
+    assert_eq!(renamed, "ARG VERSION=3.20\nFROM alpine:${VERSION} AS builder\nENV GREETING=hi\nRUN echo $GREETING\nFROM builder AS test\nFROM alpine AS final\nCOPY --from=builder /a /a\nRUN --mount=type=cache,from=builder,target=/c true\n");
+    let mut p = at(6, 13, uri);
+    p["newName"] = json!("Final");
+    let e = c.request("textDocument/rename", p).unwrap_err();
+    assert!(e["message"].as_str().unwrap().contains("clash"), "{e}");
+    // Symbols grouped by stage.
+    let syms = c
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    let names: Vec<_> = syms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, vec!["build", "test", "final"]);
+    assert_eq!(syms[0]["children"].as_array().unwrap().len(), 2);
+    // Folding per stage, code lens per stage.
+    let folds = c
+        .request(
+            "textDocument/foldingRange",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    assert!(folds
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["startLine"] == 1 && f["endLine"] == 3));
+    let lenses = c
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    let titles: Vec<_> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap().to_string())
+        .collect();
+    assert!(titles[1].starts_with("not reached"), "{titles:?}");
+    assert!(titles[2].starts_with("target"), "{titles:?}");
+    // Completion: stage names after --from=, variables after $, keywords.
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": format!("{NAV}COPY --from=")}]}));
+    let items = c
+        .request("textDocument/completion", at(8, 12, uri))
+        .unwrap();
+    let labels: Vec<_> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        labels.contains(&"build".to_string()) && labels.contains(&"test".to_string()),
+        "{labels:?}"
+    );
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": "FROM alpine\nENV A=1\nRUN echo $"}]}));
+    let items = c
+        .request("textDocument/completion", at(2, 10, uri))
+        .unwrap();
+    assert!(
+        items.as_array().unwrap().iter().any(|i| i["label"] == "A"),
+        "{items}"
+    );
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": "FROM alpine\nWO"}]}));
+    let items = c.request("textDocument/completion", at(1, 2, uri)).unwrap();
+    assert!(
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["label"] == "WORKDIR"),
+        "{items}"
+    );
+    // Hover on a rule id in a suppression comment shows the rule's doc.
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 5}, "contentChanges": [{"text": "# rdock ignore=RD101\nFROM alpine\n"}]}));
+    let h = c.request("textDocument/hover", at(0, 17, uri)).unwrap();
+    assert!(
+        h["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("## What it does"),
+        "{h}"
+    );
+    c.shutdown();
+}
