@@ -145,3 +145,53 @@ fn corpus_proposals_are_counted_and_every_rewrite_parses() {
     eprintln!("{proposals} of {} corpus files get a proposal", files.len());
     assert!(proposals >= 1);
 }
+
+#[test]
+fn user_command_models_from_config_enable_a_split() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:12.4\nRUN gen-assets --theme dark -o /srv/dark.css\nRUN gen-assets --theme light -o /srv/light.css\n",
+    )
+    .unwrap();
+    let lint = |args: &[&str]| {
+        Command::cargo_bin("rdock")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["lint", "--output-format", "concise", "--select", "RD501"])
+            .args(args)
+            .arg("Dockerfile")
+            .output()
+            .unwrap()
+    };
+    // Unknown to rdock: the steps are opaque.
+    let out = lint(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::write(
+        dir.path().join(".rdock.toml"),
+        "[[command]]\nname = \"gen-assets\"\nkind = \"fs\"\nvalue-flags = [\"--theme\", \"-o\"]\nwrites = [\"flag:-o\"]\ncost = 5\n",
+    )
+    .unwrap();
+    let out = lint(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("RD501") && stdout.contains("dark ~5s") && stdout.contains("light ~5s"),
+        "{stdout}"
+    );
+    // A bad model is a configuration error.
+    std::fs::write(
+        dir.path().join(".rdock.toml"),
+        "[[command]]\nname = \"gen-assets\"\nkind = \"fs\"\nwrites = [\"flags:-o\"]\n",
+    )
+    .unwrap();
+    let out = lint(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad selector `flags:-o`"), "{stderr}");
+}

@@ -19,6 +19,9 @@ pub struct ExplainArgs {
     /// A build argument (`KEY=VALUE`).
     #[arg(long, value_name = "KEY=VALUE")]
     pub build_arg: Vec<String>,
+    /// Ignore `.rdock.toml` (its `[[command]]` models and build args).
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -54,14 +57,34 @@ pub fn run(args: ExplainArgs) -> u8 {
             }
         }
     };
+    let config = if args.no_config {
+        None
+    } else {
+        let at = if args.file.as_os_str() == "-" {
+            PathBuf::from("Dockerfile")
+        } else {
+            args.file.clone()
+        };
+        match crate::config::Discovery::new(crate::rules::is_known_selector).for_file(&at) {
+            Ok(c) => c,
+            Err(e) => {
+                super::print_error(&e, false);
+                return EXIT_ERROR;
+            }
+        }
+    };
     let mut inputs = BuildInputs::default();
+    if let Some(c) = &config {
+        inputs.build_args = c.build_args.clone();
+    }
     for a in &args.build_arg {
         if let Some((k, v)) = a.split_once('=') {
             inputs.build_args.insert(k.into(), v.into());
         }
     }
     let model = Model::new(&text, &inputs);
-    let analyses = parallel::analyze(&model);
+    let extra = config.map(|c| c.commands.clone()).unwrap_or_default();
+    let analyses = parallel::analyze(&model, &extra);
     let out = match args.format {
         ExplainFormat::Text => text_report(&model, &analyses),
         ExplainFormat::Dot => dot(&model, &analyses),

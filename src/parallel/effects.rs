@@ -170,8 +170,8 @@ impl Ctx<'_> {
     }
 }
 
-/// The effects of RUN instruction `ii`.
-pub fn run_effects(model: &Model<'_>, ii: usize) -> Effects {
+/// The effects of RUN instruction `ii`; `extra` models (the user's) are tried first.
+pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effects {
     let inst = model.instruction(ii);
     let Some(stage) = model.instructions[ii].stage else {
         return Effects::opaque("not in a stage");
@@ -220,9 +220,10 @@ pub fn run_effects(model: &Model<'_>, ii: usize) -> Effects {
         cwd,
         fx: Effects::default(),
     };
-    let models = models::builtin();
+    let builtin = models::builtin();
     for cmd in &script.commands {
-        if let Err(reason) = command(&mut cx, models, cmd) {
+        let found = models::find(extra, cmd).or_else(|| models::find(builtin, cmd));
+        if let Err(reason) = command(&mut cx, found, cmd) {
             let mut fx = Effects::opaque(reason);
             fx.cost = cx.fx.cost;
             fx.notes = cx.fx.notes;
@@ -255,7 +256,7 @@ pub fn run_effects(model: &Model<'_>, ii: usize) -> Effects {
     cx.fx
 }
 
-fn command(cx: &mut Ctx<'_>, models: &[CommandModel], cmd: &Command) -> Result<(), String> {
+fn command(cx: &mut Ctx<'_>, found: Option<&CommandModel>, cmd: &Command) -> Result<(), String> {
     // Effects of a command whose failure the RUN survives may not happen.
     let uncertain = cmd.ctx.optional || !cmd.ctx.must_succeed || cmd.ctx.background;
     // Assignments: `A=b` alone sets a shell variable.
@@ -338,7 +339,7 @@ fn command(cx: &mut Ctx<'_>, models: &[CommandModel], cmd: &Command) -> Result<(
         }
         _ => {}
     }
-    let Some(model) = models::find(models, cmd) else {
+    let Some(model) = found else {
         return Err(format!(
             "runs `{name}`, which has no effect model (rules/commands/*.toml)"
         ));

@@ -83,13 +83,17 @@ pub struct StageAnalysis {
 }
 
 /// Analyse every stage.
-pub fn analyze(model: &Model<'_>) -> Vec<StageAnalysis> {
+pub fn analyze(model: &Model<'_>, extra: &[models::CommandModel]) -> Vec<StageAnalysis> {
     (0..model.stages.len())
-        .map(|s| analyze_stage(model, s))
+        .map(|s| analyze_stage(model, s, extra))
         .collect()
 }
 
-pub fn analyze_stage(model: &Model<'_>, stage: usize) -> StageAnalysis {
+pub fn analyze_stage(
+    model: &Model<'_>,
+    stage: usize,
+    extra: &[models::CommandModel],
+) -> StageAnalysis {
     let steps: Vec<Step> = model.stages[stage]
         .body
         .iter()
@@ -105,7 +109,7 @@ pub fn analyze_stage(model: &Model<'_>, stage: usize) -> StageAnalysis {
                     )),
                 };
             }
-            let fx = effects::run_effects(model, ii);
+            let fx = effects::run_effects(model, ii, extra);
             Step {
                 instruction: ii,
                 barrier: fx.opaque.clone(),

@@ -33,14 +33,14 @@ pub enum Kind {
     Shared,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
 pub enum Cost {
     Seconds(f64),
     Expr(String),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct CommandModel {
     pub name: String,
@@ -81,24 +81,31 @@ pub fn builtin() -> &'static [CommandModel] {
     })
 }
 
-/// Check the built-in files (for tests): every file parses and every selector is understood.
+/// Check one model: every selector and the cost are understood.
+pub fn validate(m: &CommandModel) -> Result<(), String> {
+    if m.name.trim().is_empty() {
+        return Err("the name is empty".into());
+    }
+    for sel in m.reads.iter().chain(&m.writes).chain(&m.deletes) {
+        parse_selector(sel).ok_or_else(|| {
+            format!("bad selector `{sel}` (operands, operand:N, operands:A..B, flag:-o,--output, flag-or-cwd:-C, cwd, path:/abs, each optionally after tree:)")
+        })?;
+    }
+    if let Some(Cost::Expr(e)) = &m.cost {
+        e.strip_prefix("operand:")
+            .and_then(|n| n.parse::<i64>().ok())
+            .ok_or_else(|| format!("bad cost `{e}` (a number of seconds or operand:N)"))?;
+    }
+    Ok(())
+}
+
+/// Check the built-in files (for tests): every file parses and every model is valid.
 pub fn validate_builtin() -> Result<usize, String> {
     let mut n = 0;
     for (name, text) in SOURCES {
         let f: File = toml::from_str(text).map_err(|e| format!("rules/commands/{name}: {e}"))?;
         for m in &f.command {
-            for sel in m.reads.iter().chain(&m.writes).chain(&m.deletes) {
-                parse_selector(sel).ok_or_else(|| {
-                    format!("rules/commands/{name}: `{}`: bad selector `{sel}`", m.name)
-                })?;
-            }
-            if let Some(Cost::Expr(e)) = &m.cost {
-                e.strip_prefix("operand:")
-                    .and_then(|n| n.parse::<i64>().ok())
-                    .ok_or_else(|| {
-                        format!("rules/commands/{name}: `{}`: bad cost `{e}`", m.name)
-                    })?;
-            }
+            validate(m).map_err(|e| format!("rules/commands/{name}: `{}`: {e}", m.name))?;
             n += 1;
         }
     }

@@ -38,7 +38,7 @@ impl Rule for SerialIndependentRuns {
             if !graph.reachable.get(s).copied().unwrap_or(false) {
                 continue;
             }
-            let analysis = parallel::analyze_stage(model, s);
+            let analysis = parallel::analyze_stage(model, s, &cx.settings.commands);
             let Some(p) = &analysis.proposal else {
                 continue;
             };
