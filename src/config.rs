@@ -689,6 +689,7 @@ BASE = "debian:bookworm"
                 ("BASE".into(), "debian:bookworm".into()),
                 ("VERSION".into(), "1.2".into()),
             ]),
+            commands: Vec::new(),
         };
         assert_eq!(config, expected);
         assert_eq!(config.effective_fail_level(), Severity::Warning);
