@@ -373,6 +373,15 @@ fn propose(
             "the steps run as `{user}`: directories COPY --from creates for their files would belong to root"
         ));
     }
+    // ONBUILD triggers declared before the steps would run again in every new stage.
+    let first_ii = steps[seg[0]].instruction;
+    if model.stages[model.instructions[first_ii].stage.unwrap_or(0)]
+        .body
+        .iter()
+        .any(|&i| i < first_ii && model.instruction(i).kind() == Kind::Onbuild)
+    {
+        return Err("an ONBUILD trigger declared before the steps would run again in every new stage".into());
+    }
     let ours: Vec<&Chain> = chains
         .iter()
         .filter(|c| c.steps.iter().all(|s| seg.contains(s)))
