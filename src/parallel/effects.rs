@@ -363,7 +363,11 @@ fn command(cx: &mut Ctx<'_>, found: Option<&CommandModel>, cmd: &Command) -> Res
                         let p = match w {
                             Sel::Word(w) => cx.path(&w, s.tree)?,
                             Sel::Cwd => PathRef::new(cx.cwd.clone(), s.tree),
-                            Sel::Path(p) => PathRef::new(p, s.tree),
+                            Sel::Path(p) => {
+                                let abs = resolve(&cx.cwd, &p)
+                                    .ok_or_else(|| format!("path `{p}` leaves /"))?;
+                                PathRef::new(abs, s.tree)
+                            }
                         };
                         match out {
                             0 => cx.fx.reads.push(p),
@@ -484,6 +488,31 @@ fn select(
     Ok(match what {
         What::Cwd => vec![Sel::Cwd],
         What::Path(p) => vec![Sel::Path(p.clone())],
+        What::RepoDir(n) => {
+            let idx = if *n < 0 {
+                operands.len() as i64 + n
+            } else {
+                *n
+            };
+            let Some(w) = usize::try_from(idx).ok().and_then(|i| operands.get(i)) else {
+                return Ok(Vec::new());
+            };
+            let Some(url) = cx.value(w) else {
+                return Err(format!("cannot resolve `{}`", w.raw));
+            };
+            let last = url
+                .trim_end_matches('/')
+                .rsplit(['/', ':'])
+                .next()
+                .unwrap_or("");
+            let dir = last.strip_suffix(".git").unwrap_or(last);
+            if dir.is_empty() {
+                return Err(format!(
+                    "cannot tell which directory `git clone {url}` creates"
+                ));
+            }
+            vec![Sel::Path(dir.to_string())]
+        }
         What::Operands { from, to } => {
             let len = operands.len() as i64;
             let norm = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) };

@@ -380,7 +380,10 @@ fn propose(
         .iter()
         .any(|&i| i < first_ii && model.instruction(i).kind() == Kind::Onbuild)
     {
-        return Err("an ONBUILD trigger declared before the steps would run again in every new stage".into());
+        return Err(
+            "an ONBUILD trigger declared before the steps would run again in every new stage"
+                .into(),
+        );
     }
     let ours: Vec<&Chain> = chains
         .iter()

@@ -47,6 +47,8 @@ pub struct CommandModel {
     pub kind: Kind,
     #[serde(default)]
     pub needs_flag: Vec<String>,
+    /// The model applies only with exactly this many operands.
+    pub operand_count: Option<usize>,
     #[serde(default)]
     pub value_flags: Vec<String>,
     #[serde(default)]
@@ -142,11 +144,17 @@ pub struct Selector {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum What {
-    Operands { from: i64, to: Option<i64> },
+    Operands {
+        from: i64,
+        to: Option<i64>,
+    },
     Flag(Vec<String>),
     FlagOrCwd(Vec<String>),
     Cwd,
+    /// Absolute, or relative to the working directory.
     Path(String),
+    /// The directory `git clone URL` creates: the URL's last part without `.git`.
+    RepoDir(i64),
 }
 
 pub fn parse_selector(s: &str) -> Option<Selector> {
@@ -165,10 +173,12 @@ pub fn parse_selector(s: &str) -> Option<Selector> {
     } else if s == "cwd" {
         What::Cwd
     } else if let Some(p) = s.strip_prefix("path:") {
-        if !p.starts_with('/') {
+        if p.is_empty() {
             return None;
         }
         What::Path(p.to_string())
+    } else if let Some(r) = s.strip_prefix("repo-dir:operand:") {
+        What::RepoDir(r.parse().ok()?)
     } else if let Some(r) = s.strip_prefix("operand:") {
         let n: i64 = r.parse().ok()?;
         What::Operands {
