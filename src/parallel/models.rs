@@ -123,8 +123,29 @@ pub fn find<'m>(models: &'m [CommandModel], cmd: &Command) -> Option<&'m Command
         .iter()
         .find(|w| !w.text().starts_with('-'))
         .map(|w| w.text().to_string());
-    let applies =
-        |m: &&CommandModel| m.needs_flag.is_empty() || m.needs_flag.iter().any(|f| cmd.has_flag(f));
+    // Operands after the sub-command, flags and their values skipped.
+    let count = |m: &CommandModel| {
+        let mut n = 0;
+        let mut skip = false;
+        let mut sub = m.name.contains(' ');
+        for w in cmd.args() {
+            let t = w.text();
+            if skip {
+                skip = false;
+            } else if t.starts_with('-') && t.len() > 1 {
+                skip = m.value_flags.iter().any(|f| f == t);
+            } else if sub {
+                sub = false;
+            } else {
+                n += 1;
+            }
+        }
+        n
+    };
+    let applies = |m: &&CommandModel| {
+        (m.needs_flag.is_empty() || m.needs_flag.iter().any(|f| cmd.has_flag(f)))
+            && m.operand_count.is_none_or(|c| c == count(m))
+    };
     if let Some(sub) = sub {
         let full = format!("{name} {sub}");
         if let Some(m) = models.iter().filter(|m| m.name == full).find(applies) {
