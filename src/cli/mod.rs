@@ -1,6 +1,7 @@
 //! The command line: clap arguments and one file per subcommand. The only
 //! place (with `lsp`) that prints and decides exit codes.
 
+mod explain;
 mod files;
 mod lint;
 mod rule;
@@ -47,6 +48,8 @@ pub enum Command {
     },
     /// Run the language server on stdin/stdout (for editors).
     Lsp,
+    /// Show each stage's steps, what they read and write, and why they depend on each other.
+    ExplainDeps(explain::ExplainArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -148,6 +151,7 @@ pub fn main() -> ExitCode {
                 EXIT_ERROR
             }
         },
+        Command::ExplainDeps(args) => explain::run(args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "rdock", &mut std::io::stdout());
