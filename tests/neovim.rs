@@ -11,21 +11,40 @@ use std::process::Command;
 #[test]
 fn neovim_gets_diagnostics_and_applies_a_code_action() {
     let Ok(version) = Command::new("nvim").arg("--version").output() else {
-        common::skip("neovim_gets_diagnostics_and_applies_a_code_action", "`nvim` is not on PATH");
+        common::skip(
+            "neovim_gets_diagnostics_and_applies_a_code_action",
+            "`nvim` is not on PATH",
+        );
         return;
     };
-    eprintln!("{}", String::from_utf8_lossy(&version.stdout).lines().next().unwrap_or(""));
+    eprintln!(
+        "{}",
+        String::from_utf8_lossy(&version.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("Containerfile");
-    std::fs::write(&file, "FROM alpine as build\nRUN true\nFROM build as final\n").unwrap();
+    std::fs::write(
+        &file,
+        "FROM alpine as build\nRUN true\nFROM build as final\n",
+    )
+    .unwrap();
     let result = dir.path().join("result");
     let root = common::root();
     let status = Command::new("nvim")
         .args(["--headless", "-u", "NONE", "-i", "NONE", "-n"])
         .arg("--cmd")
-        .arg(format!("set rtp+={}", root.join("editors/neovim").display()))
+        .arg(format!(
+            "set rtp+={}",
+            root.join("editors/neovim").display()
+        ))
         .arg("-c")
-        .arg(format!("luafile {}", root.join("editors/neovim/test/headless.lua").display()))
+        .arg(format!(
+            "luafile {}",
+            root.join("editors/neovim/test/headless.lua").display()
+        ))
         .env("RDOCK", env!("CARGO_BIN_EXE_rdock"))
         .env("DOCKERFILE", &file)
         .env("RESULT", &result)
@@ -41,9 +60,15 @@ fn neovim_gets_diagnostics_and_applies_a_code_action() {
     let mut parts = out["PASS ".len()..].trim_end().splitn(3, '|');
     let codes = parts.next().unwrap();
     let after: usize = parts.next().unwrap().parse().unwrap();
-    assert!(codes.contains("RD108"), "the `as` casing finding reached Neovim: {out}");
+    assert!(
+        codes.contains("RD108"),
+        "the `as` casing finding reached Neovim: {out}"
+    );
     // The fix-all action was applied to the buffer and written.
     let written = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(written, "FROM alpine AS build\nRUN true\nFROM build AS final\n");
+    assert_eq!(
+        written,
+        "FROM alpine AS build\nRUN true\nFROM build AS final\n"
+    );
     assert_eq!(after, 0, "no findings left after the fix: {out}");
 }

@@ -104,6 +104,18 @@ impl Client {
         self.stdin.flush().expect("flush");
     }
 
+    /// Send several messages in one write, so that they arrive together.
+    pub fn send_batch(&mut self, msgs: &[Value]) {
+        let mut buf = Vec::new();
+        for m in msgs {
+            let body = m.to_string();
+            buf.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+            buf.extend_from_slice(body.as_bytes());
+        }
+        self.stdin.write_all(&buf).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
     pub fn send(&mut self, msg: &Value) {
         self.send_raw(msg.to_string().as_bytes());
     }
