@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod exec;
 pub mod fix;
 pub mod graph;
 pub mod line_index;
@@ -17,6 +18,7 @@ pub mod settings;
 pub mod shell;
 pub mod suppress;
 pub mod syntax;
+pub mod verify;
 
 mod check;
 

@@ -5,6 +5,7 @@ mod explain;
 mod files;
 mod lint;
 mod rule;
+mod verify;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Lint Dockerfiles (files, directories, or `-` for stdin).
     Lint(lint::LintArgs),
+    /// Build a Dockerfile and its rewrite on BuildKit, check that their outputs match, and time them.
+    Verify(verify::VerifyArgs),
     /// Show the documentation of a rule.
     Rule {
         /// Rule id (`RD101`) or slug (`unreachable-stage`).
@@ -139,6 +142,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Lint(args) => lint::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Rule {
             rule,
             output_format,

@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# engine.sh: install and start a private BuildKit-capable Docker engine on a
+# Debian 12 machine, and build the local base images rdock's engine tests use
+# (no registry needed). Idempotent: a second run reuses what is there.
+#
+#   scripts/engine.sh [start] [--debian]   install, start, build base images
+#   scripts/engine.sh stop                 stop the private daemon
+#   scripts/engine.sh env                  print the environment to use
+#
+# What it does (see ../shared/engine/README.md for the facts behind it):
+# - docker.io + docker-buildx from Debian sid (for `docker build --check`),
+#   falling back to trixie, downloaded with apt's own client using private
+#   lists and unpacked with `dpkg -x` into $RDOCK_ENGINE_PREFIX (default
+#   /opt/rdock-engine); the system's packages are not upgraded. containerd,
+#   runc, iptables, tini, busybox-static (and debootstrap with --debian) come
+#   from Debian 12 itself.
+# - the buildx plugin goes to ~/.docker/cli-plugins;
+# - dockerd runs in the background with its own data-root, exec-root, socket
+#   and pidfile, and no bridge (build with --network=none or host);
+# - base images: `rdock-test/busybox:latest` (also tagged `busybox:latest`)
+#   from busybox-static, and with --debian `debian:12.4` from debootstrap.
+# The environment to use (PATH with the engine's client first, DOCKER_HOST) is
+# written to $RDOCK_ENGINE_PREFIX/env and printed on stdout.
+set -euo pipefail
+
+prefix=${RDOCK_ENGINE_PREFIX:-/opt/rdock-engine}
+run=${RDOCK_ENGINE_RUN:-/run/rdock-engine}
+sock="$run/docker.sock"
+pidfile="$run/dockerd.pid"
+envfile="$prefix/env"
+
+log() { printf '[engine] %s\n' "$*" >&2; }
+die() {
+    printf '[engine] error: %s\n' "$*" >&2
+    exit 2
+}
+
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+
+# ------------------------------------------------------------- install ---
+
+as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+apt_install() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    done
+    ((${#missing[@]})) || return 0
+    if ((!apt_updated)); then
+        log "apt-get update"
+        as_root apt-get update -qq
+        apt_updated=1
+    fi
+    log "installing from Debian 12: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The mirror the system uses, read from its own sources.
+mirror() {
+    local m
+    m=$(grep -h -m1 -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | head -n1 || true)
+    if [[ -z $m ]]; then
+        m=$(grep -h -m1 -E '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | head -n1 || true)
+    fi
+    printf '%s\n' "${m:-http://deb.debian.org/debian}"
+}
+
+# apt-get with private lists, sources and cache: the system's are untouched.
+papt() {
+    local a="$prefix/apt"
+    apt-get -q -o Dir::State::Lists="$a/lists" -o Dir::Etc::SourceList=/dev/null \
+        -o Dir::Etc::SourceParts="$a/sources" -o Dir::Cache="$a/cache" \
+        -o Dir::State::status=/var/lib/dpkg/status -o Debug::NoLocking=1 \
+        -o APT::Get::List-Cleanup=0 "$@"
+}
+
+# Fetch docker.io and docker-buildx from SUITE into $prefix/root; succeed only
+# when the unpacked dockerd and buildx run.
+fetch_suite() {
+    local suite=$1 a="$prefix/apt" dl
+    mkdir -p "$a/lists/partial" "$a/sources" "$a/cache/archives/partial"
+    cat >"$a/sources/rdock.sources" <<EOF
+Types: deb
+URIs: $(mirror)
+Suites: $suite
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    log "apt-get update (private lists, suite $suite)"
+    papt update >/dev/null 2>"$a/update.log" || {
+        log "suite $suite: update failed: $(tail -n 3 "$a/update.log")"
+        return 1
+    }
+    dl=$(mktemp -d)
+    if ! (cd "$dl" && papt download "docker.io/$suite" "docker-buildx/$suite" >/dev/null 2>"$a/download.log"); then
+        log "suite $suite: download failed: $(tail -n 3 "$a/download.log")"
+        rm -rf "$dl"
+        return 1
+    fi
+    rm -rf "$prefix/root.new"
+    mkdir -p "$prefix/root.new"
+    local deb
+    for deb in "$dl"/*.deb; do dpkg -x "$deb" "$prefix/root.new"; done
+    rm -rf "$dl"
+    if ! "$prefix/root.new/usr/sbin/dockerd" --version >/dev/null 2>&1 ||
+        ! "$prefix/root.new/usr/libexec/docker/cli-plugins/docker-buildx" version >/dev/null 2>&1; then
+        log "suite $suite: the unpacked binaries do not run here"
+        rm -rf "$prefix/root.new"
+        return 1
+    fi
+    rm -rf "$prefix/root"
+    mv "$prefix/root.new" "$prefix/root"
+    echo "$suite" >"$prefix/suite"
+    log "engine from $suite: $("$prefix/root/usr/sbin/dockerd" --version)"
+}
+
+install_engine() {
+    apt_install ca-certificates containerd runc iptables tini busybox-static
+    if [[ -x $prefix/root/usr/sbin/dockerd && -f $prefix/suite ]]; then
+        log "engine present ($(cat "$prefix/suite")): $("$prefix/root/usr/sbin/dockerd" --version)"
+    else
+        mkdir -p "$prefix"
+        fetch_suite "${RDOCK_ENGINE_SUITE:-sid}" || fetch_suite trixie ||
+            die "could not fetch docker.io and docker-buildx from sid or trixie"
+    fi
+    mkdir -p "$HOME/.docker/cli-plugins"
+    local plugin="$prefix/root/usr/libexec/docker/cli-plugins/docker-buildx"
+    cmp -s "$plugin" "$HOME/.docker/cli-plugins/docker-buildx" ||
+        cp "$plugin" "$HOME/.docker/cli-plugins/docker-buildx"
+}
+
+# -------------------------------------------------------------- daemon ---
+
+engine_path() { printf '%s' "$prefix/root/usr/sbin:$prefix/root/usr/bin:$PATH"; }
+
+docker_() { PATH=$(engine_path) DOCKER_HOST="unix://$sock" docker "$@"; }
+
+running() { [[ -S $sock ]] && docker_ info >/dev/null 2>&1; }
+
+start_daemon() {
+    if running; then
+        log "dockerd already running on unix://$sock"
+        return 0
+    fi
+    if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+        log "dockerd (pid $(cat "$pidfile")) is starting; waiting"
+    else
+        rm -f "$pidfile" "$sock"
+        mkdir -p "$run" "$prefix/data"
+        log "starting dockerd (log: $prefix/dockerd.log)"
+        PATH=$(engine_path) setsid dockerd \
+            --data-root "$prefix/data" --exec-root "$run/exec" \
+            -H "unix://$sock" --pidfile "$pidfile" \
+            --bridge=none --iptables=false --ip6tables=false \
+            >"$prefix/dockerd.log" 2>&1 </dev/null 9>&- &
+    fi
+    local i
+    for ((i = 0; i < 120; i++)); do
+        running && {
+            log "dockerd ready on unix://$sock"
+            return 0
+        }
+        sleep 0.5
+    done
+    tail -n 20 "$prefix/dockerd.log" >&2 || true
+    die "dockerd did not answer within 60 s (log above, full log in $prefix/dockerd.log)"
+}
+
+stop_daemon() {
+    if [[ -f $pidfile ]]; then
+        local pid
+        pid=$(cat "$pidfile")
+        if kill -0 "$pid" 2>/dev/null; then
+            log "stopping dockerd (pid $pid)"
+            kill "$pid"
+            local i
+            for ((i = 0; i < 60; i++)); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.5
+            done
+        fi
+    fi
+    rm -f "$pidfile"
+}
+
+# --------------------------------------------------------- base images ---
+
+have_image() { docker_ image inspect "$1" >/dev/null 2>&1; }
+
+busybox_image() {
+    if have_image rdock-test/busybox:latest && have_image busybox:latest; then
+        log "image rdock-test/busybox:latest present"
+        return 0
+    fi
+    local dir
+    dir=$(mktemp -d)
+    mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp" "$dir/root"
+    chmod 1777 "$dir/tmp"
+    cp /bin/busybox "$dir/bin/busybox"
+    local applet
+    for applet in $(/bin/busybox --list); do
+        [[ $applet == busybox ]] || ln -sf busybox "$dir/bin/$applet"
+    done
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$dir/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
+    tar -C "$dir" --numeric-owner -c . |
+        docker_ import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - rdock-test/busybox:latest >/dev/null
+    rm -rf "$dir"
+    docker_ tag rdock-test/busybox:latest busybox:latest
+    log "image rdock-test/busybox:latest (also busybox:latest) built"
+}
+
+debian_image() {
+    if have_image debian:12.4; then
+        log "image debian:12.4 present"
+        return 0
+    fi
+    apt_install debootstrap
+    local dir
+    dir=$(mktemp -d)
+    log "debootstrap --variant=minbase bookworm (a minute or two)"
+    debootstrap --variant=minbase bookworm "$dir" "$(mirror)" >"$prefix/debootstrap.log" 2>&1 ||
+        die "debootstrap failed (log: $prefix/debootstrap.log)"
+    tar -C "$dir" --numeric-owner -c . |
+        docker_ import -c 'CMD ["bash"]' - debian:12.4 >/dev/null
+    rm -rf "$dir"
+    log "image debian:12.4 built"
+}
+
+write_env() {
+    cat >"$envfile.tmp" <<EOF
+export PATH="$(engine_path)"
+export DOCKER_HOST="unix://$sock"
+EOF
+    mv "$envfile.tmp" "$envfile"
+}
+
+# ---------------------------------------------------------------- main ---
+
+main() {
+    local cmd=start debian=0
+    while (($#)); do
+        case $1 in
+            start | stop | env) cmd=$1 ;;
+            --debian) debian=1 ;;
+            -h | --help)
+                usage
+                exit 0
+                ;;
+            *)
+                usage >&2
+                die "unknown argument: $1"
+                ;;
+        esac
+        shift
+    done
+    case $cmd in
+        stop)
+            stop_daemon
+            return 0
+            ;;
+        env)
+            [[ -f $envfile ]] || die "no engine installed yet: run scripts/engine.sh"
+            cat "$envfile"
+            return 0
+            ;;
+    esac
+    mkdir -p "$prefix"
+    # One run at a time (several worktrees may call this at once).
+    exec 9>"$prefix/.lock"
+    flock 9
+    local t0=$SECONDS
+    install_engine
+    start_daemon
+    busybox_image
+    ((debian == 0)) || debian_image
+    write_env
+    log "ready in $((SECONDS - t0)) s; environment in $envfile:"
+    cat "$envfile"
+}
+
+main "$@"

@@ -1,0 +1,698 @@
+//! `rdock verify`: build a Dockerfile and its rewrite on a real engine,
+//! prove that their outputs match, and measure the speed-up.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use super::{ColorArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use crate::config::Discovery;
+use crate::exec::{BuildKit, BuildOutput, BuildRequest, ExecError, Executor, Progress};
+use crate::model::BuildInputs;
+use crate::rules;
+use crate::settings::{Overrides, Settings};
+use crate::verify::fs::Snapshot;
+use crate::verify::timing::{analyse, Analysis};
+use crate::verify::{baseline, compare, Comparison, Difference};
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The original Dockerfile.
+    pub dockerfile: PathBuf,
+    /// The Dockerfile to compare with. Default: what `rdock lint --fix` would write.
+    #[arg(long, value_name = "OTHER")]
+    pub against: Option<PathBuf>,
+    /// The build context. Default: the original Dockerfile's folder.
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// The stage to build (both sides).
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+    /// A build argument (`KEY=VALUE`, or `KEY` to take it from the environment).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub build_arg: Vec<String>,
+    /// The network of RUN steps (`none`, `host` or `default`); the same for both sides.
+    #[arg(long, default_value = "none")]
+    pub network: String,
+    /// Build without the engine's cache, so that timings are real (`--no-cache=false` to allow it).
+    #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub no_cache: bool,
+    /// Build each side N times, alternating, and report medians.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub runs: u32,
+    /// Also apply unsafe fixes when making the rewrite (as `rdock lint --fix --unsafe-fixes`).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Ignore configuration files when making the rewrite.
+    #[arg(long)]
+    pub no_config: bool,
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Full)]
+    pub output_format: VerifyFormat,
+    /// Keep the exported filesystems (tar files), the rewrite and the images.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum VerifyFormat {
+    Full,
+    Json,
+}
+
+/// The fixed time every exported mtime is set to.
+const SOURCE_DATE_EPOCH: u64 = 0;
+
+fn fail(message: String, help: &str) -> u8 {
+    super::error(message, Some(help.into()));
+    EXIT_ERROR
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+}
+
+fn parse_build_args(args: &[String]) -> Result<Vec<(String, String)>, String> {
+    args.iter()
+        .map(|a| match a.split_once('=') {
+            Some(("", _)) => Err(format!("--build-arg `{a}` has no name before `=`")),
+            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+            None => std::env::var(a).map(|v| (a.clone(), v)).map_err(|_| {
+                format!("--build-arg `{a}` has no value and no environment variable `{a}` is set")
+            }),
+        })
+        .collect()
+}
+
+/// One side of the comparison.
+struct Side {
+    label: &'static str,
+    path: PathBuf,
+    text: String,
+}
+
+pub fn run(args: VerifyArgs) -> u8 {
+    let json_out = args.output_format == VerifyFormat::Json;
+    let original_text = match read(&args.dockerfile) {
+        Ok(t) => t,
+        Err(e) => return fail(e, "check the path and its permissions"),
+    };
+    let build_args = match parse_build_args(&args.build_arg) {
+        Ok(b) => b,
+        Err(e) => return fail(e, "write it as --build-arg KEY=VALUE"),
+    };
+    let context = args
+        .context
+        .clone()
+        .unwrap_or_else(|| match args.dockerfile.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+    if !context.is_dir() {
+        return fail(
+            format!(
+                "the build context `{}` is not a directory",
+                context.display()
+            ),
+            "pass an existing folder with --context",
+        );
+    }
+
+    // The other side: a given file, or what `rdock lint --fix` writes.
+    let (other, how) = match &args.against {
+        Some(path) => match read(path) {
+            Ok(t) => (
+                Side {
+                    label: "rewrite",
+                    path: path.clone(),
+                    text: t,
+                },
+                format!("against {}", path.display()),
+            ),
+            Err(e) => return fail(e, "check the path given to --against"),
+        },
+        None => {
+            let config = if args.no_config {
+                None
+            } else {
+                match Discovery::new(rules::is_known_selector).for_file(&args.dockerfile) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        super::print_error(
+                            &e,
+                            ColorArg::Auto.enabled(std::io::stderr().is_terminal()),
+                        );
+                        return EXIT_ERROR;
+                    }
+                }
+            };
+            let overrides = Overrides {
+                targets: args.target.iter().cloned().collect(),
+                build_args: build_args.iter().cloned().collect(),
+                ..Overrides::default()
+            };
+            let settings = Settings::resolve(config.as_deref(), &overrides);
+            let outcome = match crate::check_and_fix(&original_text, &settings, args.unsafe_fixes) {
+                Ok(o) => o,
+                Err(e) => {
+                    return fail(
+                        format!("{}: {e}", args.dockerfile.display()),
+                        "run `rdock lint` on the file to see the findings",
+                    )
+                }
+            };
+            if outcome.text == original_text {
+                return report_unchanged(&args, json_out);
+            }
+            (
+                Side {
+                    label: "rewrite",
+                    path: PathBuf::new(),
+                    text: outcome.text,
+                },
+                format!(
+                    "against its rewrite by `rdock lint --fix{}` ({} fix{} applied)",
+                    if args.unsafe_fixes {
+                        " --unsafe-fixes"
+                    } else {
+                        ""
+                    },
+                    outcome.applied,
+                    if outcome.applied == 1 { "" } else { "es" }
+                ),
+            )
+        }
+    };
+    let original = Side {
+        label: "original",
+        path: args.dockerfile.clone(),
+        text: original_text,
+    };
+
+    let engine = match BuildKit::detect() {
+        Ok(e) => e,
+        Err(e) => {
+            super::print_error(&e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
+            return EXIT_ERROR;
+        }
+    };
+    let work = match tempfile::Builder::new().prefix("rdock-verify-").tempdir() {
+        Ok(w) => w,
+        Err(e) => {
+            return fail(
+                format!("cannot create a temporary folder: {e}"),
+                "check that TMPDIR is writable",
+            )
+        }
+    };
+    let mut other = other;
+    if other.path.as_os_str().is_empty() {
+        let path = work.path().join("rewrite.Dockerfile");
+        if let Err(e) = std::fs::write(&path, &other.text) {
+            return fail(
+                format!("cannot write `{}`: {e}", path.display()),
+                "check that TMPDIR is writable",
+            );
+        }
+        // BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile first.
+        let own_ignore = PathBuf::from(format!("{}.dockerignore", args.dockerfile.display()));
+        if own_ignore.is_file() {
+            let _ = std::fs::copy(
+                &own_ignore,
+                work.path().join("rewrite.Dockerfile.dockerignore"),
+            );
+        }
+        other.path = path;
+    }
+
+    let mut session = Session {
+        engine: &engine,
+        args: &args,
+        context: &context,
+        build_args: &build_args,
+        work: work.path().to_path_buf(),
+        outputs: Vec::new(),
+        bar: progress_bar(json_out),
+        total: args.runs as usize * 2 + usize::from(args.runs == 1),
+        done: 0,
+    };
+    let result = session.run_all(&original, &other);
+    if let Some(bar) = &session.bar {
+        bar.finish_and_clear();
+    }
+    let outputs = std::mem::take(&mut session.outputs);
+    let kept = if args.keep {
+        Some(work.keep())
+    } else {
+        for o in &outputs {
+            engine.remove(o);
+        }
+        None
+    };
+    let (a_runs, b_runs, comparison) = match result {
+        Ok(r) => r,
+        Err((side, e)) => return report_failure(side, &e, json_out),
+    };
+
+    let inputs = BuildInputs {
+        build_args: build_args.iter().cloned().collect(),
+    };
+    let target = args.target.as_deref();
+    let a_an: Vec<Analysis> = a_runs
+        .iter()
+        .map(|o| analyse(&original.text, target, &inputs, &o.steps))
+        .collect();
+    let b_an: Vec<Analysis> = b_runs
+        .iter()
+        .map(|o| analyse(&other.text, target, &inputs, &o.steps))
+        .collect();
+    let report = Report {
+        original: &original,
+        other: &other,
+        how,
+        engine: engine.describe(),
+        network: &args.network,
+        no_cache: args.no_cache,
+        a: timed(&a_runs, &a_an),
+        b: timed(&b_runs, &b_an),
+        pairs: a_runs
+            .iter()
+            .zip(&b_runs)
+            .map(|(a, b)| ratio(a.build_time, b.build_time))
+            .collect(),
+        comparison,
+        kept,
+    };
+    if json_out {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", report.json());
+    } else {
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "{}", report.full());
+    }
+    if report.comparison.matches() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+type Runs = (Vec<BuildOutput>, Vec<BuildOutput>, Comparison);
+
+struct Session<'a> {
+    engine: &'a dyn Executor,
+    args: &'a VerifyArgs,
+    context: &'a Path,
+    build_args: &'a [(String, String)],
+    work: PathBuf,
+    /// Every build made, to remove their images.
+    outputs: Vec<BuildOutput>,
+    bar: Option<indicatif::ProgressBar>,
+    total: usize,
+    done: usize,
+}
+
+impl Session<'_> {
+    fn build(&mut self, side: &Side, n: usize) -> Result<BuildOutput, ExecError> {
+        let req = BuildRequest {
+            dockerfile: side.path.clone(),
+            context: self.context.to_path_buf(),
+            target: self.args.target.clone(),
+            build_args: self.build_args.to_vec(),
+            network: self.args.network.clone(),
+            no_cache: self.args.no_cache,
+            source_date_epoch: SOURCE_DATE_EPOCH,
+            rootfs_tar: self.work.join(format!("{}-{n}.tar", side.label)),
+            tag: format!(
+                "rdock-verify-{}-{}-{n}:latest",
+                std::process::id(),
+                side.label
+            ),
+        };
+        self.done += 1;
+        let head = format!("build {}/{} ({} #{n})", self.done, self.total, side.label);
+        if let Some(bar) = &self.bar {
+            bar.set_message(head.clone());
+        }
+        let bar = self.bar.clone();
+        let out = self.engine.build(&req, &mut |p| {
+            if let (Some(bar), Progress::Step(step)) = (&bar, p) {
+                bar.set_message(format!("{head}: {step}"));
+            }
+        })?;
+        self.outputs.push(out.clone());
+        Ok(out)
+    }
+
+    fn snapshot(out: &BuildOutput) -> Result<Snapshot, ExecError> {
+        let file = std::fs::File::open(&out.rootfs_tar).map_err(|e| {
+            ExecError::Protocol(format!(
+                "cannot open the export {}: {e}",
+                out.rootfs_tar.display()
+            ))
+        })?;
+        Snapshot::from_tar(std::io::BufReader::new(file)).map_err(|e| {
+            ExecError::Protocol(format!(
+                "cannot read the export {}: {e}",
+                out.rootfs_tar.display()
+            ))
+        })
+    }
+
+    /// Build A and B alternately `runs` times (A once more when `runs` is 1,
+    /// for the nondeterminism baseline), then compare.
+    fn run_all(&mut self, a: &Side, b: &Side) -> Result<Runs, (&'static str, ExecError)> {
+        let mut a_runs = Vec::new();
+        let mut b_runs = Vec::new();
+        let mut snaps: BTreeMap<(&str, usize), Snapshot> = BTreeMap::new();
+        let runs = self.args.runs as usize;
+        let mut plan: Vec<(&Side, usize)> = Vec::new();
+        for i in 1..=runs {
+            plan.push((a, i));
+            plan.push((b, i));
+        }
+        if runs == 1 {
+            plan.push((a, 2));
+        }
+        for (side, n) in plan {
+            let out = self.build(side, n).map_err(|e| (side.label, e))?;
+            if n <= 2 && !(side.label == "rewrite" && n == 2) {
+                let snap = Self::snapshot(&out).map_err(|e| (side.label, e))?;
+                snaps.insert((side.label, n), snap);
+            }
+            if !self.args.keep && n > 2 {
+                let _ = std::fs::remove_file(&out.rootfs_tar);
+            }
+            if side.label == "original" {
+                a_runs.push(out);
+            } else {
+                b_runs.push(out);
+            }
+        }
+        let (Some(a1), Some(a2), Some(b1)) = (
+            snaps.get(&("original", 1)),
+            snaps.get(&("original", 2)),
+            snaps.get(&("rewrite", 1)),
+        ) else {
+            return Err((
+                "original",
+                ExecError::Protocol("a build left no filesystem to compare".into()),
+            ));
+        };
+        let base = baseline((a1, &a_runs[0].config), (a2, &a_runs[1].config));
+        let comparison = compare((a1, &a_runs[0].config), (b1, &b_runs[0].config), &base);
+        Ok((a_runs, b_runs, comparison))
+    }
+}
+
+fn progress_bar(json_out: bool) -> Option<indicatif::ProgressBar> {
+    if json_out || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed:>4}] {wide_msg}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Some(bar)
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    let b = b.as_secs_f64();
+    if b > 0.0 {
+        a.as_secs_f64() / b
+    } else {
+        0.0
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    match v.len() {
+        0 => Duration::ZERO,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2,
+    }
+}
+
+/// One side's timings.
+struct Timed {
+    /// Build times (steps only, see `BuildOutput::build_time`).
+    times: Vec<Duration>,
+    median: Duration,
+    /// Whole-command times, exports included.
+    walls: Vec<Duration>,
+    wall_median: Duration,
+    /// The analysis of the build closest to the median.
+    analysis: Analysis,
+}
+
+fn timed(runs: &[BuildOutput], an: &[Analysis]) -> Timed {
+    let times: Vec<Duration> = runs.iter().map(|o| o.build_time).collect();
+    let walls: Vec<Duration> = runs.iter().map(|o| o.wall).collect();
+    let wall_median = median(walls.clone());
+    let median = median(times.clone());
+    let idx = times
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, w)| w.abs_diff(median))
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    Timed {
+        times,
+        median,
+        walls,
+        wall_median,
+        analysis: an.get(idx).cloned().unwrap_or(Analysis {
+            stages: Vec::new(),
+            serial: Duration::ZERO,
+            critical_path: Duration::ZERO,
+            critical_stages: Vec::new(),
+        }),
+    }
+}
+
+struct Report<'a> {
+    original: &'a Side,
+    other: &'a Side,
+    how: String,
+    engine: String,
+    network: &'a str,
+    no_cache: bool,
+    a: Timed,
+    b: Timed,
+    pairs: Vec<f64>,
+    comparison: Comparison,
+    kept: Option<PathBuf>,
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+impl Report<'_> {
+    fn speedup(&self) -> f64 {
+        ratio(self.a.median, self.b.median)
+    }
+
+    /// The rewrite's time if its stage graph were scheduled perfectly: the
+    /// original's time over the rewrite's ideal speed-up.
+    fn ideal_time(&self) -> Duration {
+        let s = self.b.analysis.ideal_speedup();
+        Duration::from_secs_f64(self.a.median.as_secs_f64() / s.max(1e-9))
+    }
+
+    fn full(&self) -> String {
+        let mut o = String::new();
+        let c = &self.comparison;
+        o.push_str(&format!(
+            "rdock verify: {} {}\nengine: {}; network {}; {}; SOURCE_DATE_EPOCH={SOURCE_DATE_EPOCH}\n\n",
+            self.original.path.display(),
+            self.how,
+            self.engine,
+            self.network,
+            if self.no_cache { "no cache" } else { "cache allowed" },
+        ));
+        let runs = self.b.times.len();
+        o.push_str(&format!(
+            "timing ({runs} run{} each, alternating{}):\n",
+            if runs == 1 { "" } else { "s" },
+            if runs > 1 { ", medians" } else { "" }
+        ));
+        for (label, t) in [("original", &self.a), ("rewrite", &self.b)] {
+            let stages: Vec<String> = t
+                .analysis
+                .stages
+                .iter()
+                .map(|s| format!("{} {:.2}s", s.stage, s.time.as_secs_f64()))
+                .collect();
+            o.push_str(&format!(
+                "  {label:<9} {:>9} build ({} with exports)\n            stages: {}\n            critical path {} ({}), serial {}, ideal speed-up {:.2}x\n",
+                secs(t.median),
+                secs(t.wall_median),
+                stages.join(", "),
+                secs(t.analysis.critical_path),
+                t.analysis.critical_stages.join(" -> "),
+                secs(t.analysis.serial),
+                t.analysis.ideal_speedup(),
+            ));
+        }
+        let pairs: Vec<String> = self.pairs.iter().map(|r| format!("{r:.2}x")).collect();
+        o.push_str(&format!(
+            "  speed-up  {:.2}x measured (each pair: {}); ideal {:.2}x from the rewrite's stage graph (ideal time {})\n\n",
+            self.speedup(),
+            pairs.join(", "),
+            self.b.analysis.ideal_speedup(),
+            secs(self.ideal_time()),
+        ));
+        o.push_str(&format!(
+            "compared: {} filesystem entries, {} image configuration fields\n",
+            c.entries_compared, c.fields_compared
+        ));
+        if !c.ignored.is_empty() {
+            o.push_str(&format!(
+                "ignored: {} (they also differ between two builds of the original)\n",
+                c.ignored.len()
+            ));
+            for d in c.ignored.iter().take(20) {
+                o.push_str(&format!("  {} {}\n", d.clause.id(), d.path));
+            }
+            if c.ignored.len() > 20 {
+                o.push_str(&format!("  ... and {} more\n", c.ignored.len() - 20));
+            }
+        }
+        if !c.differences.is_empty() {
+            o.push_str(&format!("differences: {}\n", c.differences.len()));
+            for d in c.differences.iter().take(100) {
+                push_difference(&mut o, d);
+            }
+            if c.differences.len() > 100 {
+                o.push_str(&format!(
+                    "  ... and {} more (use --output-format json for all)\n",
+                    c.differences.len() - 100
+                ));
+            }
+        }
+        if let Some(k) = &self.kept {
+            o.push_str(&format!(
+                "kept: {} (exported filesystems as tar files)\n",
+                k.display()
+            ));
+        }
+        if c.matches() {
+            o.push_str("verdict: MATCH: the outputs are the same\n");
+        } else {
+            o.push_str(&format!(
+                "verdict: MISMATCH: {} difference{}\n",
+                c.differences.len(),
+                if c.differences.len() == 1 { "" } else { "s" }
+            ));
+        }
+        o
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let side = |s: &Side, t: &Timed| {
+            json!({
+                "path": s.path.display().to_string(),
+                "build_s": t.times.iter().map(|w| w.as_secs_f64()).collect::<Vec<_>>(),
+                "median_s": t.median.as_secs_f64(),
+                "wall_s": t.walls.iter().map(|w| w.as_secs_f64()).collect::<Vec<_>>(),
+                "wall_median_s": t.wall_median.as_secs_f64(),
+                "stages": t.analysis.stages.iter().map(|st| json!({"stage": st.stage, "seconds": st.time.as_secs_f64()})).collect::<Vec<_>>(),
+                "serial_s": t.analysis.serial.as_secs_f64(),
+                "critical_path_s": t.analysis.critical_path.as_secs_f64(),
+                "critical_stages": t.analysis.critical_stages,
+                "ideal_speedup": t.analysis.ideal_speedup(),
+            })
+        };
+        let diff = |d: &Difference| {
+            json!({
+                "clause": d.clause.id(),
+                "path": d.path,
+                "original": d.original,
+                "rewrite": d.rewrite,
+                "diff": d.diff,
+            })
+        };
+        let c = &self.comparison;
+        json!({
+            "verdict": if c.matches() { "match" } else { "mismatch" },
+            "engine": self.engine,
+            "network": self.network,
+            "no_cache": self.no_cache,
+            "source_date_epoch": SOURCE_DATE_EPOCH,
+            "original": side(self.original, &self.a),
+            "rewrite": side(self.other, &self.b),
+            "speedup": self.speedup(),
+            "pair_speedups": self.pairs,
+            "ideal_speedup": self.b.analysis.ideal_speedup(),
+            "ideal_time_s": self.ideal_time().as_secs_f64(),
+            "entries_compared": c.entries_compared,
+            "fields_compared": c.fields_compared,
+            "differences": c.differences.iter().map(diff).collect::<Vec<_>>(),
+            "ignored": c.ignored.iter().map(diff).collect::<Vec<_>>(),
+            "kept": self.kept.as_ref().map(|k| k.display().to_string()),
+        })
+    }
+}
+
+fn push_difference(o: &mut String, d: &Difference) {
+    o.push_str(&format!(
+        "  {} {}\n      original: {}\n      rewrite:  {}\n",
+        d.clause.id(),
+        d.path,
+        d.original,
+        d.rewrite
+    ));
+    if let Some(diff) = &d.diff {
+        for line in diff.lines() {
+            o.push_str(&format!("      {line}\n"));
+        }
+    }
+}
+
+fn report_unchanged(args: &VerifyArgs, json_out: bool) -> u8 {
+    let message = format!(
+        "nothing to compare: `rdock lint --fix{}` leaves {} unchanged (no rewrite applies), so no build was made",
+        if args.unsafe_fixes { " --unsafe-fixes" } else { "" },
+        args.dockerfile.display()
+    );
+    let mut out = std::io::stdout().lock();
+    if json_out {
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({"verdict": "unchanged", "message": message})
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{message}\nverdict: UNCHANGED (use --against OTHER to compare with another file)"
+        );
+    }
+    EXIT_OK
+}
+
+fn report_failure(side: &str, e: &ExecError, json_out: bool) -> u8 {
+    if json_out {
+        let (step, message) = match e {
+            ExecError::BuildFailed { step, message, .. } => (step.clone(), message.clone()),
+            other => (None, other.to_string()),
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({"verdict": "build-failed", "side": side, "step": step, "message": message, "error": e.to_string()})
+        );
+    }
+    eprintln!("the {side} build failed");
+    super::print_error(e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
+    EXIT_ERROR
+}

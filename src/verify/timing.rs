@@ -1,0 +1,173 @@
+//! Stage times from a build's steps, the critical path through the stage
+//! graph, and the speed-up the graph predicts.
+
+use std::time::Duration;
+
+use crate::exec::Step;
+use crate::graph::StageGraph;
+use crate::model::{BuildInputs, Model};
+
+/// One stage's share of a build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageTime {
+    /// The stage's label (`build`, or `#0` when unnamed).
+    pub stage: String,
+    /// The sum of its steps' times (steps of one stage run one after another).
+    pub time: Duration,
+}
+
+/// The timing analysis of one build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// Stages the target needs, in file order.
+    pub stages: Vec<StageTime>,
+    /// The sum of the stage times: the build done one step at a time.
+    pub serial: Duration,
+    /// The longest chain of dependent stages ending at the target.
+    pub critical_path: Duration,
+    /// The stages on that chain, first to last.
+    pub critical_stages: Vec<String>,
+}
+
+impl Analysis {
+    /// Serial time over critical path: the speed-up a perfect scheduler gets
+    /// from this file's stage graph.
+    pub fn ideal_speedup(&self) -> f64 {
+        let cp = self.critical_path.as_secs_f64();
+        if cp > 0.0 {
+            self.serial.as_secs_f64() / cp
+        } else {
+            1.0
+        }
+    }
+}
+
+/// Attribute `steps` to the stages of `text` (built for `target`) and find the critical path.
+pub fn analyse(
+    text: &str,
+    target: Option<&str>,
+    build_args: &BuildInputs,
+    steps: &[Step],
+) -> Analysis {
+    let model = Model::new(text, build_args);
+    let targets: Vec<String> = target.map(|t| vec![t.to_string()]).unwrap_or_default();
+    let graph = StageGraph::new(&model, &targets, &[]);
+    let n = model.stages.len();
+    // The engine names a stage by its lower-cased name, or `stage-N`.
+    let engine_name = |i: usize| {
+        model.stages[i]
+            .name_lower()
+            .unwrap_or_else(|| format!("stage-{i}"))
+    };
+    let mut times = vec![Duration::ZERO; n];
+    for step in steps {
+        let Some(stage) = &step.stage else { continue };
+        if let Some(i) = (0..n).find(|&i| engine_name(i) == *stage) {
+            times[i] += step.duration;
+        }
+    }
+    // Longest path to each stage through what it needs (memoised; cycles cut).
+    let mut best: Vec<Option<(Duration, Option<usize>)>> = vec![None; n];
+    fn longest(
+        s: usize,
+        graph: &StageGraph,
+        times: &[Duration],
+        best: &mut Vec<Option<(Duration, Option<usize>)>>,
+        visiting: &mut Vec<bool>,
+    ) -> Duration {
+        if let Some((d, _)) = best[s] {
+            return d;
+        }
+        if visiting[s] {
+            return Duration::ZERO;
+        }
+        visiting[s] = true;
+        let mut top = (Duration::ZERO, None);
+        let deps: Vec<usize> = graph.dependencies(s).map(|(d, _)| d).collect();
+        for d in deps {
+            let t = longest(d, graph, times, best, visiting);
+            if t > top.0 || top.1.is_none() && t == top.0 {
+                top = (t, Some(d));
+            }
+        }
+        visiting[s] = false;
+        let total = top.0 + times[s];
+        best[s] = Some((total, top.1));
+        total
+    }
+    let mut visiting = vec![false; n];
+    let mut critical_path = Duration::ZERO;
+    let mut end = None;
+    for &t in &graph.targets {
+        let d = longest(t, &graph, &times, &mut best, &mut visiting);
+        if end.is_none() || d > critical_path {
+            critical_path = d;
+            end = Some(t);
+        }
+    }
+    let mut critical_stages = Vec::new();
+    let mut cur = end;
+    while let Some(s) = cur {
+        if critical_stages.len() > n {
+            break;
+        }
+        critical_stages.push(model.stages[s].label());
+        cur = best[s].and_then(|(_, prev)| prev);
+    }
+    critical_stages.reverse();
+    let stages: Vec<StageTime> = (0..n)
+        .filter(|&i| graph.reachable.get(i).copied().unwrap_or(false))
+        .map(|i| StageTime {
+            stage: model.stages[i].label(),
+            time: times[i],
+        })
+        .collect();
+    let serial = stages.iter().map(|s| s.time).sum();
+    Analysis {
+        stages,
+        serial,
+        critical_path,
+        critical_stages,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(stage: &str, secs: u64) -> Step {
+        Step {
+            name: format!("[{stage} 2/2] RUN x"),
+            stage: Some(stage.into()),
+            duration: Duration::from_secs(secs),
+            cached: false,
+        }
+    }
+
+    #[test]
+    fn critical_path_of_a_fan_in() {
+        let text = "FROM b AS One\nRUN x\nFROM b AS two\nRUN x\nFROM b\nCOPY --from=one /a /a\nCOPY --from=two /b /b\n";
+        let a = analyse(
+            text,
+            None,
+            &BuildInputs::default(),
+            &[step("one", 5), step("two", 3), step("stage-2", 1)],
+        );
+        assert_eq!(a.serial, Duration::from_secs(9));
+        assert_eq!(a.critical_path, Duration::from_secs(6));
+        assert_eq!(a.critical_stages, ["One", "#2"]);
+        assert!((a.ideal_speedup() - 1.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn one_stage_has_no_speedup() {
+        let a = analyse(
+            "FROM b\nRUN x\nRUN y\n",
+            None,
+            &BuildInputs::default(),
+            &[step("stage-0", 2), step("stage-0", 3)],
+        );
+        assert_eq!(a.serial, a.critical_path);
+        assert_eq!(a.ideal_speedup(), 1.0);
+    }
+}

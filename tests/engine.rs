@@ -1,0 +1,449 @@
+//! `rdock verify` on a real BuildKit engine (start one with `scripts/engine.sh
+//! --debian`). Each test skips, saying why, when no engine answers, and fails
+//! instead under `RDOCK_REQUIRE_ENGINE=1` or `RDOCK_REQUIRE_EXTERNAL=1` (CI).
+//!
+//! The engine is found through `DOCKER_HOST` and `docker` on PATH, or else
+//! through the environment file `scripts/engine.sh` writes
+//! (`$RDOCK_ENGINE_ENV`, default `/opt/rdock-engine/env`).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+fn fixture(rel: &str) -> String {
+    common::root()
+        .join("tests/fixtures/engine")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+/// The variables from `scripts/engine.sh`'s environment file (or none when
+/// DOCKER_HOST is already set).
+fn engine_env() -> Vec<(String, String)> {
+    if std::env::var_os("DOCKER_HOST").is_some() {
+        return Vec::new();
+    }
+    let file = std::env::var_os("RDOCK_ENGINE_ENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/rdock-engine/env"));
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+        .collect()
+}
+
+/// Engine builds run one at a time, so that timings are not disturbed by
+/// another test's build.
+fn engine_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether an engine answers, with the images a test needs. Skips (or
+/// fails when required) with the reason otherwise.
+fn engine(test: &str, images: &[&str]) -> bool {
+    static STATUS: OnceLock<Result<(), String>> = OnceLock::new();
+    let status = STATUS.get_or_init(|| {
+        let mut c = Command::new("docker");
+        c.args(["buildx", "version"]).envs(engine_env());
+        match c.output() {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => {
+                return Err(format!(
+                    "`docker buildx version` failed: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                ))
+            }
+            Err(e) => return Err(format!("no `docker` on PATH ({e})")),
+        }
+        let mut c = Command::new("docker");
+        c.args(["version", "--format", "{{.Server.Version}}"])
+            .envs(engine_env());
+        match c.output() {
+            Ok(o) if o.status.success() => Ok(()),
+            Ok(o) => Err(format!(
+                "no Docker daemon answers: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    let why = match status {
+        Err(e) => Some(format!("{e}; start one with `scripts/engine.sh --debian`")),
+        Ok(()) => images.iter().find_map(|img| {
+            let ok = Command::new("docker")
+                .args(["image", "inspect", img])
+                .envs(engine_env())
+                .output()
+                .is_ok_and(|o| o.status.success());
+            (!ok).then(|| {
+                format!("the engine has no image `{img}`; `scripts/engine.sh --debian` builds it")
+            })
+        }),
+    };
+    match why {
+        None => true,
+        Some(why) => {
+            if std::env::var("RDOCK_REQUIRE_ENGINE").as_deref() == Ok("1") {
+                panic!("{test}: {why}, and RDOCK_REQUIRE_ENGINE=1 requires it");
+            }
+            common::skip(test, &why);
+            false
+        }
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!("not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr)
+        })
+    }
+}
+
+fn verify(args: &[&str]) -> Run {
+    let mut cmd = cargo_bin_cmd!("rdock");
+    cmd.arg("verify")
+        .args(args)
+        .envs(engine_env())
+        .env_remove("RDOCK_OUTPUT_FORMAT");
+    let out = cmd.output().expect("run rdock");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// (clause, path) of every difference.
+fn differences(v: &Value) -> Vec<(String, String)> {
+    v["differences"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["clause"].as_str().unwrap_or_default().to_string(),
+                d["path"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn seed_serial_matches_the_seed_parallel_file_and_is_faster() {
+    if !engine(
+        "seed_serial_matches_the_seed_parallel_file_and_is_faster",
+        &["debian:12.4"],
+    ) {
+        return;
+    }
+    let _g = engine_lock();
+    let run = verify(&[
+        &fixture("seed/serial.Dockerfile"),
+        "--against",
+        &fixture("seed/parallel.Dockerfile"),
+        "--output-format",
+        "json",
+    ]);
+    let v = run.json();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(v["verdict"], "match");
+    assert_eq!(differences(&v), Vec::<(String, String)>::new());
+    // A whole Debian tree was compared, not an empty export.
+    assert!(v["entries_compared"].as_u64().unwrap_or(0) > 1000, "{v}");
+    assert_eq!(v["fields_compared"], 12);
+    let a = v["original"]["median_s"].as_f64().unwrap_or(0.0);
+    let b = v["rewrite"]["median_s"].as_f64().unwrap_or(f64::MAX);
+    eprintln!("seed serial {a:.2} s, parallel {b:.2} s, {:.2}x", a / b);
+    assert!(
+        a >= 15.0,
+        "three RUNs of `sleep 5` one after another take 15 s: {a}"
+    );
+    assert!(
+        a / b >= 2.5,
+        "serial {a:.2} s over parallel {b:.2} s is below 2.5x"
+    );
+    let ideal = v["ideal_speedup"].as_f64().unwrap_or(0.0);
+    assert!(
+        ideal > 2.5 && ideal < 3.5,
+        "three 5 s stages in parallel: ideal {ideal}"
+    );
+    assert_eq!(v["rewrite"]["stages"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn seed_serial_against_its_rewrite() {
+    if !engine("seed_serial_against_its_rewrite", &["debian:12.4"]) {
+        return;
+    }
+    let _g = engine_lock();
+    let run = verify(&[
+        &fixture("seed/serial.Dockerfile"),
+        "--output-format",
+        "json",
+    ]);
+    let v = run.json();
+    // The parallelize rule (serial-independent-runs) rewrites the three RUNs
+    // into parallel stages; the rewrite must build the same image, faster.
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(v["verdict"], "match", "{v}");
+    assert_eq!(differences(&v), Vec::<(String, String)>::new());
+    let a = v["original"]["median_s"].as_f64().unwrap_or(0.0);
+    let b = v["rewrite"]["median_s"].as_f64().unwrap_or(f64::MAX);
+    eprintln!("seed serial {a:.2} s, its rewrite {b:.2} s, {:.2}x", a / b);
+    assert!(
+        a / b >= 2.5,
+        "serial {a:.2} s over rewrite {b:.2} s is below 2.5x"
+    );
+}
+
+#[test]
+fn a_correct_split_matches() {
+    if !engine("a_correct_split_matches", &["busybox:latest"]) {
+        return;
+    }
+    let _g = engine_lock();
+    let run = verify(&[
+        &fixture("clauses/original.Dockerfile"),
+        "--against",
+        &fixture("clauses/good.Dockerfile"),
+        "--output-format",
+        "json",
+        "--runs",
+        "2",
+    ]);
+    let v = run.json();
+    assert_eq!(differences(&v), Vec::<(String, String)>::new(), "{v}");
+    assert_eq!((run.code, v["verdict"].as_str()), (0, Some("match")));
+    // Two runs of each side, alternating, with a ratio per pair.
+    assert_eq!(v["original"]["build_s"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["rewrite"]["build_s"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["pair_speedups"].as_array().map(Vec::len), Some(2));
+    let critical = v["rewrite"]["critical_stages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(critical.last().and_then(|s| s.as_str()), Some("#2"), "{v}");
+}
+
+/// Each broken rewrite is caught by the clause it breaks, and only by it.
+#[test]
+fn broken_rewrites_are_caught_by_the_right_clause() {
+    if !engine(
+        "broken_rewrites_are_caught_by_the_right_clause",
+        &["busybox:latest"],
+    ) {
+        return;
+    }
+    let _g = engine_lock();
+    let cases = [
+        ("missing-copy-from", "missing", "/app/a.txt"),
+        ("lost-deletion", "extra", "/app/tmp.txt"),
+        ("changed-owner", "owner", "/app/b.txt"),
+        ("changed-mode", "mode", "/app/a.txt"),
+        ("lost-env", "config", "Env"),
+        ("last-writer-wins", "content", "/app/shared.txt"),
+    ];
+    for (file, clause, path) in cases {
+        let run = verify(&[
+            &fixture("clauses/original.Dockerfile"),
+            "--against",
+            &fixture(&format!("clauses/{file}.Dockerfile")),
+            "--output-format",
+            "json",
+        ]);
+        let v = run.json();
+        assert_eq!(run.code, 1, "{file}: {}\n{}", run.stdout, run.stderr);
+        assert_eq!(v["verdict"], "mismatch", "{file}");
+        assert_eq!(
+            differences(&v),
+            [(clause.to_string(), path.to_string())],
+            "{file}: {v}"
+        );
+        if file == "last-writer-wins" {
+            let diff = v["differences"][0]["diff"].as_str().unwrap_or_default();
+            assert!(diff.contains("-two") && diff.contains("+one"), "{diff}");
+        }
+        if file == "changed-owner" {
+            assert_eq!(v["differences"][0]["original"], "1000:1000");
+            assert_eq!(v["differences"][0]["rewrite"], "0:0");
+        }
+        if file == "changed-mode" {
+            assert_eq!(v["differences"][0]["original"], "0750");
+        }
+    }
+}
+
+#[test]
+fn the_full_report_names_each_difference() {
+    if !engine("the_full_report_names_each_difference", &["busybox:latest"]) {
+        return;
+    }
+    let _g = engine_lock();
+    let run = verify(&[
+        &fixture("clauses/original.Dockerfile"),
+        "--against",
+        &fixture("clauses/last-writer-wins.Dockerfile"),
+    ]);
+    assert_eq!(run.code, 1);
+    for want in [
+        "content /app/shared.txt",
+        "-two",
+        "+one",
+        "verdict: MISMATCH: 1 difference",
+        "critical path",
+        "speed-up",
+    ] {
+        assert!(run.stdout.contains(want), "no `{want}` in:\n{}", run.stdout);
+    }
+    // Not a terminal: no progress display.
+    assert!(!run.stderr.contains("build 1/"), "{}", run.stderr);
+}
+
+#[test]
+fn a_failing_build_exits_2_with_the_step() {
+    if !engine("a_failing_build_exits_2_with_the_step", &["busybox:latest"]) {
+        return;
+    }
+    let _g = engine_lock();
+    let run = verify(&[
+        &fixture("clauses/original.Dockerfile"),
+        "--against",
+        &fixture("clauses/fails.Dockerfile"),
+        "--output-format",
+        "json",
+    ]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let v = run.json();
+    assert_eq!(v["verdict"], "build-failed");
+    assert_eq!(v["side"], "rewrite");
+    assert!(
+        v["step"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("RUN echo \"about to fail\""),
+        "{v}"
+    );
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("exit code: 1"),
+        "{v}"
+    );
+    assert!(
+        run.stderr.contains("the rewrite build failed"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn keep_leaves_the_exported_filesystems() {
+    if !engine("keep_leaves_the_exported_filesystems", &["busybox:latest"]) {
+        return;
+    }
+    let _g = engine_lock();
+    let run = verify(&[
+        &fixture("clauses/original.Dockerfile"),
+        "--against",
+        &fixture("clauses/good.Dockerfile"),
+        "--output-format",
+        "json",
+        "--keep",
+    ]);
+    let v = run.json();
+    let kept = PathBuf::from(v["kept"].as_str().expect("kept folder"));
+    for f in ["original-1.tar", "original-2.tar", "rewrite-1.tar"] {
+        assert!(kept.join(f).is_file(), "{} missing", kept.join(f).display());
+    }
+    std::fs::remove_dir_all(&kept).ok();
+    // The kept images are removed by hand here.
+    let pid_images = Command::new("docker")
+        .args([
+            "image",
+            "ls",
+            "--format",
+            "{{.Repository}}",
+            "--filter",
+            "reference=rdock-verify-*",
+        ])
+        .envs(engine_env())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    for img in pid_images.lines() {
+        let _ = Command::new("docker")
+            .args(["image", "rm", "-f", img])
+            .envs(engine_env())
+            .output();
+    }
+}
+
+/// No engine at all: a clear error naming what was looked for (no engine needed).
+#[test]
+fn a_missing_engine_is_a_clear_error() {
+    let mut cmd = cargo_bin_cmd!("rdock");
+    cmd.args([
+        "verify",
+        &fixture("clauses/original.Dockerfile"),
+        "--against",
+        &fixture("clauses/good.Dockerfile"),
+    ])
+    .env("DOCKER_HOST", "unix:///nonexistent/rdock-test.sock");
+    let out = cmd.output().expect("run rdock");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no BuildKit engine found"), "{err}");
+    assert!(err.contains("scripts/engine.sh"), "{err}");
+}
+
+#[test]
+fn bad_input_exits_2() {
+    let run = verify(&["/nonexistent/Dockerfile"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("cannot read"), "{}", run.stderr);
+    let run = verify(&[&fixture("clauses/original.Dockerfile"), "--build-arg", "=x"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no name"), "{}", run.stderr);
+}
+
+/// No fix applies: nothing to compare, and no engine is needed to say so.
+#[test]
+fn an_unchanged_file_has_nothing_to_compare() {
+    let mut cmd = cargo_bin_cmd!("rdock");
+    cmd.args([
+        "verify",
+        &fixture("clauses/fails.Dockerfile"),
+        "--output-format",
+        "json",
+    ])
+    .env("DOCKER_HOST", "unix:///nonexistent/rdock-test.sock");
+    let out = cmd.output().expect("run rdock");
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["verdict"], "unchanged");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nothing to compare"),
+        "{v}"
+    );
+}
