@@ -3,6 +3,7 @@ use crate::diagnostic::{Related, Severity, Span};
 use crate::fix::{Edit, Fix};
 use crate::graph::TargetSource;
 use crate::model::{Model, RefTarget};
+use crate::syntax::NodeKind;
 
 /// A stage that no build target reaches.
 pub(crate) struct UnreachableStage;
@@ -73,14 +74,31 @@ impl Rule for UnreachableStage {
     }
 }
 
-/// Delete a stage, renumbering index references to the stages after it.
+/// Delete a stage's instructions, renumbering index references to the
+/// stages after it. Its comments stay, one per line, where the stage was: a
+/// fix never deletes what a person wrote to explain something.
 /// `None` when deleting would change the default target (the last stage).
 fn delete_stage(model: &Model<'_>, s: usize) -> Option<Fix> {
     if s + 1 == model.stages.len() {
         return None;
     }
     let deleted = model.stage_span(s);
-    let mut edits = vec![Edit::delete(deleted)];
+    let mut kept = String::new();
+    let mut keep = |span: Span| {
+        kept.push_str(model.text[span.range()].trim_start());
+        kept.push('\n');
+    };
+    for node in &model.ast.nodes {
+        if !deleted.contains(node.lines) {
+            continue;
+        }
+        match &node.kind {
+            NodeKind::Comment(c) => keep(c.span),
+            NodeKind::Instruction(i) => i.comments.iter().for_each(|c| keep(c.span)),
+            NodeKind::Directive(_) | NodeKind::Blank => {}
+        }
+    }
+    let mut edits = vec![Edit::replace(deleted, kept)];
     for r in &model.references {
         if let RefTarget::Stage(t) = r.target {
             // References inside the deleted stage go with it.
@@ -90,7 +108,15 @@ fn delete_stage(model: &Model<'_>, s: usize) -> Option<Fix> {
         }
     }
     Some(Fix::unsafe_(
-        format!("Delete unreachable stage `{}`", model.stages[s].label()),
+        format!(
+            "Delete unreachable stage `{}`{}",
+            model.stages[s].label(),
+            if edits[0].replacement.is_empty() {
+                ""
+            } else {
+                ", keeping its comments"
+            }
+        ),
         edits,
     ))
 }
