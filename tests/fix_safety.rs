@@ -262,3 +262,43 @@ COPY --from=used /x /x
 "
     );
 }
+
+/// Found by fuzzing (fuzz/corpus/fix/regression-escape-comment): deleting the
+/// first stage kept a later `# escape=` comment, which then sat after the
+/// file's directives and became a second `escape` directive.
+#[test]
+fn deleting_the_first_stage_never_turns_a_comment_into_a_directive() {
+    let text = "\
+# escape=`
+FROM alpine AS unused
+# escape=`
+RUN echo unused
+FROM alpine AS used
+RUN echo used
+";
+    let fixed = check_file(text, &settings()).expect("fixes keep the file valid");
+    assert_eq!(fixed, text, "no fix is offered for this stage");
+    // A plain comment is kept as usual.
+    let text = text.replacen("# escape=`\nRUN", "# not used\nRUN", 1);
+    let fixed = check_file(&text, &settings()).expect("fixes keep the file valid");
+    assert_eq!(
+        fixed,
+        "# escape=`\n# not used\nFROM alpine AS used\nRUN echo used\n"
+    );
+}
+
+/// The fuzzed case itself: the `# escape=` comment is the next stage's, right
+/// after the deleted first stage.
+#[test]
+fn deleting_the_first_stage_never_moves_a_comment_into_the_directives() {
+    let text = "\
+# escape=`
+FROM alpine AS base
+RUN echo unused
+# escape=`
+FROM alpine AS base
+RUN echo used
+";
+    let fixed = check_file(text, &settings()).expect("fixes keep the file valid");
+    assert!(fixed.contains("RUN echo unused"), "{fixed}");
+}
