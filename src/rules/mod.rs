@@ -9,6 +9,7 @@ mod empty_continuation_line;
 mod forward_stage_reference;
 mod from_as_casing;
 mod reserved_stage_name;
+mod serial_independent_runs;
 mod stage_name_casing;
 mod syntax_error;
 mod unknown_stage_reference;
@@ -35,6 +36,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &stage_name_casing::StageNameCasing,
     &from_as_casing::FromAsCasing,
     &unknown_target::UnknownTarget,
+    &serial_independent_runs::SerialIndependentRuns,
 ];
 
 pub fn registry() -> &'static [&'static dyn Rule] {
