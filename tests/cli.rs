@@ -1361,10 +1361,12 @@ FROM alpine
 COPY --from=build /x /x
 ";
 
+// Deleting the unused stage keeps its comment: no fix deletes a comment.
 const FIXABLE_ALL: &str = "\
 FROM alpine AS build
 RUN echo build
 
+# the unused stage
 FROM alpine
 COPY --from=build /x /x
 ";
@@ -1545,7 +1547,8 @@ fn diff_prints_and_writes_nothing() {
 
     let run = p.lint(&["--diff", "--unsafe-fixes"]);
     run.code(1);
-    assert!(run.stdout.contains("-# the unused stage\n"), "{run}");
+    assert!(run.stdout.contains("-FROM alpine as unused\n"), "{run}");
+    assert!(!run.stdout.contains("-# the unused stage\n"), "{run}");
     assert_eq!(p.read("Dockerfile"), FIXABLE);
 
     // With --fix too, --diff still writes nothing.

@@ -321,10 +321,7 @@ fn read_input(
 ) -> Result<(String, String, Option<Arc<Config>>), String> {
     let (name, bytes, config_path) = match input {
         Input::Stdin => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("error: cannot read standard input: {e}\n"))?;
+            let buf = read_capped(std::io::stdin().lock(), "standard input")?;
             let name = args
                 .stdin_filename
                 .as_ref()
@@ -337,12 +334,7 @@ fn read_input(
             (name, buf, cfg)
         }
         Input::File(path) => {
-            let bytes = std::fs::read(path).map_err(|e| {
-                format!(
-                    "error: cannot read `{}`: {e}\n  help: check the path and its permissions\n",
-                    display(path)
-                )
-            })?;
+            let bytes = read_file(path)?;
             (display(path), bytes, path.clone())
         }
     };
@@ -354,6 +346,56 @@ fn read_input(
         )
     })?;
     Ok((name, text, config))
+}
+
+/// The largest file rdock lints: far above any real Dockerfile, low enough
+/// that a wrong path (a disk image, `/dev/zero` behind a link) cannot
+/// exhaust memory. See docs/limits.md.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Read a regular file, refusing pipes, sockets and devices (reading a named
+/// pipe nobody writes to would wait forever) and files over [`MAX_FILE_BYTES`].
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    let shown = display(path);
+    let cannot = |e: std::io::Error| {
+        format!("error: cannot read `{shown}`: {e}\n  help: check the path and its permissions\n")
+    };
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a named pipe, socket or device)"
+        };
+        return Err(format!(
+            "error: cannot read `{shown}`: it is {what}\n  help: pass Dockerfiles or directories; to lint a stream, pipe it to `rdock lint -`\n"
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big(&format!("`{shown}`"), &meta.len().to_string()));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    read_capped(file, &format!("`{shown}`"))
+}
+
+/// Read at most [`MAX_FILE_BYTES`], failing if there is more.
+fn read_capped(reader: impl Read, what: &str) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    reader
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("error: cannot read {what}: {e}\n"))?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(what, &format!("over {MAX_FILE_BYTES}")));
+    }
+    Ok(buf)
+}
+
+fn too_big(what: &str, size: &str) -> String {
+    format!(
+        "error: {what} is too large to lint ({size} bytes; the limit is {} MiB)\n  help: rdock lints Dockerfiles; check that this is the file you meant\n",
+        MAX_FILE_BYTES >> 20
+    )
 }
 
 fn render_config_error(e: &ConfigError) -> String {

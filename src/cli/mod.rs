@@ -2,7 +2,7 @@
 //! place (with `lsp`) that prints and decides exit codes.
 
 mod explain;
-mod files;
+pub mod files;
 mod lint;
 mod rule;
 mod verify;

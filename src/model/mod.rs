@@ -4,7 +4,7 @@
 pub mod expand;
 mod scope;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::Span;
 use crate::syntax::{self, Args, Dockerfile, Instruction, Kind, NodeKind, Word};
@@ -33,6 +33,9 @@ pub struct Model<'t> {
     pub errors: Vec<crate::syntax::SyntaxError>,
     /// Variable definitions, for scope lookups.
     pub scope: Scope,
+    /// Lower-cased stage name -> the first stage with that name, so that
+    /// resolving references stays linear in the number of stages.
+    stage_names: HashMap<String, usize>,
 }
 
 /// An instruction and the top-level node that holds it.
@@ -184,7 +187,13 @@ impl<'t> Model<'t> {
             references: Vec::new(),
             errors: Vec::new(),
             scope: Scope::default(),
+            stage_names: HashMap::new(),
         };
+        for stage in &model.stages {
+            if let Some(name) = stage.name_lower() {
+                model.stage_names.entry(name).or_insert(stage.index);
+            }
+        }
         model.validate_from();
         model.validate_instructions();
         model.scope = Scope::build(&model, inputs);
@@ -292,11 +301,7 @@ impl<'t> Model<'t> {
 
     /// The stage a (lower-cased) name or index refers to, as BuildKit looks it up.
     pub fn stage_by_name(&self, name: &str) -> Option<usize> {
-        let lower = name.to_ascii_lowercase();
-        self.stages
-            .iter()
-            .find(|s| s.name_lower().as_deref() == Some(lower.as_str()))
-            .map(|s| s.index)
+        self.stage_names.get(&name.to_ascii_lowercase()).copied()
     }
 
     /// The span of a whole stage: from its leading comments to before the next stage's.

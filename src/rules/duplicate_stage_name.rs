@@ -25,11 +25,12 @@ impl Rule for DuplicateStageName {
         let model = cx.model;
         for (i, stage) in model.stages.iter().enumerate() {
             let Some(name) = &stage.name else { continue };
-            let first = model.stages[..i].iter().find(|s| {
-                s.name
-                    .as_ref()
-                    .is_some_and(|n| n.text.eq_ignore_ascii_case(&name.text))
-            });
+            // The first stage with this name, looked up in the model's index
+            // (linear over all stages, not quadratic).
+            let first = model
+                .stage_by_name(&name.text)
+                .filter(|&f| f < i)
+                .map(|f| &model.stages[f]);
             let Some(first) = first else { continue };
             let first_name = first.name.as_ref().map(|n| n.span).unwrap_or_default();
             let d = cx.report(

@@ -2,7 +2,8 @@ use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::{Related, Severity, Span};
 use crate::fix::{Edit, Fix};
 use crate::graph::TargetSource;
-use crate::model::{Model, RefTarget};
+use crate::model::{Model, RefTarget, StageRef};
+use crate::syntax::NodeKind;
 
 /// A stage that no build target reaches.
 pub(crate) struct UnreachableStage;
@@ -38,6 +39,12 @@ impl Rule for UnreachableStage {
                 format!("target `{names}` (the last stage; no --target given)")
             }
         };
+        // References by index (`--from=0`), which deleting a stage renumbers.
+        let numeric_refs: Vec<&StageRef> = model
+            .references
+            .iter()
+            .filter(|r| r.raw.parse::<usize>().is_ok())
+            .collect();
         for stage in &model.stages {
             if graph.reachable[stage.index] {
                 continue;
@@ -68,20 +75,57 @@ impl Rule for UnreachableStage {
                 "delete the stage, or if it is built on purpose, name it with --target or in `targets` in .rdock.toml"
                     .into(),
             );
-            d.fix = delete_stage(model, stage.index);
+            d.fix = delete_stage(model, &numeric_refs, stage.index);
         }
     }
 }
 
-/// Delete a stage, renumbering index references to the stages after it.
+/// Delete a stage's instructions, renumbering index references to the
+/// stages after it. Its comments stay, one per line, where the stage was: a
+/// fix never deletes what a person wrote to explain something.
 /// `None` when deleting would change the default target (the last stage).
-fn delete_stage(model: &Model<'_>, s: usize) -> Option<Fix> {
+fn delete_stage(model: &Model<'_>, numeric_refs: &[&StageRef], s: usize) -> Option<Fix> {
     if s + 1 == model.stages.len() {
         return None;
     }
     let deleted = model.stage_span(s);
-    let mut edits = vec![Edit::delete(deleted)];
-    for r in &model.references {
+    let mut kept = String::new();
+    let mut keep = |span: Span| {
+        kept.push_str(model.text[span.range()].trim_start());
+        kept.push('\n');
+    };
+    // The stage's own nodes: looking at the whole file for each stage would
+    // make the rule quadratic in the number of stages.
+    let nodes = model.stages[s].nodes.clone();
+    for node in model.ast.nodes.get(nodes).unwrap_or_default() {
+        if !deleted.contains(node.lines) {
+            continue;
+        }
+        match &node.kind {
+            NodeKind::Comment(c) => keep(c.span),
+            NodeKind::Instruction(i) => i.comments.iter().for_each(|c| keep(c.span)),
+            NodeKind::Directive(_) | NodeKind::Blank => {}
+        }
+    }
+    // A comment of the form `# key=value` that would end up at the top of the
+    // file, after directives only, would turn into a parser directive (found
+    // by fuzzing): no fix then.
+    let at_top = model.ast.nodes[..model.stages[s].nodes.start]
+        .iter()
+        .all(|n| matches!(n.kind, NodeKind::Directive(_)));
+    // The same holds for the comments right after the stage, which would
+    // move up to the directives.
+    let next_comments = model.ast.nodes[model.stages[s].nodes.end.min(model.ast.nodes.len())..]
+        .iter()
+        .map_while(|n| match &n.kind {
+            NodeKind::Comment(c) => Some(&model.text[c.span.range()]),
+            _ => None,
+        });
+    if at_top && kept.lines().chain(next_comments).any(looks_like_directive) {
+        return None;
+    }
+    let mut edits = vec![Edit::replace(deleted, kept)];
+    for r in numeric_refs {
         if let RefTarget::Stage(t) = r.target {
             // References inside the deleted stage go with it.
             if t > s && r.raw.parse::<usize>().is_ok() && !deleted.contains(r.span) {
@@ -90,7 +134,27 @@ fn delete_stage(model: &Model<'_>, s: usize) -> Option<Fix> {
         }
     }
     Some(Fix::unsafe_(
-        format!("Delete unreachable stage `{}`", model.stages[s].label()),
+        format!(
+            "Delete unreachable stage `{}`{}",
+            model.stages[s].label(),
+            if edits[0].replacement.is_empty() {
+                ""
+            } else {
+                ", keeping its comments"
+            }
+        ),
         edits,
     ))
+}
+
+/// `# key=value`: what BuildKit reads as a parser directive at the top of a file.
+fn looks_like_directive(comment: &str) -> bool {
+    let Some(rest) = comment.strip_prefix('#') else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    let key_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    key_len > 0 && rest[key_len..].trim_start().starts_with('=')
 }

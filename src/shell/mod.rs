@@ -176,9 +176,49 @@ impl Command {
     }
 }
 
+/// The deepest nesting of shell constructs rdock analyses.
+pub const MAX_NESTING: usize = 64;
+
+/// An over-estimate of how deeply `text` nests: brackets, braces and
+/// compound-command keywords, quotes ignored.
+fn nesting_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut word = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphabetic() {
+            word.push(c);
+            continue;
+        }
+        match word.as_str() {
+            "if" | "while" | "until" | "for" | "case" | "select" => depth += 1,
+            "fi" | "done" | "esac" => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        word.clear();
+        match c {
+            '(' | '{' => depth += 1,
+            ')' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        max = max.max(depth);
+    }
+    max
+}
+
 /// Parse shell text. `src` maps offsets in the text back to the file.
 pub fn parse(src: &ScriptSource) -> Script {
     let mut script = Script::default();
+    // brush-parser recurses once per nesting level: deep nesting (10,000
+    // `$(`) overflows the stack. No real script nests this deep.
+    if nesting_depth(&src.text) > MAX_NESTING {
+        script.error = Some(ShellError {
+            message: format!(
+                "the script nests more than {MAX_NESTING} levels deep; rdock does not analyse it"
+            ),
+            span: src.whole,
+        });
+        return script;
+    }
     let top = Ctx {
         must_succeed: true,
         ..Ctx::default()

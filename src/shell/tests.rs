@@ -107,3 +107,31 @@ fn broken_shell_is_an_error_not_a_panic() {
     let (_, s) = run_script("FROM a\nRUN if then fi\n");
     assert!(s.error.is_some());
 }
+
+/// 10,000 nested `$(` overflowed brush-parser's stack (found by
+/// tests/limits.rs after RUN bodies were parsed for every lint): deeper
+/// than MAX_NESTING is an error, and MAX_NESTING itself still parses on a
+/// test thread's small stack.
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let nest = |d: usize| format!("{}true{}", "echo $(".repeat(d), ")".repeat(d));
+    let deep = super::parse(&ScriptSource::contiguous(&nest(10_000), 0));
+    let err = deep.error.expect("an error");
+    assert!(
+        err.message.contains("nests more than 64 levels"),
+        "{}",
+        err.message
+    );
+    let ok = super::parse(&ScriptSource::contiguous(&nest(super::MAX_NESTING - 1), 0));
+    assert!(ok.error.is_none(), "{:?}", ok.error);
+    assert!(!ok.commands.is_empty());
+    for body in [
+        "(".repeat(10_000),
+        "if true; then ".repeat(10_000),
+        "{ ".repeat(10_000),
+    ] {
+        assert!(super::parse(&ScriptSource::contiguous(&body, 0))
+            .error
+            .is_some());
+    }
+}

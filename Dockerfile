@@ -1,0 +1,27 @@
+# The rdock container image:
+#
+#   docker build -t rdock .
+#   docker run --rm -v "$PWD:/src" rdock lint /src
+#
+# The base images are build arguments so that an offline builder can point
+# them at local images (see README, "Container image").
+ARG RUST_IMAGE=rust:1.85-slim-bookworm
+ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
+
+FROM ${RUST_IMAGE} AS builder
+WORKDIR /build
+COPY Cargo.toml Cargo.lock README.md ARCHITECTURE.md ./
+COPY src ./src
+COPY rules ./rules
+# The registry and target caches survive between builds; the binary is copied
+# out of the cache mount so that the next stage can take it.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/build/target \
+    cargo build --release --locked --bin rdock \
+    && install -D -m 0755 target/release/rdock /out/rdock
+
+FROM ${RUNTIME_IMAGE} AS runtime
+COPY --from=builder /out/rdock /usr/local/bin/rdock
+WORKDIR /src
+ENTRYPOINT ["/usr/local/bin/rdock"]
+CMD ["lint", "/src"]

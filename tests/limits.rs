@@ -1,0 +1,284 @@
+//! Hostile input: each case gets a clear error or a finding in bounded time
+//! and memory (the measured bounds are in docs/limits.md). Time limits here
+//! are generous (a loaded CI machine, a debug build) but far below what the
+//! quadratic paths these tests guard against took.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    took: Duration,
+}
+
+fn lint(dir: &Path, args: &[&str]) -> Run {
+    let start = Instant::now();
+    let out = cargo_bin_cmd!("rdock")
+        .current_dir(dir)
+        .args([
+            "lint",
+            "--no-config",
+            "--select",
+            "ALL",
+            "--output-format",
+            "concise",
+        ])
+        .args(args)
+        .timeout(Duration::from_secs(300))
+        .output()
+        .expect("run rdock");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        took: start.elapsed(),
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
+    std::fs::write(dir.join(name), bytes).expect("write");
+}
+
+/// 50,000 stages, each copying from the one two before it: every other stage
+/// is unreachable from the last (one finding each), and stage 0 copies from
+/// itself. Linear time. Resolving
+/// stage names and building each deletion fix used to scan every stage for
+/// every stage (over 300 s for 100,000 stages).
+#[test]
+fn many_stages_are_linear() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n: usize = 50_000;
+    let text: String = (0..n)
+        .map(|i| {
+            format!(
+                "FROM alpine AS s{i}\nCOPY --from=s{} /x /x\n",
+                i.saturating_sub(2)
+            )
+        })
+        .collect();
+    write(dir.path(), "Dockerfile", text);
+    let run = lint(dir.path(), &["Dockerfile"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("Found 25000 problems (1 error, 24999 warnings)."),
+        "{}",
+        &run.stdout[run.stdout.len().saturating_sub(300)..]
+    );
+    assert!(run.took < Duration::from_secs(60), "took {:?}", run.took);
+}
+
+#[test]
+fn heredoc_that_never_ends_is_a_syntax_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!("FROM alpine\nRUN <<EOF\n{}", "echo hi\n".repeat(100_000));
+    write(dir.path(), "Dockerfile", text);
+    let run = lint(dir.path(), &["Dockerfile"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stdout
+            .starts_with("Dockerfile:2:5: RD001 unterminated heredoc `EOF`"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.took < Duration::from_secs(60), "took {:?}", run.took);
+}
+
+#[test]
+fn ten_megabyte_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!("FROM alpine\nRUN echo {}\n", "a".repeat(10 << 20));
+    write(dir.path(), "Dockerfile", text);
+    let run = lint(dir.path(), &["Dockerfile"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.took < Duration::from_secs(60), "took {:?}", run.took);
+}
+
+#[test]
+fn deeply_nested_shell() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = 10_000;
+    let cases = [
+        (
+            "subst",
+            format!("{}true{}", "echo $(".repeat(d), ")".repeat(d)),
+        ),
+        ("paren", format!("{}true{}", "(".repeat(d), ")".repeat(d))),
+        (
+            "if",
+            format!("{}true{}", "if true; then ".repeat(d), "; fi".repeat(d)),
+        ),
+        (
+            "brace",
+            format!("{}true; {}", "{ ".repeat(d), "}; ".repeat(d)),
+        ),
+        ("unclosed", "$(".repeat(d)),
+    ];
+    for (name, body) in cases {
+        write(
+            dir.path(),
+            &format!("{name}.Dockerfile"),
+            format!("FROM alpine\nRUN {body}\n"),
+        );
+    }
+    let run = lint(dir.path(), &["."]);
+    assert!(matches!(run.code, Some(0 | 1)), "{}", run.stderr);
+    assert!(run.took < Duration::from_secs(60), "took {:?}", run.took);
+}
+
+#[test]
+fn invalid_utf8_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Dockerfile",
+        b"FROM alpine\nRUN echo \xff\xfe\n",
+    );
+    write(dir.path(), "ok.Dockerfile", "FROM alpine\n");
+    let run = lint(dir.path(), &["."]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr
+            .contains("`Dockerfile` is not valid UTF-8 (first bad byte at offset 21)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_reported_not_followed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::create_dir(p.join("sub")).expect("mkdir");
+    std::os::unix::fs::symlink(".", p.join("sub/loop")).expect("symlink");
+    std::os::unix::fs::symlink("Dockerfile", p.join("sub/Dockerfile")).expect("symlink");
+    std::os::unix::fs::symlink("b.Dockerfile", p.join("a.Dockerfile")).expect("symlink");
+    std::os::unix::fs::symlink("a.Dockerfile", p.join("b.Dockerfile")).expect("symlink");
+    write(p, "Dockerfile", "FROM alpine\n");
+    let run = lint(p, &["."]);
+    assert_eq!(run.code, Some(2), "{}\n{}", run.stdout, run.stderr);
+    for f in ["sub/Dockerfile", "a.Dockerfile", "b.Dockerfile"] {
+        assert!(
+            run.stderr.contains(&format!("`{f}`")) && run.stderr.contains("symbolic links"),
+            "{f}: {}",
+            run.stderr
+        );
+    }
+    assert!(run.took < Duration::from_secs(60), "took {:?}", run.took);
+}
+
+/// A named pipe nobody writes to would block a reader forever: rdock
+/// refuses it at once, and a device (`/dev/zero` behind a link) too.
+#[cfg(unix)]
+#[test]
+fn pipes_and_devices_are_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(p.join("Dockerfile"))
+        .status()
+        .expect("run mkfifo");
+    assert!(fifo.success());
+    std::os::unix::fs::symlink("/dev/zero", p.join("zero.Dockerfile")).expect("symlink");
+    for f in ["Dockerfile", "zero.Dockerfile"] {
+        let run = lint(p, &[f]);
+        assert_eq!(run.code, Some(2), "{f}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "cannot read `{f}`: it is not a regular file (a named pipe, socket or device)"
+            )),
+            "{}",
+            run.stderr
+        );
+        assert!(run.took < Duration::from_secs(30), "took {:?}", run.took);
+    }
+    // In a directory walk the pipe is not a Dockerfile to read; the link is.
+    let run = lint(p, &["."]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(!run.stderr.contains("`Dockerfile`"), "{}", run.stderr);
+    assert!(run.stderr.contains("`zero.Dockerfile`"), "{}", run.stderr);
+}
+
+/// An endless stream on standard input stops at the size limit.
+#[test]
+fn endless_stdin_stops_at_the_size_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let start = Instant::now();
+    let zero = std::fs::File::open("/dev/zero").expect("open /dev/zero");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("rdock"))
+        .current_dir(dir.path())
+        .args(["lint", "--no-config", "-"])
+        .stdin(zero)
+        .output()
+        .expect("run rdock");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "standard input is too large to lint (over 67108864 bytes; the limit is 64 MiB)"
+        ),
+        "{stderr}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(60));
+}
+
+/// A file the user may not read (tested as an unprivileged user: root reads
+/// files whatever their mode).
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    write(p, "Dockerfile", "FROM alpine\n");
+    std::fs::set_permissions(p.join("Dockerfile"), std::fs::Permissions::from_mode(0o000))
+        .expect("chmod");
+    let bin = assert_cmd::cargo::cargo_bin("rdock");
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let mut cmd = if is_root {
+        // The binary must be reachable by the unprivileged user: copy it out.
+        let copy = p.join("rdock");
+        std::fs::copy(&bin, &copy).expect("copy the binary");
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+        c.arg(copy);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    let out = match cmd
+        .current_dir(p)
+        .args(["lint", "--no-config", "Dockerfile"])
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            common::skip(
+                "unreadable_file_is_a_clear_error",
+                &format!("cannot run setpriv (util-linux) to drop root: {e}"),
+            );
+            return;
+        }
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot read `Dockerfile`: Permission denied"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: check the path and its permissions"),
+        "{stderr}"
+    );
+}
