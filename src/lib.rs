@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod dockerignore;
 pub mod fix;
 pub mod graph;
 pub mod line_index;

@@ -1738,3 +1738,36 @@ fn completions() {
     }
     p.run(&["completions", "tcsh"]).code(2);
 }
+
+// ---------------------------------------------------------------------------
+// The build context's .dockerignore.
+
+#[test]
+fn dockerignore_beside_the_dockerfile_is_read() {
+    let text = "FROM alpine\nCOPY secrets/ /app/\nCOPY src/ /app/\n";
+    let p = Project::new()
+        .with("a/Dockerfile", text)
+        .with("a/.dockerignore", "secrets\n")
+        .with("b/Dockerfile", text)
+        .with("b/Dockerfile.dockerignore", "src\n")
+        .with("b/.dockerignore", "secrets\n")
+        .with("c/Dockerfile", text);
+    let run = p.concise(&["--select", "RD208", "a/Dockerfile"]);
+    run.code(1);
+    assert!(
+        run.stdout.contains("a/Dockerfile:2:6: RD208") && run.stdout.contains(".dockerignore"),
+        "{}",
+        run.stdout
+    );
+    // `Dockerfile.dockerignore` wins over `.dockerignore`, as in BuildKit.
+    let run = p.concise(&["--select", "RD208", "b/Dockerfile"]);
+    run.code(1);
+    assert!(
+        run.stdout.contains("b/Dockerfile:3:6: RD208")
+            && !run.stdout.contains(":2:6:")
+            && run.stdout.contains("Dockerfile.dockerignore"),
+        "{}",
+        run.stdout
+    );
+    p.concise(&["--select", "RD208", "c/Dockerfile"]).code(0);
+}

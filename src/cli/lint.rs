@@ -173,7 +173,17 @@ pub fn run(args: LintArgs) -> u8 {
                 Err(e) => return Outcome::error(e),
             };
             let settings = settings_for(config);
-            lint_one(&args, input, name, text, &settings)
+            match input {
+                Input::File(path) => match dockerignore_for(path) {
+                    Some(ignore) => {
+                        let mut with_ignore = (*settings).clone();
+                        with_ignore.dockerignore = Some(Arc::new(ignore));
+                        lint_one(&args, input, name, text, &with_ignore)
+                    }
+                    None => lint_one(&args, input, name, text, &settings),
+                },
+                Input::Stdin => lint_one(&args, input, name, text, &settings),
+            }
         })
         .collect();
 
@@ -378,6 +388,21 @@ impl Outcome {
             error: Some(message),
         }
     }
+}
+
+/// The `.dockerignore` of a Dockerfile's build context, as BuildKit picks it:
+/// `<Dockerfile>.dockerignore` beside it, else `.dockerignore` in its folder
+/// (the context when the build is run there).
+fn dockerignore_for(path: &Path) -> Option<crate::dockerignore::Dockerignore> {
+    let mut own = path.as_os_str().to_owned();
+    own.push(".dockerignore");
+    let own = std::path::PathBuf::from(own);
+    let shared = path.parent().map(|d| d.join(".dockerignore"));
+    [Some(own), shared].into_iter().flatten().find_map(|p| {
+        let text = std::fs::read_to_string(&p).ok()?;
+        let name = p.file_name()?.to_string_lossy().into_owned();
+        Some(crate::dockerignore::Dockerignore::parse(name, &text))
+    })
 }
 
 fn lint_one(
