@@ -17,6 +17,7 @@ pub mod settings;
 pub mod shell;
 pub mod suppress;
 pub mod syntax;
+pub mod targets;
 
 mod check;
 

@@ -37,6 +37,11 @@ pub struct Settings {
     /// The `.dockerignore` of the file's build context, read by the caller
     /// (the CLI or the language server); `None` when there is none.
     pub dockerignore: Option<std::sync::Arc<crate::dockerignore::Dockerignore>>,
+    /// Builds of this Dockerfile found in its repository (bake, compose,
+    /// workflows, Makefiles, scripts), found by the caller.
+    pub discovered_targets: Vec<crate::targets::FoundTarget>,
+    /// The files the caller looked at for builds (repository-relative).
+    pub target_evidence: Vec<String>,
 }
 
 impl Default for Settings {
@@ -91,6 +96,8 @@ impl Settings {
             inputs: BuildInputs { build_args },
             commands: config.map(|c| c.commands.clone()).unwrap_or_default(),
             dockerignore: None,
+            discovered_targets: Vec::new(),
+            target_evidence: Vec::new(),
             fail_level: cli
                 .fail_level
                 .or(config.and_then(|c| c.fail_level))

@@ -165,6 +165,20 @@ pub fn run(args: LintArgs) -> u8 {
         s
     };
 
+    // Builds found in each repository, walked once per repository.
+    let discoveries =
+        std::sync::Mutex::new(Vec::<(PathBuf, Arc<super::targets::Discovery>)>::new());
+    let discovery_for = |path: &Path| -> Arc<super::targets::Discovery> {
+        let root = super::targets::repo_root(path);
+        let mut cache = discoveries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, d)) = cache.iter().find(|(r, _)| *r == root) {
+            return d.clone();
+        }
+        let d = Arc::new(super::targets::discover(&root));
+        cache.push((root, d.clone()));
+        d
+    };
+
     let outcomes: Vec<Outcome> = inputs
         .par_iter()
         .map(|input| {
@@ -174,14 +188,21 @@ pub fn run(args: LintArgs) -> u8 {
             };
             let settings = settings_for(config);
             match input {
-                Input::File(path) => match dockerignore_for(path) {
-                    Some(ignore) => {
-                        let mut with_ignore = (*settings).clone();
-                        with_ignore.dockerignore = Some(Arc::new(ignore));
-                        lint_one(&args, input, name, text, &with_ignore)
+                Input::File(path) => {
+                    let ignore = dockerignore_for(path);
+                    let discovery = discovery_for(path);
+                    let found = discovery.for_dockerfile(path);
+                    if ignore.is_none() && found.is_empty() {
+                        return lint_one(&args, input, name, text, &settings);
                     }
-                    None => lint_one(&args, input, name, text, &settings),
-                },
+                    let mut per_file = (*settings).clone();
+                    per_file.dockerignore = ignore.map(Arc::new);
+                    if !found.is_empty() {
+                        per_file.discovered_targets = found;
+                        per_file.target_evidence = discovery.evidence.clone();
+                    }
+                    lint_one(&args, input, name, text, &per_file)
+                }
                 Input::Stdin => lint_one(&args, input, name, text, &settings),
             }
         })

@@ -5,6 +5,7 @@ mod explain;
 mod files;
 mod lint;
 mod rule;
+mod targets;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ pub enum Command {
     },
     /// Show each stage's steps, what they read and write, and why they depend on each other.
     ExplainDeps(explain::ExplainArgs),
+    /// List the builds the repository runs (bake, compose, workflows, Makefiles, scripts) and the Dockerfile stage each builds.
+    Targets(targets::TargetsArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -143,6 +146,7 @@ pub fn main() -> ExitCode {
         } => rule::rule(&rule, output_format),
         Command::Rules { output_format } => rule::rules(output_format),
         Command::ExplainDeps(args) => explain::run(args),
+        Command::Targets(args) => targets::run(args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "rdock", &mut std::io::stdout());
