@@ -12,7 +12,18 @@ use crate::suppress::Suppressions;
 /// Lint one Dockerfile.
 pub fn check(text: &str, settings: &Settings) -> Vec<Diagnostic> {
     let model = Model::new(text, &settings.inputs);
-    let graph = StageGraph::new(&model, &settings.cli_targets, &settings.config_targets);
+    let discovered: Vec<String> = settings
+        .discovered_targets
+        .iter()
+        .filter_map(|t| t.name.clone())
+        .collect();
+    let graph = StageGraph::with_discovered(
+        &model,
+        &settings.cli_targets,
+        &settings.config_targets,
+        &discovered,
+        !settings.discovered_targets.is_empty(),
+    );
     let suppressions = Suppressions::from_ast(&model.ast);
     let mut cx = Context::new(&model, &graph, settings);
     for rule in rules::registry() {

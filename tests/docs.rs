@@ -136,7 +136,14 @@ fn doc_examples_trigger_their_rule_and_the_fixed_version_does_not() {
             targets: target.into_iter().collect(),
             ..Overrides::default()
         };
-        let settings = Settings::resolve(None, &overrides);
+        let mut settings = Settings::resolve(None, &overrides);
+        // `<!-- example-dockerignore: PATTERN -->`: the example's .dockerignore.
+        if let Some(i) = m.doc.find("<!-- example-dockerignore: ") {
+            let pattern = m.doc[i + 27..].split(" -->").next().unwrap_or("");
+            settings.dockerignore = Some(std::sync::Arc::new(
+                rdock::dockerignore::Dockerignore::parse(".dockerignore", pattern),
+            ));
+        }
         let found = rdock::check(&bad, &settings);
         assert!(
             found.iter().any(|d| d.code == m.id),

@@ -165,6 +165,20 @@ pub fn run(args: LintArgs) -> u8 {
         s
     };
 
+    // Builds found in each repository, walked once per repository.
+    let discoveries =
+        std::sync::Mutex::new(Vec::<(PathBuf, Arc<crate::workspace::Discovery>)>::new());
+    let discovery_for = |path: &Path| -> Arc<crate::workspace::Discovery> {
+        let root = crate::workspace::repo_root(path);
+        let mut cache = discoveries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, d)) = cache.iter().find(|(r, _)| *r == root) {
+            return d.clone();
+        }
+        let d = Arc::new(crate::workspace::discover(&root));
+        cache.push((root, d.clone()));
+        d
+    };
+
     let outcomes: Vec<Outcome> = inputs
         .par_iter()
         .map(|input| {
@@ -173,7 +187,16 @@ pub fn run(args: LintArgs) -> u8 {
                 Err(e) => return Outcome::error(e),
             };
             let settings = settings_for(config);
-            lint_one(&args, input, name, text, &settings)
+            match input {
+                Input::File(path) => {
+                    let discovery = discovery_for(path);
+                    match crate::workspace::settings_for_file(&settings, path, &discovery) {
+                        Some(per_file) => lint_one(&args, input, name, text, &per_file),
+                        None => lint_one(&args, input, name, text, &settings),
+                    }
+                }
+                Input::Stdin => lint_one(&args, input, name, text, &settings),
+            }
         })
         .collect();
 

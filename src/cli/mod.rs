@@ -5,6 +5,7 @@ mod explain;
 pub mod files;
 mod lint;
 mod rule;
+mod targets;
 mod verify;
 
 use std::io::IsTerminal;
@@ -53,6 +54,8 @@ pub enum Command {
     Lsp,
     /// Show each stage's steps, what they read and write, and why they depend on each other.
     ExplainDeps(explain::ExplainArgs),
+    /// List the builds the repository runs (bake, compose, workflows, Makefiles, scripts) and the Dockerfile stage each builds.
+    Targets(targets::TargetsArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -156,6 +159,7 @@ pub fn main() -> ExitCode {
             }
         },
         Command::ExplainDeps(args) => explain::run(args),
+        Command::Targets(args) => targets::run(args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "rdock", &mut std::io::stdout());

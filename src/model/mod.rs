@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::Span;
 use crate::syntax::{self, Args, Dockerfile, Instruction, Kind, NodeKind, Word};
-pub use scope::{Scope, VarDef, VarOrigin};
+pub use scope::{Scope, VarDef, VarOrigin, AUTOMATIC_ARGS};
 
 /// Inputs that change how a Dockerfile reads: `--build-arg`, and the
 /// platform BuildKit fills in for the automatic ARGs.
@@ -198,6 +198,15 @@ impl<'t> Model<'t> {
         model.validate_instructions();
         model.scope = Scope::build(&model, inputs);
         model.resolve_references();
+        // Stages inherit the ARGs and ENV of the stage they are built FROM,
+        // which is known only now that references are resolved.
+        if model
+            .stages
+            .iter()
+            .any(|s| matches!(s.base, Base::Stage(_)))
+        {
+            model.scope = Scope::build(&model, inputs);
+        }
         model
     }
 

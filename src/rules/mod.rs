@@ -1,20 +1,37 @@
 //! The rules engine: the `Rule` trait, the registry (one list), rule
 //! selection, and the context rules read and report through.
 
-mod meta;
-
 mod circular_stage_reference;
+mod consistent_instruction_casing;
+mod constant_platform_flag;
+mod copy_ignored_file;
 mod duplicate_stage_name;
 mod empty_continuation_line;
+mod expose_host_port;
+mod expose_protocol_casing;
 mod forward_stage_reference;
 mod from_as_casing;
+mod invalid_base_image_platform;
+mod invalid_default_arg_in_from;
+mod invalid_definition_description;
+mod legacy_key_value_format;
+mod maintainer_instruction;
+mod meta;
+mod redundant_target_platform;
+mod relative_workdir;
+mod repeated_final_instruction;
 mod reserved_stage_name;
+mod secret_in_arg_or_env;
 mod serial_independent_runs;
+mod shell_form_cmd;
 mod stage_name_casing;
 mod syntax_error;
+mod undefined_arg_in_from;
+mod undefined_variable;
 mod unknown_stage_reference;
 mod unknown_target;
 mod unreachable_stage;
+mod util;
 
 pub use meta::{doc_header, FixAvailability, RuleMeta, GENERATED_BEGIN, GENERATED_END};
 
@@ -27,6 +44,8 @@ use crate::settings::Settings;
 static REGISTRY: &[&dyn Rule] = &[
     &syntax_error::SyntaxError,
     &empty_continuation_line::EmptyContinuationLine,
+    &consistent_instruction_casing::ConsistentInstructionCasing,
+    &invalid_definition_description::InvalidDefinitionDescription,
     &unreachable_stage::UnreachableStage,
     &unknown_stage_reference::UnknownStageReference,
     &circular_stage_reference::CircularStageReference,
@@ -36,6 +55,21 @@ static REGISTRY: &[&dyn Rule] = &[
     &stage_name_casing::StageNameCasing,
     &from_as_casing::FromAsCasing,
     &unknown_target::UnknownTarget,
+    &undefined_arg_in_from::UndefinedArgInFrom,
+    &invalid_default_arg_in_from::InvalidDefaultArgInFrom,
+    &constant_platform_flag::ConstantPlatformFlag,
+    &redundant_target_platform::RedundantTargetPlatform,
+    &repeated_final_instruction::RepeatedFinalInstruction,
+    &invalid_base_image_platform::InvalidBaseImagePlatform,
+    &maintainer_instruction::MaintainerInstruction,
+    &shell_form_cmd::ShellFormCmd,
+    &legacy_key_value_format::LegacyKeyValueFormat,
+    &undefined_variable::UndefinedVariable,
+    &relative_workdir::RelativeWorkdir,
+    &secret_in_arg_or_env::SecretInArgOrEnv,
+    &expose_protocol_casing::ExposeProtocolCasing,
+    &expose_host_port::ExposeHostPort,
+    &copy_ignored_file::CopyIgnoredFile,
     &serial_independent_runs::SerialIndependentRuns,
 ];
 
