@@ -3,17 +3,37 @@
 
 mod meta;
 
+mod add_instead_of_copy;
+mod apk_add_cache;
+mod apk_add_unpinned;
+mod apt_get_install_recommends;
+mod apt_get_install_without_yes;
+mod apt_get_unpinned;
+mod apt_lists_not_removed;
+mod cd_instead_of_workdir;
 mod circular_stage_reference;
+mod consecutive_dependent_run;
+mod declare_masks_status;
 mod duplicate_stage_name;
 mod empty_continuation_line;
 mod forward_stage_reference;
 mod from_as_casing;
+mod image_without_tag;
+mod last_user_root;
+mod pipe_without_pipefail;
 mod reserved_stage_name;
+mod runs;
+mod shell_syntax_error;
+mod single_quoted_expansion;
 mod stage_name_casing;
 mod syntax_error;
 mod unknown_stage_reference;
 mod unknown_target;
+mod unquoted_command_substitution;
+mod unquoted_variable;
 mod unreachable_stage;
+mod wget_and_curl;
+mod wget_progress;
 
 pub use meta::{doc_header, FixAvailability, RuleMeta, GENERATED_BEGIN, GENERATED_END};
 
@@ -35,6 +55,25 @@ static REGISTRY: &[&dyn Rule] = &[
     &stage_name_casing::StageNameCasing,
     &from_as_casing::FromAsCasing,
     &unknown_target::UnknownTarget,
+    &pipe_without_pipefail::PipeWithoutPipefail,
+    &unquoted_variable::UnquotedVariable,
+    &unquoted_command_substitution::UnquotedCommandSubstitution,
+    &declare_masks_status::DeclareMasksStatus,
+    &single_quoted_expansion::SingleQuotedExpansion,
+    &shell_syntax_error::ShellSyntaxError,
+    &apt_get_install_without_yes::AptGetInstallWithoutYes,
+    &apt_get_install_recommends::AptGetInstallRecommends,
+    &apt_lists_not_removed::AptListsNotRemoved,
+    &apt_get_unpinned::AptGetUnpinned,
+    &apk_add_unpinned::ApkAddUnpinned,
+    &apk_add_cache::ApkAddCache,
+    &cd_instead_of_workdir::CdInsteadOfWorkdir,
+    &image_without_tag::ImageWithoutTag,
+    &add_instead_of_copy::AddInsteadOfCopy,
+    &last_user_root::LastUserRoot,
+    &wget_and_curl::WgetAndCurl,
+    &wget_progress::WgetProgress,
+    &consecutive_dependent_run::ConsecutiveDependentRun,
 ];
 
 pub fn registry() -> &'static [&'static dyn Rule] {
