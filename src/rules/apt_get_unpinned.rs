@@ -30,8 +30,7 @@ impl Rule for AptGetUnpinned {
                 }
                 for p in packages(cmd) {
                     let t = p.text();
-                    if t.contains('=') || t.ends_with(".deb") || t.contains('/') || p.lit.is_none()
-                    {
+                    if t.contains('=') || t.ends_with(".deb") || t.contains('/') {
                         continue;
                     }
                     let d = cx.report(
