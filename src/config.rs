@@ -75,6 +75,9 @@ pub struct Config {
     pub targets: Vec<String>,
     /// Build arguments, like `--build-arg NAME=VALUE`.
     pub build_args: BTreeMap<String, String>,
+    /// Effect models of the repository's own tools (`[[command]]` tables,
+    /// as in `rules/commands/*.toml`), tried before the built-in ones.
+    pub commands: Vec<crate::parallel::models::CommandModel>,
 }
 
 /// Why a configuration file could not be used.
@@ -136,7 +139,7 @@ fn location(path: &Path, line_col: Option<(usize, usize)>) -> String {
 }
 
 /// The top-level keys, with what each expects.
-const KEYS: [(&str, &str); 7] = [
+const KEYS: [(&str, &str); 8] = [
     (
         "select",
         "`select` is an array of rule selectors, e.g. `select = [\"ALL\"]`",
@@ -165,6 +168,10 @@ const KEYS: [(&str, &str); 7] = [
         "build-args",
         "`build-args` is a table of strings, e.g. `[build-args]` then `VERSION = \"1.2\"`",
     ),
+    (
+        "command",
+        "`[[command]]` tables describe your own tools for the parallelizer, e.g. `name = \"gen-assets\"`, `kind = \"fs\"`, `writes = [\"flag:-o\"]` (see rules/commands/README.md)",
+    ),
 ];
 
 const SELECTOR_HELP: &str = "a rule selector is `ALL`, an id prefix (`RD1`), an id (`RD101`) or a slug (`unreachable-stage`); `rdock rules` lists the rules";
@@ -188,6 +195,8 @@ struct RawConfig {
     targets: Vec<Spanned<String>>,
     #[serde(default)]
     build_args: BTreeMap<String, String>,
+    #[serde(default)]
+    command: Vec<crate::parallel::models::CommandModel>,
 }
 
 /// A problem found in a file: where, what, and how to fix it.
@@ -326,6 +335,17 @@ fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Con
         }
     }
 
+    for c in &raw.command {
+        if let Err(e) = crate::parallel::models::validate(c) {
+            problems.push(Problem {
+                span: None,
+                message: format!("`[[command]]` `{}`: {e}", c.name),
+                label: String::new(),
+                help: Some(KEYS[7].1.to_owned()),
+            });
+        }
+    }
+
     // Report the first problem in the file.
     if let Some(first) = problems
         .into_iter()
@@ -344,6 +364,7 @@ fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Con
         fail_level,
         targets: strings(raw.targets),
         build_args: raw.build_args,
+        commands: raw.command,
     })
 }
 
@@ -668,6 +689,7 @@ BASE = "debian:bookworm"
                 ("BASE".into(), "debian:bookworm".into()),
                 ("VERSION".into(), "1.2".into()),
             ]),
+            commands: Vec::new(),
         };
         assert_eq!(config, expected);
         assert_eq!(config.effective_fail_level(), Severity::Warning);

@@ -9,6 +9,7 @@ pub mod fix;
 pub mod graph;
 pub mod line_index;
 pub mod model;
+pub mod parallel;
 pub mod render;
 pub mod rules;
 pub mod settings;

@@ -32,6 +32,8 @@ pub struct Settings {
     pub config_targets: Vec<String>,
     pub inputs: BuildInputs,
     pub fail_level: Severity,
+    /// Effect models from the config file, tried before the built-in ones.
+    pub commands: Vec<crate::parallel::models::CommandModel>,
 }
 
 impl Default for Settings {
@@ -84,6 +86,7 @@ impl Settings {
             cli_targets: cli.targets.clone(),
             config_targets: config.map(|c| c.targets.clone()).unwrap_or_default(),
             inputs: BuildInputs { build_args },
+            commands: config.map(|c| c.commands.clone()).unwrap_or_default(),
             fail_level: cli
                 .fail_level
                 .or(config.and_then(|c| c.fail_level))

@@ -285,6 +285,12 @@ fn seed_files() {
     let run = p.concise(&["seed"]);
     run.code(1);
     insta::assert_snapshot!(run.stdout);
+    // The serial file gets one finding: its RUN steps could run in parallel.
+    let run = p.concise(&["seed/serial.Dockerfile"]);
+    run.code(1);
+    assert_eq!(run.codes(), ["RD501"]);
+    // Fixed, it is clean.
+    p.lint(&["--fix", "seed/serial.Dockerfile"]).code(0);
     p.concise(&["seed/serial.Dockerfile"]).code(0);
 }
 

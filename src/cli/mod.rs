@@ -1,6 +1,7 @@
 //! The command line: clap arguments and one file per subcommand. The only
 //! place (with `lsp`) that prints and decides exit codes.
 
+mod explain;
 mod files;
 mod lint;
 mod rule;
@@ -45,6 +46,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DocFormat::Text)]
         output_format: DocFormat,
     },
+    /// Show each stage's steps, what they read and write, and why they depend on each other.
+    ExplainDeps(explain::ExplainArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -139,6 +142,7 @@ pub fn main() -> ExitCode {
             output_format,
         } => rule::rule(&rule, output_format),
         Command::Rules { output_format } => rule::rules(output_format),
+        Command::ExplainDeps(args) => explain::run(args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "rdock", &mut std::io::stdout());

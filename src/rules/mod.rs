@@ -23,6 +23,7 @@ mod last_user_root;
 mod pipe_without_pipefail;
 mod reserved_stage_name;
 mod runs;
+mod serial_independent_runs;
 mod shell_syntax_error;
 mod single_quoted_expansion;
 mod stage_name_casing;
@@ -74,6 +75,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &wget_and_curl::WgetAndCurl,
     &wget_progress::WgetProgress,
     &consecutive_dependent_run::ConsecutiveDependentRun,
+    &serial_independent_runs::SerialIndependentRuns,
 ];
 
 pub fn registry() -> &'static [&'static dyn Rule] {

@@ -111,6 +111,13 @@ pub struct Ctx {
     pub in_function: bool,
     /// Ends with `&`.
     pub background: bool,
+    /// May not run in a build that succeeds: after `||`, in an `if` branch,
+    /// a `case` arm, a loop body or a function.
+    pub optional: bool,
+    /// If it fails, the RUN fails: the last command of the script, a command
+    /// under `set -e` outside a condition, or the last of an `&&` list that
+    /// ends the script. Its effects are certain in a build that succeeds.
+    pub must_succeed: bool,
     /// In a condition (`if`, `while`, `until`, left of `&&`/`||`): failure does not stop `set -e`.
     pub tested: bool,
 }
@@ -172,7 +179,11 @@ impl Command {
 /// Parse shell text. `src` maps offsets in the text back to the file.
 pub fn parse(src: &ScriptSource) -> Script {
     let mut script = Script::default();
-    parse_into(src, &src.text, 0, Ctx::default(), &mut script, 0);
+    let top = Ctx {
+        must_succeed: true,
+        ..Ctx::default()
+    };
+    parse_into(src, &src.text, 0, top, &mut script, 0);
     script
 }
 
@@ -200,7 +211,10 @@ pub fn parse_instruction(inst: &Instruction, text: &str) -> Option<Script> {
                 .collect(),
             assignments: Vec::new(),
             redirects: Vec::new(),
-            ctx: Ctx::default(),
+            ctx: Ctx {
+                must_succeed: true,
+                ..Ctx::default()
+            },
         };
         return Some(Script {
             commands: vec![cmd],
@@ -242,6 +256,7 @@ fn parse_into(
                 chars: &chars,
                 out,
                 depth,
+                errexit: false,
             };
             for list in &program.complete_commands {
                 w.list(list, ctx);
@@ -292,6 +307,8 @@ struct Walker<'a> {
     chars: &'a CharIndex,
     out: &'a mut Script,
     depth: usize,
+    /// `set -e` is in force.
+    errexit: bool,
 }
 
 impl Walker<'_> {
@@ -300,13 +317,32 @@ impl Walker<'_> {
     }
 
     fn list(&mut self, list: &ast::CompoundList, ctx: Ctx) {
-        for ast::CompoundListItem(and_or, sep) in &list.0 {
+        let items = list.0.len();
+        for (k, ast::CompoundListItem(and_or, sep)) in list.0.iter().enumerate() {
+            let last_item = k + 1 == items;
             let mut c = ctx;
             if matches!(sep, ast::SeparatorOperator::Async) {
                 c.background = true;
             }
+            // A failing item fails the RUN when it is the last one or `set -e` holds.
+            let item_must = ctx.must_succeed && !c.background && (last_item || self.errexit);
+            // The operator after each element: `&&` elements fail the list, but
+            // `set -e` ignores them, so only the list that ends the script counts.
+            let ops: Vec<bool> = and_or
+                .additional
+                .iter()
+                .map(|a| matches!(a, ast::AndOr::And(_)))
+                .collect();
+            let elem_must = |i: usize| -> bool {
+                match ops.get(i) {
+                    None => item_must,
+                    Some(true) => ctx.must_succeed && last_item && !c.background,
+                    Some(false) => false,
+                }
+            };
             let chained = !and_or.additional.is_empty();
             let mut first_ctx = c;
+            first_ctx.must_succeed = elem_must(0);
             if chained {
                 first_ctx.tested = true;
             }
@@ -316,6 +352,11 @@ impl Walker<'_> {
                 let (ast::AndOr::And(p) | ast::AndOr::Or(p)) = next;
                 let mut cc = c;
                 cc.conditional = true;
+                cc.must_succeed = elem_must(i + 1) && !cc.optional;
+                if matches!(next, ast::AndOr::Or(_)) {
+                    cc.optional = true;
+                    cc.must_succeed = false;
+                }
                 if i + 1 < n {
                     cc.tested = true;
                 }
@@ -333,6 +374,7 @@ impl Walker<'_> {
                 c.in_pipeline = true;
                 if i + 1 < p.seq.len() {
                     c.in_subshell = true;
+                    c.must_succeed = false;
                 }
             }
             if p.bang {
@@ -387,6 +429,8 @@ impl Walker<'_> {
                 let mut c = ctx;
                 c.in_function = true;
                 c.conditional = true;
+                c.optional = true;
+                c.must_succeed = false;
                 self.compound(&f.body.0, c);
             }
             ast::Command::ExtendedTest(_, _) => {}
@@ -397,6 +441,8 @@ impl Walker<'_> {
         use ast::CompoundCommand as C;
         let mut cond = ctx;
         cond.conditional = true;
+        cond.optional = true;
+        cond.must_succeed = false;
         match c {
             C::BraceGroup(b) => self.list(&b.list, ctx),
             C::Subshell(s) => {
@@ -485,6 +531,7 @@ impl Walker<'_> {
                     let mut c = ctx;
                     c.in_substitution = true;
                     c.in_subshell = true;
+                    c.must_succeed = false;
                     let inner = inner.clone();
                     let abs = self.base + word_start + rel;
                     if abs + inner.len() <= self.src.text.len()
@@ -642,6 +689,28 @@ impl Walker<'_> {
             .reduce(Span::cover)
             .unwrap_or_default();
         let _ = self.text;
+        if words.first().and_then(|w| w.lit.as_deref()) == Some("set") && !ctx.in_subshell {
+            let args: Vec<&str> = words[1..]
+                .iter()
+                .map(|w| w.lit.as_deref().unwrap_or(""))
+                .collect();
+            for (i, a) in args.iter().enumerate() {
+                let short = a.starts_with('-')
+                    && !a.starts_with("--")
+                    && a.contains('e')
+                    && !a.contains('o');
+                let short_o = a.starts_with('-')
+                    && a.contains('e')
+                    && a.ends_with('o')
+                    && args.get(i + 1) == Some(&"pipefail");
+                if short || short_o || (*a == "-o" && args.get(i + 1) == Some(&"errexit")) {
+                    self.errexit = true;
+                }
+                if a.starts_with('+') && a.contains('e') {
+                    self.errexit = false;
+                }
+            }
+        }
         self.out.commands.push(Command {
             span,
             words,

@@ -1,0 +1,251 @@
+//! `rdock explain-deps`: the dependence graph of each stage's steps.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{EXIT_ERROR, EXIT_OK};
+use crate::model::{BuildInputs, Model};
+use crate::parallel::{self, StageAnalysis};
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The Dockerfile (`-` for standard input).
+    pub file: PathBuf,
+    /// Text for people, DOT for graphviz (`| dot -Tsvg`).
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+    /// A build argument (`KEY=VALUE`).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub build_arg: Vec<String>,
+    /// Ignore `.rdock.toml` (its `[[command]]` models and build args).
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ExplainFormat {
+    Text,
+    Dot,
+}
+
+pub fn run(args: ExplainArgs) -> u8 {
+    let text = if args.file.as_os_str() == "-" {
+        let mut s = String::new();
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
+            super::error(format!("cannot read standard input: {e}"), None);
+            return EXIT_ERROR;
+        }
+        s
+    } else {
+        match std::fs::read(&args.file).map(String::from_utf8) {
+            Ok(Ok(t)) => t,
+            Ok(Err(_)) => {
+                super::error(
+                    format!("`{}` is not valid UTF-8", args.file.display()),
+                    Some("save the file as UTF-8".into()),
+                );
+                return EXIT_ERROR;
+            }
+            Err(e) => {
+                super::error(
+                    format!("cannot read `{}`: {e}", args.file.display()),
+                    Some("check the path and its permissions".into()),
+                );
+                return EXIT_ERROR;
+            }
+        }
+    };
+    let config = if args.no_config {
+        None
+    } else {
+        let at = if args.file.as_os_str() == "-" {
+            PathBuf::from("Dockerfile")
+        } else {
+            args.file.clone()
+        };
+        match crate::config::Discovery::new(crate::rules::is_known_selector).for_file(&at) {
+            Ok(c) => c,
+            Err(e) => {
+                super::print_error(&e, false);
+                return EXIT_ERROR;
+            }
+        }
+    };
+    let mut inputs = BuildInputs::default();
+    if let Some(c) = &config {
+        inputs.build_args = c.build_args.clone();
+    }
+    for a in &args.build_arg {
+        if let Some((k, v)) = a.split_once('=') {
+            inputs.build_args.insert(k.into(), v.into());
+        }
+    }
+    let model = Model::new(&text, &inputs);
+    let extra = config.map(|c| c.commands.clone()).unwrap_or_default();
+    let analyses = parallel::analyze(&model, &extra);
+    let out = match args.format {
+        ExplainFormat::Text => text_report(&model, &analyses),
+        ExplainFormat::Dot => dot(&model, &analyses),
+    };
+    print!("{out}");
+    EXIT_OK
+}
+
+fn line(model: &Model<'_>, ii: usize) -> usize {
+    let inst = model.instruction(ii);
+    model.text[..inst.span.start].matches('\n').count() + 1
+}
+
+fn summary(model: &Model<'_>, ii: usize) -> String {
+    let inst = model.instruction(ii);
+    let first = model.text[inst.span.range()].lines().next().unwrap_or("");
+    let mut s: String = first.chars().take(70).collect();
+    if first.chars().count() > 70 || model.text[inst.span.range()].contains('\n') {
+        s.push_str(" …");
+    }
+    s
+}
+
+/// The report `explain-deps` prints.
+pub fn text_report(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
+    let mut o = String::new();
+    for a in analyses {
+        let st = &model.stages[a.stage];
+        let _ = writeln!(
+            o,
+            "stage {} `{}` (line {})",
+            a.stage,
+            st.label(),
+            line(model, st.from)
+        );
+        for (i, step) in a.steps.iter().enumerate() {
+            let fx = &step.effects;
+            let _ = writeln!(
+                o,
+                "  [{i}] line {}: {}",
+                line(model, step.instruction),
+                summary(model, step.instruction)
+            );
+            match &step.barrier {
+                Some(b) if fx.opaque.is_some() => {
+                    let _ = writeln!(o, "      opaque: {b}");
+                }
+                Some(b) => {
+                    let _ = writeln!(o, "      barrier: {b}");
+                }
+                None => {}
+            }
+            let list = |v: &[parallel::PathRef]| {
+                v.iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if !fx.reads.is_empty() {
+                let _ = writeln!(o, "      reads:   {}", list(&fx.reads));
+            }
+            if !fx.writes.is_empty() {
+                let _ = writeln!(o, "      writes:  {}", list(&fx.writes));
+            }
+            if !fx.deletes.is_empty() {
+                let _ = writeln!(o, "      deletes: {}", list(&fx.deletes));
+            }
+            if step.barrier.is_none() || fx.cost > 0.0 {
+                let _ = writeln!(o, "      cost:    ~{:.1}s", fx.cost);
+            }
+        }
+        for d in &a.dependences {
+            let _ = writeln!(o, "  [{}] -> [{}]: {}", d.from, d.to, d.reason);
+        }
+        for c in &a.chains {
+            let steps: Vec<String> = c.steps.iter().map(|s| format!("[{s}]")).collect();
+            let outs: Vec<String> = c.outputs.iter().map(|p| p.to_string()).collect();
+            let _ = write!(
+                o,
+                "  chain `{}` {} ~{:.1}s, leaves {}",
+                c.name,
+                steps.join(" "),
+                c.cost,
+                if outs.is_empty() {
+                    "nothing".into()
+                } else {
+                    outs.join(", ")
+                }
+            );
+            match &c.unsplittable {
+                Some(u) => {
+                    let _ = writeln!(o, " (stays: {u})");
+                }
+                None => o.push('\n'),
+            }
+        }
+        match (&a.proposal, &a.why_not) {
+            (Some(p), _) => {
+                let names: Vec<&str> = p.split.iter().map(|c| c.name.as_str()).collect();
+                let _ = writeln!(
+                    o,
+                    "  => split into {} ({:.1}s serial, {:.1}s parallel){}",
+                    names.join(", "),
+                    p.serial_seconds,
+                    p.parallel_seconds,
+                    if p.unsafe_reasons.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; unsafe: {}", p.unsafe_reasons.join("; "))
+                    }
+                );
+            }
+            (None, Some(w)) => {
+                let _ = writeln!(o, "  => no split: {w}");
+            }
+            (None, None) => {}
+        }
+        o.push('\n');
+    }
+    o
+}
+
+fn dot(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
+    let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let mut o = String::from(
+        "digraph deps {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n",
+    );
+    for a in analyses {
+        let _ = writeln!(
+            o,
+            "  subgraph cluster_{} {{\n    label=\"{}\";",
+            a.stage,
+            esc(&model.stages[a.stage].label())
+        );
+        for (i, step) in a.steps.iter().enumerate() {
+            let style = if step.effects.opaque.is_some() {
+                ", style=filled, fillcolor=\"#f4cccc\""
+            } else if step.barrier.is_some() {
+                ", style=dashed"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                o,
+                "    s{}_{i} [label=\"{}\"{style}];",
+                a.stage,
+                esc(&summary(model, step.instruction))
+            );
+        }
+        for d in &a.dependences {
+            let _ = writeln!(
+                o,
+                "    s{0}_{1} -> s{0}_{2} [label=\"{3}\"];",
+                a.stage,
+                d.from,
+                d.to,
+                esc(&d.reason)
+            );
+        }
+        o.push_str("  }\n");
+    }
+    o.push_str("}\n");
+    o
+}

@@ -1,0 +1,584 @@
+//! What one RUN step reads, writes and deletes, from its shell program and
+//! the command models.
+
+use std::collections::BTreeMap;
+
+use super::models::{self, CommandModel, Cost, Kind, What};
+use super::paths::{glob_root, resolve, PathRef};
+use crate::model::expand::{Env, Lexer};
+use crate::model::{mount_fields, Model};
+use crate::shell::{self, Command, RedirectOp, ShWord};
+use crate::syntax::{Args, Kind as IKind};
+
+/// The effects of one step, or why they are not known.
+#[derive(Debug, Clone, Default)]
+pub struct Effects {
+    pub reads: Vec<PathRef>,
+    pub writes: Vec<PathRef>,
+    pub deletes: Vec<PathRef>,
+    /// Estimated seconds.
+    pub cost: f64,
+    /// Why the step cannot move: unknown effects (reads and writes everything).
+    pub opaque: Option<String>,
+    /// What each command did, for `explain-deps`.
+    pub notes: Vec<String>,
+    /// Writes and deletes in the order the commands make them.
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Write(PathRef),
+    Delete(PathRef),
+}
+
+impl Effects {
+    fn write(&mut self, p: PathRef) {
+        self.events.push(Event::Write(p.clone()));
+        self.writes.push(p);
+    }
+    fn delete(&mut self, p: PathRef) {
+        self.events.push(Event::Delete(p.clone()));
+        self.deletes.push(p);
+    }
+}
+
+impl Effects {
+    fn opaque(reason: impl Into<String>) -> Effects {
+        Effects {
+            opaque: Some(reason.into()),
+            ..Effects::default()
+        }
+    }
+}
+
+/// The working directory instruction `ii` runs in (WORKDIR resolved; `/` by default).
+/// `None` when a WORKDIR cannot be resolved.
+pub fn workdir_at(model: &Model<'_>, ii: usize) -> Option<String> {
+    let stage = model.instructions.get(ii)?.stage?;
+    let mut chain = vec![stage];
+    let mut s = stage;
+    while let crate::model::Base::Stage(b) = model.stages[s].base {
+        if chain.contains(&b) || chain.len() > model.stages.len() {
+            break;
+        }
+        chain.push(b);
+        s = b;
+    }
+    let mut cwd = "/".to_string();
+    for &st in chain.iter().rev() {
+        for &i in &model.stages[st].body {
+            if st == stage && i >= ii {
+                break;
+            }
+            let inst = model.instruction(i);
+            if inst.kind() == IKind::Workdir {
+                let raw = inst.args_text.trim();
+                let value = model.scope.expand_at(i, st, raw, model.ast.escape)?;
+                cwd = resolve(&cwd, &value)?;
+            }
+        }
+    }
+    Some(cwd)
+}
+
+/// The user instruction `ii` runs as: the last USER before it (`root` by default).
+pub fn user_at(model: &Model<'_>, ii: usize) -> String {
+    let Some(stage) = model.instructions.get(ii).and_then(|r| r.stage) else {
+        return "root".into();
+    };
+    let mut s = stage;
+    let mut before = ii;
+    for _ in 0..=model.stages.len() {
+        if let Some(u) = model.stages[s]
+            .body
+            .iter()
+            .rev()
+            .filter(|&&i| i < before)
+            .map(|&i| model.instruction(i))
+            .find(|i| i.kind() == IKind::User)
+        {
+            return u.args_text.trim().to_string();
+        }
+        match model.stages[s].base {
+            crate::model::Base::Stage(b) if b != s => {
+                s = b;
+                before = usize::MAX;
+            }
+            _ => break,
+        }
+    }
+    "root".into()
+}
+
+/// Shell variables the script sets, over the stage's ENV and ARGs.
+struct Vars<'a> {
+    model: &'a Model<'a>,
+    ii: usize,
+    stage: usize,
+    local: BTreeMap<String, String>,
+}
+
+impl Env for Vars<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        if let Some(v) = self.local.get(name) {
+            return Some(v);
+        }
+        let d = self.model.scope.lookup(Some(self.stage), self.ii, name)?;
+        d.value.as_deref()
+    }
+}
+
+struct Ctx<'a> {
+    vars: Vars<'a>,
+    cwd: String,
+    fx: Effects,
+}
+
+impl Ctx<'_> {
+    /// The value of a shell word, variables expanded; `None` when it cannot be known.
+    fn value(&self, w: &ShWord) -> Option<String> {
+        if let Some(l) = &w.lit {
+            return Some(l.clone());
+        }
+        if w.raw.contains("$(") || w.raw.contains('`') || w.raw.contains("$((") {
+            return None;
+        }
+        let exp = Lexer::new('\\').process_word(&w.raw, &self.vars).ok()?;
+        if exp.references.iter().any(|r| !r.set && !r.has_default) {
+            return None;
+        }
+        Some(exp.value)
+    }
+
+    fn path(&mut self, w: &ShWord, tree: bool) -> Result<PathRef, String> {
+        let v = self
+            .value(w)
+            .ok_or_else(|| format!("cannot resolve `{}`", w.raw))?;
+        let v = if v == "-" {
+            "/dev/stdout".to_string()
+        } else {
+            v
+        };
+        if v.starts_with('~') {
+            return Err(format!("cannot resolve `{}`", w.raw));
+        }
+        let (root, glob) = glob_root(&v);
+        let p = resolve(&self.cwd, if root.is_empty() { "." } else { &root })
+            .ok_or_else(|| format!("path `{v}` leaves /"))?;
+        Ok(PathRef::new(p, tree || glob))
+    }
+}
+
+/// The effects of RUN instruction `ii`; `extra` models (the user's) are tried first.
+pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effects {
+    let inst = model.instruction(ii);
+    let Some(stage) = model.instructions[ii].stage else {
+        return Effects::opaque("not in a stage");
+    };
+    if !model.posix_shell_at(ii) {
+        return Effects::opaque("runs under a shell that is not POSIX (SHELL or a Windows base)");
+    }
+    for f in inst.flags_named("mount") {
+        let (Some(v), Some(span)) = (&f.value, f.value_span) else {
+            continue;
+        };
+        let fields = mount_fields(v, span);
+        let is_cache = fields.iter().any(|x| x.key == "type" && x.value == "cache");
+        if is_cache
+            && fields
+                .iter()
+                .any(|x| x.key == "sharing" && x.value == "locked")
+        {
+            return Effects::opaque(
+                "has a `sharing=locked` cache mount, which makes parallel stages wait for each other",
+            );
+        }
+    }
+    if inst
+        .flags_named("security")
+        .any(|f| f.value.as_deref() == Some("insecure"))
+    {
+        return Effects::opaque("runs with --security=insecure");
+    }
+    let Some(script) = shell::parse_instruction(inst, model.text) else {
+        return Effects::opaque("has no shell body");
+    };
+    if let Some(e) = &script.error {
+        return Effects::opaque(format!("its shell body does not parse: {}", e.message));
+    }
+    let Some(cwd) = workdir_at(model, ii) else {
+        return Effects::opaque("its WORKDIR cannot be resolved");
+    };
+    let mut cx = Ctx {
+        vars: Vars {
+            model,
+            ii,
+            stage,
+            local: BTreeMap::new(),
+        },
+        cwd,
+        fx: Effects::default(),
+    };
+    let builtin = models::builtin();
+    for cmd in &script.commands {
+        let found = models::find(extra, cmd).or_else(|| models::find(builtin, cmd));
+        if let Err(reason) = command(&mut cx, found, cmd) {
+            let mut fx = Effects::opaque(reason);
+            fx.cost = cx.fx.cost;
+            fx.notes = cx.fx.notes;
+            return fx;
+        }
+    }
+    // What happens under a `--mount` target (cache, tmpfs, bind, secret) stays
+    // out of the image; `/dev` is not part of it either.
+    let mut mounts: Vec<PathRef> = vec![PathRef::new("/dev".into(), true)];
+    for f in inst.flags_named("mount") {
+        let (Some(v), Some(span)) = (&f.value, f.value_span) else {
+            continue;
+        };
+        let fields = mount_fields(v, span);
+        let target = fields
+            .iter()
+            .find(|x| matches!(x.key.as_str(), "target" | "dst" | "destination"))
+            .and_then(|t| resolve(&cx.cwd, &t.value));
+        if let Some(t) = target {
+            mounts.push(PathRef::new(t, true));
+        }
+    }
+    let outside = |p: &PathRef| !mounts.iter().any(|m| p.covered_by(m));
+    cx.fx.reads.retain(outside);
+    cx.fx.writes.retain(outside);
+    cx.fx.deletes.retain(outside);
+    cx.fx.events.retain(|e| match e {
+        Event::Write(p) | Event::Delete(p) => outside(p),
+    });
+    cx.fx
+}
+
+fn command(cx: &mut Ctx<'_>, found: Option<&CommandModel>, cmd: &Command) -> Result<(), String> {
+    // Effects of a command whose failure the RUN survives may not happen.
+    let uncertain = cmd.ctx.optional || !cmd.ctx.must_succeed || cmd.ctx.background;
+    // Assignments: `A=b` alone sets a shell variable.
+    if cmd.words.is_empty() {
+        for a in &cmd.assignments {
+            match cx.value(&a.value) {
+                Some(v) => {
+                    cx.vars.local.insert(a.name.clone(), v);
+                }
+                None => {
+                    cx.vars.local.remove(&a.name);
+                }
+            }
+        }
+    }
+    for r in &cmd.redirects {
+        let Some(t) = &r.target else { continue };
+        match r.op {
+            RedirectOp::Read => {
+                let p = cx.path(t, false)?;
+                cx.fx.reads.push(p);
+            }
+            RedirectOp::Write
+            | RedirectOp::Clobber
+            | RedirectOp::OutputAndError { append: false } => {
+                if t.text().starts_with("/dev/") {
+                    continue;
+                }
+                if uncertain {
+                    return Err(format!("writes `{}` only under a condition", t.raw));
+                }
+                let p = cx.path(t, false)?;
+                cx.fx.notes.push(format!("`>` writes {p}"));
+                cx.fx.write(p);
+            }
+            RedirectOp::Append
+            | RedirectOp::ReadWrite
+            | RedirectOp::OutputAndError { append: true } => {
+                if t.text().starts_with("/dev/") {
+                    continue;
+                }
+                if uncertain {
+                    return Err(format!("writes `{}` only under a condition", t.raw));
+                }
+                let p = cx.path(t, false)?;
+                cx.fx.notes.push(format!("`>>` appends to {p}"));
+                cx.fx.reads.push(p.clone());
+                cx.fx.write(p);
+            }
+            _ => {}
+        }
+    }
+    let Some(name) = cmd.base_name() else {
+        if cmd.words.is_empty() {
+            return Ok(());
+        }
+        return Err(format!(
+            "runs a command whose name cannot be known (`{}`)",
+            cmd.words[0].raw
+        ));
+    };
+    match name {
+        "cd" => {
+            if cmd.ctx.in_subshell || uncertain {
+                return Err("changes directory inside a subshell or under a condition".into());
+            }
+            let target = cmd.args().first().ok_or("runs `cd` without a directory")?;
+            let p = cx.path(target, false)?;
+            cx.fx.reads.push(p.clone());
+            cx.cwd = p.path;
+            return Ok(());
+        }
+        "export" | "set" | "unset" | "local" | "declare" => {
+            for w in cmd.args() {
+                if let Some((k, v)) = w.text().split_once('=') {
+                    cx.vars.local.insert(k.to_string(), v.to_string());
+                }
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
+    let Some(model) = found else {
+        return Err(format!(
+            "runs `{name}`, which has no effect model (rules/commands/*.toml)"
+        ));
+    };
+    cx.fx.cost += cost(cx, model, cmd);
+    match model.kind {
+        Kind::Pure => {}
+        Kind::Shared => {
+            return Err(format!(
+                "runs `{}`, which changes state every step shares",
+                model.name
+            ));
+        }
+        Kind::Fs => {
+            let operands = operands(cmd, model);
+            let apply = |sels: &[String], out: u8, cx: &mut Ctx<'_>| -> Result<(), String> {
+                for sel in sels {
+                    let s = models::parse_selector(sel)
+                        .ok_or_else(|| format!("bad selector `{sel}`"))?;
+                    for w in select(cx, &s.what, cmd, &operands)? {
+                        let p = match w {
+                            Sel::Word(w) => cx.path(&w, s.tree)?,
+                            Sel::Cwd => PathRef::new(cx.cwd.clone(), s.tree),
+                            Sel::Path(p) => {
+                                let abs = resolve(&cx.cwd, &p)
+                                    .ok_or_else(|| format!("path `{p}` leaves /"))?;
+                                PathRef::new(abs, s.tree)
+                            }
+                        };
+                        match out {
+                            0 => cx.fx.reads.push(p),
+                            1 => {
+                                if uncertain {
+                                    return Err(format!(
+                                        "`{name}` writes {p} only under a condition"
+                                    ));
+                                }
+                                cx.fx.notes.push(format!("`{}` writes {p}", model.name));
+                                cx.fx.write(p);
+                            }
+                            _ => {
+                                if uncertain {
+                                    return Err(format!(
+                                        "`{name}` deletes {p} only under a condition"
+                                    ));
+                                }
+                                cx.fx.notes.push(format!("`{}` deletes {p}", model.name));
+                                cx.fx.delete(p);
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            };
+            apply(&model.reads, 0, cx)?;
+            apply(&model.deletes, 2, cx)?;
+            apply(&model.writes, 1, cx)?;
+        }
+    }
+    Ok(())
+}
+
+enum Sel {
+    Word(ShWord),
+    Cwd,
+    Path(String),
+}
+
+/// Operands: arguments that are not flags or flag values, after the sub-command.
+fn operands<'c>(cmd: &'c Command, model: &CommandModel) -> Vec<&'c ShWord> {
+    let mut out = Vec::new();
+    let mut args = cmd.args().iter();
+    let has_sub = model.name.contains(' ');
+    let mut skipped_sub = !has_sub;
+    let mut after_dashdash = false;
+    while let Some(w) = args.next() {
+        let t = w.text();
+        if after_dashdash {
+            out.push(w);
+            continue;
+        }
+        if t == "--" {
+            after_dashdash = true;
+            continue;
+        }
+        if t.starts_with('-') && t.len() > 1 {
+            if model.value_flags.iter().any(|f| f == t) {
+                args.next();
+            }
+            continue;
+        }
+        if !skipped_sub {
+            skipped_sub = true;
+            continue;
+        }
+        out.push(w);
+    }
+    out
+}
+
+/// The value of a flag: `-o F`, `-oF`, `--output=F`, `--output F`.
+fn flag_value<'c>(cmd: &'c Command, names: &[String]) -> Option<FlagVal<'c>> {
+    let args = cmd.args();
+    for (i, w) in args.iter().enumerate() {
+        let t = w.text();
+        for n in names {
+            if t == n {
+                return args.get(i + 1).map(FlagVal::Word);
+            }
+            if n.starts_with("--") {
+                if let Some(v) = t.strip_prefix(n.as_str()).and_then(|r| r.strip_prefix('=')) {
+                    return Some(FlagVal::Text(v.to_string(), w));
+                }
+            } else if n.len() == 2
+                && !t.starts_with("--")
+                && t.starts_with('-')
+                && t.len() > 2
+                && t.ends_with(&n[1..])
+            {
+                // A cluster ending with the flag: `-qO FILE`.
+                return args.get(i + 1).map(FlagVal::Word);
+            } else if n.len() == 2
+                && t.starts_with(n.as_str())
+                && t.len() > 2
+                && !t.starts_with("--")
+            {
+                return Some(FlagVal::Text(t[2..].to_string(), w));
+            }
+        }
+    }
+    None
+}
+
+enum FlagVal<'c> {
+    Word(&'c ShWord),
+    Text(String, &'c ShWord),
+}
+
+fn select(
+    cx: &mut Ctx<'_>,
+    what: &What,
+    cmd: &Command,
+    operands: &[&ShWord],
+) -> Result<Vec<Sel>, String> {
+    let _ = &cx;
+    Ok(match what {
+        What::Cwd => vec![Sel::Cwd],
+        What::Path(p) => vec![Sel::Path(p.clone())],
+        What::RepoDir(n) => {
+            let idx = if *n < 0 {
+                operands.len() as i64 + n
+            } else {
+                *n
+            };
+            let Some(w) = usize::try_from(idx).ok().and_then(|i| operands.get(i)) else {
+                return Ok(Vec::new());
+            };
+            let Some(url) = cx.value(w) else {
+                return Err(format!("cannot resolve `{}`", w.raw));
+            };
+            let last = url
+                .trim_end_matches('/')
+                .rsplit(['/', ':'])
+                .next()
+                .unwrap_or("");
+            let dir = last.strip_suffix(".git").unwrap_or(last);
+            if dir.is_empty() {
+                return Err(format!(
+                    "cannot tell which directory `git clone {url}` creates"
+                ));
+            }
+            vec![Sel::Path(dir.to_string())]
+        }
+        What::Operands { from, to } => {
+            let len = operands.len() as i64;
+            let norm = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) };
+            let a = norm(*from);
+            let b = match to {
+                None | Some(i64::MAX) => len,
+                Some(t) => norm(*t),
+            };
+            if a >= b {
+                return Ok(Vec::new());
+            }
+            operands[a as usize..b as usize]
+                .iter()
+                .map(|w| Sel::Word((*w).clone()))
+                .collect()
+        }
+        What::Flag(names) | What::FlagOrCwd(names) => match flag_value(cmd, names) {
+            Some(FlagVal::Word(w)) => vec![Sel::Word(w.clone())],
+            // A value glued to its flag (`-oFILE`, `--output=FILE`) is a word of its own.
+            Some(FlagVal::Text(v, w)) => vec![Sel::Word(ShWord {
+                lit: crate::shell::literal(&v),
+                raw: v,
+                span: w.span,
+            })],
+            None if matches!(what, What::FlagOrCwd(_)) => vec![Sel::Cwd],
+            None => Vec::new(),
+        },
+    })
+}
+
+fn cost(cx: &Ctx<'_>, model: &CommandModel, cmd: &Command) -> f64 {
+    match &model.cost {
+        None => 0.1,
+        Some(Cost::Seconds(s)) => *s,
+        Some(Cost::Expr(e)) => {
+            let n: i64 = e
+                .strip_prefix("operand:")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let ops = operands(cmd, model);
+            let w = if n < 0 {
+                ops.len()
+                    .checked_sub(n.unsigned_abs() as usize)
+                    .and_then(|i| ops.get(i))
+            } else {
+                ops.get(n as usize)
+            };
+            w.and_then(|w| cx.value(w))
+                .map_or(1.0, |v| parse_seconds(&v))
+        }
+    }
+}
+
+/// `5`, `1.5`, `2m`, `1h`.
+fn parse_seconds(v: &str) -> f64 {
+    let (num, mult) = match v.chars().last() {
+        Some('s') => (&v[..v.len() - 1], 1.0),
+        Some('m') => (&v[..v.len() - 1], 60.0),
+        Some('h') => (&v[..v.len() - 1], 3600.0),
+        _ => (v, 1.0),
+    };
+    num.parse::<f64>().map_or(1.0, |n| n * mult)
+}
+
+/// Instructions other than RUN: what they change for the steps after them.
+pub fn is_barrier(kind: IKind, args: &Args) -> bool {
+    let _ = args;
+    !matches!(kind, IKind::Run)
+}

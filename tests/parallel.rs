@@ -1,0 +1,197 @@
+//! The parallelizer beyond the rule fixtures: rewrites are clean under every
+//! rule, `explain-deps` shows its reasoning, the command models are valid,
+//! and the corpus sweep reports how many files get a proposal.
+
+mod common;
+
+use assert_cmd::Command;
+use rdock::model::{BuildInputs, Model};
+use rdock::settings::{Overrides, Settings};
+
+fn all_rules() -> Settings {
+    Settings::resolve(
+        None,
+        &Overrides {
+            select: Some(vec!["ALL".into()]),
+            ..Overrides::default()
+        },
+    )
+}
+
+#[test]
+fn command_models_are_valid() {
+    let n = rdock::parallel::models::validate_builtin().unwrap();
+    assert!(n > 50, "only {n} command models");
+}
+
+#[test]
+fn rewrites_are_clean_idempotent_and_keep_the_stage_name() {
+    let dir = common::root().join("tests/fixtures/serial-independent-runs");
+    let settings = all_rules();
+    let mut checked = 0;
+    for f in common::fixtures(&dir) {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("fires_") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let before = Model::new(&text, &BuildInputs::default());
+        let fixed = rdock::check_and_fix(&text, &settings, true).unwrap();
+        assert_ne!(fixed.text, text, "{name}: nothing was rewritten");
+        let after = Model::new(&fixed.text, &BuildInputs::default());
+        assert!(
+            after.stages.len() > before.stages.len(),
+            "{name}: no stage added"
+        );
+        // The last stage (the target) keeps its name.
+        assert_eq!(
+            before.stages.last().and_then(|s| s.name_lower()),
+            after.stages.last().and_then(|s| s.name_lower()),
+            "{name}"
+        );
+        let remaining = rdock::check(&fixed.text, &settings);
+        for bad in ["RD001", "RD101", "RD104", "RD501"] {
+            assert!(
+                !remaining.iter().any(|d| d.code == bad),
+                "{name}: the rewrite has {bad}: {:?}\n{}",
+                remaining
+                    .iter()
+                    .filter(|d| d.code == bad)
+                    .collect::<Vec<_>>(),
+                fixed.text
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 12, "only {checked} rewrites checked");
+}
+
+#[test]
+fn explain_deps_shows_steps_edges_and_reasons() {
+    let out = Command::cargo_bin("rdock")
+        .unwrap()
+        .args(["explain-deps", "-"])
+        .write_stdin(
+            "FROM debian:12.4\nWORKDIR /app\nRUN sleep 3 && echo a > /app/a.txt\nRUN cat /app/a.txt > /app/b.txt\nRUN ./configure\nRUN sleep 3 && echo c > /app/c.txt\n",
+        )
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    insta::assert_snapshot!("explain_deps_text", out);
+    let dot = Command::cargo_bin("rdock")
+        .unwrap()
+        .args(["explain-deps", "--format", "dot", "-"])
+        .write_stdin("FROM debian:12.4\nRUN sleep 3 && echo a > /a.txt\nRUN cat /a.txt > /b.txt\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let dot = String::from_utf8(dot).unwrap();
+    assert!(dot.starts_with("digraph deps {"), "{dot}");
+    assert!(
+        dot.contains(
+            "s0_0 -> s0_1 [label=\"reads /a.txt, which the earlier step writes (/a.txt)\"]"
+        ),
+        "{dot}"
+    );
+}
+
+#[test]
+fn explain_deps_reports_a_missing_file() {
+    Command::cargo_bin("rdock")
+        .unwrap()
+        .args(["explain-deps", "/nonexistent/Dockerfile"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot read"));
+}
+
+#[test]
+fn corpus_proposals_are_counted_and_every_rewrite_parses() {
+    let Some(files) = common::corpus_files("corpus_proposals_are_counted_and_every_rewrite_parses")
+    else {
+        return;
+    };
+    let settings = Settings::resolve(
+        None,
+        &Overrides {
+            select: Some(vec!["RD501".into()]),
+            ..Overrides::default()
+        },
+    );
+    let mut proposals = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        if rdock::check(&text, &settings).is_empty() {
+            continue;
+        }
+        proposals += 1;
+        let fixed = rdock::check_and_fix(&text, &settings, true).unwrap();
+        assert!(
+            rdock::syntax::parse(&fixed.text).errors.len()
+                <= rdock::syntax::parse(&text).errors.len()
+        );
+        assert_eq!(
+            rdock::check_and_fix(&fixed.text, &settings, true)
+                .unwrap()
+                .text,
+            fixed.text
+        );
+    }
+    eprintln!("{proposals} of {} corpus files get a proposal", files.len());
+    assert!(proposals >= 1);
+}
+
+#[test]
+fn user_command_models_from_config_enable_a_split() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:12.4\nRUN gen-assets --theme dark -o /srv/dark.css\nRUN gen-assets --theme light -o /srv/light.css\n",
+    )
+    .unwrap();
+    let lint = |args: &[&str]| {
+        Command::cargo_bin("rdock")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["lint", "--output-format", "concise", "--select", "RD501"])
+            .args(args)
+            .arg("Dockerfile")
+            .output()
+            .unwrap()
+    };
+    // Unknown to rdock: the steps are opaque.
+    let out = lint(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::write(
+        dir.path().join(".rdock.toml"),
+        "[[command]]\nname = \"gen-assets\"\nkind = \"fs\"\nvalue-flags = [\"--theme\", \"-o\"]\nwrites = [\"flag:-o\"]\ncost = 5\n",
+    )
+    .unwrap();
+    let out = lint(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("RD501") && stdout.contains("dark ~5s") && stdout.contains("light ~5s"),
+        "{stdout}"
+    );
+    // A bad model is a configuration error.
+    std::fs::write(
+        dir.path().join(".rdock.toml"),
+        "[[command]]\nname = \"gen-assets\"\nkind = \"fs\"\nwrites = [\"flags:-o\"]\n",
+    )
+    .unwrap();
+    let out = lint(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad selector `flags:-o`"), "{stderr}");
+}
