@@ -11,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     summary: "FROM --platform is a constant",
     severity: Severity::Warning,
     fix: FixAvailability::None,
-    hadolint: &[],
+    hadolint: &["DL3029"],
     buildkit: Some("FromPlatformFlagConstDisallowed"),
     default_enabled: true,
     doc: include_str!("../../rules/constant-platform-flag.md"),

@@ -11,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Stage refers to a stage defined after it",
     severity: Severity::Warning,
     fix: FixAvailability::None,
-    hadolint: &[],
+    hadolint: &["DL3022"],
     buildkit: None,
     default_enabled: true,
     doc: include_str!("../../rules/forward-stage-reference.md"),

@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "MAINTAINER is deprecated",
     severity: Severity::Warning,
     fix: FixAvailability::Always,
-    hadolint: &[],
+    hadolint: &["DL4000"],
     buildkit: Some("MaintainerDeprecated"),
     default_enabled: true,
     doc: include_str!("../../rules/maintainer-instruction.md"),

@@ -4,32 +4,52 @@
 mod add_instead_of_copy;
 mod apk_add_cache;
 mod apk_add_unpinned;
+mod apt_command;
 mod apt_get_install_recommends;
 mod apt_get_install_without_yes;
 mod apt_get_unpinned;
 mod apt_lists_not_removed;
+mod bin_sh_replaced;
 mod cd_instead_of_workdir;
 mod circular_stage_reference;
 mod consecutive_dependent_run;
 mod consistent_instruction_casing;
 mod constant_platform_flag;
+mod copied_archive_extracted;
 mod copy_ignored_file;
+mod copy_relative_destination;
+mod copy_sources_to_file;
+mod copy_whole_filesystem;
 mod declare_masks_status;
+mod dnf_cache_not_cleaned;
+mod dnf_install_without_yes;
+mod dnf_unpinned;
 mod duplicate_stage_name;
 mod empty_continuation_line;
+mod env_self_reference;
 mod expose_host_port;
+mod expose_port_out_of_range;
 mod expose_protocol_casing;
 mod forward_stage_reference;
 mod from_as_casing;
+mod gem_unpinned;
+mod go_install_unpinned;
 mod image_without_tag;
+mod instruction_before_from;
 mod invalid_base_image_platform;
 mod invalid_default_arg_in_from;
 mod invalid_definition_description;
+mod invalid_label_key;
 mod last_user_root;
 mod legacy_key_value_format;
 mod maintainer_instruction;
 mod meta;
+mod non_numeric_user;
+mod npm_unpinned;
+mod pip_install_cache;
+mod pip_unpinned;
 mod pipe_without_pipefail;
+mod pointless_command;
 mod redundant_target_platform;
 mod relative_workdir;
 mod repeated_final_instruction;
@@ -41,6 +61,7 @@ mod shell_form_cmd;
 mod shell_syntax_error;
 mod single_quoted_expansion;
 mod stage_name_casing;
+mod sudo_command;
 mod syntax_error;
 mod undefined_arg_in_from;
 mod undefined_variable;
@@ -49,9 +70,18 @@ mod unknown_target;
 mod unquoted_command_substitution;
 mod unquoted_variable;
 mod unreachable_stage;
+mod useradd_large_uid;
 mod util;
 mod wget_and_curl;
 mod wget_progress;
+mod yarn_cache_not_cleaned;
+mod yum_cache_not_cleaned;
+mod yum_install_without_yes;
+mod yum_unpinned;
+mod zypper_cache_not_cleaned;
+mod zypper_dist_upgrade;
+mod zypper_unpinned;
+mod zypper_without_yes;
 
 pub use meta::{doc_header, FixAvailability, RuleMeta, GENERATED_BEGIN, GENERATED_END};
 
@@ -109,6 +139,36 @@ static REGISTRY: &[&dyn Rule] = &[
     &wget_and_curl::WgetAndCurl,
     &wget_progress::WgetProgress,
     &consecutive_dependent_run::ConsecutiveDependentRun,
+    &sudo_command::SudoCommand,
+    &pip_install_cache::PipInstallCache,
+    &pip_unpinned::PipUnpinned,
+    &npm_unpinned::NpmUnpinned,
+    &gem_unpinned::GemUnpinned,
+    &apt_command::AptCommand,
+    &yum_install_without_yes::YumInstallWithoutYes,
+    &yum_cache_not_cleaned::YumCacheNotCleaned,
+    &yum_unpinned::YumUnpinned,
+    &zypper_without_yes::ZypperWithoutYes,
+    &zypper_dist_upgrade::ZypperDistUpgrade,
+    &zypper_cache_not_cleaned::ZypperCacheNotCleaned,
+    &zypper_unpinned::ZypperUnpinned,
+    &dnf_install_without_yes::DnfInstallWithoutYes,
+    &dnf_cache_not_cleaned::DnfCacheNotCleaned,
+    &dnf_unpinned::DnfUnpinned,
+    &yarn_cache_not_cleaned::YarnCacheNotCleaned,
+    &go_install_unpinned::GoInstallUnpinned,
+    &env_self_reference::EnvSelfReference,
+    &copy_relative_destination::CopyRelativeDestination,
+    &useradd_large_uid::UseraddLargeUid,
+    &invalid_label_key::InvalidLabelKey,
+    &pointless_command::PointlessCommand,
+    &expose_port_out_of_range::ExposePortOutOfRange,
+    &copy_sources_to_file::CopySourcesToFile,
+    &instruction_before_from::InstructionBeforeFrom,
+    &bin_sh_replaced::BinShReplaced,
+    &copied_archive_extracted::CopiedArchiveExtracted,
+    &non_numeric_user::NonNumericUser,
+    &copy_whole_filesystem::CopyWholeFilesystem,
     &serial_independent_runs::SerialIndependentRuns,
 ];
 

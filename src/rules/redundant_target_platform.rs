@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "FROM --platform=$TARGETPLATFORM is the default",
     severity: Severity::Info,
     fix: FixAvailability::Sometimes,
-    hadolint: &[],
+    hadolint: &["DL3065"],
     buildkit: Some("RedundantTargetPlatform"),
     default_enabled: true,
     doc: include_str!("../../rules/redundant-target-platform.md"),

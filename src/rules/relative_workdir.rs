@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "WORKDIR is relative to the base image's working directory",
     severity: Severity::Warning,
     fix: FixAvailability::None,
-    hadolint: &[],
+    hadolint: &["DL3000"],
     buildkit: Some("WorkdirRelativePath"),
     default_enabled: true,
     doc: include_str!("../../rules/relative-workdir.md"),

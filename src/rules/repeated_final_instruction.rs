@@ -13,7 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "CMD, ENTRYPOINT or HEALTHCHECK given more than once in a stage",
     severity: Severity::Warning,
     fix: FixAvailability::Always,
-    hadolint: &[],
+    hadolint: &["DL4003", "DL4004", "DL3012"],
     buildkit: Some("MultipleInstructionsDisallowed"),
     default_enabled: true,
     doc: include_str!("../../rules/repeated-final-instruction.md"),

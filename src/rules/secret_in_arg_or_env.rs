@@ -12,7 +12,7 @@ static META: RuleMeta = RuleMeta {
     summary: "ARG or ENV name suggests a secret",
     severity: Severity::Warning,
     fix: FixAvailability::None,
-    hadolint: &[],
+    hadolint: &["DL3064"],
     buildkit: Some("SecretsUsedInArgOrEnv"),
     default_enabled: true,
     doc: include_str!("../../rules/secret-in-arg-or-env.md"),

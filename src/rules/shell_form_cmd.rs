@@ -13,7 +13,7 @@ static META: RuleMeta = RuleMeta {
     summary: "CMD or ENTRYPOINT in shell form",
     severity: Severity::Warning,
     fix: FixAvailability::Sometimes,
-    hadolint: &[],
+    hadolint: &["DL3025"],
     buildkit: Some("JSONArgsRecommended"),
     default_enabled: true,
     doc: include_str!("../../rules/shell-form-cmd.md"),

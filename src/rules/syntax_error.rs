@@ -10,7 +10,7 @@ static META: RuleMeta = RuleMeta {
     summary: "BuildKit cannot read this Dockerfile",
     severity: Severity::Error,
     fix: FixAvailability::None,
-    hadolint: &[],
+    hadolint: &["DL3043"],
     buildkit: None,
     default_enabled: true,
     doc: include_str!("../../rules/syntax-error.md"),

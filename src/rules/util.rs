@@ -71,6 +71,16 @@ pub(crate) fn expanded_words(args: &Args) -> Vec<&Word> {
     }
 }
 
+/// A word of instruction `ii` as BuildKit reads it: variables expanded,
+/// quotes removed. `None` when it cannot be worked out.
+pub(crate) fn expanded(model: &Model<'_>, ii: usize, text: &str) -> Option<String> {
+    let escape = model.ast.escape;
+    match model.instructions[ii].stage {
+        Some(stage) => model.scope.expand_at(ii, stage, text, escape),
+        None => model.scope.expand_global(text, escape),
+    }
+}
+
 /// The span of the whole lines an instruction's node covers.
 pub(crate) fn node_lines(model: &Model<'_>, ii: usize) -> Span {
     model.ast.nodes[model.instructions[ii].node].lines

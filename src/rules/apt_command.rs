@@ -1,0 +1,73 @@
+use super::runs::{positional, runs};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::fix::{Edit, Fix};
+
+/// `apt` (the interactive front end) in a RUN.
+pub(crate) struct AptCommand;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD418",
+    slug: "apt-command",
+    summary: "`apt` in RUN instead of `apt-get` or `apt-cache`",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    hadolint: &["DL3027"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/apt-command.md"),
+};
+
+/// apt subcommands and the tool that has them with the same name.
+fn script_tool(sub: &str) -> Option<&'static str> {
+    match sub {
+        "install" | "remove" | "purge" | "update" | "upgrade" | "dist-upgrade" | "autoremove"
+        | "autopurge" | "autoclean" | "clean" | "source" | "build-dep" | "download" | "satisfy"
+        | "check" | "changelog" => Some("apt-get"),
+        "search" | "show" | "showsrc" | "policy" | "depends" | "rdepends" | "madison" => {
+            Some("apt-cache")
+        }
+        _ => None,
+    }
+}
+
+impl Rule for AptCommand {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            if !run.posix {
+                continue;
+            }
+            for cmd in &run.script.commands {
+                if cmd.base_name() != Some("apt") {
+                    continue;
+                }
+                let word = &cmd.words[0];
+                let sub = positional(cmd, &["-o", "-c", "-t"])
+                    .first()
+                    .and_then(|w| w.lit.clone())
+                    .unwrap_or_default();
+                let tool = script_tool(&sub);
+                let d = cx.report(
+                    &META,
+                    word.span,
+                    "`apt` is meant for people at a terminal; its interface may change between releases",
+                );
+                d.label = Some("interactive front end".into());
+                d.help = Some(format!(
+                    "use `{}` in scripts",
+                    tool.unwrap_or("apt-get` or `apt-cache")
+                ));
+                if let (Some(tool), Some("apt")) = (tool, cmd.name()) {
+                    d.fix = Some(Fix::unsafe_(
+                        format!("Replace `apt` with `{tool}` (`apt upgrade` also installs new dependencies, `apt-get upgrade` does not; output and defaults differ)"),
+                        vec![Edit::replace(word.span, tool)],
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+use super::runs::{positional, runs};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+
+/// `ln -sf /bin/bash /bin/sh`: replacing the default shell by a link.
+pub(crate) struct BinShReplaced;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD439",
+    slug: "bin-sh-replaced",
+    summary: "`ln` replaces /bin/sh instead of using SHELL",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    hadolint: &["DL4005"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/bin-sh-replaced.md"),
+};
+
+impl Rule for BinShReplaced {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            if !run.posix {
+                continue;
+            }
+            for cmd in &run.script.commands {
+                if cmd.base_name() != Some("ln") || cmd.has_flag("-t") {
+                    continue;
+                }
+                if cmd
+                    .args()
+                    .iter()
+                    .any(|w| w.text().starts_with("--target-directory"))
+                {
+                    continue;
+                }
+                let ops = positional(cmd, &["-S", "--suffix"]);
+                if ops.len() < 2 {
+                    continue;
+                }
+                let Some(link) = ops.last() else { continue };
+                if !(link.is("/bin/sh") || link.is("/usr/bin/sh")) {
+                    continue;
+                }
+                let d = cx.report(
+                    &META,
+                    link.span,
+                    "`ln` replaces /bin/sh: use the SHELL instruction to change the shell of RUN",
+                );
+                d.label = Some("replaces /bin/sh".into());
+                d.help = Some(
+                    "write `SHELL [\"/bin/bash\", \"-c\"]`; scripts in the image that expect a POSIX /bin/sh keep working"
+                        .into(),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+use super::util::{earlier_in_chain, expanded};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::syntax::Kind;
+
+/// COPY or ADD to a relative path in a stage that sets no WORKDIR.
+pub(crate) struct CopyRelativeDestination;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD432",
+    slug: "copy-relative-destination",
+    summary: "COPY to a relative destination with no WORKDIR set",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    hadolint: &["DL3045"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/copy-relative-destination.md"),
+};
+
+pub(crate) fn is_absolute(p: &str) -> bool {
+    let b = p.as_bytes();
+    p.starts_with('/')
+        || p.starts_with('\\')
+        || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
+}
+
+impl Rule for CopyRelativeDestination {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        for stage in &model.stages {
+            for &ii in &stage.body {
+                let inst = model.instruction(ii);
+                if !matches!(inst.kind(), Kind::Copy | Kind::Add) {
+                    continue;
+                }
+                let words = inst.words();
+                if words.len() < 2 {
+                    continue;
+                }
+                let Some(dest_word) = words.last() else {
+                    continue;
+                };
+                let Some(dest) = expanded(model, ii, &dest_word.text) else {
+                    continue;
+                };
+                if dest.is_empty() || is_absolute(&dest) || dest.contains('$') {
+                    continue;
+                }
+                if earlier_in_chain(model, stage.index, ii, Kind::Workdir) {
+                    continue;
+                }
+                let name = inst.kind().as_str();
+                let d = cx.report(
+                    &META,
+                    dest_word.span,
+                    format!(
+                        "{name} to the relative path `{dest}` with no WORKDIR set in this stage: it lands wherever the base image's working directory is"
+                    ),
+                );
+                d.label = Some("relative to the base image's WORKDIR".into());
+                d.help = Some(
+                    "set `WORKDIR /some/dir` earlier in the stage, or write an absolute destination"
+                        .into(),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+use super::dnf_install_without_yes::DNF;
+use super::runs::runs;
+use super::yum_unpinned::report_unpinned;
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+
+/// `dnf install` of a package without a version.
+pub(crate) struct DnfUnpinned;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD428",
+    slug: "dnf-unpinned",
+    summary: "`dnf install` without pinned versions",
+    severity: Severity::Info,
+    fix: FixAvailability::None,
+    hadolint: &["DL3041"],
+    buildkit: None,
+    default_enabled: false,
+    doc: include_str!("../../rules/dnf-unpinned.md"),
+};
+
+impl Rule for DnfUnpinned {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            if !run.posix {
+                continue;
+            }
+            for cmd in &run.script.commands {
+                report_unpinned(cx, cmd, &DNF, &META);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+use super::util::sub_span;
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::{Related, Severity};
+use crate::model::expand::references;
+use crate::model::pairs;
+use crate::syntax::Kind;
+
+/// `ENV A=1 B=$A`: a reference to a variable the same ENV sets.
+pub(crate) struct EnvSelfReference;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD431",
+    slug: "env-self-reference",
+    summary: "ENV refers to a variable it sets itself",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    hadolint: &["DL3044"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/env-self-reference.md"),
+};
+
+impl Rule for EnvSelfReference {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        let escape = model.ast.escape;
+        for (ii, r) in model.instructions.iter().enumerate() {
+            let inst = model.instruction(ii);
+            if inst.kind() != Kind::Env {
+                continue;
+            }
+            let kvs = pairs(inst);
+            for (j, kv) in kvs.iter().enumerate() {
+                let Some(value) = &kv.value else { continue };
+                for var in references(&value.text, escape) {
+                    if var.is_special() {
+                        continue;
+                    }
+                    let Some(i) = kvs
+                        .iter()
+                        .enumerate()
+                        .position(|(i, other)| i != j && other.key.text == var.name)
+                    else {
+                        continue;
+                    };
+                    let before = model.scope.lookup(r.stage, ii, &var.name);
+                    let old = before.and_then(|d| d.value.clone());
+                    // `ENV OLD=$X X=new` with X set before: keeping the old value is the point.
+                    if i > j && before.is_some() {
+                        continue;
+                    }
+                    let now = match &old {
+                        Some(v) => format!("the value from before this ENV (`{v}`)"),
+                        None => "empty: it is not set before this ENV".to_string(),
+                    };
+                    let d = cx.report(
+                        &META,
+                        sub_span(value, &var.span),
+                        format!(
+                            "`{}` is set by this same ENV, but references in an ENV see only earlier instructions: here it is {now}",
+                            var.name
+                        ),
+                    );
+                    d.label = Some("not the value set here".into());
+                    d.related.push(Related {
+                        span: kvs[i].key.span,
+                        message: "set in the same instruction".into(),
+                    });
+                    d.help = Some(format!(
+                        "set `{}` in an ENV of its own before this one",
+                        var.name
+                    ));
+                }
+            }
+        }
+    }
+}

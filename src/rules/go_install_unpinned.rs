@@ -1,0 +1,79 @@
+use super::runs::{operands_after, runs, tool_sub};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+
+/// `go install <module path>` without `@version`.
+pub(crate) struct GoInstallUnpinned;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD430",
+    slug: "go-install-unpinned",
+    summary: "`go install` of a remote package without a version",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    hadolint: &["DL3062"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/go-install-unpinned.md"),
+};
+
+const GO_VALUED: &[&str] = &[
+    "-o",
+    "-p",
+    "-C",
+    "-tags",
+    "-ldflags",
+    "-gcflags",
+    "-asmflags",
+    "-gccgoflags",
+    "-mod",
+    "-modfile",
+    "-pkgdir",
+    "-toolexec",
+    "-exec",
+    "-overlay",
+    "-pgo",
+    "-buildmode",
+    "-compiler",
+    "-installsuffix",
+    "-coverpkg",
+    "-covermode",
+];
+
+impl Rule for GoInstallUnpinned {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            if !run.posix {
+                continue;
+            }
+            for cmd in &run.script.commands {
+                let Some(sub) = tool_sub(cmd, &["go"], &["install"], GO_VALUED) else {
+                    continue;
+                };
+                for p in operands_after(cmd, sub, GO_VALUED) {
+                    let Some(t) = p.lit.as_deref() else { continue };
+                    // Local packages (`./cmd/x`, `.`) build from the source tree.
+                    let first = t.split('/').next().unwrap_or("");
+                    if t.starts_with('.') || t.starts_with('/') || !first.contains('.') {
+                        continue;
+                    }
+                    let message = match t.rsplit_once('@') {
+                        None => format!("`go install {t}` without a version"),
+                        Some((_, "latest")) => {
+                            format!("`go install {t}` follows the latest release, not a version")
+                        }
+                        Some(_) => continue,
+                    };
+                    let d = cx.report(&META, p.span, message);
+                    d.label = Some("unpinned".into());
+                    let path = t.split('@').next().unwrap_or(t);
+                    d.help = Some(format!("write `{path}@v<version>`"));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::syntax::Kind;
+
+/// An instruction other than ARG before the first FROM.
+pub(crate) struct InstructionBeforeFrom;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD438",
+    slug: "instruction-before-from",
+    summary: "Instruction other than ARG before the first FROM",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    hadolint: &["DL3061"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/instruction-before-from.md"),
+};
+
+impl Rule for InstructionBeforeFrom {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        for (ii, r) in model.instructions.iter().enumerate() {
+            let inst = model.instruction(ii);
+            if r.stage.is_some() || matches!(inst.kind(), Kind::Arg | Kind::From) {
+                continue;
+            }
+            let name = inst.keyword.text.to_ascii_uppercase();
+            let d = cx.report(
+                &META,
+                inst.keyword.span,
+                format!("{name} before the first FROM: only ARG may come first, and the build stops with \"no build stage in current context\""),
+            );
+            d.label = Some("no stage yet".into());
+            d.help = Some(format!("move the {name} after a FROM"));
+        }
+    }
+}

@@ -1,0 +1,79 @@
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::model::pairs;
+use crate::syntax::Kind;
+
+/// A LABEL key outside Docker's recommended format.
+pub(crate) struct InvalidLabelKey;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD434",
+    slug: "invalid-label-key",
+    summary: "LABEL key does not follow Docker's key format",
+    severity: Severity::Style,
+    fix: FixAvailability::None,
+    hadolint: &["DL3048"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/invalid-label-key.md"),
+};
+
+/// What is wrong with a label key, if anything.
+pub(crate) fn key_problem(key: &str) -> Option<&'static str> {
+    let first = key.chars().next()?;
+    let last = key.chars().last()?;
+    if !first.is_ascii_lowercase() {
+        Some("it must start with a lower-case letter")
+    } else if !(last.is_ascii_lowercase() || last.is_ascii_digit()) {
+        Some("it must end with a lower-case letter or a digit")
+    } else if !key
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        Some("it may only hold lower-case letters, digits, `.` and `-`")
+    } else if ["com.docker.", "io.docker.", "org.dockerproject."]
+        .iter()
+        .any(|p| key.starts_with(p))
+    {
+        Some("the namespaces com.docker.*, io.docker.* and org.dockerproject.* are reserved for Docker")
+    } else if key.contains("..") || key.contains("--") {
+        Some("it may not repeat `.` or `-`")
+    } else {
+        None
+    }
+}
+
+impl Rule for InvalidLabelKey {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        for inst in model.ast.instructions() {
+            if inst.kind() != Kind::Label {
+                continue;
+            }
+            for kv in pairs(inst) {
+                let raw = &kv.key.text;
+                if raw.contains('$') {
+                    continue;
+                }
+                let key = raw.trim_matches(['"', '\'']);
+                let Some(problem) = key_problem(key) else {
+                    continue;
+                };
+                let d = cx.report(
+                    &META,
+                    kv.key.span,
+                    format!("label key `{key}` does not follow Docker's format: {problem}"),
+                );
+                d.label = Some("label key".into());
+                d.help = Some(
+                    "use reverse-DNS keys in lower case, e.g. `org.opencontainers.image.source`"
+                        .into(),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+use super::util::expanded;
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::model::Base;
+use crate::syntax::{Args, Kind};
+
+/// The image's USER is a name, not a numeric UID.
+pub(crate) struct NonNumericUser;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD441",
+    slug: "non-numeric-user",
+    summary: "The image's USER is a name, not a numeric UID",
+    severity: Severity::Info,
+    fix: FixAvailability::None,
+    hadolint: &["DL3066"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/non-numeric-user.md"),
+};
+
+impl Rule for NonNumericUser {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        let mut seen = Vec::new();
+        for &t in &cx.graph.targets {
+            // The USER the image runs as: the last one in the target, or in
+            // the stage it is built FROM, and so on.
+            let mut stage = t;
+            let mut found = None;
+            for _ in 0..=model.stages.len() {
+                let st = &model.stages[stage];
+                if let Some(&ii) = st
+                    .body
+                    .iter()
+                    .rev()
+                    .find(|&&i| model.instruction(i).kind() == Kind::User)
+                {
+                    found = Some(ii);
+                    break;
+                }
+                match st.base {
+                    Base::Stage(b) if b != stage => stage = b,
+                    _ => break,
+                }
+            }
+            let Some(ii) = found else { continue };
+            if seen.contains(&ii) {
+                continue;
+            }
+            seen.push(ii);
+            let inst = model.instruction(ii);
+            let Args::Text(w) = &inst.args else { continue };
+            let Some(value) = expanded(model, ii, &w.text) else {
+                continue;
+            };
+            let user = value.split(':').next().unwrap_or("").trim();
+            if user.is_empty() || user.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let d = cx.report(
+                &META,
+                w.span,
+                format!("the image runs as the user name `{user}`: a name can only be resolved inside the image, so Kubernetes' runAsNonRoot cannot check it"),
+            );
+            d.label = Some("user name".into());
+            d.help = Some(format!(
+                "use the numeric UID (and GID) of `{user}`, e.g. `USER 10001:10001`"
+            ));
+        }
+    }
+}

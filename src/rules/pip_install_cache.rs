@@ -1,0 +1,100 @@
+use super::runs::{later, mounts_over, pip_install, removes, runs, stage_in_image};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::fix::{Edit, Fix};
+
+/// `pip install` that keeps its download cache in the image.
+pub(crate) struct PipInstallCache;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD414",
+    slug: "pip-install-cache",
+    summary: "`pip install` without `--no-cache-dir` keeps its cache in the image",
+    severity: Severity::Info,
+    fix: FixAvailability::Always,
+    hadolint: &["DL3042"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/pip-install-cache.md"),
+};
+
+const TRUTHY: [&str; 4] = ["1", "true", "yes", "on"];
+
+fn truthy(v: &str) -> bool {
+    TRUTHY
+        .iter()
+        .any(|t| v.trim_matches(['"', '\'']).eq_ignore_ascii_case(t))
+}
+
+impl Rule for PipInstallCache {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        for run in runs(model) {
+            if !run.posix || !stage_in_image(cx, run.stage) {
+                continue;
+            }
+            if mounts_over(&run, &[".cache/pip", "/root/.cache"]) {
+                continue;
+            }
+            let env_off = model
+                .scope
+                .lookup(Some(run.stage), run.ii, "PIP_NO_CACHE_DIR")
+                .and_then(|d| d.value.as_deref())
+                .is_some_and(truthy);
+            let script_off = run.script.commands.iter().any(|c| {
+                c.assignments
+                    .iter()
+                    .any(|a| a.name == "PIP_NO_CACHE_DIR" && truthy(a.value.text()))
+                    || c.args().iter().any(|w| {
+                        w.text()
+                            .strip_prefix("PIP_NO_CACHE_DIR=")
+                            .is_some_and(truthy)
+                    })
+            });
+            if env_off || script_off {
+                continue;
+            }
+            for cmd in &run.script.commands {
+                let Some(install) = pip_install(cmd) else {
+                    continue;
+                };
+                if cmd.has_flag("--no-cache-dir") {
+                    continue;
+                }
+                let purged = later(&run, cmd, |c| {
+                    removes(c, &[".cache/pip", "/root/.cache"])
+                        || (pip_like(c)
+                            && c.args()
+                                .windows(2)
+                                .any(|w| w[0].is("cache") && w[1].is("purge")))
+                });
+                if purged {
+                    continue;
+                }
+                let d = cx.report(
+                    &META,
+                    install.span,
+                    "`pip install` without `--no-cache-dir` leaves its download cache in the layer",
+                );
+                d.label = Some("cache kept".into());
+                d.help = Some(
+                    "add `--no-cache-dir`, set `ENV PIP_NO_CACHE_DIR=1`, or mount a cache on /root/.cache/pip"
+                        .into(),
+                );
+                d.fix = Some(Fix::safe(
+                    "Add `--no-cache-dir`",
+                    vec![Edit::insert(install.span.end, " --no-cache-dir")],
+                ));
+            }
+        }
+    }
+}
+
+fn pip_like(c: &crate::shell::Command) -> bool {
+    c.base_name()
+        .is_some_and(|n| n.starts_with("pip") || n.starts_with("python"))
+}

@@ -1,0 +1,64 @@
+use super::runs::runs;
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::{Severity, Span};
+use crate::fix::{Edit, Fix};
+
+/// `sudo` in a RUN.
+pub(crate) struct SudoCommand;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD413",
+    slug: "sudo-command",
+    summary: "`sudo` in RUN",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    hadolint: &["DL3004"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/sudo-command.md"),
+};
+
+impl Rule for SudoCommand {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            if !run.posix {
+                continue;
+            }
+            for cmd in &run.script.commands {
+                if cmd.base_name() != Some("sudo") {
+                    continue;
+                }
+                let d = cx.report(
+                    &META,
+                    cmd.words[0].span,
+                    "`sudo` in a RUN: the step already runs as the stage's USER",
+                );
+                d.label = Some("sudo".into());
+                d.help = Some(
+                    "switch with `USER root` before the step and back after it; to drop privileges when the container starts, use `gosu` or `su-exec`"
+                        .into(),
+                );
+                // `sudo cmd ...` with no sudo options: drop the word.
+                let Some(next) = cmd.words.get(1) else {
+                    continue;
+                };
+                let plain = next.lit.is_some()
+                    && !next.text().starts_with('-')
+                    && !next.text().contains('=');
+                if plain && cmd.assignments.is_empty() {
+                    d.fix = Some(Fix::unsafe_(
+                        "Remove `sudo` (if the stage's USER is not root, the command now runs as that user)",
+                        vec![Edit::delete(Span::new(
+                            cmd.words[0].span.start,
+                            next.span.start,
+                        ))],
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+use super::runs::{
+    append_to_run, later, mounts_over, positional, removes, runs, stage_in_image, tool_sub,
+};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::fix::Fix;
+
+/// `yarn install` without `yarn cache clean` after it in the same RUN.
+pub(crate) struct YarnCacheNotCleaned;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD429",
+    slug: "yarn-cache-not-cleaned",
+    summary: "`yarn install` leaves its cache in the final image",
+    severity: Severity::Info,
+    fix: FixAvailability::Sometimes,
+    hadolint: &["DL3060"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/yarn-cache-not-cleaned.md"),
+};
+
+const YARN_VALUED: &[&str] = &["--cwd", "--modules-folder", "--mutex", "--network-timeout"];
+const CACHE: [&str; 3] = [".cache/yarn", "/usr/local/share/.cache", ".yarn/cache"];
+
+impl Rule for YarnCacheNotCleaned {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        for run in runs(model) {
+            if !run.posix || !stage_in_image(cx, run.stage) || mounts_over(&run, &["yarn"]) {
+                continue;
+            }
+            // `yarn install`, or `yarn` alone (which installs).
+            let found = run.script.commands.iter().find_map(|c| {
+                if let Some(s) = tool_sub(c, &["yarn"], &["install"], YARN_VALUED) {
+                    return Some((c, s));
+                }
+                (c.base_name() == Some("yarn") && positional(c, YARN_VALUED).is_empty())
+                    .then(|| (c, &c.words[0]))
+            });
+            let Some((cmd, at)) = found else { continue };
+            if cmd.has_flag("--cache-folder") {
+                continue;
+            }
+            let cleaned = later(&run, cmd, |c| {
+                (c.base_name() == Some("yarn")
+                    && c.args()
+                        .windows(2)
+                        .any(|w| w[0].is("cache") && w[1].is("clean")))
+                    || removes(c, &CACHE)
+            });
+            if cleaned {
+                continue;
+            }
+            let d = cx.report(
+                &META,
+                at.span,
+                "`yarn install` leaves the package cache in the layer: no `yarn cache clean` after it in this RUN",
+            );
+            d.label = Some("cache kept".into());
+            d.help = Some(
+                "end the RUN with `&& yarn cache clean`, or mount a cache: `RUN --mount=type=cache,target=/usr/local/share/.cache/yarn`"
+                    .into(),
+            );
+            if let Some(edit) = append_to_run(&run, model, "yarn cache clean") {
+                d.fix = Some(Fix::safe("Append `&& yarn cache clean`", vec![edit]));
+            }
+        }
+    }
+}

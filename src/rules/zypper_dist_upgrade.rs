@@ -1,0 +1,48 @@
+use super::runs::{runs, tool_sub, ZYPPER_VALUED};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+
+/// `zypper dist-upgrade` in a RUN.
+pub(crate) struct ZypperDistUpgrade;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD423",
+    slug: "zypper-dist-upgrade",
+    summary: "`zypper dist-upgrade` in RUN",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    hadolint: &["DL3035"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/zypper-dist-upgrade.md"),
+};
+
+impl Rule for ZypperDistUpgrade {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            if !run.posix {
+                continue;
+            }
+            for cmd in &run.script.commands {
+                let Some(sub) = tool_sub(cmd, &["zypper"], &["dist-upgrade", "dup"], ZYPPER_VALUED)
+                else {
+                    continue;
+                };
+                let d = cx.report(
+                    &META,
+                    sub.span,
+                    "`zypper dist-upgrade` can move the image to another distribution release than its base image",
+                );
+                d.label = Some("distribution upgrade".into());
+                d.help = Some(
+                    "use `zypper update` for updates within the release, or a newer base image"
+                        .into(),
+                );
+            }
+        }
+    }
+}
