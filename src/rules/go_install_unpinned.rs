@@ -2,13 +2,13 @@ use super::runs::{operands_after, runs, tool_sub};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
-/// `go install <module path>` without `@version`.
+/// `go install <module path>` (or `go get`) without `@version`.
 pub(crate) struct GoInstallUnpinned;
 
 static META: RuleMeta = RuleMeta {
     id: "RD430",
     slug: "go-install-unpinned",
-    summary: "`go install` of a remote package without a version",
+    summary: "`go install` or `go get` of a remote package without a version",
     severity: Severity::Warning,
     fix: FixAvailability::None,
     hadolint: &["DL3062"],
@@ -51,7 +51,7 @@ impl Rule for GoInstallUnpinned {
                 continue;
             }
             for cmd in &run.script.commands {
-                let Some(sub) = tool_sub(cmd, &["go"], &["install"], GO_VALUED) else {
+                let Some(sub) = tool_sub(cmd, &["go"], &["install", "get"], GO_VALUED) else {
                     continue;
                 };
                 for p in operands_after(cmd, sub, GO_VALUED) {
@@ -62,10 +62,11 @@ impl Rule for GoInstallUnpinned {
                         continue;
                     }
                     let message = match t.rsplit_once('@') {
-                        None => format!("`go install {t}` without a version"),
-                        Some((_, "latest")) => {
-                            format!("`go install {t}` follows the latest release, not a version")
-                        }
+                        None => format!("`go {} {t}` without a version", sub.text()),
+                        Some((_, "latest")) => format!(
+                            "`go {} {t}` follows the latest release, not a version",
+                            sub.text()
+                        ),
                         Some(_) => continue,
                     };
                     let d = cx.report(&META, p.span, message);

@@ -28,9 +28,9 @@ pub(crate) fn key_problem(key: &str) -> Option<&'static str> {
         Some("it must end with a lower-case letter or a digit")
     } else if !key
         .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
     {
-        Some("it may only hold lower-case letters, digits, `.` and `-`")
+        Some("it may only hold lower-case letters, digits, `.`, `-` and `_`")
     } else if ["com.docker.", "io.docker.", "org.dockerproject."]
         .iter()
         .any(|p| key.starts_with(p))

@@ -21,6 +21,20 @@ const VERSION_OPERATORS: [&str; 7] = ["==", ">=", "<=", ">", "<", "!=", "~="];
 
 /// Whether a pip requirement names a version or a fixed artifact.
 fn pinned(p: &str) -> bool {
+    // A VCS URL is pinned by `@ref` after the repository path.
+    let vcs = ["git+", "hg+", "svn+", "bzr+", "git://"]
+        .iter()
+        .any(|s| p.starts_with(s));
+    if vcs {
+        let last = p
+            .split('#')
+            .next()
+            .unwrap_or(p)
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        return last.contains('@');
+    }
     VERSION_OPERATORS.iter().any(|o| p.contains(o))
         || p.contains('@')
         || p.contains('/')

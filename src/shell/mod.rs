@@ -491,6 +491,10 @@ impl Walker<'_> {
                 self.list(&s.list, c);
             }
             C::ForClause(f) => {
+                // The word list runs once, before the loop: `for f in $(a | b)`.
+                for w in f.values.iter().flatten() {
+                    self.word(w, ctx);
+                }
                 let mut c = cond;
                 c.in_loop = true;
                 self.list(&f.body.list, c);
@@ -501,6 +505,7 @@ impl Walker<'_> {
                 self.list(&f.body.list, c);
             }
             C::CaseClause(cc) => {
+                self.word(&cc.value, ctx);
                 for item in &cc.cases {
                     if let Some(l) = &item.cmd {
                         self.list(l, cond);
@@ -537,7 +542,13 @@ impl Walker<'_> {
             Some(l) => (self.pos(&l.start), self.pos(&l.end)),
             None => (0, 0),
         };
-        let raw = w.value.clone();
+        // The word as written in the script: brush's value can differ from
+        // it (whitespace inside a multi-line `$( ... )`), and positions of
+        // substitutions are looked up in the written text.
+        let raw = match self.text.get(start..end) {
+            Some(t) if w.loc.is_some() && !t.is_empty() => t.to_string(),
+            _ => w.value.clone(),
+        };
         let span = self.src.span(self.base + start, self.base + end);
         let lit = literal(&raw);
         // Commands inside $(...) and backticks run too.
@@ -677,11 +688,27 @@ impl Walker<'_> {
                     words.push(w);
                 }
                 ast::CommandPrefixOrSuffixItem::AssignmentWord(a, w) => {
-                    let value = match &a.value {
-                        ast::AssignmentValue::Scalar(v) => self.word(v, ctx),
-                        ast::AssignmentValue::Array(_) => self.word(w, ctx),
-                    };
                     let whole = self.word(w, ctx);
+                    // The value is what follows `=` in the whole word (brush
+                    // gives the value no position of its own).
+                    let value = match (&a.value, whole.raw.split_once('=')) {
+                        (ast::AssignmentValue::Scalar(_), Some((name, v))) => {
+                            let at = name.len() + 1;
+                            let span = match &w.loc {
+                                Some(l) => self.src.span(
+                                    self.base + self.pos(&l.start) + at,
+                                    self.base + self.pos(&l.end),
+                                ),
+                                None => whole.span,
+                            };
+                            ShWord {
+                                raw: v.to_string(),
+                                span,
+                                lit: literal(v),
+                            }
+                        }
+                        _ => whole.clone(),
+                    };
                     let name = match &a.name {
                         ast::AssignmentName::VariableName(n)
                         | ast::AssignmentName::ArrayElementName(n, _) => n.clone(),

@@ -135,3 +135,29 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
             .is_some());
     }
 }
+
+/// A pipeline inside a multi-line `$( ... )` assigned to a variable (the
+/// php images' `runDeps="$( scanelf ... | tr ... )"`): listed once, at its
+/// place in the file.
+#[test]
+fn pipeline_in_a_multiline_assignment_substitution() {
+    let (df, s) = run_script("FROM a\nRUN set -eux; \\\n\trunDeps=\"$( \\\n\t\tscanelf --needed /usr/local \\\n\t\t\t| tr , x \\\n\t)\"; \\\n\techo $runDeps\n");
+    assert_eq!(names(&s), ["set", "scanelf", "tr", "?", "echo"]);
+    assert_eq!(s.pipelines.len(), 1);
+    assert_eq!(&df[s.commands[1].words[0].span.range()], "scanelf");
+    assert_eq!(&df[s.commands[2].span.range()], "tr , x");
+    let a = &s.commands[3].assignments[0];
+    assert_eq!(a.name, "runDeps");
+    assert!(df[a.value.span.range()].starts_with("\"$( "));
+    assert!(s.commands[1].ctx.in_substitution);
+}
+
+/// Commands in the word list of `for` and the word of `case` run too.
+#[test]
+fn substitutions_in_for_and_case_words() {
+    let (df, s) = run_script("FROM a\nRUN for f in $(git status | awk '{print $2}'); do echo $f; done; case $(uname -m) in x86_64) echo x;; esac\n");
+    assert_eq!(names(&s), ["git", "awk", "echo", "uname", "echo"]);
+    assert_eq!(s.pipelines.len(), 1);
+    assert_eq!(&df[s.commands[1].words[0].span.range()], "awk");
+    assert!(s.commands[0].ctx.in_substitution && !s.commands[0].ctx.in_loop);
+}
