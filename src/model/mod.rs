@@ -221,6 +221,34 @@ impl<'t> Model<'t> {
         self.instruction(self.stages[stage].from)
     }
 
+    /// The instructions that run before `ii`: earlier ones of its stage, then
+    /// those of the stages it is built `FROM`, nearest first (cycle-safe).
+    /// Each comes as `(stage, instruction index)`.
+    pub fn inherited_before(&self, ii: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let mut chain = Vec::new();
+        if let Some(mut s) = self.instructions.get(ii).and_then(|r| r.stage) {
+            chain.push(s);
+            while let Base::Stage(b) = self.stages[s].base {
+                if chain.contains(&b) {
+                    break;
+                }
+                chain.push(b);
+                s = b;
+            }
+        }
+        let own = chain.first().copied();
+        chain.into_iter().flat_map(move |s| {
+            // All of a base stage ran before, wherever it stands in the file.
+            let before = if Some(s) == own { ii } else { usize::MAX };
+            self.stages[s]
+                .body
+                .iter()
+                .rev()
+                .filter(move |&&i| i < before)
+                .map(move |&i| (s, i))
+        })
+    }
+
     /// The shell a RUN (or shell-form CMD/ENTRYPOINT) at instruction `ii` runs under:
     /// the last SHELL before it in its stage or the stages it is built from,
     /// else `/bin/sh -c` (`cmd /S /C` on a Windows base image).

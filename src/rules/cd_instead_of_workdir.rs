@@ -2,7 +2,7 @@ use super::runs::{runs, Run};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::{Severity, Span};
 use crate::fix::{Edit, Fix};
-use crate::model::{Base, Model};
+use crate::model::Model;
 use crate::parallel::{effects::workdir_at, paths};
 use crate::shell::Command;
 use crate::syntax::Kind;
@@ -161,26 +161,9 @@ fn workdir_fix(model: &Model<'_>, run: &Run<'_>, cd: &Command, dir: &str) -> Opt
 /// Whether the working directory before `ii` is stated in the file: a
 /// WORKDIR earlier in the stage or a base stage.
 fn previous_workdir_known(model: &Model<'_>, ii: usize) -> bool {
-    let Some(mut stage) = model.instructions.get(ii).and_then(|r| r.stage) else {
-        return false;
-    };
-    for _ in 0..=model.stages.len() {
-        let st = &model.stages[stage];
-        if st
-            .body
-            .iter()
-            .any(|&i| i < ii && model.instruction(i).kind() == Kind::Workdir)
-        {
-            return true;
-        }
-        match st.base {
-            Base::Stage(b) => stage = b,
-            // Even `scratch`: its image has no WorkingDir, and a restoring
-            // `WORKDIR /` would set one.
-            _ => return false,
-        }
-    }
-    false
+    model
+        .inherited_before(ii)
+        .any(|(_, i)| model.instruction(i).kind() == Kind::Workdir)
 }
 
 /// A `--mount` whose target is relative, so it moves with the working directory.
