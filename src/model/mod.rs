@@ -5,6 +5,7 @@ pub mod expand;
 mod scope;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use crate::diagnostic::Span;
 use crate::syntax::{self, Args, Dockerfile, Instruction, Kind, NodeKind, Word};
@@ -36,6 +37,10 @@ pub struct Model<'t> {
     /// Lower-cased stage name -> the first stage with that name, so that
     /// resolving references stays linear in the number of stages.
     stage_names: HashMap<String, usize>,
+    /// Parsed RUN bodies by instruction index, parsed on first use: some
+    /// fifty rules and the parallelizer read them, and a shell parse costs
+    /// far more than any rule, so each body is parsed once per model.
+    scripts: OnceLock<Vec<Option<crate::shell::Script>>>,
 }
 
 /// An instruction and the top-level node that holds it.
@@ -188,6 +193,7 @@ impl<'t> Model<'t> {
             errors: Vec::new(),
             scope: Scope::default(),
             stage_names: HashMap::new(),
+            scripts: OnceLock::new(),
         };
         for stage in &model.stages {
             if let Some(name) = stage.name_lower() {
@@ -215,6 +221,25 @@ impl<'t> Model<'t> {
             NodeKind::Instruction(inst) => inst,
             _ => unreachable!("InstRef points at an instruction node"),
         }
+    }
+
+    /// The parsed shell body of RUN instruction `ii` (`None` for other
+    /// instructions and RUNs without a body). All RUNs are parsed together
+    /// on the first call, in parallel, and kept for the model's lifetime.
+    pub fn script(&self, ii: usize) -> Option<&crate::shell::Script> {
+        use rayon::prelude::*;
+        let scripts = self.scripts.get_or_init(|| {
+            (0..self.instructions.len())
+                .into_par_iter()
+                .map(|i| {
+                    let inst = self.instruction(i);
+                    (inst.kind() == Kind::Run)
+                        .then(|| crate::shell::parse_instruction(inst, self.text))
+                        .flatten()
+                })
+                .collect()
+        });
+        scripts.get(ii)?.as_ref()
     }
 
     pub fn from_instruction(&self, stage: usize) -> &Instruction {

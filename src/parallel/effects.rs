@@ -7,7 +7,7 @@ use super::models::{self, CommandModel, Cost, Kind, What};
 use super::paths::{glob_root, resolve, PathRef};
 use crate::model::expand::{Env, Lexer};
 use crate::model::{mount_fields, Model};
-use crate::shell::{self, Command, RedirectOp, ShWord};
+use crate::shell::{Command, RedirectOp, ShWord};
 use crate::syntax::{Args, Kind as IKind};
 
 /// The effects of one step, or why they are not known.
@@ -167,7 +167,7 @@ pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effe
     {
         return Effects::opaque("runs with --security=insecure");
     }
-    let Some(script) = shell::parse_instruction(inst, model.text) else {
+    let Some(script) = model.script(ii) else {
         return Effects::opaque("has no shell body");
     };
     if let Some(e) = &script.error {
