@@ -5,12 +5,15 @@
 #
 # The base images are build arguments so that an offline builder can point
 # them at local images (see README, "Container image").
+
+# RUST_IMAGE is the image with the Rust toolchain that builds rdock.
 ARG RUST_IMAGE=rust:1.95-slim-bookworm
+# RUNTIME_IMAGE is the minimal image that rdock runs in.
 ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
 
 FROM ${RUST_IMAGE} AS builder
-# The cargo profile: `release` for the image users run; CI builds `dev`, which
-# builds quicker (see README, "Container image").
+# CI builds `dev`, which builds quicker (see README, "Container image").
+# PROFILE is the cargo profile: `release` for the image users run.
 ARG PROFILE=release
 WORKDIR /build
 COPY Cargo.toml Cargo.lock README.md ARCHITECTURE.md ./
