@@ -36,6 +36,9 @@ pub struct Model<'t> {
     /// Lower-cased stage name -> the first stage with that name, so that
     /// resolving references stays linear in the number of stages.
     stage_names: HashMap<String, usize>,
+    /// The shell a `# hadolint shell=<shell>` comment names, found once
+    /// rather than per RUN.
+    shell_pragma: Option<String>,
 }
 
 /// An instruction and the top-level node that holds it.
@@ -188,7 +191,13 @@ impl<'t> Model<'t> {
             errors: Vec::new(),
             scope: Scope::default(),
             stage_names: HashMap::new(),
+            shell_pragma: None,
         };
+        model.shell_pragma = model.ast.comments().find_map(|c| {
+            let t = c.text.trim();
+            t.strip_prefix("hadolint shell=")
+                .map(|s| s.trim().to_string())
+        });
         for stage in &model.stages {
             if let Some(name) = stage.name_lower() {
                 model.stage_names.entry(name).or_insert(stage.index);
@@ -272,13 +281,8 @@ impl<'t> Model<'t> {
 
     /// `/bin/sh -c`, or what a `# hadolint shell=<shell>` comment names.
     fn default_shell(&self) -> Vec<String> {
-        let pragma = self.ast.comments().find_map(|c| {
-            let t = c.text.trim();
-            t.strip_prefix("hadolint shell=")
-                .map(|s| s.trim().to_string())
-        });
-        match pragma {
-            Some(shell) => vec![shell],
+        match &self.shell_pragma {
+            Some(shell) => vec![shell.clone()],
             None => vec!["/bin/sh".into(), "-c".into()],
         }
     }
