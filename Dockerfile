@@ -5,7 +5,10 @@
 #
 # The base images are build arguments so that an offline builder can point
 # them at local images (see README, "Container image").
+
+# RUST_IMAGE is the image with the Rust toolchain that builds rdock.
 ARG RUST_IMAGE=rust:1.85-slim-bookworm
+# RUNTIME_IMAGE is the minimal image that rdock runs in.
 ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
 
 FROM ${RUST_IMAGE} AS builder

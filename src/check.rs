@@ -23,7 +23,18 @@ pub fn check_unless(
     cancelled: &dyn Fn() -> bool,
 ) -> Option<Vec<Diagnostic>> {
     let model = Model::new(text, &settings.inputs);
-    let graph = StageGraph::new(&model, &settings.cli_targets, &settings.config_targets);
+    let discovered: Vec<String> = settings
+        .discovered_targets
+        .iter()
+        .filter_map(|t| t.name.clone())
+        .collect();
+    let graph = StageGraph::with_discovered(
+        &model,
+        &settings.cli_targets,
+        &settings.config_targets,
+        &discovered,
+        !settings.discovered_targets.is_empty(),
+    );
     let suppressions = Suppressions::from_ast(&model.ast);
     let mut cx = Context::new(&model, &graph, settings);
     cx.cancelled = cancelled;
@@ -79,6 +90,39 @@ pub enum FixError {
     Broke(String),
 }
 
+/// `next` with the parser directives of `current`, no more: when a fix
+/// removes what stood above a comment such as `# escape=\``, that comment
+/// would become a directive and change how the whole file is read. A blank
+/// line before it keeps it a comment (BuildKit stops reading directives at
+/// the first blank line).
+fn keep_directives(current: &str, next: String) -> String {
+    let key = |d: &crate::syntax::Directive| (d.name.clone(), d.value.clone());
+    let before: Vec<_> = crate::syntax::parse(current)
+        .directives
+        .iter()
+        .map(key)
+        .collect();
+    let after = crate::syntax::parse(&next);
+    let Some(promoted) = after
+        .directives
+        .iter()
+        .enumerate()
+        .find(|(i, d)| before.get(*i) != Some(&key(d)))
+        .map(|(_, d)| d.span.start)
+    else {
+        return next;
+    };
+    let line_start = next[..promoted].rfind('\n').map_or(0, |i| i + 1);
+    let nl = if next[line_start..].contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut out = next;
+    out.insert_str(line_start, nl);
+    out
+}
+
 /// The most passes the fix loop makes before giving up.
 pub const MAX_FIX_PASSES: usize = 20;
 
@@ -110,6 +154,7 @@ pub fn check_and_fix(
             });
         }
         let (next, n) = apply_fixes(&current, fixes);
+        let next = keep_directives(&current, next);
         if n == 0 || next == current {
             return Ok(FixOutcome {
                 text: current,
@@ -130,4 +175,29 @@ pub fn check_and_fix(
         current = next;
     }
     Err(FixError::DidNotSettle(MAX_FIX_PASSES))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fix_never_turns_a_comment_into_a_directive() {
+        // Deleting the two unreachable stages above `# escape=` in one pass
+        // (each alone is not at the top) would make it the first line, and so
+        // a directive that rereads the last line.
+        let text =
+            "FROM alpine AS a\nFROM alpine AS b\n# escape=`\nFROM alpine AS c\nRUN echo \\\n  hi\n";
+        let overrides = crate::settings::Overrides {
+            select: Some(vec!["RD101".into()]),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(None, &overrides);
+        let out = check_and_fix(text, &settings, true).expect("fixes apply");
+        assert_eq!(
+            out.text,
+            "\n# escape=`\nFROM alpine AS c\nRUN echo \\\n  hi\n"
+        );
+        assert!(crate::syntax::parse(&out.text).directives.is_empty());
+    }
 }

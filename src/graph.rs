@@ -21,6 +21,9 @@ pub enum TargetSource {
     Cli,
     /// `targets` in `.rdock.toml`.
     Config,
+    /// Builds found in the repository (with `targets` from `.rdock.toml`, if any),
+    /// and the last stage.
+    Repository,
     /// No target named one of this file's stages: the last stage, as `docker build` does.
     LastStage,
 }
@@ -41,6 +44,19 @@ impl StageGraph {
     /// `cli_targets` come from `--target` and must exist; `config_targets`
     /// are a repository-wide list, used where they name a stage of this file.
     pub fn new(model: &Model<'_>, cli_targets: &[String], config_targets: &[String]) -> StageGraph {
+        Self::with_discovered(model, cli_targets, config_targets, &[], false)
+    }
+
+    /// Like [`StageGraph::new`], with the targets the repository's build files
+    /// name (`discovered`); when `found_builds`, the last stage counts too,
+    /// as the default build.
+    pub fn with_discovered(
+        model: &Model<'_>,
+        cli_targets: &[String],
+        config_targets: &[String],
+        discovered: &[String],
+        found_builds: bool,
+    ) -> StageGraph {
         let mut graph = DiGraph::with_capacity(model.stages.len(), model.references.len());
         for s in &model.stages {
             graph.add_node(s.index);
@@ -73,6 +89,13 @@ impl StageGraph {
             if !targets.is_empty() {
                 target_source = TargetSource::Config;
             }
+        }
+        if cli_targets.is_empty() && found_builds {
+            targets.extend(discovered.iter().filter_map(|t| model.stage_by_name(t)));
+            if let Some(last) = model.stages.len().checked_sub(1) {
+                targets.push(last);
+            }
+            target_source = TargetSource::Repository;
         }
         if targets.is_empty() {
             if let Some(last) = model.stages.len().checked_sub(1) {

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod dockerignore;
 pub mod exec;
 pub mod fix;
 pub mod graph;
@@ -18,7 +19,9 @@ pub mod settings;
 pub mod shell;
 pub mod suppress;
 pub mod syntax;
+pub mod targets;
 pub mod verify;
+pub mod workspace;
 
 mod check;
 

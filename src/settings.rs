@@ -34,6 +34,14 @@ pub struct Settings {
     pub fail_level: Severity,
     /// Effect models from the config file, tried before the built-in ones.
     pub commands: Vec<crate::parallel::models::CommandModel>,
+    /// The `.dockerignore` of the file's build context, read by the caller
+    /// (the CLI or the language server); `None` when there is none.
+    pub dockerignore: Option<std::sync::Arc<crate::dockerignore::Dockerignore>>,
+    /// Builds of this Dockerfile found in its repository (bake, compose,
+    /// workflows, Makefiles, scripts), found by the caller.
+    pub discovered_targets: Vec<crate::targets::FoundTarget>,
+    /// The files the caller looked at for builds (repository-relative).
+    pub target_evidence: Vec<String>,
 }
 
 impl Default for Settings {
@@ -87,6 +95,9 @@ impl Settings {
             config_targets: config.map(|c| c.targets.clone()).unwrap_or_default(),
             inputs: BuildInputs { build_args },
             commands: config.map(|c| c.commands.clone()).unwrap_or_default(),
+            dockerignore: None,
+            discovered_targets: Vec::new(),
+            target_evidence: Vec::new(),
             fail_level: cli
                 .fail_level
                 .or(config.and_then(|c| c.fail_level))

@@ -76,8 +76,18 @@ impl Project {
             .env_remove("NO_COLOR")
             .env_remove("CLICOLOR_FORCE")
             .env_remove("RDOCK_OUTPUT_FORMAT")
-            .env("RUST_BACKTRACE", "0")
-            .args(args);
+            .env("RUST_BACKTRACE", "0");
+        // These tests exercise the CLI with the stage rules; the shell and
+        // image families (RD3xx, RD4xx) would add findings to their fixtures.
+        match args.split_first() {
+            Some((&"lint", rest)) => {
+                cmd.args(["lint", "--ignore", "RD3", "--ignore", "RD4"])
+                    .args(rest);
+            }
+            _ => {
+                cmd.args(args);
+            }
+        }
         cmd
     }
 
@@ -1740,4 +1750,131 @@ fn completions() {
         assert!(run.stdout.contains("rdock"), "{shell}");
     }
     p.run(&["completions", "tcsh"]).code(2);
+}
+
+// ---------------------------------------------------------------------------
+// The build context's .dockerignore.
+
+#[test]
+fn dockerignore_beside_the_dockerfile_is_read() {
+    let text = "FROM alpine\nCOPY secrets/ /app/\nCOPY src/ /app/\n";
+    let p = Project::new()
+        .with("a/Dockerfile", text)
+        .with("a/.dockerignore", "secrets\n")
+        .with("b/Dockerfile", text)
+        .with("b/Dockerfile.dockerignore", "src\n")
+        .with("b/.dockerignore", "secrets\n")
+        .with("c/Dockerfile", text);
+    let run = p.concise(&["--select", "RD208", "a/Dockerfile"]);
+    run.code(1);
+    assert!(
+        run.stdout.contains("a/Dockerfile:2:6: RD208") && run.stdout.contains(".dockerignore"),
+        "{}",
+        run.stdout
+    );
+    // `Dockerfile.dockerignore` wins over `.dockerignore`, as in BuildKit.
+    let run = p.concise(&["--select", "RD208", "b/Dockerfile"]);
+    run.code(1);
+    assert!(
+        run.stdout.contains("b/Dockerfile:3:6: RD208")
+            && !run.stdout.contains(":2:6:")
+            && run.stdout.contains("Dockerfile.dockerignore"),
+        "{}",
+        run.stdout
+    );
+    p.concise(&["--select", "RD208", "c/Dockerfile"]).code(0);
+}
+
+// ---------------------------------------------------------------------------
+// Build targets the repository uses.
+
+/// A copy of `tests/fixtures/targets/<name>` as a git repository of its own.
+fn fixture_repo(name: &str) -> Project {
+    fn copy(from: &Path, to: &Path) {
+        fs::create_dir_all(to).expect("mkdir");
+        for entry in fs::read_dir(from).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            let dest = to.join(path.file_name().expect("name"));
+            if path.is_dir() {
+                copy(&path, &dest);
+            } else {
+                fs::copy(&path, &dest).expect("copy");
+            }
+        }
+    }
+    let p = Project::new();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/targets")
+        .join(name);
+    copy(&src, p.dir.path());
+    fs::create_dir_all(p.path(".git")).expect("mkdir .git");
+    p
+}
+
+#[test]
+fn targets_lists_every_build_and_where() {
+    let p = fixture_repo("monorepo");
+    let out = cargo_bin_cmd!("rdock")
+        .current_dir(p.dir.path())
+        .args(["targets", "--output-format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let builds: Vec<String> = v["builds"]
+        .as_array()
+        .expect("builds")
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {} {}",
+                b["dockerfile"].as_str().unwrap_or(""),
+                b["target"].as_str().unwrap_or("-"),
+                b["origin"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        builds,
+        [
+            "services/api/Dockerfile lint .github/workflows/ci.yml:12",
+            "services/api/Dockerfile build .github/workflows/ci.yml:19",
+            "services/api/Dockerfile dev compose.yaml:5",
+            "services/api/Dockerfile - docker-bake.hcl:5",
+            "services/api/Dockerfile - docker-bake.hcl:10",
+            "services/api/Dockerfile test docker-bake.hcl:15",
+            "services/api/Dockerfile generate scripts/generate.sh:4",
+        ]
+    );
+}
+
+#[test]
+fn unreachable_stage_counts_the_repository_builds() {
+    let p = fixture_repo("monorepo");
+    let run = p.concise(&["--select", "RD101", "services/api/Dockerfile"]);
+    run.code(1);
+    // Only `docs` is built by nothing; `test`, `lint`, `dev`, `generate` are built on purpose.
+    assert_eq!(run.stdout.matches(": RD101 ").count(), 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("stage `docs` is not reached"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("`generate` (scripts/generate.sh:4)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("looked at .github/workflows/ci.yml, compose.yaml, docker-bake.hcl, scripts/generate.sh"), "{}", run.stdout);
+    // Without the build files, every stage but the chain to `release` is reported.
+    for f in [
+        "docker-bake.hcl",
+        "compose.yaml",
+        ".github/workflows/ci.yml",
+        "scripts/generate.sh",
+    ] {
+        fs::remove_file(p.path(f)).expect("rm");
+    }
+    let run = p.concise(&["--select", "RD101", "services/api/Dockerfile"]);
+    assert_eq!(run.stdout.matches(": RD101 ").count(), 5, "{}", run.stdout);
 }

@@ -136,7 +136,14 @@ fn doc_examples_trigger_their_rule_and_the_fixed_version_does_not() {
             targets: target.into_iter().collect(),
             ..Overrides::default()
         };
-        let settings = Settings::resolve(None, &overrides);
+        let mut settings = Settings::resolve(None, &overrides);
+        // `<!-- example-dockerignore: PATTERN -->`: the example's .dockerignore.
+        if let Some(i) = m.doc.find("<!-- example-dockerignore: ") {
+            let pattern = m.doc[i + 27..].split(" -->").next().unwrap_or("");
+            settings.dockerignore = Some(std::sync::Arc::new(
+                rdock::dockerignore::Dockerignore::parse(".dockerignore", pattern),
+            ));
+        }
         let found = rdock::check(&bad, &settings);
         assert!(
             found.iter().any(|d| d.code == m.id),
@@ -160,4 +167,65 @@ fn readme_rule_table_is_current() {
     if let Err(e) = check_generated(&common::root().join("README.md"), &rules::readme_table()) {
         panic!("{e}");
     }
+}
+
+/// The `$ rdock lint ...` sessions shown in the README are what rdock prints
+/// today (stdout, then stderr's summary, run from the repository root).
+#[test]
+fn readme_lint_sessions_are_current() {
+    let path = common::root().join("README.md");
+    let text = std::fs::read_to_string(&path).expect("read README.md");
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    let mut stale = Vec::new();
+    while let Some(start) = rest.find("```console\n$ rdock lint ") {
+        let body_start = start + "```console\n".len();
+        let Some(len) = rest[body_start..].find("\n```\n") else {
+            break;
+        };
+        let block = &rest[body_start..body_start + len + 1];
+        let (command, shown) = block.split_once('\n').unwrap_or((block, ""));
+        let args: Vec<&str> = command
+            .trim_start_matches("$ rdock ")
+            .split_whitespace()
+            .collect();
+        let run = assert_cmd::cargo::cargo_bin_cmd!("rdock")
+            .current_dir(common::root())
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run rdock");
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let printed: String = printed
+            .lines()
+            .map(|l| l.trim_end().to_string() + "\n")
+            .collect();
+        let shown_trimmed: String = shown
+            .lines()
+            .map(|l| l.trim_end().to_string() + "\n")
+            .collect();
+        if printed != shown_trimmed {
+            stale.push(command.to_string());
+        }
+        out.push_str(&rest[..body_start]);
+        out.push_str(command);
+        out.push('\n');
+        out.push_str(&printed);
+        rest = &rest[body_start + len + 1..];
+    }
+    out.push_str(rest);
+    if stale.is_empty() {
+        return;
+    }
+    if update() {
+        std::fs::write(&path, out).expect("write README.md");
+        return;
+    }
+    panic!(
+        "README.md shows stale output for {stale:?}; run `RDOCK_UPDATE_DOCS=1 cargo test --test docs`"
+    );
 }

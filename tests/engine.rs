@@ -447,3 +447,27 @@ fn an_unchanged_file_has_nothing_to_compare() {
         "{v}"
     );
 }
+
+/// What `rdock lint --fix` applies without `--unsafe-fixes` keeps the image:
+/// casing, `ENV k=v`, EXPOSE protocol, and `cd` turned into WORKDIR with the
+/// previous WORKDIR put back.
+#[test]
+fn safe_fixes_keep_the_image() {
+    if !engine("safe_fixes_keep_the_image", &["busybox:latest"]) {
+        return;
+    }
+    let _g = engine_lock();
+    let file = fixture("fixes/safe.Dockerfile");
+    let run = verify(&[&file, "--output-format", "json"]);
+    let v = run.json();
+    assert_eq!(differences(&v), Vec::<(String, String)>::new(), "{v}");
+    assert_eq!((run.code, v["verdict"].as_str()), (0, Some("match")), "{v}");
+    // The fixes really changed the file (six safe fixes, the WORKDIR one included).
+    let out = cargo_bin_cmd!("rdock")
+        .args(["lint", "--diff", "--fix", &file])
+        .output()
+        .expect("run rdock");
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert!(diff.contains("+WORKDIR /app/src"), "{diff}");
+    assert!(diff.contains("+ENV A=1"), "{diff}");
+}

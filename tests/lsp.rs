@@ -527,7 +527,7 @@ fn utf8_positions_when_the_client_offers_them() {
 
 #[test]
 fn settings_from_initialization_options_and_did_change_configuration() {
-    let text = "FROM alpine AS a\nFROM alpine AS b\n";
+    let text = "FROM alpine:3 AS a\nFROM alpine:3 AS b\n";
     let (mut c, _) = Client::start(pull_caps(), json!({"target": "a", "noConfig": true}));
     let uri = "file:///nonexistent/settings/Dockerfile";
     c.open(uri, text);
@@ -573,7 +573,7 @@ fn rdock_toml_is_discovered_and_reloaded() {
     std::fs::create_dir(&sub).unwrap();
     std::fs::write(dir.path().join(".rdock.toml"), "ignore = [\"RD101\"]\n").unwrap();
     let path = sub.join("Dockerfile");
-    let text = "FROM alpine AS a\nFROM alpine AS b\n";
+    let text = "FROM alpine:3 AS a\nFROM alpine:3 AS b\n";
     std::fs::write(&path, text).unwrap();
     let caps = json!({"textDocument": {"diagnostic": {}}, "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
     let (mut c, _) = Client::start(caps, Value::Null);
@@ -603,7 +603,7 @@ fn rdock_toml_is_discovered_and_reloaded() {
 fn ignore_comment_action_silences_the_finding() {
     let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));
     let uri = "file:///nonexistent/ignore/Dockerfile";
-    let text = "  FROM alpine AS a\nFROM alpine AS b\n";
+    let text = "  FROM alpine:3 AS a\nFROM alpine:3 AS b\n";
     c.open(uri, text);
     let items = c.pull(uri);
     assert_eq!(items.len(), 1);
@@ -625,7 +625,7 @@ fn ignore_comment_action_silences_the_finding() {
     let new = apply_edits(text, ignore["edit"]["changes"][uri].as_array().unwrap());
     assert_eq!(
         new,
-        "  # rdock ignore=RD101\n  FROM alpine AS a\nFROM alpine AS b\n"
+        "  # rdock ignore=RD101\n  FROM alpine:3 AS a\nFROM alpine:3 AS b\n"
     );
     c.notify(
         "textDocument/didChange",

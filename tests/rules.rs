@@ -2,7 +2,8 @@
 //! `fires_*.Dockerfile` must trigger it, `ok_*.Dockerfile` must not. Each
 //! fixture's findings are snapshot as users see them (full and JSON output),
 //! with the fix diff and the fixed file. A first-line comment
-//! `# rdock-test: --target=NAME --build-arg=K=V` sets options.
+//! `# rdock-test: --target=NAME --build-arg=K=V` sets options, and a
+//! `<fixture>.dockerignore` beside it is its build context's `.dockerignore`.
 
 mod common;
 
@@ -89,7 +90,15 @@ fn rules_fire_on_their_fixtures_and_only_there() {
         for file in files {
             let name = file.file_name().unwrap().to_string_lossy().to_string();
             let text = std::fs::read_to_string(&file).unwrap();
-            let settings = settings_for(meta, &text);
+            let mut settings = settings_for(meta, &text);
+            // `<fixture>.dockerignore` beside a fixture is its context's .dockerignore.
+            let mut ignore_path = file.clone().into_os_string();
+            ignore_path.push(".dockerignore");
+            if let Ok(patterns) = std::fs::read_to_string(&ignore_path) {
+                settings.dockerignore = Some(std::sync::Arc::new(
+                    rdock::dockerignore::Dockerignore::parse(".dockerignore", &patterns),
+                ));
+            }
             let diags = check(&text, &settings);
             let own: Vec<_> = diags.iter().filter(|d| d.code == meta.id).collect();
             if name.starts_with("fires_") && own.is_empty() {

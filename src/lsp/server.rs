@@ -41,6 +41,9 @@ struct State {
     docs: Mutex<Documents>,
     options: RwLock<Options>,
     discovery: RwLock<Arc<Discovery>>,
+    /// The builds each repository runs (`crate::workspace::discover`), walked
+    /// once per repository root and forgotten when watched files change.
+    builds: Mutex<Vec<(std::path::PathBuf, Arc<crate::workspace::Discovery>)>>,
     caps: RwLock<ClientCaps>,
 }
 
@@ -74,25 +77,45 @@ impl State {
     fn settings_for(&self, uri: &lsp::Uri) -> (Settings, Option<String>) {
         let opts = self.options();
         let overrides = opts.overrides();
-        if opts.no_config {
-            return (Settings::resolve(None, &overrides), None);
-        }
         let discovery = self
             .discovery
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        let config: std::result::Result<Option<Arc<Config>>, _> = match uri.to_file_path() {
-            Some(path) => discovery.for_file(&path),
+        let path = uri.to_file_path();
+        let config: std::result::Result<Option<Arc<Config>>, _> = match &path {
+            _ if opts.no_config => Ok(None),
+            Some(path) => discovery.for_file(path),
             None => Ok(None),
         };
-        match config {
+        let (settings, error) = match config {
             Ok(c) => (Settings::resolve(c.as_deref(), &overrides), None),
             Err(e) => (
                 Settings::resolve(None, &overrides),
                 Some(format!("rdock: {e}; linting without it")),
             ),
+        };
+        // What `rdock lint` reads around a file on disk: its .dockerignore and
+        // the builds the repository runs.
+        let settings = match &path {
+            Some(path) => {
+                let builds = self.builds_for(path);
+                crate::workspace::settings_for_file(&settings, path, &builds).unwrap_or(settings)
+            }
+            None => settings,
+        };
+        (settings, error)
+    }
+
+    fn builds_for(&self, path: &std::path::Path) -> Arc<crate::workspace::Discovery> {
+        let root = crate::workspace::repo_root(path);
+        let mut cache = lock(&self.builds);
+        if let Some((_, d)) = cache.iter().find(|(r, _)| *r == root) {
+            return d.clone();
         }
+        let d = Arc::new(crate::workspace::discover(&root));
+        cache.push((root, d.clone()));
+        d
     }
 }
 
@@ -104,6 +127,7 @@ impl Backend {
                 docs: Mutex::new(Documents::default()),
                 options: RwLock::new(Options::default()),
                 discovery: RwLock::new(Arc::new(Discovery::new(rules::is_known_selector))),
+                builds: Mutex::new(Vec::new()),
                 caps: RwLock::new(ClientCaps::default()),
             }),
         }
@@ -409,13 +433,24 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: lsp::InitializedParams) {
         if self.state.caps().watch_dynamic {
-            let watchers = ["**/.rdock.toml", "**/rdock.toml"]
-                .iter()
-                .map(|g| lsp::FileSystemWatcher {
-                    glob_pattern: lsp::GlobPattern::String((*g).into()),
-                    kind: None,
-                })
-                .collect();
+            // Configuration, build contexts' ignore files, and the files the
+            // build targets are read from (`crate::workspace::discover`).
+            let watchers = [
+                "**/.rdock.toml",
+                "**/rdock.toml",
+                "**/.dockerignore",
+                "**/*.dockerignore",
+                "**/docker-bake.*",
+                "**/*compose*.{yml,yaml}",
+                "**/.github/workflows/*.{yml,yaml}",
+                "**/{Makefile,GNUmakefile,*.mk,*.sh,*.bash}",
+            ]
+            .iter()
+            .map(|g| lsp::FileSystemWatcher {
+                glob_pattern: lsp::GlobPattern::String((*g).into()),
+                kind: None,
+            })
+            .collect();
             let reg = lsp::Registration {
                 id: "rdock-config-watch".into(),
                 method: "workspace/didChangeWatchedFiles".into(),
@@ -706,5 +741,6 @@ impl Backend {
             .write()
             .unwrap_or_else(PoisonError::into_inner) =
             Arc::new(Discovery::new(rules::is_known_selector));
+        lock(&self.state.builds).clear();
     }
 }

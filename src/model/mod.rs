@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::Span;
 use crate::syntax::{self, Args, Dockerfile, Instruction, Kind, NodeKind, Word};
-pub use scope::{Scope, VarDef, VarOrigin};
+pub use scope::{Scope, VarDef, VarOrigin, AUTOMATIC_ARGS};
 
 /// Inputs that change how a Dockerfile reads: `--build-arg`, and the
 /// platform BuildKit fills in for the automatic ARGs.
@@ -207,6 +207,15 @@ impl<'t> Model<'t> {
         model.validate_instructions();
         model.scope = Scope::build(&model, inputs);
         model.resolve_references();
+        // Stages inherit the ARGs and ENV of the stage they are built FROM,
+        // which is known only now that references are resolved.
+        if model
+            .stages
+            .iter()
+            .any(|s| matches!(s.base, Base::Stage(_)))
+        {
+            model.scope = Scope::build(&model, inputs);
+        }
         model
     }
 
@@ -219,6 +228,34 @@ impl<'t> Model<'t> {
 
     pub fn from_instruction(&self, stage: usize) -> &Instruction {
         self.instruction(self.stages[stage].from)
+    }
+
+    /// The instructions that run before `ii`: earlier ones of its stage, then
+    /// those of the stages it is built `FROM`, nearest first (cycle-safe).
+    /// Each comes as `(stage, instruction index)`.
+    pub fn inherited_before(&self, ii: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let mut chain = Vec::new();
+        if let Some(mut s) = self.instructions.get(ii).and_then(|r| r.stage) {
+            chain.push(s);
+            while let Base::Stage(b) = self.stages[s].base {
+                if chain.contains(&b) {
+                    break;
+                }
+                chain.push(b);
+                s = b;
+            }
+        }
+        let own = chain.first().copied();
+        chain.into_iter().flat_map(move |s| {
+            // All of a base stage ran before, wherever it stands in the file.
+            let before = if Some(s) == own { ii } else { usize::MAX };
+            self.stages[s]
+                .body
+                .iter()
+                .rev()
+                .filter(move |&&i| i < before)
+                .map(move |&i| (s, i))
+        })
     }
 
     /// The shell a RUN (or shell-form CMD/ENTRYPOINT) at instruction `ii` runs under:

@@ -1,20 +1,57 @@
 //! The rules engine: the `Rule` trait, the registry (one list), rule
 //! selection, and the context rules read and report through.
 
-mod meta;
-
+mod add_instead_of_copy;
+mod apk_add_cache;
+mod apk_add_unpinned;
+mod apt_get_install_recommends;
+mod apt_get_install_without_yes;
+mod apt_get_unpinned;
+mod apt_lists_not_removed;
+mod cd_instead_of_workdir;
 mod circular_stage_reference;
+mod consecutive_dependent_run;
+mod consistent_instruction_casing;
+mod constant_platform_flag;
+mod copy_ignored_file;
+mod declare_masks_status;
 mod duplicate_stage_name;
 mod empty_continuation_line;
+mod expose_host_port;
+mod expose_protocol_casing;
 mod forward_stage_reference;
 mod from_as_casing;
+mod image_without_tag;
+mod invalid_base_image_platform;
+mod invalid_default_arg_in_from;
+mod invalid_definition_description;
+mod last_user_root;
+mod legacy_key_value_format;
+mod maintainer_instruction;
+mod meta;
+mod pipe_without_pipefail;
+mod redundant_target_platform;
+mod relative_workdir;
+mod repeated_final_instruction;
 mod reserved_stage_name;
+mod runs;
+mod secret_in_arg_or_env;
 mod serial_independent_runs;
+mod shell_form_cmd;
+mod shell_syntax_error;
+mod single_quoted_expansion;
 mod stage_name_casing;
 mod syntax_error;
+mod undefined_arg_in_from;
+mod undefined_variable;
 mod unknown_stage_reference;
 mod unknown_target;
+mod unquoted_command_substitution;
+mod unquoted_variable;
 mod unreachable_stage;
+mod util;
+mod wget_and_curl;
+mod wget_progress;
 
 pub use meta::{doc_header, FixAvailability, RuleMeta, GENERATED_BEGIN, GENERATED_END};
 
@@ -27,6 +64,8 @@ use crate::settings::Settings;
 static REGISTRY: &[&dyn Rule] = &[
     &syntax_error::SyntaxError,
     &empty_continuation_line::EmptyContinuationLine,
+    &consistent_instruction_casing::ConsistentInstructionCasing,
+    &invalid_definition_description::InvalidDefinitionDescription,
     &unreachable_stage::UnreachableStage,
     &unknown_stage_reference::UnknownStageReference,
     &circular_stage_reference::CircularStageReference,
@@ -36,6 +75,40 @@ static REGISTRY: &[&dyn Rule] = &[
     &stage_name_casing::StageNameCasing,
     &from_as_casing::FromAsCasing,
     &unknown_target::UnknownTarget,
+    &undefined_arg_in_from::UndefinedArgInFrom,
+    &invalid_default_arg_in_from::InvalidDefaultArgInFrom,
+    &constant_platform_flag::ConstantPlatformFlag,
+    &redundant_target_platform::RedundantTargetPlatform,
+    &repeated_final_instruction::RepeatedFinalInstruction,
+    &invalid_base_image_platform::InvalidBaseImagePlatform,
+    &maintainer_instruction::MaintainerInstruction,
+    &shell_form_cmd::ShellFormCmd,
+    &legacy_key_value_format::LegacyKeyValueFormat,
+    &undefined_variable::UndefinedVariable,
+    &relative_workdir::RelativeWorkdir,
+    &secret_in_arg_or_env::SecretInArgOrEnv,
+    &expose_protocol_casing::ExposeProtocolCasing,
+    &expose_host_port::ExposeHostPort,
+    &copy_ignored_file::CopyIgnoredFile,
+    &pipe_without_pipefail::PipeWithoutPipefail,
+    &unquoted_variable::UnquotedVariable,
+    &unquoted_command_substitution::UnquotedCommandSubstitution,
+    &declare_masks_status::DeclareMasksStatus,
+    &single_quoted_expansion::SingleQuotedExpansion,
+    &shell_syntax_error::ShellSyntaxError,
+    &apt_get_install_without_yes::AptGetInstallWithoutYes,
+    &apt_get_install_recommends::AptGetInstallRecommends,
+    &apt_lists_not_removed::AptListsNotRemoved,
+    &apt_get_unpinned::AptGetUnpinned,
+    &apk_add_unpinned::ApkAddUnpinned,
+    &apk_add_cache::ApkAddCache,
+    &cd_instead_of_workdir::CdInsteadOfWorkdir,
+    &image_without_tag::ImageWithoutTag,
+    &add_instead_of_copy::AddInsteadOfCopy,
+    &last_user_root::LastUserRoot,
+    &wget_and_curl::WgetAndCurl,
+    &wget_progress::WgetProgress,
+    &consecutive_dependent_run::ConsecutiveDependentRun,
     &serial_independent_runs::SerialIndependentRuns,
 ];
 

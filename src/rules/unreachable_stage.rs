@@ -35,6 +35,27 @@ impl Rule for UnreachableStage {
         let target_desc = match graph.target_source {
             TargetSource::Cli => format!("target{plural} `{names}` (--target)"),
             TargetSource::Config => format!("target{plural} `{names}` (`targets` in .rdock.toml)"),
+            TargetSource::Repository => {
+                let origins: Vec<String> = cx
+                    .settings
+                    .discovered_targets
+                    .iter()
+                    .map(|t| match &t.name {
+                        Some(n) => format!("`{n}` ({})", t.origin),
+                        None => format!("the last stage ({})", t.origin),
+                    })
+                    .collect();
+                let config = if cx.settings.config_targets.is_empty() {
+                    String::new()
+                } else {
+                    ", `targets` in .rdock.toml".to_string()
+                };
+                format!(
+                    "target{plural} `{names}` (the repository builds {}{config}; the last stage; looked at {})",
+                    origins.join(", "),
+                    cx.settings.target_evidence.join(", ")
+                )
+            }
             TargetSource::LastStage => {
                 format!("target `{names}` (the last stage; no --target given)")
             }

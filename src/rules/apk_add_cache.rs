@@ -1,0 +1,60 @@
+use super::runs::{apk_sub, runs, sub_word};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::fix::{Edit, Fix};
+
+/// `apk add` without `--no-cache`.
+pub(crate) struct ApkAddCache;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD405",
+    slug: "apk-add-cache",
+    summary: "`apk add` without `--no-cache` keeps the package index in the image",
+    severity: Severity::Info,
+    fix: FixAvailability::Sometimes,
+    hadolint: &["DL3019"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/apk-add-cache.md"),
+};
+
+impl Rule for ApkAddCache {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            if run.inst.flags_named("mount").any(|f| {
+                f.value
+                    .as_deref()
+                    .is_some_and(|v| v.contains("/var/cache/apk") || v.contains("/etc/apk/cache"))
+            }) {
+                continue;
+            }
+            let cleaned = run.inst.args_text.contains("/var/cache/apk");
+            for cmd in &run.script.commands {
+                if !apk_sub(cmd, "add") || cmd.has_flag("--no-cache") || cleaned {
+                    continue;
+                }
+                let Some(sub) = sub_word(cmd, "add") else {
+                    continue;
+                };
+                let d = cx.report(
+                    &META,
+                    sub.span,
+                    "`apk add` without `--no-cache` leaves the index in the layer",
+                );
+                d.label = Some("cache kept".into());
+                d.help = Some("use `apk add --no-cache`".into());
+                let updated = run.script.commands.iter().any(|c| apk_sub(c, "update"));
+                if !updated {
+                    d.fix = Some(Fix::safe(
+                        "Add `--no-cache`",
+                        vec![Edit::insert(sub.span.end, " --no-cache")],
+                    ));
+                }
+            }
+        }
+    }
+}

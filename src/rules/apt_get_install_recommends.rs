@@ -1,0 +1,58 @@
+use super::runs::{apt_sub, runs, sub_word};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::fix::{Edit, Fix};
+
+/// `apt-get install` without `--no-install-recommends`.
+pub(crate) struct AptGetInstallRecommends;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD401",
+    slug: "apt-get-install-recommends",
+    summary: "`apt-get install` pulls in recommended packages",
+    severity: Severity::Info,
+    fix: FixAvailability::Always,
+    hadolint: &["DL3015"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/apt-get-install-recommends.md"),
+};
+
+impl Rule for AptGetInstallRecommends {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            let configured = run.inst.args_text.contains("APT::Install-Recommends");
+            for cmd in &run.script.commands {
+                if cmd.base_name() != Some("apt-get") || !apt_sub(cmd, "install") || configured {
+                    continue;
+                }
+                if cmd.has_flag("--no-install-recommends")
+                    || cmd
+                        .args()
+                        .iter()
+                        .any(|w| w.text().contains("Install-Recommends"))
+                {
+                    continue;
+                }
+                let Some(sub) = sub_word(cmd, "install") else {
+                    continue;
+                };
+                let d = cx.report(
+                    &META,
+                    sub.span,
+                    "`apt-get install` without `--no-install-recommends` installs recommended packages too",
+                );
+                d.label = Some("recommends installed".into());
+                d.help = Some("add `--no-install-recommends` and name what you need".into());
+                d.fix = Some(Fix::unsafe_(
+                    "Add `--no-install-recommends` (packages that were only recommended are no longer installed)",
+                    vec![Edit::insert(sub.span.end, " --no-install-recommends")],
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::model::expand::references;
+
+/// `FROM --platform=linux/amd64`: a constant platform.
+pub(crate) struct ConstantPlatformFlag;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD112",
+    slug: "constant-platform-flag",
+    summary: "FROM --platform is a constant",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    hadolint: &[],
+    buildkit: Some("FromPlatformFlagConstDisallowed"),
+    default_enabled: true,
+    doc: include_str!("../../rules/constant-platform-flag.md"),
+};
+
+impl Rule for ConstantPlatformFlag {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        for stage in &model.stages {
+            let from = model.from_instruction(stage.index);
+            for flag in from.flags_named("platform") {
+                let Some(value) = &flag.value else { continue };
+                if value.is_empty() || !references(value, model.ast.escape).is_empty() {
+                    continue;
+                }
+                // As BuildKit: a stage named after its platform (`build-arm64`) is per-platform on purpose.
+                let mut parts = value.split('/');
+                let os = parts.next().unwrap_or("").to_ascii_lowercase();
+                let arch = parts.next().unwrap_or("").to_ascii_lowercase();
+                if let Some(name) = stage.name_lower() {
+                    if (!os.is_empty() && name.contains(&os))
+                        || (!arch.is_empty() && name.contains(&arch))
+                    {
+                        continue;
+                    }
+                }
+                let d = cx.report(
+                    &META,
+                    flag.span,
+                    format!("FROM --platform flag should not use a constant value `{value}`"),
+                );
+                d.label = Some("constant platform".into());
+                d.help = Some(
+                    "use `--platform=$BUILDPLATFORM` for build tools, or drop the flag and build with `docker build --platform`"
+                        .into(),
+                );
+            }
+        }
+    }
+}

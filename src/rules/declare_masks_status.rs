@@ -1,0 +1,57 @@
+use super::runs::runs;
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+
+/// `export X=$(cmd)`: the status of `cmd` is lost.
+pub(crate) struct DeclareMasksStatus;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD303",
+    slug: "declare-masks-status",
+    summary: "`export`/`local`/`declare` with a command substitution hides the command's failure",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    hadolint: &["SC2155"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/declare-masks-status.md"),
+};
+
+impl Rule for DeclareMasksStatus {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            if !run.posix {
+                continue;
+            }
+            for cmd in &run.script.commands {
+                let Some(name) = cmd.name() else { continue };
+                if !matches!(
+                    name,
+                    "export" | "local" | "declare" | "readonly" | "typeset"
+                ) {
+                    continue;
+                }
+                for w in cmd.args() {
+                    let Some((_, value)) = w.raw.split_once('=') else {
+                        continue;
+                    };
+                    if value.contains("$(") || value.contains('`') {
+                        let d = cx.report(
+                            &META,
+                            w.span,
+                            format!("`{name}` succeeds even when the command substitution fails"),
+                        );
+                        d.label = Some("status masked".into());
+                        d.help = Some(format!(
+                            "assign first, then `{name}` the variable: `X=$(cmd) && {name} X`"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::{Severity, Span};
+use crate::fix::{Edit, Fix};
+use crate::syntax::Args;
+
+/// `ENV key value` and `LABEL key value`: the legacy, space-separated form.
+pub(crate) struct LegacyKeyValueFormat;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD202",
+    slug: "legacy-key-value-format",
+    summary: "ENV or LABEL in the legacy `key value` form",
+    severity: Severity::Warning,
+    fix: FixAvailability::Sometimes,
+    hadolint: &[],
+    buildkit: Some("LegacyKeyValueFormat"),
+    default_enabled: true,
+    doc: include_str!("../../rules/legacy-key-value-format.md"),
+};
+
+impl Rule for LegacyKeyValueFormat {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        let escape = model.ast.escape;
+        for inst in model.ast.instructions() {
+            let Args::KeyValues {
+                pairs,
+                legacy: true,
+            } = &inst.args
+            else {
+                continue;
+            };
+            let name = inst.kind().as_str();
+            let d = cx.report(
+                &META,
+                Span::new(inst.keyword.span.start, inst.args_span.end),
+                format!(
+                    "`{name} key=value` should be used instead of legacy `{name} key value` format"
+                ),
+            );
+            d.label = Some("legacy form".into());
+            let [kv] = pairs.as_slice() else { continue };
+            let Some(value) = &kv.value else { continue };
+            // Only values that mean the same inside double quotes.
+            let simple = value.span.len() == value.text.len()
+                && !value
+                    .text
+                    .chars()
+                    .any(|c| matches!(c, '"' | '\'' | '\\' | '`') || c == escape);
+            if !simple || kv.key.span.end > value.span.start {
+                continue;
+            }
+            let new_value = if value.text.contains([' ', '\t']) {
+                format!("\"{}\"", value.text)
+            } else {
+                value.text.clone()
+            };
+            d.fix = Some(Fix::safe(
+                format!("Write `{}={}`", kv.key.text, new_value),
+                vec![Edit::replace(
+                    Span::new(kv.key.span.end, value.span.end),
+                    format!("={new_value}"),
+                )],
+            ));
+        }
+    }
+}

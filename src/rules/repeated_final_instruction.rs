@@ -1,0 +1,64 @@
+use super::util::node_lines;
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::{Related, Severity};
+use crate::fix::{Edit, Fix};
+use crate::syntax::Kind;
+
+/// Several CMD, ENTRYPOINT or HEALTHCHECK instructions in one stage.
+pub(crate) struct RepeatedFinalInstruction;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD114",
+    slug: "repeated-final-instruction",
+    summary: "CMD, ENTRYPOINT or HEALTHCHECK given more than once in a stage",
+    severity: Severity::Warning,
+    fix: FixAvailability::Always,
+    hadolint: &[],
+    buildkit: Some("MultipleInstructionsDisallowed"),
+    default_enabled: true,
+    doc: include_str!("../../rules/repeated-final-instruction.md"),
+};
+
+impl Rule for RepeatedFinalInstruction {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        for stage in &model.stages {
+            for kind in [Kind::Cmd, Kind::Entrypoint, Kind::Healthcheck] {
+                let all: Vec<usize> = stage
+                    .body
+                    .iter()
+                    .copied()
+                    .filter(|&i| model.instruction(i).kind() == kind)
+                    .collect();
+                let Some((&last, earlier)) = all.split_last() else {
+                    continue;
+                };
+                for &ii in earlier {
+                    let inst = model.instruction(ii);
+                    let name = kind.as_str();
+                    let d = cx.report(
+                        &META,
+                        inst.keyword.span,
+                        format!(
+                            "multiple {name} instructions in stage `{}`: only the last one is used",
+                            stage.label()
+                        ),
+                    );
+                    d.label = Some("overridden later in the stage".into());
+                    d.related = vec![Related {
+                        span: model.instruction(last).keyword.span,
+                        message: format!("the {name} that is used"),
+                    }];
+                    d.fix = Some(Fix::unsafe_(
+                        format!("Delete the overridden {name}"),
+                        vec![Edit::delete(node_lines(model, ii))],
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+use super::runs::runs;
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::{Severity, Span};
+
+/// `'$HOME'`: single quotes keep the text literal.
+pub(crate) struct SingleQuotedExpansion;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD304",
+    slug: "single-quoted-expansion",
+    summary: "Expression in single quotes is not expanded",
+    severity: Severity::Info,
+    fix: FixAvailability::None,
+    hadolint: &["SC2016"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/single-quoted-expansion.md"),
+};
+
+/// Commands whose arguments are programs or templates that expand later.
+const EXEMPT: &[&str] = &[
+    "sh", "bash", "ash", "dash", "zsh", "ksh", "eval", "trap", "ssh", "su", "sudo", "awk", "gawk",
+    "mawk", "nawk", "perl", "jq", "yq", "sed", "envsubst", "find", "xargs", "docker", "git",
+    "runuser", "unset", "alias", "python", "python3", "ruby", "php", "node", "rename", "psql",
+    "mysql", "gosu", "su-exec", "expr",
+];
+
+/// The first `$name`, `${`, `$(` or backtick inside single quotes: offset in `raw`.
+fn single_quoted_dollar(raw: &str) -> Option<usize> {
+    let b = raw.as_bytes();
+    let (mut i, mut dq) = (0, false);
+    while i < b.len() {
+        match b[i] {
+            b'\\' if !dq || i + 1 < b.len() => i += 2,
+            b'"' => {
+                dq = !dq;
+                i += 1;
+            }
+            b'\'' if !dq => {
+                i += 1;
+                while i < b.len() && b[i] != b'\'' {
+                    if b[i] == b'$'
+                        && b.get(i + 1).is_some_and(|&c| {
+                            c.is_ascii_alphabetic() || c == b'_' || c == b'{' || c == b'('
+                        })
+                    {
+                        return Some(i);
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+impl Rule for SingleQuotedExpansion {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            if !run.posix {
+                continue;
+            }
+            for cmd in &run.script.commands {
+                let Some(name) = cmd.base_name() else {
+                    continue;
+                };
+                if EXEMPT.contains(&name) || name.starts_with("python") {
+                    continue;
+                }
+                for w in cmd.args() {
+                    let Some(at) = single_quoted_dollar(&w.raw) else {
+                        continue;
+                    };
+                    let span = if w.span.len() == w.raw.len() {
+                        Span::new(w.span.start + at, w.span.start + at + 1)
+                    } else {
+                        w.span
+                    };
+                    let d = cx.report(
+                        &META,
+                        span,
+                        "`$` in single quotes stays literal: the shell does not expand it",
+                    );
+                    d.label = Some("not expanded".into());
+                    d.help = Some(
+                        "use double quotes to expand it, or leave it if the text is meant literally"
+                            .into(),
+                    );
+                }
+            }
+        }
+    }
+}

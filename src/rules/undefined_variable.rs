@@ -1,0 +1,194 @@
+use super::util::{expanded_words, flag_word, levenshtein, root_base, sub_span};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::model::expand::references;
+use crate::model::Base;
+use crate::syntax::Kind;
+
+/// A variable used in an instruction that no ARG or ENV in scope defines.
+pub(crate) struct UndefinedVariable;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD203",
+    slug: "undefined-variable",
+    summary: "Variable is not defined by an ARG or ENV in scope",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    hadolint: &[],
+    buildkit: Some("UndefinedVar"),
+    default_enabled: true,
+    doc: include_str!("../../rules/undefined-variable.md"),
+};
+
+/// Variables base images commonly set. Without a registry rdock cannot read
+/// a base image's environment, so on a stage built from an image these are
+/// assumed to come from it.
+const IMAGE_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "HOSTNAME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "TZ",
+    "TERM",
+    "USER",
+    "SHELL",
+    "DEBIAN_FRONTEND",
+    "LD_LIBRARY_PATH",
+    "PKG_CONFIG_PATH",
+    "JAVA_HOME",
+    "JAVA_VERSION",
+    "JDK_VERSION",
+    "JRE_HOME",
+    "MAVEN_HOME",
+    "MAVEN_CONFIG",
+    "GRADLE_HOME",
+    "GRADLE_VERSION",
+    "CATALINA_HOME",
+    "GOPATH",
+    "GOROOT",
+    "GOLANG_VERSION",
+    "GOTOOLCHAIN",
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+    "RUST_VERSION",
+    "NODE_VERSION",
+    "YARN_VERSION",
+    "NPM_CONFIG_PREFIX",
+    "PYTHON_VERSION",
+    "PYTHON_PIP_VERSION",
+    "PYTHON_SETUPTOOLS_VERSION",
+    "PYTHON_SHA256",
+    "GPG_KEY",
+    "PYTHONPATH",
+    "PYTHONUNBUFFERED",
+    "VIRTUAL_ENV",
+    "CONDA_DIR",
+    "RUBY_VERSION",
+    "RUBY_MAJOR",
+    "GEM_HOME",
+    "BUNDLE_PATH",
+    "BUNDLE_SILENCE_ROOT_WARNING",
+    "BUNDLE_APP_CONFIG",
+    "PHP_VERSION",
+    "PHP_INI_DIR",
+    "PHPIZE_DEPS",
+    "NGINX_VERSION",
+    "NJS_VERSION",
+    "HTTPD_PREFIX",
+    "DOTNET_VERSION",
+    "ASPNET_VERSION",
+    "ASPNETCORE_URLS",
+    "DOTNET_RUNNING_IN_CONTAINER",
+    "APP_ROOT",
+    "APP_UID",
+    "HOME_DIR",
+    "ERLANG_VERSION",
+    "ELIXIR_VERSION",
+    "PGDATA",
+    "PG_MAJOR",
+    "PG_VERSION",
+    "MYSQL_VERSION",
+    "MARIADB_VERSION",
+    "REDIS_VERSION",
+    "MONGO_VERSION",
+    "SBT_VERSION",
+    "SCALA_VERSION",
+    "KOTLIN_VERSION",
+    "FLUTTER_HOME",
+    "ANDROID_HOME",
+    "ANDROID_SDK_ROOT",
+    "NVM_DIR",
+    "DENO_INSTALL",
+    "BUN_INSTALL",
+];
+
+impl Rule for UndefinedVariable {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        let escape = model.ast.escape;
+        for stage in &model.stages {
+            let from_image = matches!(root_base(model, stage.index), Base::Image { .. });
+            for &ii in &stage.body {
+                let inst = model.instruction(ii);
+                if !matches!(
+                    inst.kind(),
+                    Kind::Add
+                        | Kind::Arg
+                        | Kind::Copy
+                        | Kind::Env
+                        | Kind::Expose
+                        | Kind::Label
+                        | Kind::StopSignal
+                        | Kind::User
+                        | Kind::Volume
+                        | Kind::Workdir
+                ) {
+                    continue;
+                }
+                let mut words: Vec<_> = expanded_words(&inst.args).into_iter().cloned().collect();
+                if matches!(inst.kind(), Kind::Copy | Kind::Add) {
+                    words.extend(
+                        inst.flags
+                            .iter()
+                            .filter(|f| matches!(f.name.as_str(), "chown" | "chmod" | "from"))
+                            .filter_map(flag_word),
+                    );
+                }
+                for word in &words {
+                    if word.text.starts_with("<<") {
+                        continue;
+                    }
+                    for r in references(&word.text, escape) {
+                        // `${V:-default}`: an explicit fallback, not a mistake.
+                        if r.is_special() || r.has_default {
+                            continue;
+                        }
+                        if model.scope.lookup(Some(stage.index), ii, &r.name).is_some() {
+                            continue;
+                        }
+                        if from_image && IMAGE_ENV.contains(&r.name.as_str()) {
+                            continue;
+                        }
+                        let defs = model.scope.stages.get(stage.index);
+                        let suggestion = defs
+                            .into_iter()
+                            .flatten()
+                            .filter(|d| d.instruction.is_none_or(|i| i < ii))
+                            .map(|d| d.name.as_str())
+                            .find(|n| levenshtein(n, &r.name) <= 2);
+                        let global = model
+                            .scope
+                            .global
+                            .iter()
+                            .any(|d| d.name == r.name && d.instruction.is_some());
+                        let d = cx.report(
+                            &META,
+                            sub_span(word, &r.span),
+                            format!("usage of undefined variable `${}`", r.name),
+                        );
+                        d.label = Some("not defined here".into());
+                        d.help = Some(if global {
+                            format!(
+                                "`{0}` is a global ARG: declare `ARG {0}` in this stage to use it",
+                                r.name
+                            )
+                        } else if let Some(s) = suggestion {
+                            format!("did you mean `${s}`?")
+                        } else {
+                            format!(
+                                "define it with `ARG {0}` or `ENV {0}=...` before this line",
+                                r.name
+                            )
+                        });
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+use super::runs::{runs, unquoted_expansions};
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::{Severity, Span};
+
+/// `$(...)` unquoted in a command's arguments: its output is split and globbed.
+pub(crate) struct UnquotedCommandSubstitution;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD302",
+    slug: "unquoted-command-substitution",
+    summary: "Unquoted command substitution in RUN is split into words and globbed",
+    severity: Severity::Info,
+    fix: FixAvailability::None,
+    hadolint: &["SC2046"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/unquoted-command-substitution.md"),
+};
+
+impl Rule for UnquotedCommandSubstitution {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            if !run.posix {
+                continue;
+            }
+            for cmd in &run.script.commands {
+                if cmd.name() == Some("[[") || cmd.ctx.in_substitution {
+                    continue;
+                }
+                for w in cmd.args() {
+                    for (at, len, subst) in unquoted_expansions(&w.raw) {
+                        if !subst {
+                            continue;
+                        }
+                        let span = if w.span.len() == w.raw.len() {
+                            Span::new(w.span.start + at, w.span.start + at + len)
+                        } else {
+                            w.span
+                        };
+                        let d = cx.report(
+                            &META,
+                            span,
+                            "the output of this command substitution is split on spaces and globbed",
+                        );
+                        d.label = Some("unquoted".into());
+                        d.help = Some("quote it: \"$(...)\"".into());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+use super::runs::runs;
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::fix::{Edit, Fix};
+
+/// `wget` without `--progress` or `-q`: the build log fills with progress bars.
+pub(crate) struct WgetProgress;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD411",
+    slug: "wget-progress",
+    summary: "`wget` without `--progress` floods the build log",
+    severity: Severity::Info,
+    fix: FixAvailability::Always,
+    hadolint: &["DL3047"],
+    buildkit: None,
+    default_enabled: true,
+    doc: include_str!("../../rules/wget-progress.md"),
+};
+
+impl Rule for WgetProgress {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        for run in runs(cx.model) {
+            for cmd in &run.script.commands {
+                if cmd.base_name() != Some("wget") {
+                    continue;
+                }
+                let quiet = [
+                    "-q",
+                    "--quiet",
+                    "-nv",
+                    "--no-verbose",
+                    "--progress",
+                    "-o",
+                    "--output-file",
+                    "-a",
+                    "--append-output",
+                ]
+                .iter()
+                .any(|f| cmd.has_flag(f))
+                    || cmd
+                        .args()
+                        .iter()
+                        .any(|w| w.text().starts_with("--progress"));
+                if quiet {
+                    continue;
+                }
+                let Some(name) = cmd.words.first() else {
+                    continue;
+                };
+                let d = cx.report(
+                    &META,
+                    name.span,
+                    "`wget` prints a progress bar line by line into the build log",
+                );
+                d.label = Some("no --progress".into());
+                d.help = Some("add `--progress=dot:giga` (or `-q`)".into());
+                d.fix = Some(Fix::safe(
+                    "Add `--progress=dot:giga`",
+                    vec![Edit::insert(name.span.end, " --progress=dot:giga")],
+                ));
+            }
+        }
+    }
+}

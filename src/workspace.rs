@@ -1,0 +1,204 @@
+//! What rdock reads around a Dockerfile on disk, for `rdock lint`, `rdock
+//! targets` and the language server alike: the builds the repository runs
+//! (bake, compose, workflow, Makefile and script files, parsed by
+//! `crate::targets`) and the build context's `.dockerignore`. The core
+//! (`crate::check`) does no I/O; this module is where that I/O lives.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::dockerignore::Dockerignore;
+use crate::settings::Settings;
+use crate::targets::{self, BuildRef, DockerfilePath, FoundTarget, SourceKind};
+
+/// One build: the Dockerfile it builds, the stage, and where it was found.
+#[derive(Debug, Clone)]
+pub struct Build {
+    pub dockerfile: PathBuf,
+    pub target: Option<String>,
+    /// `path:line`, relative to the root.
+    pub origin: String,
+    pub kind: SourceKind,
+}
+
+/// What a walk of one repository found.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    pub builds: Vec<Build>,
+    /// Files read, relative to the root.
+    pub evidence: Vec<String>,
+    /// Files that could not be read or parsed, with why.
+    pub problems: Vec<String>,
+}
+
+impl Discovery {
+    /// The builds of one Dockerfile, as the rules want them.
+    pub fn for_dockerfile(&self, file: &Path) -> Vec<FoundTarget> {
+        let Ok(file) = std::fs::canonicalize(file) else {
+            return Vec::new();
+        };
+        self.builds
+            .iter()
+            .filter(|b| b.dockerfile == file)
+            .map(|b| FoundTarget {
+                name: b.target.clone(),
+                origin: b.origin.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The repository a path belongs to: the nearest folder with `.git`, else the path's folder.
+pub fn repo_root(path: &Path) -> PathBuf {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let start = if abs.is_dir() {
+        abs.clone()
+    } else {
+        abs.parent().map(Path::to_path_buf).unwrap_or(abs.clone())
+    };
+    let mut dir = Some(start.as_path());
+    while let Some(d) = dir {
+        if d.join(".git").exists() {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    start
+}
+
+fn kind_of(rel: &Path) -> Option<SourceKind> {
+    let name = rel.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let in_workflows = rel
+        .parent()
+        .is_some_and(|p| p.ends_with(".github/workflows"));
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    if in_workflows && yaml {
+        Some(SourceKind::Workflow)
+    } else if name.starts_with("docker-bake") && (name.ends_with(".hcl") || name.ends_with(".json"))
+    {
+        Some(SourceKind::Bake)
+    } else if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
+        Some(SourceKind::Compose)
+    } else if name == "makefile"
+        || name == "gnumakefile"
+        || name.ends_with(".mk")
+        || name.ends_with(".sh")
+        || name.ends_with(".bash")
+    {
+        Some(SourceKind::Script)
+    } else {
+        None
+    }
+}
+
+/// Walk the repository at `root` (honouring .gitignore) and read every build file.
+pub fn discover(root: &Path) -> Discovery {
+    let mut d = Discovery::default();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    let mut files: Vec<PathBuf> = walker
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    for path in files {
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        let Some(kind) = kind_of(&rel) else { continue };
+        let rel_s = rel.to_string_lossy().replace('\\', "/");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            d.problems.push(format!("{rel_s}: cannot be read"));
+            continue;
+        };
+        let parsed = match kind {
+            SourceKind::Bake if rel_s.ends_with(".json") => targets::parse_bake_json(&text),
+            SourceKind::Bake => targets::parse_bake_hcl(&text),
+            SourceKind::Compose => targets::parse_compose(&text),
+            SourceKind::Workflow => targets::parse_workflow(&text),
+            SourceKind::Script => Ok(targets::parse_script(&text)),
+        };
+        let refs = match parsed {
+            Ok(r) => r,
+            Err(e) => {
+                d.problems.push(format!("{rel_s}: {e}"));
+                continue;
+            }
+        };
+        d.evidence.push(rel_s.clone());
+        let dir = path.parent().unwrap_or(root).to_path_buf();
+        for r in refs {
+            if let Some(dockerfile) = resolve(&r, &dir, root) {
+                d.builds.push(Build {
+                    dockerfile,
+                    target: r.target.clone(),
+                    origin: format!("{rel_s}:{}", r.line),
+                    kind: r.kind,
+                });
+            }
+        }
+    }
+    d
+}
+
+/// The Dockerfile a build reads, if it exists.
+fn resolve(r: &BuildRef, dir: &Path, root: &Path) -> Option<PathBuf> {
+    // Bake and compose paths are relative to their file; workflows run at the
+    // repository root; scripts and Makefiles run in their folder or at the root.
+    let cwds: Vec<&Path> = match r.kind {
+        SourceKind::Bake | SourceKind::Compose | SourceKind::Script => vec![dir, root],
+        SourceKind::Workflow => vec![root],
+    };
+    for cwd in cwds {
+        let context = cwd.join(r.context.as_deref().unwrap_or("."));
+        let file = match &r.dockerfile {
+            DockerfilePath::Default => context.join("Dockerfile"),
+            DockerfilePath::InContext(f) => context.join(f),
+            DockerfilePath::FromCwd(f) => cwd.join(f),
+        };
+        if let Ok(p) = std::fs::canonicalize(&file) {
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// The `.dockerignore` of a Dockerfile's build context, as BuildKit picks it:
+/// `<Dockerfile>.dockerignore` beside it, else `.dockerignore` in its folder
+/// (the context when the build is run there).
+pub fn dockerignore_for(path: &Path) -> Option<Dockerignore> {
+    let mut own = path.as_os_str().to_owned();
+    own.push(".dockerignore");
+    let own = PathBuf::from(own);
+    let shared = path.parent().map(|d| d.join(".dockerignore"));
+    [Some(own), shared].into_iter().flatten().find_map(|p| {
+        let text = std::fs::read_to_string(&p).ok()?;
+        let name = p.file_name()?.to_string_lossy().into_owned();
+        Some(Dockerignore::parse(name, &text))
+    })
+}
+
+/// `settings` completed for the Dockerfile at `path`: its build context's
+/// `.dockerignore` and the builds `discovery` found for it. `None` when
+/// there is nothing to add, so callers can keep sharing `settings`.
+pub fn settings_for_file(
+    settings: &Settings,
+    path: &Path,
+    discovery: &Discovery,
+) -> Option<Settings> {
+    let ignore = dockerignore_for(path);
+    let found = discovery.for_dockerfile(path);
+    if ignore.is_none() && found.is_empty() {
+        return None;
+    }
+    let mut per_file = settings.clone();
+    per_file.dockerignore = ignore.map(Arc::new);
+    if !found.is_empty() {
+        per_file.discovered_targets = found;
+        per_file.target_evidence = discovery.evidence.clone();
+    }
+    Some(per_file)
+}
