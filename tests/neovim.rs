@@ -85,7 +85,10 @@ fn helix_languages_toml_starts_rdock_for_dockerfiles() {
     let toml: toml::Value = toml::from_str(&text).unwrap();
     let server = &toml["language-server"]["rdock"];
     assert_eq!(server["command"].as_str(), Some("rdock"));
-    assert_eq!(server["args"].as_array().unwrap(), &vec![toml::Value::from("lsp")]);
+    assert_eq!(
+        server["args"].as_array().unwrap(),
+        &vec![toml::Value::from("lsp")]
+    );
     let langs = toml["language"].as_array().unwrap();
     let docker = langs
         .iter()
@@ -105,7 +108,10 @@ fn helix_languages_toml_starts_rdock_for_dockerfiles() {
         .collect();
     assert_eq!(features, ["diagnostics", "code-action"]);
     let on_save = docker["code-actions-on-save"].as_array().unwrap();
-    assert_eq!(on_save[0]["code-action"].as_str(), Some("source.fixAll.rdock"));
+    assert_eq!(
+        on_save[0]["code-action"].as_str(),
+        Some("source.fixAll.rdock")
+    );
     let types = docker["file-types"].to_string();
     for name in ["Containerfile", "Dockerfile.*", "*.Dockerfile"] {
         assert!(types.contains(name), "{name} missing from {types}");
