@@ -11,6 +11,17 @@ use crate::suppress::Suppressions;
 
 /// Lint one Dockerfile.
 pub fn check(text: &str, settings: &Settings) -> Vec<Diagnostic> {
+    check_unless(text, settings, &|| false).unwrap_or_default()
+}
+
+/// [`check`], giving up (`None`) as soon as `cancelled` says so: it is asked
+/// between rules. The language server stops work whose result nobody wants
+/// any more (the text changed, or the client cancelled the request).
+pub fn check_unless(
+    text: &str,
+    settings: &Settings,
+    cancelled: &dyn Fn() -> bool,
+) -> Option<Vec<Diagnostic>> {
     let model = Model::new(text, &settings.inputs);
     let discovered: Vec<String> = settings
         .discovered_targets
@@ -26,10 +37,17 @@ pub fn check(text: &str, settings: &Settings) -> Vec<Diagnostic> {
     );
     let suppressions = Suppressions::from_ast(&model.ast);
     let mut cx = Context::new(&model, &graph, settings);
+    cx.cancelled = cancelled;
     for rule in rules::registry() {
+        if cancelled() {
+            return None;
+        }
         if settings.is_enabled(rule.meta().id) {
             rule.check(&mut cx);
         }
+    }
+    if cancelled() {
+        return None;
     }
     let mut out: Vec<Diagnostic> = cx
         .into_diagnostics()
@@ -50,7 +68,7 @@ pub fn check(text: &str, settings: &Settings) -> Vec<Diagnostic> {
         })
         .collect();
     out.sort_by(|a, b| (a.span.start, a.code, a.span.end).cmp(&(b.span.start, b.code, b.span.end)));
-    out
+    Some(out)
 }
 
 /// The result of fixing a file.

@@ -41,6 +41,9 @@ pub struct Model<'t> {
     /// fifty rules and the parallelizer read them, and a shell parse costs
     /// far more than any rule, so each body is parsed once per model.
     scripts: OnceLock<Vec<Option<crate::shell::Script>>>,
+    /// The shell a `# hadolint shell=<shell>` comment names, found once
+    /// rather than per RUN.
+    shell_pragma: Option<String>,
 }
 
 /// An instruction and the top-level node that holds it.
@@ -194,7 +197,13 @@ impl<'t> Model<'t> {
             scope: Scope::default(),
             stage_names: HashMap::new(),
             scripts: OnceLock::new(),
+            shell_pragma: None,
         };
+        model.shell_pragma = model.ast.comments().find_map(|c| {
+            let t = c.text.trim();
+            t.strip_prefix("hadolint shell=")
+                .map(|s| s.trim().to_string())
+        });
         for stage in &model.stages {
             if let Some(name) = stage.name_lower() {
                 model.stage_names.entry(name).or_insert(stage.index);
@@ -334,13 +343,8 @@ impl<'t> Model<'t> {
 
     /// `/bin/sh -c`, or what a `# hadolint shell=<shell>` comment names.
     fn default_shell(&self) -> Vec<String> {
-        let pragma = self.ast.comments().find_map(|c| {
-            let t = c.text.trim();
-            t.strip_prefix("hadolint shell=")
-                .map(|s| s.trim().to_string())
-        });
-        match pragma {
-            Some(shell) => vec![shell],
+        match &self.shell_pragma {
+            Some(shell) => vec![shell.clone()],
             None => vec!["/bin/sh".into(), "-c".into()],
         }
     }
