@@ -3,9 +3,10 @@
 # Debian 12 machine, and build the local base images rdock's engine tests use
 # (no registry needed). Idempotent: a second run reuses what is there.
 #
-#   scripts/engine.sh [start] [--debian]   install, start, build base images
-#   scripts/engine.sh stop                 stop the private daemon
-#   scripts/engine.sh env                  print the environment to use
+#   scripts/engine.sh [start] [--debian] [--buildkitd]
+#                                install, start, build base images
+#   scripts/engine.sh stop       stop the private daemons
+#   scripts/engine.sh env        print the environment to use
 #
 # What it does (see ../shared/engine/README.md for the facts behind it):
 # - docker.io + docker-buildx from Debian sid (for `docker build --check`),
@@ -19,8 +20,15 @@
 #   and pidfile, and no bridge (build with --network=none or host);
 # - base images: `rdock-test/busybox:latest` (also tagged `busybox:latest`)
 #   from busybox-static, and with --debian `debian:12.4` from debootstrap.
-# The environment to use (PATH with the engine's client first, DOCKER_HOST) is
-# written to $RDOCK_ENGINE_PREFIX/env and printed on stdout.
+# - with --buildkitd, also a standalone buildkitd and buildctl (for
+#   `rdock verify --engine buildctl`), built with Debian's Go from the BuildKit
+#   source Debian ships in golang-github-docker-docker-dev (Debian has no
+#   BuildKit binary package); it runs with the runc worker on its own socket,
+#   and the base images are saved as OCI layouts under $RDOCK_ENGINE_PREFIX/layouts
+#   (buildkitd has its own image store and no registry can be reached).
+# The environment to use (PATH with the engine's client first, DOCKER_HOST,
+# and with --buildkitd BUILDKIT_HOST and RDOCK_ENGINE_LAYOUTS) is written to
+# $RDOCK_ENGINE_PREFIX/env and printed on stdout.
 set -euo pipefail
 
 prefix=${RDOCK_ENGINE_PREFIX:-/opt/rdock-engine}
@@ -35,7 +43,7 @@ die() {
     exit 2
 }
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # ------------------------------------------------------------- install ---
 
@@ -68,9 +76,12 @@ mirror() {
 }
 
 # apt-get with private lists, sources and cache: the system's are untouched.
-papt() {
-    local a="$prefix/apt"
-    apt-get -q -o Dir::State::Lists="$a/lists" -o Dir::Etc::SourceList=/dev/null \
+papt() { papt_tool apt-get "$@"; }
+papt_cache() { papt_tool apt-cache "$@"; }
+papt_tool() {
+    local a="$prefix/apt" tool=$1
+    shift
+    "$tool" -q -o Dir::State::Lists="$a/lists" -o Dir::Etc::SourceList=/dev/null \
         -o Dir::Etc::SourceParts="$a/sources" -o Dir::Cache="$a/cache" \
         -o Dir::State::status=/var/lib/dpkg/status -o Debug::NoLocking=1 \
         -o APT::Get::List-Cleanup=0 "$@"
@@ -229,11 +240,182 @@ debian_image() {
     log "image debian:12.4 built"
 }
 
+# ----------------------------------------------------------- buildkitd ---
+#
+# Debian packages no BuildKit binaries, but golang-github-docker-docker-dev
+# carries BuildKit's whole source (cmd/buildctl and cmd/buildkitd included).
+# Built in GOPATH mode with Debian's Go and Debian's golang-*-dev packages,
+# as Debian builds Go programs. Four things Debian does not package are left
+# out (scripts/buildkit-shims): the azblob and gha remote caches, the
+# fuse-overlayfs and stargz snapshotters; moby/profiles' default seccomp
+# profile is containerd's.
+
+bk="$prefix/buildkit"
+bksock="$run/buildkitd.sock"
+bkpid="$run/buildkitd.pid"
+shims="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/buildkit-shims"
+gover=1.27
+# Packages beyond golang-github-docker-docker-dev's own dependencies that
+# buildctl and buildkitd import.
+bk_extra="golang-github-agext-levenshtein-dev golang-github-containerd-accelerated-container-image-dev
+golang-github-coreos-go-systemd-dev golang-github-gofrs-flock-dev golang-github-google-shlex-dev
+golang-github-hashicorp-go-immutable-radix-v2-dev golang-github-package-url-packageurl-go-dev
+golang-github-pkg-profile-dev golang-github-spdx-tools-golang-dev golang-github-tonistiigi-go-archvariant-dev"
+
+# What the build depends on in the repository: a change rebuilds.
+bk_stamp() { find "$shims" -type f -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16; }
+
+bk_env() {
+    export GOROOT="$bk/root/usr/lib/go-$gover" GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local \
+        GOPATH="$bk/overlay:$bk/root/usr/share/gocode" GOCACHE="$bk/gocache" GOFLAGS=
+    export PATH="$GOROOT/bin:$PATH"
+}
+
+install_buildkit() {
+    local stamp
+    stamp=$(bk_stamp)
+    if [[ -x $bk/bin/buildkitd && -x $bk/bin/buildctl && $(cat "$bk/stamp" 2>/dev/null) == "$stamp" ]]; then
+        log "buildkitd present: $("$bk/bin/buildkitd" --version)"
+        return 0
+    fi
+    local suite=${RDOCK_ENGINE_SUITE:-sid} a="$prefix/apt" t0=$SECONDS
+    mkdir -p "$a/lists/partial" "$a/sources" "$a/cache/archives/partial" "$bk"
+    cat >"$a/sources/rdock.sources" <<EOF
+Types: deb
+URIs: $(mirror)
+Suites: $suite
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    log "apt-get update (private lists, suite $suite) for BuildKit's source and Go $gover"
+    papt update >/dev/null 2>"$a/update.log" || die "apt-get update of suite $suite failed: $(tail -n 3 "$a/update.log")"
+    local pkgs
+    # shellcheck disable=SC2086
+    pkgs=$(papt_cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+        --no-replaces --no-enhances golang-github-docker-docker-dev "golang-$gover-go" $bk_extra |
+        grep -E '^golang-' | grep -vxE 'golang-go|golang-src|golang-golang-x-tools' | sort -u) ||
+        die "could not resolve the Go packages BuildKit needs in suite $suite"
+    rm -rf "$bk/debs" "$bk/root" "$bk/overlay"
+    mkdir -p "$bk/debs" "$bk/root"
+    log "downloading $(wc -l <<<"$pkgs") Go source packages and Go $gover from $suite"
+    local want=()
+    mapfile -t want <<<"$pkgs"
+    want=("${want[@]/%//$suite}")
+    (cd "$bk/debs" && papt download "${want[@]}" >/dev/null 2>"$a/download.log") ||
+        die "download failed: $(tail -n 3 "$a/download.log")"
+    log "unpacking ($((SECONDS - t0)) s so far)"
+    # Only Go's tree and the Go sources matter.
+    # shellcheck disable=SC2016 # $1 and $2 are the inner shell's
+    find "$bk/debs" -name '*.deb' -print0 |
+        xargs -0 -P "$(nproc)" -I{} sh -c 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./usr/lib/go-*" "./usr/share/go-*" "./usr/share/gocode/*" 2>/dev/null; true' _ {} "$bk/root"
+    rm -rf "$bk/debs"
+    [[ -x $bk/root/usr/lib/go-$gover/bin/go ]] || die "Go $gover did not unpack into $bk/root"
+    local src="$bk/root/usr/share/gocode/src" ov="$bk/overlay/src"
+    [[ -d $src/github.com/moby/buildkit/cmd/buildkitd ]] ||
+        die "golang-github-docker-docker-dev in $suite carries no BuildKit source (cmd/buildkitd)"
+    # The overlay comes first on GOPATH: a patched copy of BuildKit, the
+    # stand-ins, and major-version paths Debian installs without their /vN.
+    mkdir -p "$ov/github.com/moby" "$ov/github.com/mitchellh/hashstructure" "$ov/github.com/coreos/go-systemd"
+    cp -r "$src/github.com/moby/buildkit" "$ov/github.com/moby/"
+    rm -f "$ov"/github.com/moby/buildkit/cache/remotecache/{azblob,gha}/*.go
+    (cd "$shims" && find github.com -name '*.go' -exec sh -c 'mkdir -p "$2/$(dirname "$1")" && cp "$1" "$2/$1"' _ {} "$ov" \;)
+    python3 "$shims/drop-stargz.py" "$ov/github.com/moby/buildkit/cmd/buildkitd/main_oci_worker.go"
+    ln -sfn "$src/github.com/mitchellh/hashstructure" "$ov/github.com/mitchellh/hashstructure/v2"
+    ln -sfn "$src/github.com/coreos/go-systemd" "$ov/github.com/coreos/go-systemd/v22"
+    local version
+    version="debian-$(papt_cache show golang-github-docker-docker-dev 2>/dev/null | awk '/^Version:/{print $2; exit}')"
+    log "building buildctl and buildkitd (BuildKit from docker.io $version; a few minutes the first time)"
+    mkdir -p "$bk/bin"
+    (
+        bk_env
+        cd "$bk"
+        go build -trimpath -ldflags "-s -w -X github.com/moby/buildkit/version.Version=$version" \
+            -o bin/ github.com/moby/buildkit/cmd/buildctl github.com/moby/buildkit/cmd/buildkitd
+    ) >"$bk/build.log" 2>&1 || {
+        tail -n 20 "$bk/build.log" >&2
+        die "building BuildKit failed (log above, full log in $bk/build.log)"
+    }
+    echo "$stamp" >"$bk/stamp"
+    log "buildctl and buildkitd built in $((SECONDS - t0)) s: $("$bk/bin/buildkitd" --version)"
+}
+
+bk_running() { [[ -S $bksock ]] && "$bk/bin/buildctl" --addr "unix://$bksock" debug workers >/dev/null 2>&1; }
+
+start_buildkitd() {
+    if bk_running; then
+        log "buildkitd already running on unix://$bksock"
+        return 0
+    fi
+    if [[ -f $bkpid ]] && kill -0 "$(cat "$bkpid")" 2>/dev/null; then
+        log "buildkitd (pid $(cat "$bkpid")) is starting; waiting"
+    else
+        rm -f "$bkpid" "$bksock"
+        mkdir -p "$run" "$bk/data"
+        log "starting buildkitd (log: $bk/buildkitd.log)"
+        # runc comes from Debian 12 (installed with the engine above).
+        setsid "$bk/bin/buildkitd" --root "$bk/data" --addr "unix://$bksock" \
+            --oci-worker=true --containerd-worker=false \
+            >"$bk/buildkitd.log" 2>&1 </dev/null 9>&- &
+        echo $! >"$bkpid"
+    fi
+    local i
+    for ((i = 0; i < 120; i++)); do
+        bk_running && {
+            log "buildkitd ready on unix://$bksock"
+            return 0
+        }
+        sleep 0.5
+    done
+    tail -n 20 "$bk/buildkitd.log" >&2 || true
+    die "buildkitd did not answer within 60 s (log above, full log in $bk/buildkitd.log)"
+}
+
+stop_buildkitd() {
+    [[ -f $bkpid ]] || return 0
+    local pid
+    pid=$(cat "$bkpid")
+    if kill -0 "$pid" 2>/dev/null; then
+        log "stopping buildkitd (pid $pid)"
+        kill "$pid"
+        local i
+        for ((i = 0; i < 60; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.5
+        done
+    fi
+    rm -f "$bkpid"
+}
+
+# The engine's base images as OCI layouts, for buildkitd (`docker save`
+# writes one): `rdock verify --build-context NAME=oci-layout://DIR`.
+save_layout() {
+    local image=$1 dir="$prefix/layouts/$2" id
+    id=$(docker_ image inspect --format '{{.Id}}' "$image")
+    if [[ -f $dir/index.json && $(cat "$dir/.image-id" 2>/dev/null) == "$id" ]]; then
+        log "OCI layout $dir present"
+        return 0
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    docker_ save "$image" | tar -x -C "$dir"
+    echo "$id" >"$dir/.image-id"
+    log "OCI layout of $image in $dir"
+}
+
 write_env() {
+    local path
+    path=$(engine_path)
+    ((buildkitd == 0)) || path="$bk/bin:$path"
     cat >"$envfile.tmp" <<EOF
-export PATH="$(engine_path)"
+export PATH="$path"
 export DOCKER_HOST="unix://$sock"
 EOF
+    if ((buildkitd)); then
+        cat >>"$envfile.tmp" <<EOF
+export BUILDKIT_HOST="unix://$bksock"
+export RDOCK_ENGINE_LAYOUTS="$prefix/layouts"
+EOF
+    fi
     mv "$envfile.tmp" "$envfile"
 }
 
@@ -241,10 +423,12 @@ EOF
 
 main() {
     local cmd=start debian=0
+    buildkitd=0
     while (($#)); do
         case $1 in
             start | stop | env) cmd=$1 ;;
             --debian) debian=1 ;;
+            --buildkitd) buildkitd=1 ;;
             -h | --help)
                 usage
                 exit 0
@@ -258,6 +442,7 @@ main() {
     done
     case $cmd in
         stop)
+            stop_buildkitd
             stop_daemon
             return 0
             ;;
@@ -276,6 +461,14 @@ main() {
     start_daemon
     busybox_image
     ((debian == 0)) || debian_image
+    if ((buildkitd)); then
+        local t1=$SECONDS
+        install_buildkit
+        start_buildkitd
+        save_layout busybox:latest busybox
+        ((debian == 0)) || save_layout debian:12.4 debian-12.4
+        log "buildkitd part: $((SECONDS - t1)) s"
+    fi
     write_env
     log "ready in $((SECONDS - t0)) s; environment in $envfile:"
     cat "$envfile"

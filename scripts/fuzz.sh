@@ -18,7 +18,7 @@ Usage: scripts/fuzz.sh [--seconds N] [--minimize] [TARGET...]
 
   --seconds N   run each target N seconds (default 30; env RDOCK_FUZZ_SECONDS)
   --minimize    afterwards, merge what was found into a minimal fuzz/corpus/TARGET
-  TARGET        parser, lint, fix, shell (default: all)
+  TARGET        parser, lint, fix, shell, lsp (default: all)
 USAGE
 }
 
@@ -35,7 +35,7 @@ while (($#)); do
         *) targets+=("$1"); shift ;;
     esac
 done
-((${#targets[@]})) || targets=(parser lint fix shell)
+((${#targets[@]})) || targets=(parser lint fix shell lsp)
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: --seconds must be a positive integer" >&2; exit 2; }
 
 cd "$(dirname "$0")/../fuzz"

@@ -11,6 +11,17 @@ use crate::suppress::Suppressions;
 
 /// Lint one Dockerfile.
 pub fn check(text: &str, settings: &Settings) -> Vec<Diagnostic> {
+    check_unless(text, settings, &|| false).unwrap_or_default()
+}
+
+/// [`check`], giving up (`None`) as soon as `cancelled` says so: it is asked
+/// between rules. The language server stops work whose result nobody wants
+/// any more (the text changed, or the client cancelled the request).
+pub fn check_unless(
+    text: &str,
+    settings: &Settings,
+    cancelled: &dyn Fn() -> bool,
+) -> Option<Vec<Diagnostic>> {
     let model = Model::new(text, &settings.inputs);
     let discovered: Vec<String> = settings
         .discovered_targets
@@ -26,10 +37,17 @@ pub fn check(text: &str, settings: &Settings) -> Vec<Diagnostic> {
     );
     let suppressions = Suppressions::from_ast(&model.ast);
     let mut cx = Context::new(&model, &graph, settings);
+    cx.cancelled = cancelled;
     for rule in rules::registry() {
+        if cancelled() {
+            return None;
+        }
         if settings.is_enabled(rule.meta().id) {
             rule.check(&mut cx);
         }
+    }
+    if cancelled() {
+        return None;
     }
     let mut out: Vec<Diagnostic> = cx
         .into_diagnostics()
@@ -50,7 +68,7 @@ pub fn check(text: &str, settings: &Settings) -> Vec<Diagnostic> {
         })
         .collect();
     out.sort_by(|a, b| (a.span.start, a.code, a.span.end).cmp(&(b.span.start, b.code, b.span.end)));
-    out
+    Some(out)
 }
 
 /// The result of fixing a file.
@@ -70,6 +88,39 @@ pub enum FixError {
     DidNotSettle(usize),
     #[error("a fix produced text with new syntax errors; the file was left unchanged (please report this as a bug): {0}")]
     Broke(String),
+}
+
+/// `next` with the parser directives of `current`, no more: when a fix
+/// removes what stood above a comment such as `# escape=\``, that comment
+/// would become a directive and change how the whole file is read. A blank
+/// line before it keeps it a comment (BuildKit stops reading directives at
+/// the first blank line).
+fn keep_directives(current: &str, next: String) -> String {
+    let key = |d: &crate::syntax::Directive| (d.name.clone(), d.value.clone());
+    let before: Vec<_> = crate::syntax::parse(current)
+        .directives
+        .iter()
+        .map(key)
+        .collect();
+    let after = crate::syntax::parse(&next);
+    let Some(promoted) = after
+        .directives
+        .iter()
+        .enumerate()
+        .find(|(i, d)| before.get(*i) != Some(&key(d)))
+        .map(|(_, d)| d.span.start)
+    else {
+        return next;
+    };
+    let line_start = next[..promoted].rfind('\n').map_or(0, |i| i + 1);
+    let nl = if next[line_start..].contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut out = next;
+    out.insert_str(line_start, nl);
+    out
 }
 
 /// The most passes the fix loop makes before giving up.
@@ -103,6 +154,7 @@ pub fn check_and_fix(
             });
         }
         let (next, n) = apply_fixes(&current, fixes);
+        let next = keep_directives(&current, next);
         if n == 0 || next == current {
             return Ok(FixOutcome {
                 text: current,
@@ -123,4 +175,29 @@ pub fn check_and_fix(
         current = next;
     }
     Err(FixError::DidNotSettle(MAX_FIX_PASSES))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fix_never_turns_a_comment_into_a_directive() {
+        // Deleting the two unreachable stages above `# escape=` in one pass
+        // (each alone is not at the top) would make it the first line, and so
+        // a directive that rereads the last line.
+        let text =
+            "FROM alpine AS a\nFROM alpine AS b\n# escape=`\nFROM alpine AS c\nRUN echo \\\n  hi\n";
+        let overrides = crate::settings::Overrides {
+            select: Some(vec!["RD101".into()]),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(None, &overrides);
+        let out = check_and_fix(text, &settings, true).expect("fixes apply");
+        assert_eq!(
+            out.text,
+            "\n# escape=`\nFROM alpine AS c\nRUN echo \\\n  hi\n"
+        );
+        assert!(crate::syntax::parse(&out.text).directives.is_empty());
+    }
 }

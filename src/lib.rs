@@ -25,7 +25,7 @@ pub mod workspace;
 
 mod check;
 
-pub use check::{check, check_and_fix, FixError, FixOutcome, MAX_FIX_PASSES};
+pub use check::{check, check_and_fix, check_unless, FixError, FixOutcome, MAX_FIX_PASSES};
 pub use diagnostic::{Diagnostic, Related, Severity, Span};
 
 /// Where rule docs are published.

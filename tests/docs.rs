@@ -168,3 +168,64 @@ fn readme_rule_table_is_current() {
         panic!("{e}");
     }
 }
+
+/// The `$ rdock lint ...` sessions shown in the README are what rdock prints
+/// today (stdout, then stderr's summary, run from the repository root).
+#[test]
+fn readme_lint_sessions_are_current() {
+    let path = common::root().join("README.md");
+    let text = std::fs::read_to_string(&path).expect("read README.md");
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    let mut stale = Vec::new();
+    while let Some(start) = rest.find("```console\n$ rdock lint ") {
+        let body_start = start + "```console\n".len();
+        let Some(len) = rest[body_start..].find("\n```\n") else {
+            break;
+        };
+        let block = &rest[body_start..body_start + len + 1];
+        let (command, shown) = block.split_once('\n').unwrap_or((block, ""));
+        let args: Vec<&str> = command
+            .trim_start_matches("$ rdock ")
+            .split_whitespace()
+            .collect();
+        let run = assert_cmd::cargo::cargo_bin_cmd!("rdock")
+            .current_dir(common::root())
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run rdock");
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let printed: String = printed
+            .lines()
+            .map(|l| l.trim_end().to_string() + "\n")
+            .collect();
+        let shown_trimmed: String = shown
+            .lines()
+            .map(|l| l.trim_end().to_string() + "\n")
+            .collect();
+        if printed != shown_trimmed {
+            stale.push(command.to_string());
+        }
+        out.push_str(&rest[..body_start]);
+        out.push_str(command);
+        out.push('\n');
+        out.push_str(&printed);
+        rest = &rest[body_start + len + 1..];
+    }
+    out.push_str(rest);
+    if stale.is_empty() {
+        return;
+    }
+    if update() {
+        std::fs::write(&path, out).expect("write README.md");
+        return;
+    }
+    panic!(
+        "README.md shows stale output for {stale:?}; run `RDOCK_UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}

@@ -4,7 +4,10 @@
 //!
 //! The engine is found through `DOCKER_HOST` and `docker` on PATH, or else
 //! through the environment file `scripts/engine.sh` writes
-//! (`$RDOCK_ENGINE_ENV`, default `/opt/rdock-engine/env`).
+//! (`$RDOCK_ENGINE_ENV`, default `/opt/rdock-engine/env`). The `buildctl`
+//! tests need a buildkitd (`scripts/engine.sh --debian --buildkitd`):
+//! `BUILDKIT_HOST`, `buildctl` on PATH, and the base images as OCI layouts
+//! in `RDOCK_ENGINE_LAYOUTS`.
 
 mod common;
 
@@ -24,9 +27,9 @@ fn fixture(rel: &str) -> String {
 }
 
 /// The variables from `scripts/engine.sh`'s environment file (or none when
-/// DOCKER_HOST is already set).
+/// DOCKER_HOST and BUILDKIT_HOST are already set).
 fn engine_env() -> Vec<(String, String)> {
-    if std::env::var_os("DOCKER_HOST").is_some() {
+    if std::env::var_os("DOCKER_HOST").is_some() && std::env::var_os("BUILDKIT_HOST").is_some() {
         return Vec::new();
     }
     let file = std::env::var_os("RDOCK_ENGINE_ENV")
@@ -396,6 +399,247 @@ fn keep_leaves_the_exported_filesystems() {
     }
 }
 
+/// The value of an engine variable: the environment's, else the engine file's.
+fn engine_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().or_else(|| {
+        engine_env()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    })
+}
+
+/// Whether a buildkitd answers through `buildctl`, with the OCI layouts the
+/// tests need; returns the `--build-context` arguments for them. Skips (or
+/// fails when required) with the reason otherwise.
+fn buildkitd(test: &str, layouts: &[(&str, &str)]) -> Option<Vec<String>> {
+    static STATUS: OnceLock<Result<(), String>> = OnceLock::new();
+    let status = STATUS.get_or_init(|| {
+        let Some(addr) = engine_var("BUILDKIT_HOST") else {
+            return Err("BUILDKIT_HOST is not set".into());
+        };
+        let mut c = Command::new("buildctl");
+        c.args(["--addr", &addr, "debug", "info"])
+            .envs(engine_env());
+        match c.output() {
+            Ok(o) if o.status.success() => Ok(()),
+            Ok(o) => Err(format!(
+                "no buildkitd answers at {addr}: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            )),
+            Err(e) => Err(format!("no `buildctl` on PATH ({e})")),
+        }
+    });
+    let dir = engine_var("RDOCK_ENGINE_LAYOUTS").unwrap_or_default();
+    let why = match status {
+        Err(e) => Some(e.clone()),
+        Ok(()) => layouts.iter().find_map(|(_, layout)| {
+            let index = PathBuf::from(&dir).join(layout).join("index.json");
+            (!index.is_file()).then(|| format!("no OCI layout {}", index.display()))
+        }),
+    };
+    match why {
+        None => Some(
+            layouts
+                .iter()
+                .flat_map(|(name, layout)| {
+                    [
+                        "--build-context".to_string(),
+                        format!("{name}=oci-layout://{dir}/{layout}"),
+                    ]
+                })
+                .collect(),
+        ),
+        Some(why) => {
+            let why = format!("{why}; start one with `scripts/engine.sh --debian --buildkitd`");
+            if std::env::var("RDOCK_REQUIRE_ENGINE").as_deref() == Ok("1") {
+                panic!("{test}: {why}, and RDOCK_REQUIRE_ENGINE=1 requires it");
+            }
+            common::skip(test, &why);
+            None
+        }
+    }
+}
+
+#[test]
+fn buildctl_seed_serial_against_its_rewrite() {
+    let Some(contexts) = buildkitd(
+        "buildctl_seed_serial_against_its_rewrite",
+        &[("debian:12.4", "debian-12.4")],
+    ) else {
+        return;
+    };
+    let _g = engine_lock();
+    let mut args = vec![
+        fixture("seed/serial.Dockerfile"),
+        "--engine".into(),
+        "buildctl".into(),
+        "--output-format".into(),
+        "json".into(),
+    ];
+    args.extend(contexts);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = verify(&args);
+    let v = run.json();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(v["verdict"], "match", "{v}");
+    assert!(
+        v["engine"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("via buildctl"),
+        "{v}"
+    );
+    assert_eq!(differences(&v), Vec::<(String, String)>::new());
+    assert!(v["entries_compared"].as_u64().unwrap_or(0) > 1000, "{v}");
+    assert_eq!(v["fields_compared"], 12);
+    let a = v["original"]["median_s"].as_f64().unwrap_or(0.0);
+    let b = v["rewrite"]["median_s"].as_f64().unwrap_or(f64::MAX);
+    eprintln!(
+        "buildctl: seed serial {a:.2} s, its rewrite {b:.2} s, {:.2}x",
+        a / b
+    );
+    assert!(a >= 15.0, "three `sleep 5` RUNs one after another: {a}");
+    assert!(
+        a / b >= 2.5,
+        "serial {a:.2} s over rewrite {b:.2} s is below 2.5x"
+    );
+}
+
+/// The same comparison catches broken rewrites through buildctl.
+#[test]
+fn buildctl_catches_broken_rewrites() {
+    let Some(contexts) = buildkitd(
+        "buildctl_catches_broken_rewrites",
+        &[("busybox", "busybox")],
+    ) else {
+        return;
+    };
+    let _g = engine_lock();
+    for (file, clause, path) in [
+        ("missing-copy-from", "missing", "/app/a.txt"),
+        ("changed-owner", "owner", "/app/b.txt"),
+        ("lost-env", "config", "Env"),
+    ] {
+        let mut args = vec![
+            fixture("clauses/original.Dockerfile"),
+            "--against".into(),
+            fixture(&format!("clauses/{file}.Dockerfile")),
+            "--engine".into(),
+            "buildctl".into(),
+            "--output-format".into(),
+            "json".into(),
+        ];
+        args.extend(contexts.iter().cloned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = verify(&args);
+        let v = run.json();
+        assert_eq!(run.code, 1, "{file}: {}\n{}", run.stdout, run.stderr);
+        assert_eq!(
+            differences(&v),
+            [(clause.to_string(), path.to_string())],
+            "{file}: {v}"
+        );
+    }
+}
+
+/// A build context that names no manifest is a clear error, exit 2.
+#[test]
+fn buildctl_bad_build_context_exits_2() {
+    let Some(_) = buildkitd("buildctl_bad_build_context_exits_2", &[]) else {
+        return;
+    };
+    let run = verify(&[
+        &fixture("clauses/original.Dockerfile"),
+        "--against",
+        &fixture("clauses/good.Dockerfile"),
+        "--engine",
+        "buildctl",
+        "--build-context",
+        "busybox=oci-layout:///nonexistent/layout",
+    ]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("--build-context"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/nonexistent/layout/index.json"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Runs `rdock verify ARGS` on a pseudo-terminal (tests/common/pty_run.py);
+/// returns its exit code and everything it printed, carriage returns and
+/// escape sequences included.
+fn verify_on_a_terminal(args: &[&str]) -> Option<(i32, String)> {
+    let out = tempfile::NamedTempFile::new().expect("temp file");
+    let status = Command::new("python3")
+        .arg(common::root().join("tests/common/pty_run.py"))
+        .arg(out.path())
+        .arg(assert_cmd::cargo::cargo_bin!("rdock"))
+        .arg("verify")
+        .args(args)
+        .envs(engine_env())
+        .env_remove("CI")
+        .env_remove("RDOCK_OUTPUT_FORMAT")
+        .env("TERM", "xterm-256color")
+        .status();
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => {
+            common::skip("verify_on_a_terminal", &format!("no python3 ({e})"));
+            return None;
+        }
+    };
+    let text = std::fs::read_to_string(out.path()).unwrap_or_default();
+    Some((status.code().unwrap_or(-1), text))
+}
+
+/// On a terminal the progress display names the build, the step and the
+/// elapsed time; with `--output-format json` only the JSON is printed.
+#[test]
+fn progress_shows_on_a_terminal_and_not_with_json() {
+    if !engine(
+        "progress_shows_on_a_terminal_and_not_with_json",
+        &["busybox:latest"],
+    ) {
+        return;
+    }
+    let _g = engine_lock();
+    let original = fixture("clauses/original.Dockerfile");
+    let good = fixture("clauses/good.Dockerfile");
+    let Some((code, screen)) = verify_on_a_terminal(&[&original, "--against", &good]) else {
+        return;
+    };
+    assert_eq!(code, 0, "{screen}");
+    for want in [
+        "build 1/3 (original #1)",
+        "build 2/3 (rewrite #1)",
+        "build 3/3 (original #2)",
+        "RUN echo a > a.txt",
+        "verdict: MATCH",
+    ] {
+        assert!(
+            screen.contains(want),
+            "no `{want}` on the terminal:\n{screen}"
+        );
+    }
+    // The spinner's elapsed time, `[  1s]`, before the message.
+    let elapsed = regex::Regex::new(r"\[ *\d+s\] build \d/3").expect("regex");
+    assert!(elapsed.is_match(&screen), "no elapsed time:\n{screen}");
+
+    let Some((code, screen)) =
+        verify_on_a_terminal(&[&original, "--against", &good, "--output-format", "json"])
+    else {
+        return;
+    };
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("build 1/3"), "{screen}");
+    let text = screen.replace("\r\n", "\n");
+    let v: Value = serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("more than the JSON on the terminal ({e}):\n{screen}"));
+    assert_eq!(v["verdict"], "match");
+}
+
 /// No engine at all: a clear error naming what was looked for (no engine needed).
 #[test]
 fn a_missing_engine_is_a_clear_error() {
@@ -406,12 +650,46 @@ fn a_missing_engine_is_a_clear_error() {
         "--against",
         &fixture("clauses/good.Dockerfile"),
     ])
-    .env("DOCKER_HOST", "unix:///nonexistent/rdock-test.sock");
+    .env("DOCKER_HOST", "unix:///nonexistent/rdock-test.sock")
+    .env("RDOCK_BUILDCTL", "/nonexistent/buildctl")
+    .env_remove("BUILDKIT_HOST");
     let out = cmd.output().expect("run rdock");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("no BuildKit engine found"), "{err}");
-    assert!(err.contains("scripts/engine.sh"), "{err}");
+    // Both engines were looked for, and the help says how to start each.
+    assert!(err.contains("docker"), "{err}");
+    assert!(err.contains("/nonexistent/buildctl"), "{err}");
+    assert!(err.contains("scripts/engine.sh --buildkitd"), "{err}");
+    assert!(err.contains("BUILDKIT_HOST"), "{err}");
+}
+
+/// `--engine buildctl` with no buildkitd at the address: exit 2, naming the
+/// address and how to start one.
+#[test]
+fn a_missing_buildkitd_is_a_clear_error() {
+    let mut cmd = cargo_bin_cmd!("rdock");
+    cmd.args([
+        "verify",
+        &fixture("clauses/original.Dockerfile"),
+        "--against",
+        &fixture("clauses/good.Dockerfile"),
+        "--engine",
+        "buildctl",
+        "--buildkit-host",
+        "unix:///nonexistent/buildkitd.sock",
+    ])
+    .envs(engine_env());
+    let out = cmd.output().expect("run rdock");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no BuildKit engine found"), "{err}");
+    // Without buildctl on PATH it says so; with it, that nothing answers.
+    assert!(
+        err.contains("unix:///nonexistent/buildkitd.sock") || err.contains("`buildctl`"),
+        "{err}"
+    );
+    assert!(err.contains("scripts/engine.sh --buildkitd"), "{err}");
 }
 
 #[test]
@@ -446,4 +724,28 @@ fn an_unchanged_file_has_nothing_to_compare() {
             .contains("nothing to compare"),
         "{v}"
     );
+}
+
+/// What `rdock lint --fix` applies without `--unsafe-fixes` keeps the image:
+/// casing, `ENV k=v`, EXPOSE protocol, and `cd` turned into WORKDIR with the
+/// previous WORKDIR put back.
+#[test]
+fn safe_fixes_keep_the_image() {
+    if !engine("safe_fixes_keep_the_image", &["busybox:latest"]) {
+        return;
+    }
+    let _g = engine_lock();
+    let file = fixture("fixes/safe.Dockerfile");
+    let run = verify(&[&file, "--output-format", "json"]);
+    let v = run.json();
+    assert_eq!(differences(&v), Vec::<(String, String)>::new(), "{v}");
+    assert_eq!((run.code, v["verdict"].as_str()), (0, Some("match")), "{v}");
+    // The fixes really changed the file (six safe fixes, the WORKDIR one included).
+    let out = cargo_bin_cmd!("rdock")
+        .args(["lint", "--diff", "--fix", &file])
+        .output()
+        .expect("run rdock");
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert!(diff.contains("+WORKDIR /app/src"), "{diff}");
+    assert!(diff.contains("+ENV A=1"), "{diff}");
 }

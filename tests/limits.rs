@@ -57,7 +57,7 @@ fn many_stages_are_linear() {
     let text: String = (0..n)
         .map(|i| {
             format!(
-                "FROM alpine AS s{i}\nCOPY --from=s{} /x /x\n",
+                "FROM alpine:3 AS s{i}\nCOPY --from=s{} /x /x\n",
                 i.saturating_sub(2)
             )
         })
@@ -77,7 +77,7 @@ fn many_stages_are_linear() {
 #[test]
 fn heredoc_that_never_ends_is_a_syntax_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = format!("FROM alpine\nRUN <<EOF\n{}", "echo hi\n".repeat(100_000));
+    let text = format!("FROM alpine:3\nRUN <<EOF\n{}", "echo hi\n".repeat(100_000));
     write(dir.path(), "Dockerfile", text);
     let run = lint(dir.path(), &["Dockerfile"]);
     assert_eq!(run.code, Some(1));
@@ -93,7 +93,7 @@ fn heredoc_that_never_ends_is_a_syntax_error() {
 #[test]
 fn ten_megabyte_line() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = format!("FROM alpine\nRUN echo {}\n", "a".repeat(10 << 20));
+    let text = format!("FROM alpine:3\nRUN echo {}\n", "a".repeat(10 << 20));
     write(dir.path(), "Dockerfile", text);
     let run = lint(dir.path(), &["Dockerfile"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
@@ -124,7 +124,7 @@ fn deeply_nested_shell() {
         write(
             dir.path(),
             &format!("{name}.Dockerfile"),
-            format!("FROM alpine\nRUN {body}\n"),
+            format!("FROM alpine:3\nRUN {body}\n"),
         );
     }
     let run = lint(dir.path(), &["."]);
@@ -138,14 +138,14 @@ fn invalid_utf8_is_a_clear_error() {
     write(
         dir.path(),
         "Dockerfile",
-        b"FROM alpine\nRUN echo \xff\xfe\n",
+        b"FROM alpine:3\nRUN echo \xff\xfe\n",
     );
-    write(dir.path(), "ok.Dockerfile", "FROM alpine\n");
+    write(dir.path(), "ok.Dockerfile", "FROM alpine:3\n");
     let run = lint(dir.path(), &["."]);
     assert_eq!(run.code, Some(2));
     assert!(
         run.stderr
-            .contains("`Dockerfile` is not valid UTF-8 (first bad byte at offset 21)"),
+            .contains("`Dockerfile` is not valid UTF-8 (first bad byte at offset 23)"),
         "{}",
         run.stderr
     );
@@ -161,7 +161,7 @@ fn symlink_loops_are_reported_not_followed() {
     std::os::unix::fs::symlink("Dockerfile", p.join("sub/Dockerfile")).expect("symlink");
     std::os::unix::fs::symlink("b.Dockerfile", p.join("a.Dockerfile")).expect("symlink");
     std::os::unix::fs::symlink("a.Dockerfile", p.join("b.Dockerfile")).expect("symlink");
-    write(p, "Dockerfile", "FROM alpine\n");
+    write(p, "Dockerfile", "FROM alpine:3\n");
     let run = lint(p, &["."]);
     assert_eq!(run.code, Some(2), "{}\n{}", run.stdout, run.stderr);
     for f in ["sub/Dockerfile", "a.Dockerfile", "b.Dockerfile"] {
@@ -238,7 +238,7 @@ fn unreadable_file_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    write(p, "Dockerfile", "FROM alpine\n");
+    write(p, "Dockerfile", "FROM alpine:3\n");
     std::fs::set_permissions(p.join("Dockerfile"), std::fs::Permissions::from_mode(0o000))
         .expect("chmod");
     let bin = assert_cmd::cargo::cargo_bin("rdock");

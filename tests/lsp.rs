@@ -436,26 +436,70 @@ fn a_panicking_request_does_not_end_the_server() {
     c.shutdown();
 }
 
+/// `$/cancelRequest` on a long pull of diagnostics: the answer is the
+/// RequestCancelled error (-32800), at once, and the work stops (the server
+/// stops using CPU), and the server goes on.
 #[test]
 fn cancelled_requests_are_answered_and_the_server_goes_on() {
-    let (mut c, _) = Client::start(pull_caps(), Value::Null);
+    let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));
     let uri = "file:///nonexistent/cancel/Dockerfile";
-    let big: String = (0..20000)
-        .map(|i| format!("FROM alpine AS s{i}\nRUN echo {i}\n"))
-        .collect();
-    c.open(uri, &big);
+    // Work without findings (every stage is copied into the last one), so
+    // that the analysis is most of the cost, with distinct RUN bodies,
+    // different in each version, so that no parsed script is remembered
+    // from one pull to the next.
+    let big = |v: usize| -> String {
+        let mut t: String = (0..4000)
+            .map(|i| {
+                format!("FROM alpine AS s{i}\nRUN cd /s{i} && make && make install > /log{i}.{v}\n")
+            })
+            .collect();
+        t.push_str("FROM alpine\n");
+        t.extend((0..4000).map(|i| format!("COPY --from=s{i} /log{i}.{v} /\n")));
+        t
+    };
+    c.open(uri, &big(1));
+    c.pull(uri);
+    // What a change and a pull cost.
+    let change = |c: &mut Client, v: usize| {
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": v}, "contentChanges": [{"text": big(v)}]}),
+        );
+    };
+    let cpu0 = c.cpu_seconds();
+    change(&mut c, 2);
+    c.pull(uri);
+    let full_cpu = cpu0.zip(c.cpu_seconds()).map(|(a, b)| b - a);
+    // The same again on new text, cancelled shortly after it starts.
+    change(&mut c, 3);
     let id = c.send_request(
         "textDocument/diagnostic",
         json!({"textDocument": {"uri": uri}}),
     );
+    std::thread::sleep(Duration::from_millis(30));
+    let cancelled_at = std::time::Instant::now();
+    let cpu1 = c.cpu_seconds();
     c.notify("$/cancelRequest", json!({"id": id}));
-    match c.response(id) {
-        Ok(r) => assert!(r["items"].is_array()),
-        Err(e) => assert_eq!(e["code"], -32800, "{e}"),
-    }
+    let err = c.response(id).expect_err("the cancelled request must fail");
+    assert_eq!(err["code"], -32800, "{err}");
+    let answered = cancelled_at.elapsed();
+    assert!(
+        answered < Duration::from_secs(2),
+        "answered after {answered:?}"
+    );
+    // The server goes on, and the cancelled work does not.
     let small = "file:///nonexistent/cancel/small.Dockerfile";
     c.open(small, "FROM alpine AS Build\n");
     assert!(!c.pull(small).is_empty());
+    if let (Some(full_cpu), Some(cpu1)) = (full_cpu, cpu1) {
+        std::thread::sleep(Duration::from_secs_f64(full_cpu.max(0.5)));
+        let after = c.cpu_seconds().unwrap() - cpu1;
+        eprintln!("whole pull {full_cpu:.2}s of CPU, after the cancel {after:.2}s");
+        assert!(
+            after < full_cpu / 3.0,
+            "the cancelled pull went on: {after:.2}s of CPU after the cancel, a whole pull costs {full_cpu:.2}s"
+        );
+    }
     c.shutdown();
 }
 
@@ -588,6 +632,53 @@ fn ignore_comment_action_silences_the_finding() {
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": new}]}),
     );
     assert!(c.pull(uri).is_empty());
+    c.shutdown();
+}
+
+/// With a `# rdock ignore=` comment already above the instruction, "Ignore
+/// RDxxx for this line" adds the code to its list instead of a second comment.
+#[test]
+fn ignore_comment_action_extends_the_comment_above() {
+    let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));
+    let uri = "file:///nonexistent/ignore-extend/Dockerfile";
+    let mut text = "# rdock ignore=RD102 a reason\nFROM alpine AS Build\nFROM alpine\n".to_string();
+    c.open(uri, &text);
+    for (version, code, expected) in [
+        (2, "RD107", "# rdock ignore=RD102,RD107 a reason\n"),
+        (3, "RD101", "# rdock ignore=RD102,RD107,RD101 a reason\n"),
+    ] {
+        let items = c.pull(uri);
+        let d = items
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("{code} in {items:?}"));
+        let actions = c
+            .request(
+                "textDocument/codeAction",
+                json!({
+                    "textDocument": {"uri": uri}, "range": d["range"],
+                    "context": {"diagnostics": [d], "only": ["quickfix"]},
+                }),
+            )
+            .unwrap();
+        let title = format!("Ignore {code} for this line");
+        let ignore = actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["title"] == title.as_str())
+            .expect("ignore action");
+        text = apply_edits(&text, ignore["edit"]["changes"][uri].as_array().unwrap());
+        assert_eq!(
+            text,
+            format!("{expected}FROM alpine AS Build\nFROM alpine\n")
+        );
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+    }
+    assert_eq!(c.pull(uri), Vec::<Value>::new());
     c.shutdown();
 }
 

@@ -72,3 +72,48 @@ fn neovim_gets_diagnostics_and_applies_a_code_action() {
     );
     assert_eq!(after, 0, "no findings left after the fix: {out}");
 }
+
+/// No Helix can be installed here (see editors/helix/README.md): its
+/// configuration is checked as data instead, for what `hx --health
+/// dockerfile` would read: rdock started as `rdock lsp`, attached to the
+/// dockerfile language for diagnostics and code actions, fix-all on save,
+/// and the file names the other editors' configurations cover.
+#[test]
+fn helix_languages_toml_starts_rdock_for_dockerfiles() {
+    let path = common::root().join("editors/helix/languages.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let toml: toml::Value = toml::from_str(&text).unwrap();
+    let server = &toml["language-server"]["rdock"];
+    assert_eq!(server["command"].as_str(), Some("rdock"));
+    assert_eq!(
+        server["args"].as_array().unwrap(),
+        &vec![toml::Value::from("lsp")]
+    );
+    let langs = toml["language"].as_array().unwrap();
+    let docker = langs
+        .iter()
+        .find(|l| l["name"].as_str() == Some("dockerfile"))
+        .expect("a dockerfile language");
+    let rdock = docker["language-servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s.get("name").and_then(|n| n.as_str()) == Some("rdock"))
+        .expect("rdock among the dockerfile language servers");
+    let features: Vec<&str> = rdock["only-features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.as_str())
+        .collect();
+    assert_eq!(features, ["diagnostics", "code-action"]);
+    let on_save = docker["code-actions-on-save"].as_array().unwrap();
+    assert_eq!(
+        on_save[0]["code-action"].as_str(),
+        Some("source.fixAll.rdock")
+    );
+    let types = docker["file-types"].to_string();
+    for name in ["Containerfile", "Dockerfile.*", "*.Dockerfile"] {
+        assert!(types.contains(name), "{name} missing from {types}");
+    }
+}

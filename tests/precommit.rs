@@ -1,13 +1,19 @@
 //! The pre-commit hooks in `.pre-commit-hooks.yaml`, run by the real
 //! `pre-commit` (PyPI, installed by scripts/install-test-deps.sh).
 //!
-//! pre-commit builds a `language: rust` hook with `cargo install` of the whole
-//! repository in release mode, which takes minutes on a CI machine. So the
-//! test runs the hooks exactly as declared (same ids, entries, arguments,
-//! `files` pattern and `require_serial`) from a `repo: local` configuration,
-//! with `language: system` and the entry's `rdock` replaced by the binary
-//! cargo built for this test. What pre-commit does around the hook (choosing
-//! files, detecting modified files, exit status) is the real thing.
+//! `rust_hooks_build_with_cargo_and_fix_in_place` takes the real path of a
+//! user's configuration: `repo:` a git repository of this source tree and
+//! `rev:` its commit, so that pre-commit clones it and builds the
+//! `language: rust` hooks with `cargo install --path .`. Its release profile
+//! is lightened through `CARGO_PROFILE_RELEASE_*` (which pre-commit passes on
+//! to cargo), crates come from cargo's cache (`CARGO_NET_OFFLINE`), and the
+//! build goes to `target/precommit-rust`, so that it costs a few minutes once
+//! and seconds after that. The other tests run the hooks as declared (same
+//! ids, entries, arguments, `files` pattern and `require_serial`) from a
+//! `repo: local` configuration with `language: system` and the entry's
+//! `rdock` replaced by the binary cargo built for the tests. What pre-commit
+//! does around the hook (choosing files, detecting modified files, exit
+//! status) is the real thing in both.
 
 mod common;
 
@@ -115,8 +121,13 @@ impl Repo {
     }
 
     fn run(&self, program: &str, args: &[&str]) -> Output {
+        self.run_with(program, args, &[])
+    }
+
+    fn run_with(&self, program: &str, args: &[&str], env: &[(&str, String)]) -> Output {
         Command::new(program)
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .current_dir(self.path())
             .env("PRE_COMMIT_HOME", self.path().join(".pre-commit-cache"))
             .env("GIT_AUTHOR_NAME", "rdock test")
@@ -134,9 +145,13 @@ impl Repo {
     }
 
     fn hook(&self, id: &str) -> Output {
+        self.hook_with(id, &[])
+    }
+
+    fn hook_with(&self, id: &str, env: &[(&str, String)]) -> Output {
         let mut args: Vec<&str> = self.pre_commit[1..].iter().map(String::as_str).collect();
         args.extend(["run", id, "--all-files", "--color", "never"]);
-        self.run(&self.pre_commit[0], &args)
+        self.run_with(&self.pre_commit[0], &args, env)
     }
 
     fn read(&self, rel: &str) -> String {
@@ -177,6 +192,11 @@ fn local_config(bin: &Path) -> String {
 }
 
 fn setup() -> Option<Repo> {
+    let bin: PathBuf = cargo_bin("rdock");
+    setup_with(&local_config(&bin))
+}
+
+fn setup_with(config: &str) -> Option<Repo> {
     let Some(pre_commit) = pre_commit() else {
         common::skip(
             "precommit",
@@ -189,12 +209,7 @@ fn setup() -> Option<Repo> {
         pre_commit,
     };
     repo.git(&["init", "-q", "-b", "main"]);
-    let bin: PathBuf = cargo_bin("rdock");
-    std::fs::write(
-        repo.path().join(".pre-commit-config.yaml"),
-        local_config(&bin),
-    )
-    .expect("write config");
+    std::fs::write(repo.path().join(".pre-commit-config.yaml"), config).expect("write config");
     std::fs::create_dir_all(repo.path().join("services/api")).expect("mkdir");
     // Two fixable findings (RD108 `as` casing, RD107 stage name casing), in a
     // nested file with a name the `files` pattern must pick.
@@ -279,4 +294,119 @@ fn hooks_run_as_git_commit_hooks() {
         repo.read(file),
         "FROM alpine:3.19 AS base\nCOPY --from=bulid /x /x\n"
     );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).expect("copy");
+        }
+    }
+}
+
+/// A git repository holding what `cargo install --path .` needs from this
+/// source tree (Cargo.toml's `include`) and the hooks file, committed; and
+/// its commit.
+fn hook_repository(dir: &Path) -> String {
+    let root = common::root();
+    for file in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "README.md",
+        "ARCHITECTURE.md",
+        ".pre-commit-hooks.yaml",
+    ] {
+        std::fs::copy(root.join(file), dir.join(file)).expect("copy");
+    }
+    copy_tree(&root.join("src"), &dir.join("src"));
+    copy_tree(&root.join("rules"), &dir.join("rules"));
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "rdock test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.com")
+            .env("GIT_COMMITTER_NAME", "rdock test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.com")
+            .output()
+            .expect("run git");
+        assert!(out.status.success(), "git {args:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "rdock"]);
+    git(&["rev-parse", "HEAD"])
+}
+
+/// The real `language: rust` path: pre-commit clones the hook repository at
+/// `rev` and builds rdock with `cargo install`.
+#[test]
+fn rust_hooks_build_with_cargo_and_fix_in_place() {
+    let hooks = tempfile::tempdir().expect("tempdir");
+    let rev = hook_repository(hooks.path());
+    let repo_path = hooks.path().to_str().expect("a UTF-8 temporary path");
+    let config = format!(
+        "repos:\n  - repo: {repo_path}\n    rev: {rev}\n    hooks:\n      - id: rdock\n      - id: rdock-fix\n"
+    );
+    let Some(repo) = setup_with(&config) else {
+        return;
+    };
+    let target = common::root().join("target/precommit-rust");
+    let env: Vec<(&str, String)> = vec![
+        ("CARGO_NET_OFFLINE", "true".into()),
+        ("CARGO_TARGET_DIR", target.display().to_string()),
+        ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0".into()),
+        ("CARGO_PROFILE_RELEASE_LTO", "false".into()),
+        ("CARGO_PROFILE_RELEASE_DEBUG", "0".into()),
+        ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256".into()),
+        ("CARGO_PROFILE_RELEASE_INCREMENTAL", "true".into()),
+    ];
+    let file = "services/api/Dockerfile.prod";
+
+    // The first run installs the hook environment with cargo, then lints.
+    let started = std::time::Instant::now();
+    let out = repo.hook_with("rdock", &env);
+    eprintln!(
+        "pre-commit built the rust hooks and ran in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("RD108") && stdout.contains("RD107"),
+        "{}",
+        text(&out)
+    );
+    // The hook ran the binary cargo installed into pre-commit's environment.
+    let cache = repo.path().join(".pre-commit-cache");
+    let installed: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .expect("pre-commit's cache")
+        .filter_map(|e| e.ok().map(|e| e.path().join("rustenv-system/bin/rdock")))
+        .filter(|p| p.is_file())
+        .collect();
+    assert_eq!(
+        installed.len(),
+        1,
+        "no rustenv-system/bin/rdock in {}",
+        cache.display()
+    );
+
+    let out = repo.hook_with("rdock-fix", &env);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("files were modified by this hook"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(repo.read(file), "FROM alpine:3.19 AS build\nRUN true\n");
+    let out = repo.hook_with("rdock-fix", &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = repo.hook_with("rdock", &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }

@@ -9,7 +9,7 @@ use clap::Args;
 use rayon::prelude::*;
 
 use super::files::{self, display};
-use super::{ColorArg, FormatArg, SeverityArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use super::{ColorArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::config::{Config, ConfigError, Discovery};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::diff::unified;
@@ -23,8 +23,8 @@ pub struct LintArgs {
     /// Files or directories to lint; `-` reads standard input. Default: the current directory.
     pub paths: Vec<PathBuf>,
     /// How to print findings.
-    #[arg(long, value_enum, default_value_t = FormatArg::Full, env = "RDOCK_OUTPUT_FORMAT")]
-    pub output_format: FormatArg,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Full, env = "RDOCK_OUTPUT_FORMAT")]
+    pub output_format: OutputFormat,
     /// Apply safe fixes in place.
     #[arg(long)]
     pub fix: bool,
@@ -51,7 +51,7 @@ pub struct LintArgs {
     pub build_arg: Vec<String>,
     /// Exit 1 when a finding is at or above this severity (default: style, i.e. any finding).
     #[arg(long, value_enum)]
-    pub fail_level: Option<SeverityArg>,
+    pub fail_level: Option<Severity>,
     /// Use this configuration file for every file instead of discovering `.rdock.toml`.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
@@ -231,7 +231,7 @@ pub fn run(args: LintArgs) -> u8 {
         }
     }
 
-    let format: OutputFormat = args.output_format.into();
+    let format = args.output_format;
     // With --fix on stdin, stdout holds the fixed file: findings go to stderr.
     let to_stderr = args.fix && !args.diff && inputs.iter().any(|i| matches!(i, Input::Stdin));
     // Colour is decided by the stream the report goes to; only the human formats have it.
@@ -330,7 +330,7 @@ fn overrides(args: &LintArgs) -> Result<Overrides, String> {
         ignore: args.ignore.clone(),
         targets: args.target.clone(),
         build_args,
-        fail_level: args.fail_level.map(Into::into),
+        fail_level: args.fail_level,
     })
 }
 

@@ -69,47 +69,23 @@ pub enum DocFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum FormatArg {
-    Full,
-    Concise,
-    Json,
-    Sarif,
-    Github,
-    Gitlab,
-    Checkstyle,
-}
-
-impl From<FormatArg> for OutputFormat {
-    fn from(f: FormatArg) -> Self {
-        match f {
-            FormatArg::Full => OutputFormat::Full,
-            FormatArg::Concise => OutputFormat::Concise,
-            FormatArg::Json => OutputFormat::Json,
-            FormatArg::Sarif => OutputFormat::Sarif,
-            FormatArg::Github => OutputFormat::Github,
-            FormatArg::Gitlab => OutputFormat::Gitlab,
-            FormatArg::Checkstyle => OutputFormat::Checkstyle,
-        }
+// The output formats and severities are the library's own enums; clap reads
+// them through these impls, so a new variant needs no second list here.
+impl ValueEnum for OutputFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &OutputFormat::ALL
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
     }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum SeverityArg {
-    Style,
-    Info,
-    Warning,
-    Error,
-}
-
-impl From<SeverityArg> for Severity {
-    fn from(s: SeverityArg) -> Self {
-        match s {
-            SeverityArg::Style => Severity::Style,
-            SeverityArg::Info => Severity::Info,
-            SeverityArg::Warning => Severity::Warning,
-            SeverityArg::Error => Severity::Error,
-        }
+impl ValueEnum for Severity {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Severity::ALL
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{ColorArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::config::Discovery;
-use crate::exec::{BuildKit, BuildOutput, BuildRequest, ExecError, Executor, Progress};
+use crate::exec::{BuildOutput, BuildRequest, EngineChoice, ExecError, Executor, Progress};
 use crate::model::BuildInputs;
 use crate::rules;
 use crate::settings::{Overrides, Settings};
@@ -55,6 +55,26 @@ pub struct VerifyArgs {
     /// Keep the exported filesystems (tar files), the rewrite and the images.
     #[arg(long)]
     pub keep: bool,
+    /// The engine: the Docker CLI with BuildKit, or `buildctl` against a
+    /// buildkitd. `auto`: docker when it reaches a daemon, else buildctl.
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    pub engine: EngineArg,
+    /// The buildkitd address for `--engine buildctl` (buildctl's `--addr`;
+    /// default: BUILDKIT_HOST, else buildctl's default). Given, `auto` means buildctl.
+    #[arg(long, value_name = "ADDR")]
+    pub buildkit_host: Option<String>,
+    /// A named build context for both sides, as `docker buildx build` takes
+    /// it: `NAME=oci-layout://DIR[:TAG]`, `NAME=docker-image://REF` or
+    /// `NAME=DIR`. Serves `FROM NAME` without a registry.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub build_context: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum EngineArg {
+    Auto,
+    Docker,
+    Buildctl,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -104,6 +124,20 @@ pub fn run(args: VerifyArgs) -> u8 {
         Ok(b) => b,
         Err(e) => return fail(e, "write it as --build-arg KEY=VALUE"),
     };
+    let mut contexts = Vec::new();
+    for c in &args.build_context {
+        match c.split_once('=') {
+            Some((name, value)) if !name.is_empty() && !value.is_empty() => {
+                contexts.push((name.to_string(), value.to_string()))
+            }
+            _ => {
+                return fail(
+                    format!("--build-context `{c}` is not NAME=VALUE"),
+                    "write it as --build-context NAME=oci-layout://DIR[:TAG], NAME=docker-image://REF or NAME=DIR",
+                )
+            }
+        }
+    }
     let context = args
         .context
         .clone()
@@ -192,7 +226,12 @@ pub fn run(args: VerifyArgs) -> u8 {
         text: original_text,
     };
 
-    let engine = match BuildKit::detect() {
+    let choice = match args.engine {
+        EngineArg::Auto => EngineChoice::Auto,
+        EngineArg::Docker => EngineChoice::Docker,
+        EngineArg::Buildctl => EngineChoice::Buildctl,
+    };
+    let engine = match crate::exec::detect(choice, args.buildkit_host.as_deref()) {
         Ok(e) => e,
         Err(e) => {
             super::print_error(&e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
@@ -229,7 +268,8 @@ pub fn run(args: VerifyArgs) -> u8 {
     }
 
     let mut session = Session {
-        engine: &engine,
+        engine: engine.as_ref(),
+        contexts: &contexts,
         args: &args,
         context: &context,
         build_args: &build_args,
@@ -304,6 +344,7 @@ type Runs = (Vec<BuildOutput>, Vec<BuildOutput>, Comparison);
 
 struct Session<'a> {
     engine: &'a dyn Executor,
+    contexts: &'a [(String, String)],
     args: &'a VerifyArgs,
     context: &'a Path,
     build_args: &'a [(String, String)],
@@ -331,6 +372,7 @@ impl Session<'_> {
                 std::process::id(),
                 side.label
             ),
+            contexts: self.contexts.to_vec(),
         };
         self.done += 1;
         let head = format!("build {}/{} ({} #{n})", self.done, self.total, side.label);

@@ -2,12 +2,12 @@
 //! `docker` on PATH (and `DOCKER_HOST`) reaches.
 
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
-use super::rawjson::VertexLog;
-use super::{BuildOutput, BuildRequest, ExecError, Executor, ImageConfig, Progress, CONFIG_FIELDS};
+use super::{
+    build_failed, config_fields, run_rawjson, BuildOutput, BuildRequest, ExecError, Executor,
+    ImageConfig, Progress,
+};
 
 /// `docker buildx build` with BuildKit.
 #[derive(Debug, Clone)]
@@ -92,44 +92,14 @@ impl Executor for BuildKit {
         let mut tar_out = OsString::from("type=tar,dest=");
         tar_out.push(req.rootfs_tar.as_os_str());
         cmd.arg("--output").arg(tar_out);
-        cmd.arg(&req.context);
-        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-
-        let start = Instant::now();
-        let mut child = cmd.spawn().map_err(|source| ExecError::Spawn {
-            program: self.docker.to_string_lossy().into_owned(),
-            source,
-        })?;
-        let mut log = VertexLog::default();
-        let mut other = Vec::new();
-        if let Some(stderr) = child.stderr.take() {
-            for line in BufReader::new(stderr).split(b'\n') {
-                let Ok(line) = line else { break };
-                let line = String::from_utf8_lossy(&line);
-                if line.trim_start().starts_with('{') {
-                    if let Some(step) = log.feed(&line) {
-                        progress(Progress::Step(step));
-                    }
-                } else if !line.trim().is_empty() {
-                    other.push(line.into_owned());
-                }
-            }
+        for (name, value) in &req.contexts {
+            cmd.arg("--build-context").arg(format!("{name}={value}"));
         }
-        let status = child.wait().map_err(|source| ExecError::Spawn {
-            program: self.docker.to_string_lossy().into_owned(),
-            source,
-        })?;
-        let wall = start.elapsed();
+        cmd.arg(&req.context);
+        let program = self.docker.to_string_lossy().into_owned();
+        let (status, log, other, wall) = run_rawjson(cmd, &program, progress)?;
         if !status.success() {
-            let (step, message) = match log.failure() {
-                Some((s, m)) => (Some(s), m),
-                None => (None, tail(&other)),
-            };
-            return Err(ExecError::BuildFailed {
-                dockerfile: req.dockerfile.display().to_string(),
-                step,
-                message,
-            });
+            return Err(build_failed(req, &log, &other));
         }
 
         let out = self
@@ -152,13 +122,7 @@ impl Executor for BuildKit {
                 "`docker image inspect` printed no JSON config: {e}"
             ))
         })?;
-        let config: ImageConfig = CONFIG_FIELDS
-            .iter()
-            .map(|f| {
-                let v = config.get(*f).cloned().unwrap_or(serde_json::Value::Null);
-                (f.to_string(), normalise(v))
-            })
-            .collect();
+        let config: ImageConfig = config_fields(&config);
         if !req.rootfs_tar.is_file() {
             return Err(ExecError::Protocol(format!(
                 "the build succeeded but wrote no filesystem tar at {}",
@@ -182,25 +146,5 @@ impl Executor for BuildKit {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-    }
-}
-
-/// Empty lists and maps mean the same as absent ones.
-fn normalise(v: serde_json::Value) -> serde_json::Value {
-    match &v {
-        serde_json::Value::Array(a) if a.is_empty() => serde_json::Value::Null,
-        serde_json::Value::Object(o) if o.is_empty() => serde_json::Value::Null,
-        serde_json::Value::String(s) if s.is_empty() => serde_json::Value::Null,
-        _ => v,
-    }
-}
-
-fn tail(lines: &[String]) -> String {
-    let n = lines.len().saturating_sub(20);
-    let t = lines[n..].join("\n");
-    if t.is_empty() {
-        "the engine gave no reason".into()
-    } else {
-        t
     }
 }

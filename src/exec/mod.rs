@@ -1,5 +1,7 @@
-//! Building Dockerfiles on a real engine: the `Executor` boundary and its
-//! BuildKit backend. The only code (with `cli` and `lsp`) that spawns processes.
+//! Building Dockerfiles on a real engine: the `Executor` boundary and its two
+//! BuildKit backends, the Docker CLI (`docker buildx build`) and `buildctl`
+//! against a standalone buildkitd. The only code (with `cli` and `lsp`) that
+//! spawns processes.
 //!
 //! An executor takes a [`BuildRequest`] and returns a [`BuildOutput`]: the
 //! final filesystem as a tar file (every mtime set to `SOURCE_DATE_EPOCH`),
@@ -8,13 +10,17 @@
 //! second backend (an embedded, daemonless executor) plugs in by implementing
 //! [`Executor`] and producing the same three things.
 
+mod buildctl;
 mod buildkit;
 mod rawjson;
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
+pub use buildctl::Buildctl;
 pub use buildkit::BuildKit;
 pub use rawjson::{parse_timestamp, Vertex, VertexLog};
 
@@ -34,6 +40,11 @@ pub struct BuildRequest {
     pub rootfs_tar: PathBuf,
     /// A name for the image the build leaves in the engine (removed by [`Executor::remove`]).
     pub tag: String,
+    /// Named build contexts (`--build-context NAME=VALUE`, as `docker buildx
+    /// build` takes them): `oci-layout://DIR[:TAG|@DIGEST]`,
+    /// `docker-image://REF`, or a local folder. How a `FROM NAME` is served
+    /// without a registry.
+    pub contexts: Vec<(String, String)>,
 }
 
 /// One step of a build, from the engine's progress stream.
@@ -95,7 +106,7 @@ pub enum ExecError {
     #[error("no BuildKit engine found: {looked_for}")]
     #[diagnostic(
         code(rdock::exec::no_engine),
-        help("start one with `scripts/engine.sh` (it prints the DOCKER_HOST to use), or install Docker with the buildx plugin and make sure `docker info` works")
+        help("start one with `scripts/engine.sh` (a Docker daemon; it prints the DOCKER_HOST to use) or `scripts/engine.sh --buildkitd` (also a buildkitd; it prints the BUILDKIT_HOST to use); or install Docker with the buildx plugin and make sure `docker info` works; or run `buildkitd` and pass its address with --buildkit-host or BUILDKIT_HOST")
     )]
     NoEngine { looked_for: String },
     #[error("the build of {dockerfile} failed{}: {message}", step.as_ref().map(|s| format!(" at step `{s}`")).unwrap_or_default())]
@@ -114,6 +125,14 @@ pub enum ExecError {
         program: String,
         source: std::io::Error,
     },
+    #[error("--build-context {0}")]
+    #[diagnostic(
+        code(rdock::exec::bad_context),
+        help(
+            "write it as NAME=oci-layout://DIR[:TAG|@DIGEST], NAME=docker-image://REF or NAME=DIR"
+        )
+    )]
+    BadContext(String),
     #[error("the engine answered something unexpected: {0}")]
     #[diagnostic(code(rdock::exec::protocol))]
     Protocol(String),
@@ -131,4 +150,135 @@ pub trait Executor {
     ) -> Result<BuildOutput, ExecError>;
     /// Forget what a build left in the engine (its image).
     fn remove(&self, output: &BuildOutput);
+}
+
+/// Which backend builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// The Docker CLI if it reaches a daemon, else `buildctl` if a buildkitd
+    /// address is given (`--buildkit-host`, `BUILDKIT_HOST`) or `buildctl`
+    /// is on PATH.
+    Auto,
+    Docker,
+    Buildctl,
+}
+
+/// Find the engine to build with. `buildkit_host` is the buildkitd address
+/// given on the command line (else `BUILDKIT_HOST`, else buildctl's default).
+pub fn detect(
+    choice: EngineChoice,
+    buildkit_host: Option<&str>,
+) -> Result<Box<dyn Executor>, ExecError> {
+    match choice {
+        EngineChoice::Docker => Ok(Box::new(BuildKit::detect()?)),
+        EngineChoice::Buildctl => Ok(Box::new(Buildctl::detect(buildkit_host)?)),
+        EngineChoice::Auto => {
+            // An address given on the command line says which engine is meant.
+            if buildkit_host.is_some() {
+                return Ok(Box::new(Buildctl::detect(buildkit_host)?));
+            }
+            let docker = match BuildKit::detect() {
+                Ok(d) => return Ok(Box::new(d)),
+                Err(ExecError::NoEngine { looked_for }) => looked_for,
+                Err(e) => return Err(e),
+            };
+            if std::env::var_os("BUILDKIT_HOST").is_some() || Buildctl::on_path() {
+                return match Buildctl::detect(None) {
+                    Ok(b) => Ok(Box::new(b)),
+                    Err(ExecError::NoEngine { looked_for }) => Err(ExecError::NoEngine {
+                        looked_for: format!("{docker}; and {looked_for}"),
+                    }),
+                    Err(e) => Err(e),
+                };
+            }
+            Err(ExecError::NoEngine {
+                looked_for: format!(
+                    "{docker}; and no `buildctl` on PATH and no BUILDKIT_HOST for a buildkitd"
+                ),
+            })
+        }
+    }
+}
+
+/// Run an engine command whose stderr is BuildKit's `--progress=rawjson`
+/// stream, reporting each step as it starts. Returns the exit status, the
+/// steps, the lines that were not JSON, and the wall time.
+pub(crate) fn run_rawjson(
+    mut cmd: Command,
+    program: &str,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(ExitStatus, VertexLog, Vec<String>, Duration), ExecError> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().map_err(|source| ExecError::Spawn {
+        program: program.to_string(),
+        source,
+    })?;
+    let mut log = VertexLog::default();
+    let mut other = Vec::new();
+    if let Some(stderr) = child.stderr.take() {
+        for line in BufReader::new(stderr).split(b'\n') {
+            let Ok(line) = line else { break };
+            let line = String::from_utf8_lossy(&line);
+            if line.trim_start().starts_with('{') {
+                if let Some(step) = log.feed(&line) {
+                    progress(Progress::Step(step));
+                }
+            } else if !line.trim().is_empty() {
+                other.push(line.into_owned());
+            }
+        }
+    }
+    let status = child.wait().map_err(|source| ExecError::Spawn {
+        program: program.to_string(),
+        source,
+    })?;
+    Ok((status, log, other, start.elapsed()))
+}
+
+/// The error of a failed build: the failing step from the progress stream,
+/// else the last lines the engine printed.
+pub(crate) fn build_failed(req: &BuildRequest, log: &VertexLog, other: &[String]) -> ExecError {
+    let (step, message) = match log.failure() {
+        Some((s, m)) => (Some(s), m),
+        None => (None, tail(other)),
+    };
+    ExecError::BuildFailed {
+        dockerfile: req.dockerfile.display().to_string(),
+        step,
+        message,
+    }
+}
+
+/// The compared fields of an image's `config` object.
+pub(crate) fn config_fields(config: &serde_json::Value) -> ImageConfig {
+    CONFIG_FIELDS
+        .iter()
+        .map(|f| {
+            let v = config.get(*f).cloned().unwrap_or(serde_json::Value::Null);
+            (f.to_string(), normalise(v))
+        })
+        .collect()
+}
+
+/// Empty lists and maps mean the same as absent ones.
+fn normalise(v: serde_json::Value) -> serde_json::Value {
+    match &v {
+        serde_json::Value::Array(a) if a.is_empty() => serde_json::Value::Null,
+        serde_json::Value::Object(o) if o.is_empty() => serde_json::Value::Null,
+        serde_json::Value::String(s) if s.is_empty() => serde_json::Value::Null,
+        _ => v,
+    }
+}
+
+fn tail(lines: &[String]) -> String {
+    let n = lines.len().saturating_sub(20);
+    let t = lines[n..].join("\n");
+    if t.is_empty() {
+        "the engine gave no reason".into()
+    } else {
+        t
+    }
 }

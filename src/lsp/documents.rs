@@ -2,6 +2,8 @@
 //! edits applied in the order they arrive.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
@@ -17,6 +19,9 @@ pub struct Document {
     pub linting: bool,
     /// The text changed while it ran: it must run again.
     pub dirty: bool,
+    /// Counts changes (and the close): work on an older text watches it to
+    /// stop early.
+    pub generation: Arc<AtomicU64>,
 }
 
 impl Document {
@@ -28,6 +33,7 @@ impl Document {
             index,
             linting: false,
             dirty: false,
+            generation: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -53,6 +59,7 @@ impl Document {
             self.index = LineIndex::new(&self.text);
         }
         self.version = version;
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -67,7 +74,9 @@ impl Documents {
         self.map.insert(uri, Document::new(version, text));
     }
     pub fn close(&mut self, uri: &Uri) {
-        self.map.remove(uri);
+        if let Some(d) = self.map.remove(uri) {
+            d.generation.fetch_add(1, Ordering::SeqCst);
+        }
     }
     pub fn get(&self, uri: &Uri) -> Option<&Document> {
         self.map.get(uri)

@@ -18,19 +18,27 @@ pub fn run() -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the language server runtime: {e}"))?;
-    runtime.block_on(async {
-        let (service, socket) = tower_lsp_server::LspService::build(server::Backend::new)
-            .custom_method(transport::MALFORMED_METHOD, server::Backend::malformed)
-            .finish();
-        let (to_server, from_pump) = tokio::io::duplex(1 << 16);
-        let pump = tokio::spawn(transport::pump(tokio::io::stdin(), to_server));
-        tower_lsp_server::Server::new(from_pump, tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
-        pump.abort();
-    });
+    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
     // A computation still running on the blocking pool (a cancelled request
     // on a huge file) must not keep the process alive after `exit`.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(())
+}
+
+/// Serve the LSP messages framed on `input` (`Content-Length` headers) on
+/// `output` until the client sends `exit` or `input` ends. `run` serves
+/// stdin and stdout; the fuzzer, in-memory streams.
+pub async fn serve(
+    input: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    output: impl tokio::io::AsyncWrite + Unpin,
+) {
+    let (service, socket) = tower_lsp_server::LspService::build(server::Backend::new)
+        .custom_method(transport::MALFORMED_METHOD, server::Backend::malformed)
+        .finish();
+    let (to_server, from_pump) = tokio::io::duplex(1 << 16);
+    let pump = tokio::spawn(transport::pump(input, to_server));
+    tower_lsp_server::Server::new(from_pump, output, socket)
+        .serve(service)
+        .await;
+    pump.abort();
 }

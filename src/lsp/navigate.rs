@@ -373,7 +373,7 @@ pub fn hover(s: &Snapshot, pos: lsp::Position) -> Option<lsp::Hover> {
         }
     }
     // Findings under the cursor, with their rule's doc.
-    let diags = crate::check(&s.text, &s.settings);
+    let diags = s.check();
     let findings: Vec<String> = diags
         .iter()
         .filter(|d| d.span.start <= offset && offset <= d.span.end)

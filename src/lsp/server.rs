@@ -14,6 +14,7 @@
 //! JSON-RPC error for that request and the server goes on, and a huge
 //! document does not hold up requests for other documents.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use serde_json::Value;
@@ -175,7 +176,11 @@ impl Backend {
         let state = self.state.clone();
         let uri = uri.clone();
         let (settings, _) = state.settings_for(&uri);
+        // Dropped with this future when the client cancels the request
+        // (`$/cancelRequest`): the computation then stops between rules.
+        let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
         let snap = Snapshot {
+            cancel: cancel.0.clone(),
             uri,
             version,
             index: crate::line_index::LineIndex::new(&text),
@@ -185,12 +190,30 @@ impl Backend {
             options: state.options(),
             resolve_edits: state.caps().resolve_edits,
         };
-        tokio::task::spawn_blocking(move || f(snap))
+        let result = tokio::task::spawn_blocking(move || f(snap))
             .await
             .map(Some)
-            .map_err(|e| internal(&e))
+            .map_err(|e| internal(&e));
+        drop(cancel);
+        result
     }
 }
+
+/// Sets its flag when dropped.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Documents smaller than this are linted on the task that handles the
+/// edit, without a hand-over to the blocking pool (a few hundred
+/// microseconds of work, where a thread hand-over on a loaded machine can
+/// cost milliseconds); larger ones go to the blocking pool so that other
+/// requests are served meanwhile.
+const INLINE_BYTES: usize = 16 * 1024;
 
 fn internal(e: &tokio::task::JoinError) -> Error {
     let mut err = Error::new(ErrorCode::InternalError);
@@ -213,15 +236,25 @@ pub struct Snapshot {
     pub encoding: Encoding,
     pub options: Options,
     pub resolve_edits: bool,
+    /// Set when nobody waits for the answer any more.
+    pub cancel: Arc<AtomicBool>,
 }
 
 impl Snapshot {
+    /// `crate::check` of the text; empty once the request is cancelled
+    /// (the answer is dropped then).
+    pub fn check(&self) -> Vec<crate::Diagnostic> {
+        crate::check_unless(&self.text, &self.settings, &|| {
+            self.cancel.load(Ordering::Relaxed)
+        })
+        .unwrap_or_default()
+    }
     pub fn conv(&self) -> super::convert::Converter<'_> {
         super::convert::Converter::new(&self.text, &self.index, self.encoding)
     }
     pub fn diagnostics(&self) -> Vec<lsp::Diagnostic> {
         let conv = self.conv();
-        crate::check(&self.text, &self.settings)
+        self.check()
             .iter()
             .map(|d| diagnostics::to_lsp(d, &conv, &self.uri))
             .collect()
@@ -230,11 +263,11 @@ impl Snapshot {
 
 async fn lint_loop(client: Client, state: Arc<State>, uri: lsp::Uri) {
     loop {
-        let Some((text, version)) = ({
+        let Some((text, version, generation)) = ({
             let mut docs = lock(&state.docs);
             docs.get_mut(&uri).map(|d| {
                 d.dirty = false;
-                (d.text.clone(), d.version)
+                (d.text.clone(), d.version, d.generation.clone())
             })
         }) else {
             return;
@@ -245,29 +278,43 @@ async fn lint_loop(client: Client, state: Arc<State>, uri: lsp::Uri) {
         }
         let encoding = state.caps().encoding;
         let u = uri.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        let inline = text.len() < INLINE_BYTES;
+        let lint = move || {
+            // An edit (or the close) makes this result useless: stop early.
+            let started = generation.load(Ordering::SeqCst);
+            let stale = || generation.load(Ordering::Relaxed) != started;
+            let diags = crate::check_unless(&text, &settings, &stale)?;
             let index = crate::line_index::LineIndex::new(&text);
             let conv = super::convert::Converter::new(&text, &index, encoding);
-            crate::check(&text, &settings)
-                .iter()
-                .map(|d| diagnostics::to_lsp(d, &conv, &u))
-                .collect::<Vec<_>>()
-        })
-        .await;
+            Some(
+                diags
+                    .iter()
+                    .map(|d| diagnostics::to_lsp(d, &conv, &u))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let result = if inline {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(lint)).map_err(|_| {
+                "rdock: internal error while linting (a bug; please report it); the server goes on"
+                    .to_string()
+            })
+        } else {
+            tokio::task::spawn_blocking(lint)
+                .await
+                .map_err(|e| internal(&e).message.into_owned())
+        };
         let current = lock(&state.docs)
             .get(&uri)
             .is_some_and(|d| d.version == version && !d.dirty);
         match result {
-            Ok(diags) if current => {
+            Ok(Some(diags)) if current => {
                 client
                     .publish_diagnostics(uri.clone(), diags, Some(version))
                     .await;
             }
             Ok(_) => {}
-            Err(e) => {
-                client
-                    .log_message(lsp::MessageType::ERROR, internal(&e).message)
-                    .await;
+            Err(msg) => {
+                client.log_message(lsp::MessageType::ERROR, msg).await;
             }
         }
         let mut docs = lock(&state.docs);
@@ -503,7 +550,7 @@ impl LanguageServer for Backend {
         let only = params.context.only;
         self.with_doc(&params.text_document.uri, move |s| {
             let conv = s.conv();
-            let diags = crate::check(&s.text, &s.settings);
+            let diags = s.check();
             let req = actions::Request {
                 uri: &s.uri,
                 conv,
@@ -549,7 +596,7 @@ impl LanguageServer for Backend {
                     return Err("the document changed since the action was offered");
                 }
                 let conv = s.conv();
-                let diags = crate::check(&s.text, &s.settings);
+                let diags = s.check();
                 let req = actions::Request {
                     uri: &s.uri,
                     conv,

@@ -5,6 +5,7 @@ pub mod expand;
 mod scope;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use crate::diagnostic::Span;
 use crate::syntax::{self, Args, Dockerfile, Instruction, Kind, NodeKind, Word};
@@ -36,6 +37,13 @@ pub struct Model<'t> {
     /// Lower-cased stage name -> the first stage with that name, so that
     /// resolving references stays linear in the number of stages.
     stage_names: HashMap<String, usize>,
+    /// Parsed RUN bodies by instruction index, parsed on first use: some
+    /// fifty rules and the parallelizer read them, and a shell parse costs
+    /// far more than any rule, so each body is parsed once per model.
+    scripts: OnceLock<Vec<Option<crate::shell::Script>>>,
+    /// The shell a `# hadolint shell=<shell>` comment names, found once
+    /// rather than per RUN.
+    shell_pragma: Option<String>,
 }
 
 /// An instruction and the top-level node that holds it.
@@ -188,7 +196,14 @@ impl<'t> Model<'t> {
             errors: Vec::new(),
             scope: Scope::default(),
             stage_names: HashMap::new(),
+            scripts: OnceLock::new(),
+            shell_pragma: None,
         };
+        model.shell_pragma = model.ast.comments().find_map(|c| {
+            let t = c.text.trim();
+            t.strip_prefix("hadolint shell=")
+                .map(|s| s.trim().to_string())
+        });
         for stage in &model.stages {
             if let Some(name) = stage.name_lower() {
                 model.stage_names.entry(name).or_insert(stage.index);
@@ -217,8 +232,55 @@ impl<'t> Model<'t> {
         }
     }
 
+    /// The parsed shell body of RUN instruction `ii` (`None` for other
+    /// instructions and RUNs without a body). All RUNs are parsed together
+    /// on the first call, in parallel, and kept for the model's lifetime.
+    pub fn script(&self, ii: usize) -> Option<&crate::shell::Script> {
+        use rayon::prelude::*;
+        let scripts = self.scripts.get_or_init(|| {
+            (0..self.instructions.len())
+                .into_par_iter()
+                .map(|i| {
+                    let inst = self.instruction(i);
+                    (inst.kind() == Kind::Run)
+                        .then(|| crate::shell::parse_instruction(inst, self.text))
+                        .flatten()
+                })
+                .collect()
+        });
+        scripts.get(ii)?.as_ref()
+    }
+
     pub fn from_instruction(&self, stage: usize) -> &Instruction {
         self.instruction(self.stages[stage].from)
+    }
+
+    /// The instructions that run before `ii`: earlier ones of its stage, then
+    /// those of the stages it is built `FROM`, nearest first (cycle-safe).
+    /// Each comes as `(stage, instruction index)`.
+    pub fn inherited_before(&self, ii: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let mut chain = Vec::new();
+        if let Some(mut s) = self.instructions.get(ii).and_then(|r| r.stage) {
+            chain.push(s);
+            while let Base::Stage(b) = self.stages[s].base {
+                if chain.contains(&b) {
+                    break;
+                }
+                chain.push(b);
+                s = b;
+            }
+        }
+        let own = chain.first().copied();
+        chain.into_iter().flat_map(move |s| {
+            // All of a base stage ran before, wherever it stands in the file.
+            let before = if Some(s) == own { ii } else { usize::MAX };
+            self.stages[s]
+                .body
+                .iter()
+                .rev()
+                .filter(move |&&i| i < before)
+                .map(move |&i| (s, i))
+        })
     }
 
     /// The shell a RUN (or shell-form CMD/ENTRYPOINT) at instruction `ii` runs under:
@@ -281,13 +343,8 @@ impl<'t> Model<'t> {
 
     /// `/bin/sh -c`, or what a `# hadolint shell=<shell>` comment names.
     fn default_shell(&self) -> Vec<String> {
-        let pragma = self.ast.comments().find_map(|c| {
-            let t = c.text.trim();
-            t.strip_prefix("hadolint shell=")
-                .map(|s| s.trim().to_string())
-        });
-        match pragma {
-            Some(shell) => vec![shell],
+        match &self.shell_pragma {
+            Some(shell) => vec![shell.clone()],
             None => vec!["/bin/sh".into(), "-c".into()],
         }
     }

@@ -7,7 +7,7 @@ use super::models::{self, CommandModel, Cost, Kind, What};
 use super::paths::{glob_root, resolve, PathRef};
 use crate::model::expand::{Env, Lexer};
 use crate::model::{mount_fields, Model};
-use crate::shell::{self, Command, RedirectOp, ShWord};
+use crate::shell::{Command, RedirectOp, ShWord};
 use crate::syntax::{Args, Kind as IKind};
 
 /// The effects of one step, or why they are not known.
@@ -55,60 +55,26 @@ impl Effects {
 /// The working directory instruction `ii` runs in (WORKDIR resolved; `/` by default).
 /// `None` when a WORKDIR cannot be resolved.
 pub fn workdir_at(model: &Model<'_>, ii: usize) -> Option<String> {
-    let stage = model.instructions.get(ii)?.stage?;
-    let mut chain = vec![stage];
-    let mut s = stage;
-    while let crate::model::Base::Stage(b) = model.stages[s].base {
-        if chain.contains(&b) || chain.len() > model.stages.len() {
-            break;
-        }
-        chain.push(b);
-        s = b;
-    }
+    let workdirs: Vec<(usize, usize)> = model
+        .inherited_before(ii)
+        .filter(|&(_, i)| model.instruction(i).kind() == IKind::Workdir)
+        .collect();
     let mut cwd = "/".to_string();
-    for &st in chain.iter().rev() {
-        for &i in &model.stages[st].body {
-            if st == stage && i >= ii {
-                break;
-            }
-            let inst = model.instruction(i);
-            if inst.kind() == IKind::Workdir {
-                let raw = inst.args_text.trim();
-                let value = model.scope.expand_at(i, st, raw, model.ast.escape)?;
-                cwd = resolve(&cwd, &value)?;
-            }
-        }
+    for &(st, i) in workdirs.iter().rev() {
+        let raw = model.instruction(i).args_text.trim();
+        let value = model.scope.expand_at(i, st, raw, model.ast.escape)?;
+        cwd = resolve(&cwd, &value)?;
     }
     Some(cwd)
 }
 
 /// The user instruction `ii` runs as: the last USER before it (`root` by default).
 pub fn user_at(model: &Model<'_>, ii: usize) -> String {
-    let Some(stage) = model.instructions.get(ii).and_then(|r| r.stage) else {
-        return "root".into();
-    };
-    let mut s = stage;
-    let mut before = ii;
-    for _ in 0..=model.stages.len() {
-        if let Some(u) = model.stages[s]
-            .body
-            .iter()
-            .rev()
-            .filter(|&&i| i < before)
-            .map(|&i| model.instruction(i))
-            .find(|i| i.kind() == IKind::User)
-        {
-            return u.args_text.trim().to_string();
-        }
-        match model.stages[s].base {
-            crate::model::Base::Stage(b) if b != s => {
-                s = b;
-                before = usize::MAX;
-            }
-            _ => break,
-        }
-    }
-    "root".into()
+    model
+        .inherited_before(ii)
+        .map(|(_, i)| model.instruction(i))
+        .find(|i| i.kind() == IKind::User)
+        .map_or_else(|| "root".into(), |u| u.args_text.trim().to_string())
 }
 
 /// Shell variables the script sets, over the stage's ENV and ARGs.
@@ -201,7 +167,7 @@ pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effe
     {
         return Effects::opaque("runs with --security=insecure");
     }
-    let Some(script) = shell::parse_instruction(inst, model.text) else {
+    let Some(script) = model.script(ii) else {
         return Effects::opaque("has no shell body");
     };
     if let Some(e) = &script.error {

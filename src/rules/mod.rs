@@ -218,6 +218,8 @@ pub struct Context<'a> {
     pub graph: &'a StageGraph,
     pub settings: &'a Settings,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Whether the caller gave up on the result (see `crate::check_unless`).
+    pub(crate) cancelled: &'a dyn Fn() -> bool,
 }
 
 impl<'a> Context<'a> {
@@ -227,7 +229,14 @@ impl<'a> Context<'a> {
             graph,
             settings,
             diagnostics: Vec::new(),
+            cancelled: &|| false,
         }
+    }
+
+    /// Whether the result is no longer wanted: a rule that loops over many
+    /// stages may stop early (the result is dropped).
+    pub fn cancelled(&self) -> bool {
+        (self.cancelled)()
     }
 
     pub fn text(&self) -> &'a str {

@@ -55,7 +55,7 @@ impl Rule for PipeWithoutPipefail {
                 continue;
             }
             let Some(p) = run.script.pipelines.iter().find(|p| {
-                !script_sets_pipefail(&run.script, p.commands[0])
+                !script_sets_pipefail(run.script, p.commands[0])
                     // `cmd | true`-style tails mean the failure is meant to be ignored
                     && p.commands.len() >= 2
             }) else {

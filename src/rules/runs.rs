@@ -12,7 +12,7 @@ pub(crate) struct Run<'m> {
     pub ii: usize,
     pub stage: usize,
     pub inst: &'m Instruction,
-    pub script: Script,
+    pub script: &'m Script,
     /// Whether it runs under a POSIX-like shell (sh, bash, ash...).
     pub posix: bool,
 }
@@ -27,7 +27,7 @@ pub(crate) fn runs<'m>(model: &'m Model<'_>) -> Vec<Run<'m>> {
             continue;
         }
         let posix = model.posix_shell_at(ii) || inst.is_exec_form();
-        let Some(script) = shell::parse_instruction(inst, model.text) else {
+        let Some(script) = model.script(ii) else {
             continue;
         };
         out.push(Run {

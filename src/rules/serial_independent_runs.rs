@@ -34,6 +34,9 @@ impl Rule for SerialIndependentRuns {
     fn check(&self, cx: &mut Context<'_>) {
         let (model, graph) = (cx.model, cx.graph);
         for s in 0..model.stages.len() {
+            if cx.cancelled() {
+                return;
+            }
             // Dead stages are another rule's business.
             if !graph.reachable.get(s).copied().unwrap_or(false) {
                 continue;

@@ -25,6 +25,16 @@ impl Rule for StageNameCasing {
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
+        // References by the stage they name, in file order (one pass, not
+        // one per stage: files with thousands of stages stay linear).
+        let mut refs: Vec<Vec<&crate::model::StageRef>> = vec![Vec::new(); model.stages.len()];
+        for r in &model.references {
+            if let RefTarget::Stage(s) = r.target {
+                if let Some(list) = refs.get_mut(s) {
+                    list.push(r);
+                }
+            }
+        }
         for stage in &model.stages {
             let Some(name) = &stage.name else { continue };
             let lower = name.text.to_ascii_lowercase();
@@ -33,9 +43,8 @@ impl Rule for StageNameCasing {
             }
             let mut edits = vec![Edit::replace(name.span, lower.clone())];
             // Every reference written as the name itself (not through a variable or index).
-            for r in &model.references {
-                if r.target == RefTarget::Stage(stage.index)
-                    && r.raw.eq_ignore_ascii_case(&name.text)
+            for r in refs.get(stage.index).into_iter().flatten() {
+                if r.raw.eq_ignore_ascii_case(&name.text)
                     && r.raw != lower
                     && r.span.len() == r.raw.len()
                 {

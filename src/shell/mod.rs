@@ -14,7 +14,7 @@ use crate::syntax::{Args, Instruction};
 pub use source::ScriptSource;
 
 /// A parsed RUN body (or any shell text).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Script {
     /// Every simple command in order of appearance, nested ones included.
     pub commands: Vec<Command>,
@@ -206,7 +206,105 @@ fn nesting_depth(text: &str) -> usize {
 }
 
 /// Parse shell text. `src` maps offsets in the text back to the file.
+///
+/// Parsing is the costliest step of linting a file full of RUN steps, and
+/// an editor re-lints on every keystroke with most RUN bodies unchanged
+/// (only moved): results are remembered by the script and its layout
+/// relative to where it starts, and moved to where it is now.
 pub fn parse(src: &ScriptSource) -> Script {
+    let Some((rel, delta)) = src.at_offset_one() else {
+        return parse_uncached(src);
+    };
+    let mut script = memo::get_or_insert(rel, parse_uncached);
+    script.shift(delta);
+    script
+}
+
+impl Script {
+    /// Move every span `delta` bytes later, except the synthetic `Span::empty(0)`.
+    fn shift(&mut self, delta: usize) {
+        let shift = |s: &mut Span| {
+            if !(s.is_empty() && s.start == 0) {
+                *s = Span::new(s.start + delta, s.end + delta);
+            }
+        };
+        for c in &mut self.commands {
+            shift(&mut c.span);
+            for w in &mut c.words {
+                shift(&mut w.span);
+            }
+            for a in &mut c.assignments {
+                shift(&mut a.span);
+                shift(&mut a.value.span);
+            }
+            for r in &mut c.redirects {
+                if let Some(t) = &mut r.target {
+                    shift(&mut t.span);
+                }
+            }
+        }
+        if let Some(e) = &mut self.error {
+            shift(&mut e.span);
+        }
+    }
+}
+
+/// A bounded memo of parsed scripts: two generations, the older dropped
+/// when the newer holds `LIMIT` bytes of script text, so what the last
+/// lints used stays.
+mod memo {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, PoisonError};
+
+    use super::{Script, ScriptSource};
+
+    const LIMIT: usize = 8 << 20;
+
+    #[derive(Default)]
+    struct Memo {
+        new: HashMap<ScriptSource, Script>,
+        old: HashMap<ScriptSource, Script>,
+        new_bytes: usize,
+    }
+
+    static MEMO: Mutex<Option<Memo>> = Mutex::new(None);
+
+    pub(super) fn get_or_insert(
+        src: ScriptSource,
+        parse: impl FnOnce(&ScriptSource) -> Script,
+    ) -> Script {
+        {
+            let mut guard = MEMO.lock().unwrap_or_else(PoisonError::into_inner);
+            let m = guard.get_or_insert_with(Memo::default);
+            if let Some(s) = m.new.get(&src) {
+                return s.clone();
+            }
+            if let Some(s) = m.old.remove(&src) {
+                insert(m, src, s.clone());
+                return s;
+            }
+        }
+        // Parse outside the lock: other threads lint meanwhile.
+        let script = parse(&src);
+        let mut guard = MEMO.lock().unwrap_or_else(PoisonError::into_inner);
+        insert(guard.get_or_insert_with(Memo::default), src, script.clone());
+        script
+    }
+
+    fn insert(m: &mut Memo, src: ScriptSource, script: Script) {
+        if src.text.len() > LIMIT / 4 {
+            return;
+        }
+        if m.new_bytes + src.text.len() > LIMIT {
+            m.old = std::mem::take(&mut m.new);
+            m.new_bytes = 0;
+        }
+        m.new_bytes += src.text.len();
+        m.new.insert(src, script);
+    }
+}
+
+fn parse_uncached(src: &ScriptSource) -> Script {
     let mut script = Script::default();
     // brush-parser recurses once per nesting level: deep nesting (10,000
     // `$(`) overflows the stack. No real script nests this deep.

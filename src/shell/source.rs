@@ -4,7 +4,7 @@ use crate::diagnostic::Span;
 use crate::syntax::{Args, Instruction, Kind};
 
 /// Shell text assembled from pieces of the Dockerfile.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ScriptSource {
     pub text: String,
     /// `(offset in text, offset in the file)` where each piece starts; a
@@ -22,6 +22,27 @@ impl ScriptSource {
             pieces: vec![(0, at)],
             whole: Span::new(at, at + text.len()),
         }
+    }
+
+    /// The same source moved so that it starts at offset 1 of the file, and
+    /// how far it moved. Parsing it gives the spans of parsing `self` less
+    /// the distance; offset 0 stays free for the parser's synthetic empty
+    /// spans (`Span::empty(0)`). `None` when `self` starts at 0.
+    pub(super) fn at_offset_one(&self) -> Option<(ScriptSource, usize)> {
+        let delta = self.whole.start.checked_sub(1)?;
+        let pieces = self
+            .pieces
+            .iter()
+            .map(|&(l, s)| (l, if s == usize::MAX { s } else { s - delta }))
+            .collect();
+        Some((
+            ScriptSource {
+                text: self.text.clone(),
+                pieces,
+                whole: Span::new(1, self.whole.end - delta),
+            },
+            delta,
+        ))
     }
 
     fn push(&mut self, text: &str, at: Option<usize>) {

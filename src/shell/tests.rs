@@ -161,3 +161,50 @@ fn substitutions_in_for_and_case_words() {
     assert_eq!(&df[s.commands[1].words[0].span.range()], "awk");
     assert!(s.commands[0].ctx.in_substitution && !s.commands[0].ctx.in_loop);
 }
+
+/// The memo of parsed scripts gives what parsing gives, wherever the same
+/// RUN body has moved to in the file.
+#[test]
+fn memo_gives_the_parse_of_moved_scripts() {
+    let mut files: Vec<String> = Vec::new();
+    for dir in ["tests/fixtures", "examples"] {
+        for entry in walk(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)) {
+            if let Ok(t) = std::fs::read_to_string(&entry) {
+                files.push(t);
+            }
+        }
+    }
+    assert!(files.len() > 50, "fixtures not found");
+    let mut checked = 0;
+    for text in &files {
+        // The file as is, then moved by a line, then by a multi-byte character.
+        for prefix in ["", "# moved\n", "# é\n", ""] {
+            let df = format!("{prefix}{text}");
+            let ast = syntax::parse(&df);
+            for inst in ast.instructions() {
+                let Some(src) = script_source(inst, &df) else {
+                    continue;
+                };
+                assert_eq!(parse(&src), parse_uncached(&src), "{df}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100);
+}
+
+fn walk(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(p));
+        } else if p.extension().is_some_and(|x| x == "Dockerfile") {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -74,6 +74,17 @@ impl Client {
         }
     }
 
+    /// CPU time (user + system) the server has used so far, from
+    /// `/proc/PID/stat`; `None` where there is no procfs.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // Fields after the command name (which is in parentheses).
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / 100.0)
+    }
+
     pub fn spawn() -> Client {
         Client::spawn_with_env(&[])
     }
