@@ -641,7 +641,8 @@ fn ignore_comment_action_silences_the_finding() {
 fn ignore_comment_action_extends_the_comment_above() {
     let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));
     let uri = "file:///nonexistent/ignore-extend/Dockerfile";
-    let mut text = "# rdock ignore=RD102 a reason\nFROM alpine AS Build\nFROM alpine\n".to_string();
+    let mut text =
+        "# rdock ignore=RD102 a reason\nFROM alpine:3 AS Build\nFROM alpine:3\n".to_string();
     c.open(uri, &text);
     for (version, code, expected) in [
         (2, "RD107", "# rdock ignore=RD102,RD107 a reason\n"),
@@ -671,7 +672,7 @@ fn ignore_comment_action_extends_the_comment_above() {
         text = apply_edits(&text, ignore["edit"]["changes"][uri].as_array().unwrap());
         assert_eq!(
             text,
-            format!("{expected}FROM alpine AS Build\nFROM alpine\n")
+            format!("{expected}FROM alpine:3 AS Build\nFROM alpine:3\n")
         );
         c.notify(
             "textDocument/didChange",

@@ -28,7 +28,7 @@ fn neovim_gets_diagnostics_and_applies_a_code_action() {
     let file = dir.path().join("Containerfile");
     std::fs::write(
         &file,
-        "FROM alpine as build\nRUN true\nFROM build as final\n",
+        "FROM alpine:3 as build\nRUN true\nFROM build as final\n",
     )
     .unwrap();
     let result = dir.path().join("result");
@@ -68,7 +68,7 @@ fn neovim_gets_diagnostics_and_applies_a_code_action() {
     let written = std::fs::read_to_string(&file).unwrap();
     assert_eq!(
         written,
-        "FROM alpine AS build\nRUN true\nFROM build AS final\n"
+        "FROM alpine:3 AS build\nRUN true\nFROM build AS final\n"
     );
     assert_eq!(after, 0, "no findings left after the fix: {out}");
 }
