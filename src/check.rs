@@ -8,6 +8,12 @@ use crate::model::Model;
 use crate::rules::{self, Context};
 use crate::settings::Settings;
 use crate::suppress::Suppressions;
+use rayon::prelude::*;
+
+/// From this many instructions on, the rules of one file run in parallel.
+/// Below it the threads cost more than they save, and a lint of many files
+/// is already parallel across files.
+const PARALLEL_RULES_FROM: usize = 400;
 
 /// Lint one Dockerfile.
 pub fn check(text: &str, settings: &Settings) -> Vec<Diagnostic> {
@@ -20,7 +26,7 @@ pub fn check(text: &str, settings: &Settings) -> Vec<Diagnostic> {
 pub fn check_unless(
     text: &str,
     settings: &Settings,
-    cancelled: &dyn Fn() -> bool,
+    cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Option<Vec<Diagnostic>> {
     let model = Model::new(text, &settings.inputs);
     let discovered: Vec<String> = settings
@@ -36,22 +42,43 @@ pub fn check_unless(
         !settings.discovered_targets.is_empty(),
     );
     let suppressions = Suppressions::from_ast(&model.ast);
-    let mut cx = Context::new(&model, &graph, settings);
-    cx.cancelled = cancelled;
-    for rule in rules::registry() {
+    let enabled: Vec<&dyn rules::Rule> = rules::registry()
+        .iter()
+        .copied()
+        .filter(|rule| settings.is_enabled(rule.meta().id))
+        .collect();
+    let run = |rule: &dyn rules::Rule| {
         if cancelled() {
             return None;
         }
-        if settings.is_enabled(rule.meta().id) {
-            rule.check(&mut cx);
+        let mut cx = Context::new(&model, &graph, settings);
+        cx.cancelled = cancelled;
+        rule.check(&mut cx);
+        Some(cx.into_diagnostics())
+    };
+    let found: Vec<Vec<Diagnostic>> = if model.instructions.len() >= PARALLEL_RULES_FROM {
+        // A long file: the rules run side by side. The caches the rules
+        // share are filled first, so that no rule waits on another's parse
+        // (and rayon's work stealing never re-enters a cache being filled).
+        if !model.prime_caches(cancelled) {
+            return None;
         }
-    }
+        enabled
+            .par_iter()
+            .map(|rule| run(*rule))
+            .collect::<Option<_>>()?
+    } else {
+        enabled
+            .iter()
+            .map(|rule| run(*rule))
+            .collect::<Option<_>>()?
+    };
     if cancelled() {
         return None;
     }
-    let mut out: Vec<Diagnostic> = cx
-        .into_diagnostics()
+    let mut out: Vec<Diagnostic> = found
         .into_iter()
+        .flatten()
         .filter_map(|mut d| {
             let meta = rules::lookup(d.code)?;
             if suppressions.is_suppressed(&d, meta) {

@@ -38,6 +38,10 @@ pub struct StageGraph {
     pub unknown_targets: Vec<String>,
     /// For each stage, whether a target reaches it.
     pub reachable: Vec<bool>,
+    /// For each stage, whether its files end up in a target image: it is a
+    /// target, or a target is built `FROM` it (directly or through other
+    /// stages). A stage only copied from (`COPY --from`) is not in the image.
+    pub in_image: Vec<bool>,
 }
 
 impl StageGraph {
@@ -114,12 +118,24 @@ impl StageGraph {
                 reachable[graph[n]] = true;
             }
         }
+        let mut in_image = vec![false; model.stages.len()];
+        for &t in &targets {
+            let mut s = t;
+            // Follow the FROM chain; a cycle is cut by the mark.
+            while !std::mem::replace(&mut in_image[s], true) {
+                match model.stages[s].base {
+                    crate::model::Base::Stage(b) if b < model.stages.len() => s = b,
+                    _ => break,
+                }
+            }
+        }
         StageGraph {
             graph,
             targets,
             target_source,
             unknown_targets,
             reachable,
+            in_image,
         }
     }
 

@@ -41,6 +41,9 @@ pub struct Model<'t> {
     /// fifty rules and the parallelizer read them, and a shell parse costs
     /// far more than any rule, so each body is parsed once per model.
     scripts: OnceLock<Vec<Option<crate::shell::Script>>>,
+    /// Whether each RUN runs under a POSIX shell, found on first use: every
+    /// shell rule asks it for every RUN.
+    posix_runs: OnceLock<Vec<bool>>,
     /// The shell a `# hadolint shell=<shell>` comment names, found once
     /// rather than per RUN.
     shell_pragma: Option<String>,
@@ -197,6 +200,7 @@ impl<'t> Model<'t> {
             scope: Scope::default(),
             stage_names: HashMap::new(),
             scripts: OnceLock::new(),
+            posix_runs: OnceLock::new(),
             shell_pragma: None,
         };
         model.shell_pragma = model.ast.comments().find_map(|c| {
@@ -240,15 +244,37 @@ impl<'t> Model<'t> {
         let scripts = self.scripts.get_or_init(|| {
             (0..self.instructions.len())
                 .into_par_iter()
-                .map(|i| {
-                    let inst = self.instruction(i);
-                    (inst.kind() == Kind::Run)
-                        .then(|| crate::shell::parse_instruction(inst, self.text))
-                        .flatten()
-                })
+                .map(|i| self.parse_run(i))
                 .collect()
         });
         scripts.get(ii)?.as_ref()
+    }
+
+    fn parse_run(&self, i: usize) -> Option<crate::shell::Script> {
+        let inst = self.instruction(i);
+        (inst.kind() == Kind::Run)
+            .then(|| crate::shell::parse_instruction(inst, self.text))
+            .flatten()
+    }
+
+    /// Fill the caches that rules share ([`Model::script`], the POSIX-shell
+    /// flags), so that rules running in parallel only read them. Gives up
+    /// (`false`, nothing cached) as soon as `cancelled` says so.
+    pub fn prime_caches(&self, cancelled: &(dyn Fn() -> bool + Sync)) -> bool {
+        use rayon::prelude::*;
+        if self.scripts.get().is_none() {
+            let parsed: Option<Vec<_>> = (0..self.instructions.len())
+                .into_par_iter()
+                .map(|i| (!cancelled()).then(|| self.parse_run(i)))
+                .collect();
+            match parsed {
+                // Another thread may have filled it meanwhile: same value.
+                Some(parsed) => drop(self.scripts.set(parsed)),
+                None => return false,
+            }
+        }
+        self.posix_shell_at(0);
+        true
     }
 
     pub fn from_instruction(&self, stage: usize) -> &Instruction {
@@ -351,6 +377,18 @@ impl<'t> Model<'t> {
 
     /// Whether the shell at `ii` reads POSIX shell syntax (sh, bash, ash, dash, zsh...).
     pub fn posix_shell_at(&self, ii: usize) -> bool {
+        let posix_runs = self.posix_runs.get_or_init(|| {
+            (0..self.instructions.len())
+                .map(|i| self.instruction(i).kind() == Kind::Run && self.shell_is_posix(i))
+                .collect()
+        });
+        match self.instructions.get(ii) {
+            Some(_) if self.instruction(ii).kind() == Kind::Run => posix_runs[ii],
+            _ => self.shell_is_posix(ii),
+        }
+    }
+
+    fn shell_is_posix(&self, ii: usize) -> bool {
         let shell = self.shell_at(ii);
         shell.first().is_some_and(|s| {
             let base = s

@@ -1,4 +1,4 @@
-use super::runs::{apt_sub, runs};
+use super::runs::{apt_sub, runs, stage_in_image};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
@@ -27,9 +27,7 @@ impl Rule for AptListsNotRemoved {
         let model = cx.model;
         for run in runs(model) {
             // Only stages whose files reach a target image.
-            if !cx.graph.reachable.get(run.stage).copied().unwrap_or(true)
-                || !reaches_image(cx, run.stage)
-            {
+            if !stage_in_image(cx, run.stage) {
                 continue;
             }
             // A cache mount on the lists keeps them out of the image.
@@ -71,24 +69,4 @@ impl Rule for AptListsNotRemoved {
             }
         }
     }
-}
-
-/// Whether the stage is a target or its filesystem becomes one (via FROM).
-fn reaches_image(cx: &Context<'_>, stage: usize) -> bool {
-    let mut cur = vec![stage];
-    let mut seen = vec![false; cx.model.stages.len()];
-    while let Some(s) = cur.pop() {
-        if cx.graph.targets.contains(&s) {
-            return true;
-        }
-        if std::mem::replace(&mut seen[s], true) {
-            continue;
-        }
-        for st in &cx.model.stages {
-            if st.base == crate::model::Base::Stage(s) {
-                cur.push(st.index);
-            }
-        }
-    }
-    false
 }

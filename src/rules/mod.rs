@@ -219,7 +219,7 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Whether the caller gave up on the result (see `crate::check_unless`).
-    pub(crate) cancelled: &'a dyn Fn() -> bool,
+    pub(crate) cancelled: &'a (dyn Fn() -> bool + Sync),
 }
 
 impl<'a> Context<'a> {

@@ -117,25 +117,8 @@ pub(crate) fn operands_after<'c>(
 /// or a target is built `FROM` it (directly or through other stages).
 /// Unreached stages are not built at all.
 pub(crate) fn stage_in_image(cx: &Context<'_>, stage: usize) -> bool {
-    if !cx.graph.reachable.get(stage).copied().unwrap_or(true) {
-        return false;
-    }
-    let mut cur = vec![stage];
-    let mut seen = vec![false; cx.model.stages.len()];
-    while let Some(s) = cur.pop() {
-        if cx.graph.targets.contains(&s) {
-            return true;
-        }
-        if std::mem::replace(&mut seen[s], true) {
-            continue;
-        }
-        for st in &cx.model.stages {
-            if st.base == crate::model::Base::Stage(s) {
-                cur.push(st.index);
-            }
-        }
-    }
-    false
+    cx.graph.reachable.get(stage).copied().unwrap_or(true)
+        && cx.graph.in_image.get(stage).copied().unwrap_or(true)
 }
 
 /// Whether the RUN mounts a cache (or tmpfs) on a path that contains one of `paths`.
