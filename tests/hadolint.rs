@@ -120,6 +120,13 @@ impl Site<'_> {
             .map(|ii| self.model.instruction(ii).args_text.clone())
             .unwrap_or_default()
     }
+    /// The whole instruction as written, flags included.
+    fn source(&self) -> &str {
+        self.ii.map_or("", |ii| {
+            let span = self.model.instruction(ii).span;
+            &self.model.text[span.start..span.end]
+        })
+    }
     fn non_posix(&self) -> bool {
         self.kind() == Some(Kind::Run) && self.ii.is_some_and(|ii| !self.model.posix_shell_at(ii))
     }
@@ -171,6 +178,9 @@ fn why_rdock_only(id: &str, site: &Site<'_>) -> &'static str {
         "RD114" => "rdock reports each overridden CMD/ENTRYPOINT/HEALTHCHECK, hadolint each one after the first: the first differs",
         "RD205" => "a name BuildKit's SecretsUsedInArgOrEnv flags (`KEY`, `AUTH` tokens) that hadolint's DL3064 list does not (BuildKit's word list)",
         "RD416" => "`@latest`/`@next`: a moving tag, not a version (deliberate)",
+        "RD113" if site.source().contains("${TARGETPLATFORM") => {
+            "`--platform=${TARGETPLATFORM:-...}`: BuildKit always sets TARGETPLATFORM, so the fallback never applies (as BuildKit's RedundantTargetPlatform); hadolint matches the plain forms only"
+        }
         "RD439" => "`/usr/bin/sh` replaced: the same file as /bin/sh on merged-/usr systems; hadolint checks /bin/sh only",
         "RD441" if t.contains('$') => "`USER $ARG` resolved through the ARG default to a name (deliberate)",
         "RD407" if t.contains('$') => {

@@ -56,6 +56,11 @@ impl Rule for InvalidDefinitionDescription {
                 continue;
             };
             let text = last.text.trim();
+            // A bare `#` ends a description in BuildKit: nothing describes
+            // the definition then (a banner such as `#\n# base: ...\n#`).
+            if text.is_empty() {
+                continue;
+            }
             let first = text.split(' ').next().unwrap_or("");
             if keys.contains(&first) {
                 continue;

@@ -176,6 +176,13 @@ pub fn registry() -> &'static [&'static dyn Rule] {
     REGISTRY
 }
 
+/// Whether rdock assumes that a base image sets the variable `name` (`HOME`,
+/// `JAVA_HOME`, ...): without a registry it cannot read an image's ENV, so
+/// UndefinedVar stays quiet about these on stages built from an image.
+pub fn assumed_image_env(name: &str) -> bool {
+    undefined_variable::IMAGE_ENV.contains(&name)
+}
+
 /// A lint rule: metadata plus a check over the shared model.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;

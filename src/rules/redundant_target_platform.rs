@@ -36,7 +36,7 @@ impl Rule for RedundantTargetPlatform {
             let from = model.from_instruction(stage.index);
             for flag in from.flags_named("platform") {
                 let Some(value) = &flag.value else { continue };
-                if value != "$TARGETPLATFORM" && value != "${TARGETPLATFORM}" {
+                if !names_target_platform(value) {
                     continue;
                 }
                 let d = cx.report(
@@ -62,4 +62,22 @@ impl Rule for RedundantTargetPlatform {
             }
         }
     }
+}
+
+/// `$TARGETPLATFORM`, `${TARGETPLATFORM}`, or the same with a fallback
+/// (`${TARGETPLATFORM:-linux/amd64}`, `${TARGETPLATFORM-...}`): BuildKit
+/// always sets the variable, so the fallback never applies.
+fn names_target_platform(value: &str) -> bool {
+    if value == "$TARGETPLATFORM" || value == "${TARGETPLATFORM}" {
+        return true;
+    }
+    value
+        .strip_prefix("${TARGETPLATFORM")
+        .and_then(|rest| rest.strip_suffix('}'))
+        .is_some_and(|fallback| {
+            let word = fallback
+                .strip_prefix(":-")
+                .or_else(|| fallback.strip_prefix('-'));
+            word.is_some_and(|w| !w.contains(['$', '{', '}']))
+        })
 }

@@ -23,7 +23,7 @@ static META: RuleMeta = RuleMeta {
 /// Variables base images commonly set. Without a registry rdock cannot read
 /// a base image's environment, so on a stage built from an image these are
 /// assumed to come from it.
-const IMAGE_ENV: &[&str] = &[
+pub(crate) const IMAGE_ENV: &[&str] = &[
     "PATH",
     "HOME",
     "HOSTNAME",
@@ -153,6 +153,11 @@ impl Rule for UndefinedVariable {
                             continue;
                         }
                         if from_image && IMAGE_ENV.contains(&r.name.as_str()) {
+                            continue;
+                        }
+                        // BuildKit gives every stage a default PATH, even
+                        // `FROM scratch` (`/usr/local/sbin:...:/bin`).
+                        if r.name == "PATH" {
                             continue;
                         }
                         let defs = model.scope.stages.get(stage.index);
