@@ -27,5 +27,13 @@ static MIMALLOC_OPTIONS: extern "C" fn() = {
 };
 
 fn main() -> ExitCode {
+    // `rdock rules | head`: when the reader goes away, end quietly as other
+    // command-line tools do, instead of panicking in `println!` on EPIPE.
+    // Files are written atomically, so ending mid-way loses nothing.
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     rdock::cli::main()
 }

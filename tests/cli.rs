@@ -1878,3 +1878,20 @@ fn unreachable_stage_counts_the_repository_builds() {
     let run = p.concise(&["--select", "RD101", "services/api/Dockerfile"]);
     assert_eq!(run.stdout.matches(": RD101 ").count(), 5, "{}", run.stdout);
 }
+
+/// `rdock rules | head -1`: the reader leaves early; rdock ends without a
+/// panic message.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("rdock"))
+        .arg("rules")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run rdock");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for rdock");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
