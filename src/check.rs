@@ -28,6 +28,17 @@ pub fn check_unless(
     settings: &Settings,
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Option<Vec<Diagnostic>> {
+    check_with(text, settings, cancelled, PARALLEL_RULES_FROM)
+}
+
+/// [`check_unless`], with the rules run in parallel from `parallel_from`
+/// instructions on.
+fn check_with(
+    text: &str,
+    settings: &Settings,
+    cancelled: &(dyn Fn() -> bool + Sync),
+    parallel_from: usize,
+) -> Option<Vec<Diagnostic>> {
     let model = Model::new(text, &settings.inputs);
     let discovered: Vec<String> = settings
         .discovered_targets
@@ -56,7 +67,7 @@ pub fn check_unless(
         rule.check(&mut cx);
         Some(cx.into_diagnostics())
     };
-    let found: Vec<Vec<Diagnostic>> = if model.instructions.len() >= PARALLEL_RULES_FROM {
+    let found: Vec<Vec<Diagnostic>> = if model.instructions.len() >= parallel_from {
         // A long file: the rules run side by side. The caches the rules
         // share are filled first, so that no rule waits on another's parse
         // (and rayon's work stealing never re-enters a cache being filled).
@@ -207,6 +218,42 @@ pub fn check_and_fix(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rules run in parallel on long files; the findings must be exactly
+    /// those of running them one after another. Every fixture of every rule,
+    /// concatenated, is a long file with findings of nearly every rule.
+    #[test]
+    fn parallel_rules_find_what_serial_rules_find() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("fixtures")
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .flat_map(|e| {
+                std::fs::read_dir(e.path())
+                    .expect("fixture folder")
+                    .flatten()
+            })
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "Dockerfile"))
+            .collect();
+        files.sort();
+        let text: String = files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let overrides = crate::settings::Overrides {
+            select: Some(vec!["ALL".into()]),
+            ..Default::default()
+        };
+        let settings = Settings::resolve(None, &overrides);
+        let serial = check_with(&text, &settings, &|| false, usize::MAX).unwrap();
+        let parallel = check_with(&text, &settings, &|| false, 0).unwrap();
+        let codes: std::collections::BTreeSet<_> = serial.iter().map(|d| d.code).collect();
+        assert!(codes.len() > 50, "only {} rules fired", codes.len());
+        assert_eq!(format!("{serial:?}"), format!("{parallel:?}"));
+    }
 
     #[test]
     fn a_fix_never_turns_a_comment_into_a_directive() {
