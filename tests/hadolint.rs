@@ -44,7 +44,10 @@ fn run_hadolint(bin: &Path, files: &[PathBuf]) -> Vec<HlFinding> {
     let dir = std::env::temp_dir().join(format!("rdock-hadolint-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let config = dir.join("hadolint.yaml");
-    std::fs::write(&config, "{}\n").expect("write empty hadolint config");
+    // DL3057 (HEALTHCHECK missing) is off in hadolint by default, as RD443
+    // is in rdock: both are compared with it on.
+    std::fs::write(&config, "override:\n  info:\n    - DL3057\n")
+        .expect("write the hadolint config");
     let chunks: Vec<&[PathBuf]> = files.chunks(60).collect();
     let half = chunks.len().div_ceil(2);
     let outputs: Vec<String> = std::thread::scope(|s| {
@@ -120,6 +123,12 @@ impl Site<'_> {
             .map(|ii| self.model.instruction(ii).args_text.clone())
             .unwrap_or_default()
     }
+    /// Whether the instruction is in the file's last stage (the default target).
+    fn is_last_stage(&self) -> bool {
+        self.ii
+            .and_then(|ii| self.model.instructions[ii].stage)
+            .is_some_and(|s| s + 1 == self.model.stages.len())
+    }
     /// The whole instruction as written, flags included.
     fn source(&self) -> &str {
         self.ii.map_or("", |ii| {
@@ -178,6 +187,7 @@ fn why_rdock_only(id: &str, site: &Site<'_>) -> &'static str {
         "RD114" => "rdock reports each overridden CMD/ENTRYPOINT/HEALTHCHECK, hadolint each one after the first: the first differs",
         "RD205" => "a name BuildKit's SecretsUsedInArgOrEnv flags (`KEY`, `AUTH` tokens) that hadolint's DL3064 list does not (BuildKit's word list)",
         "RD416" => "`@latest`/`@next`: a moving tag, not a version (deliberate)",
+        "RD443" => "the file has a HEALTHCHECK, but in a stage the built image does not come FROM; hadolint is content with one anywhere (deliberate)",
         "RD113" if site.source().contains("${TARGETPLATFORM") => {
             "`--platform=${TARGETPLATFORM:-...}`: BuildKit always sets TARGETPLATFORM, so the fallback never applies (as BuildKit's RedundantTargetPlatform); hadolint matches the plain forms only"
         }
@@ -202,6 +212,9 @@ fn why_hadolint_only(id: &str, site: &Site<'_>, graph_ok: bool) -> &'static str 
     }
     let t = site.text();
     match id {
+        "RD443" if !site.is_last_stage() => {
+            "FROM of a stage that is not the built image: hadolint reports every FROM of a file without HEALTHCHECK, rdock only the image that is built (deliberate)"
+        }
         "RD300" if t.contains("pipefail") => {
             "pipefail set inside the RUN (`set -o pipefail`): deliberate, rdock recognises it"
         }

@@ -34,6 +34,7 @@ mod forward_stage_reference;
 mod from_as_casing;
 mod gem_unpinned;
 mod go_install_unpinned;
+mod healthcheck_missing;
 mod image_without_tag;
 mod instruction_before_from;
 mod invalid_base_image_platform;
@@ -169,6 +170,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &copied_archive_extracted::CopiedArchiveExtracted,
     &non_numeric_user::NonNumericUser,
     &copy_whole_filesystem::CopyWholeFilesystem,
+    &healthcheck_missing::HealthcheckMissing,
     &serial_independent_runs::SerialIndependentRuns,
 ];
 

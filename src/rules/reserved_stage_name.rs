@@ -11,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     summary: "Stage name is reserved",
     severity: Severity::Error,
     fix: FixAvailability::None,
-    hadolint: &[],
+    hadolint: &["DL3063"],
     buildkit: Some("ReservedStageName"),
     default_enabled: true,
     doc: include_str!("../../rules/reserved-stage-name.md"),

@@ -1,0 +1,67 @@
+use super::{Context, FixAvailability, Rule, RuleMeta};
+use crate::diagnostic::Severity;
+use crate::model::Base;
+use crate::syntax::Kind;
+
+/// A target image without a HEALTHCHECK.
+pub(crate) struct HealthcheckMissing;
+
+static META: RuleMeta = RuleMeta {
+    id: "RD443",
+    slug: "healthcheck-missing",
+    summary: "The built image has no HEALTHCHECK",
+    severity: Severity::Info,
+    fix: FixAvailability::None,
+    hadolint: &["DL3057"],
+    buildkit: None,
+    default_enabled: false,
+    doc: include_str!("../../rules/healthcheck-missing.md"),
+};
+
+impl Rule for HealthcheckMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        let model = cx.model;
+        for &target in &cx.graph.targets {
+            // The target and the stages it is built FROM: a HEALTHCHECK in
+            // any of them (`HEALTHCHECK NONE` too, a deliberate choice) is
+            // inherited by the image.
+            let mut stage = target;
+            let mut chain = vec![stage];
+            while let Base::Stage(b) = model.stages[stage].base {
+                if chain.contains(&b) {
+                    break;
+                }
+                chain.push(b);
+                stage = b;
+            }
+            let has_one = chain.iter().any(|&s| {
+                model.stages[s]
+                    .body
+                    .iter()
+                    .any(|&ii| model.instruction(ii).kind() == Kind::Healthcheck)
+            });
+            if has_one {
+                continue;
+            }
+            let from = model.from_instruction(target);
+            let name = model.stages[target]
+                .name
+                .as_ref()
+                .map_or_else(|| format!("#{target}"), |n| n.text.clone());
+            let d = cx.report(
+                &META,
+                from.keyword.span,
+                format!("the image of stage `{name}` has no HEALTHCHECK"),
+            );
+            d.label = Some("no HEALTHCHECK in this image".into());
+            d.help = Some(
+                "add `HEALTHCHECK CMD <command that fails when the service is unhealthy>`, or `HEALTHCHECK NONE` to say that none is wanted"
+                    .into(),
+            );
+        }
+    }
+}
