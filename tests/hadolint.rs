@@ -187,7 +187,7 @@ fn why_rdock_only(id: &str, site: &Site<'_>) -> &'static str {
         "RD114" => "rdock reports each overridden CMD/ENTRYPOINT/HEALTHCHECK, hadolint each one after the first: the first differs",
         "RD205" => "a name BuildKit's SecretsUsedInArgOrEnv flags (`KEY`, `AUTH` tokens) that hadolint's DL3064 list does not (BuildKit's word list)",
         "RD416" => "`@latest`/`@next`: a moving tag, not a version (deliberate)",
-        "RD443" => "the file has a HEALTHCHECK, but in a stage the built image does not come FROM; hadolint is content with one anywhere (deliberate)",
+        "RD443" => "the built image has no HEALTHCHECK, but hadolint counts one from a stage built FROM it, or from an earlier stage FROM the same image name, as inherited (deliberate)",
         "RD113" if site.source().contains("${TARGETPLATFORM") => {
             "`--platform=${TARGETPLATFORM:-...}`: BuildKit always sets TARGETPLATFORM, so the fallback never applies (as BuildKit's RedundantTargetPlatform); hadolint matches the plain forms only"
         }
