@@ -26,6 +26,10 @@ fn lint(dir: &Path, args: &[&str]) -> Run {
             "--no-config",
             "--select",
             "ALL",
+            // The synthetic files have no HEALTHCHECK; the tests count
+            // other findings exactly.
+            "--ignore",
+            "RD443",
             "--output-format",
             "concise",
         ])
