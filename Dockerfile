@@ -30,5 +30,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 FROM ${RUNTIME_IMAGE} AS runtime
 COPY --from=builder /out/rdock /usr/local/bin/rdock
 WORKDIR /src
+# A command-line tool that exits when done, not a service to probe.
+HEALTHCHECK NONE
 ENTRYPOINT ["/usr/local/bin/rdock"]
 CMD ["lint", "/src"]
