@@ -31,22 +31,9 @@ use serde_json::Value;
 const STAND_IN: &str = "rdock-test/busybox:latest";
 const DEFAULT_EVERY: usize = 5;
 
-/// The variables from `scripts/engine.sh`'s environment file (or none when
-/// DOCKER_HOST is already set).
+/// The variables of `scripts/engine.sh`'s environment file (none when DOCKER_HOST is already set).
 fn engine_env() -> Vec<(String, String)> {
-    if std::env::var_os("DOCKER_HOST").is_some() {
-        return Vec::new();
-    }
-    let file = std::env::var_os("RDOCK_ENGINE_ENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/opt/rdock-engine/env"));
-    let Ok(text) = std::fs::read_to_string(file) else {
-        return Vec::new();
-    };
-    text.lines()
-        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-        .collect()
+    common::engine_env(&["DOCKER_HOST"])
 }
 
 /// Why the engine cannot run `--call=check`, if it cannot.

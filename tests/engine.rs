@@ -26,22 +26,9 @@ fn fixture(rel: &str) -> String {
         .to_string()
 }
 
-/// The variables from `scripts/engine.sh`'s environment file (or none when
-/// DOCKER_HOST and BUILDKIT_HOST are already set).
+/// The variables of `scripts/engine.sh`'s environment file (none when DOCKER_HOST and BUILDKIT_HOST are already set).
 fn engine_env() -> Vec<(String, String)> {
-    if std::env::var_os("DOCKER_HOST").is_some() && std::env::var_os("BUILDKIT_HOST").is_some() {
-        return Vec::new();
-    }
-    let file = std::env::var_os("RDOCK_ENGINE_ENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/opt/rdock-engine/env"));
-    let Ok(text) = std::fs::read_to_string(file) else {
-        return Vec::new();
-    };
-    text.lines()
-        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-        .collect()
+    common::engine_env(&["DOCKER_HOST", "BUILDKIT_HOST"])
 }
 
 /// Engine builds run one at a time, so that timings are not disturbed by

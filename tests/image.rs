@@ -8,7 +8,7 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Instant;
 
@@ -74,22 +74,9 @@ fn build_context_holds_what_the_dockerfile_copies() {
     assert!(kept.contains(&"rules") && kept.contains(&"src"));
 }
 
-/// The variables from `scripts/engine.sh`'s environment file (or none when
-/// DOCKER_HOST is already set).
+/// The variables of `scripts/engine.sh`'s environment file (none when DOCKER_HOST is already set).
 fn engine_env() -> Vec<(String, String)> {
-    if std::env::var_os("DOCKER_HOST").is_some() {
-        return Vec::new();
-    }
-    let file = std::env::var_os("RDOCK_ENGINE_ENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/opt/rdock-engine/env"));
-    let Ok(text) = std::fs::read_to_string(file) else {
-        return Vec::new();
-    };
-    text.lines()
-        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-        .collect()
+    common::engine_env(&["DOCKER_HOST"])
 }
 
 fn docker(args: &[&str]) -> Output {

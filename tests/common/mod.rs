@@ -51,3 +51,22 @@ pub fn fixtures(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The variables from `scripts/engine.sh`'s environment file
+/// (`RDOCK_ENGINE_ENV`, default /opt/rdock-engine/env), or none when every
+/// variable in `already` is set in the environment.
+pub fn engine_env(already: &[&str]) -> Vec<(String, String)> {
+    if already.iter().all(|v| std::env::var_os(v).is_some()) {
+        return Vec::new();
+    }
+    let file = std::env::var_os("RDOCK_ENGINE_ENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/rdock-engine/env"));
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+        .collect()
+}
