@@ -10,6 +10,7 @@
 //! ignore = ["RD106"]            # removed from the selection
 //! fail-level = "warning"        # error | warning | info | style; default "style"
 //! targets = ["test", "release"] # build targets that are really built
+//! allowed-registries = ["docker.io", "*.example.com"] # RD444; empty: any
 //!
 //! [severity]                    # per-rule severity override
 //! RD101 = "error"
@@ -75,6 +76,9 @@ pub struct Config {
     pub targets: Vec<String>,
     /// Build arguments, like `--build-arg NAME=VALUE`.
     pub build_args: BTreeMap<String, String>,
+    /// Registries base images may come from (RD444): host names, `*`
+    /// matching any characters. Empty: any registry.
+    pub allowed_registries: Vec<String>,
     /// Effect models of the repository's own tools (`[[command]]` tables,
     /// as in `rules/commands/*.toml`), tried before the built-in ones.
     pub commands: Vec<crate::parallel::models::CommandModel>,
@@ -139,7 +143,7 @@ fn location(path: &Path, line_col: Option<(usize, usize)>) -> String {
 }
 
 /// The top-level keys, with what each expects.
-const KEYS: [(&str, &str); 8] = [
+const KEYS: [(&str, &str); 9] = [
     (
         "select",
         "`select` is an array of rule selectors, e.g. `select = [\"ALL\"]`",
@@ -169,6 +173,10 @@ const KEYS: [(&str, &str); 8] = [
         "`build-args` is a table of strings, e.g. `[build-args]` then `VERSION = \"1.2\"`",
     ),
     (
+        "allowed-registries",
+        "`allowed-registries` is an array of registry host names, `*` matching any characters, e.g. `allowed-registries = [\"docker.io\", \"*.example.com\"]`",
+    ),
+    (
         "command",
         "`[[command]]` tables describe your own tools for the parallelizer, e.g. `name = \"gen-assets\"`, `kind = \"fs\"`, `writes = [\"flag:-o\"]` (see rules/commands/README.md)",
     ),
@@ -195,6 +203,8 @@ struct RawConfig {
     targets: Vec<Spanned<String>>,
     #[serde(default)]
     build_args: BTreeMap<String, String>,
+    #[serde(default)]
+    allowed_registries: Vec<Spanned<String>>,
     #[serde(default)]
     command: Vec<crate::parallel::models::CommandModel>,
 }
@@ -334,6 +344,19 @@ fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Con
             ));
         }
     }
+    for registry in &raw.allowed_registries {
+        if let Some(why) = invalid_registry(registry.get_ref()) {
+            problems.push(Problem::at(
+                registry.span(),
+                format!(
+                    "invalid registry `{}` in `allowed-registries`: {why}",
+                    registry.get_ref()
+                ),
+                "not a registry host name",
+                Some(KEYS[7].1.to_owned()),
+            ));
+        }
+    }
 
     for c in &raw.command {
         if let Err(e) = crate::parallel::models::validate(c) {
@@ -341,7 +364,7 @@ fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Con
                 span: None,
                 message: format!("`[[command]]` `{}`: {e}", c.name),
                 label: String::new(),
-                help: Some(KEYS[7].1.to_owned()),
+                help: Some(KEYS[8].1.to_owned()),
             });
         }
     }
@@ -364,8 +387,29 @@ fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Con
         fail_level,
         targets: strings(raw.targets),
         build_args: raw.build_args,
+        allowed_registries: strings(raw.allowed_registries),
         commands: raw.command,
     })
+}
+
+/// Why `registry` cannot be an entry of `allowed-registries`: a registry is
+/// a host name with an optional port (`ghcr.io`, `localhost:5000`), `*`
+/// matching any characters; an image path or tag is not one.
+fn invalid_registry(registry: &str) -> Option<&'static str> {
+    if registry.trim().is_empty() {
+        Some("it is empty")
+    } else if registry.contains('/') {
+        Some("it has a `/`; give the host name only, e.g. `ghcr.io`, not an image path")
+    } else if registry.contains('@') {
+        Some("it has an `@`; give the host name only")
+    } else if !registry
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '*' | '[' | ']'))
+    {
+        Some("host names have only letters, digits, `.`, `-`, `_`, `:` (port) and `*`")
+    } else {
+        None
+    }
 }
 
 fn unknown_selector(selector: &Spanned<String>, key: &str) -> Problem {
@@ -661,6 +705,7 @@ extend-select = ["RD203"]
 ignore = ["RD106", "unreachable-stage"]
 fail-level = "warning"
 targets = ["test", "release"]
+allowed-registries = ["docker.io", "*.example.com"]
 
 [severity]
 RD101 = "error"
@@ -685,6 +730,7 @@ BASE = "debian:bookworm"
             ]),
             fail_level: Some(Severity::Warning),
             targets: vec!["test".into(), "release".into()],
+            allowed_registries: vec!["docker.io".into(), "*.example.com".into()],
             build_args: BTreeMap::from([
                 ("BASE".into(), "debian:bookworm".into()),
                 ("VERSION".into(), "1.2".into()),
@@ -848,6 +894,38 @@ BASE = "debian:bookworm"
             e.to_string(),
             ".rdock.toml:1:20: empty target name in `targets`"
         );
+    }
+
+    #[test]
+    fn bad_allowed_registries() {
+        let e = parse_err("allowed-registries = [\"ghcr.io\", \"ghcr.io/org\"]\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:1:34: invalid registry `ghcr.io/org` in `allowed-registries`: it has a `/`; give the host name only, e.g. `ghcr.io`, not an image path"
+        );
+        assert_eq!(help(&e), Some(KEYS[7].1));
+        let e = parse_err("allowed-registries = [\"\"]\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:1:23: invalid registry `` in `allowed-registries`: it is empty"
+        );
+        let e = parse_err("allowed-registries = \"docker.io\"\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:1:22: invalid type: string \"docker.io\", expected a sequence in `allowed-registries`"
+        );
+        assert_eq!(help(&e), Some(KEYS[7].1));
+        let e = parse_err("allowed_registries = [\"docker.io\"]\n");
+        assert_eq!(
+            e.to_string(),
+            ".rdock.toml:1:1: unknown key `allowed_registries`"
+        );
+        assert_eq!(
+            help(&e),
+            Some("did you mean `allowed-registries`? keys are kebab-case")
+        );
+        let config = parse("allowed-registries = [\"localhost:5000\", \"*\"]\n").expect("valid");
+        assert_eq!(config.allowed_registries, ["localhost:5000", "*"]);
     }
 
     #[test]

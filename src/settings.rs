@@ -32,6 +32,9 @@ pub struct Settings {
     pub config_targets: Vec<String>,
     pub inputs: BuildInputs,
     pub fail_level: Severity,
+    /// `allowed-registries` from the config file: registries base images
+    /// may come from (RD444). Empty: any registry.
+    pub allowed_registries: Vec<String>,
     /// Effect models from the config file, tried before the built-in ones.
     pub commands: Vec<crate::parallel::models::CommandModel>,
     /// The `.dockerignore` of the file's build context, read by the caller
@@ -94,6 +97,9 @@ impl Settings {
             cli_targets: cli.targets.clone(),
             config_targets: config.map(|c| c.targets.clone()).unwrap_or_default(),
             inputs: BuildInputs { build_args },
+            allowed_registries: config
+                .map(|c| c.allowed_registries.clone())
+                .unwrap_or_default(),
             commands: config.map(|c| c.commands.clone()).unwrap_or_default(),
             dockerignore: None,
             discovered_targets: Vec::new(),

@@ -957,6 +957,54 @@ fn config_select_ignore_severity_fail_level() {
 }
 
 #[test]
+fn config_allowed_registries() {
+    let dockerfile = "\
+FROM ghcr.io/org/base:1.0 AS base
+FROM quay.io/org/tool:2.0 AS tool
+FROM alpine:3.19
+COPY --from=base /x /x
+COPY --from=tool /y /y
+";
+    let p = Project::new().with("Dockerfile", dockerfile);
+    // Without the `--ignore RD4` that `Project::lint` adds.
+    let lint = || {
+        Run::of(p.cmd(&[]).args([
+            "lint",
+            "--output-format",
+            "concise",
+            "--quiet",
+            "--select",
+            "RD444",
+        ]))
+    };
+    // Without `allowed-registries` every registry is allowed.
+    lint().code(0);
+    p.write(
+        ".rdock.toml",
+        "allowed-registries = [\"docker.io\", \"*.io\"]\n",
+    );
+    lint().code(0);
+    p.write(
+        ".rdock.toml",
+        "allowed-registries = [\"docker.io\", \"ghcr.io\"]\n",
+    );
+    let run = lint();
+    run.code(1);
+    assert_eq!(run.codes(), ["RD444"], "{run}");
+    assert!(run.stdout.starts_with("Dockerfile:2:6: RD444 "), "{run}");
+    assert!(run.stdout.contains("registry `quay.io`"), "{run}");
+    // A bad entry is a configuration error.
+    p.write(".rdock.toml", "allowed-registries = [\"ghcr.io/org\"]\n");
+    let run = lint();
+    run.code(2);
+    assert!(
+        run.stderr
+            .contains("invalid registry `ghcr.io/org` in `allowed-registries`"),
+        "{run}"
+    );
+}
+
+#[test]
 fn config_targets() {
     let dockerfile = "\
 FROM alpine AS build

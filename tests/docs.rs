@@ -144,6 +144,11 @@ fn doc_examples_trigger_their_rule_and_the_fixed_version_does_not() {
                 rdock::dockerignore::Dockerignore::parse(".dockerignore", pattern),
             ));
         }
+        // `<!-- example-allowed-registries: A B -->`: the example's `allowed-registries`.
+        if let Some(i) = m.doc.find("<!-- example-allowed-registries: ") {
+            let list = m.doc[i + 33..].split(" -->").next().unwrap_or("");
+            settings.allowed_registries = list.split_whitespace().map(String::from).collect();
+        }
         let found = rdock::check(&bad, &settings);
         assert!(
             found.iter().any(|d| d.code == m.id),

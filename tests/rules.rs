@@ -2,7 +2,8 @@
 //! `fires_*.Dockerfile` must trigger it, `ok_*.Dockerfile` must not. Each
 //! fixture's findings are snapshot as users see them (full and JSON output),
 //! with the fix diff and the fixed file. A first-line comment
-//! `# rdock-test: --target=NAME --build-arg=K=V` sets options, and a
+//! `# rdock-test: --target=NAME --build-arg=K=V --allowed-registry=R` sets
+//! options (`--allowed-registry` as an `allowed-registries` entry), and a
 //! `<fixture>.dockerignore` beside it is its build context's `.dockerignore`.
 
 mod common;
@@ -21,6 +22,7 @@ fn settings_for(meta: &RuleMeta, text: &str) -> Settings {
         select: Some(vec![meta.id.to_string()]),
         ..Overrides::default()
     };
+    let mut allowed_registries = Vec::new();
     if let Some(opts) = text
         .lines()
         .next()
@@ -32,12 +34,16 @@ fn settings_for(meta: &RuleMeta, text: &str) -> Settings {
             } else if let Some(kv) = opt.strip_prefix("--build-arg=") {
                 let (k, v) = kv.split_once('=').expect("K=V");
                 o.build_args.insert(k.to_string(), v.to_string());
+            } else if let Some(r) = opt.strip_prefix("--allowed-registry=") {
+                allowed_registries.push(r.to_string());
             } else {
                 panic!("unknown test option {opt}");
             }
         }
     }
-    Settings::resolve(None, &o)
+    let mut settings = Settings::resolve(None, &o);
+    settings.allowed_registries = allowed_registries;
+    settings
 }
 
 fn render(format: OutputFormat, result: &FileResult) -> String {

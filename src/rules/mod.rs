@@ -21,6 +21,7 @@ mod copy_relative_destination;
 mod copy_sources_to_file;
 mod copy_whole_filesystem;
 mod declare_masks_status;
+mod disallowed_registry;
 mod dnf_cache_not_cleaned;
 mod dnf_install_without_yes;
 mod dnf_unpinned;
@@ -171,6 +172,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &non_numeric_user::NonNumericUser,
     &copy_whole_filesystem::CopyWholeFilesystem,
     &healthcheck_missing::HealthcheckMissing,
+    &disallowed_registry::DisallowedRegistry,
     &serial_independent_runs::SerialIndependentRuns,
 ];
 
