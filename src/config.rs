@@ -395,7 +395,7 @@ fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Con
 /// Why `registry` cannot be an entry of `allowed-registries`: a registry is
 /// a host name with an optional port (`ghcr.io`, `localhost:5000`), `*`
 /// matching any characters; an image path or tag is not one.
-fn invalid_registry(registry: &str) -> Option<&'static str> {
+pub fn invalid_registry(registry: &str) -> Option<&'static str> {
     if registry.trim().is_empty() {
         Some("it is empty")
     } else if registry.contains('/') {

@@ -17,6 +17,8 @@ pub struct Overrides {
     pub ignore: Vec<String>,
     pub targets: Vec<String>,
     pub build_args: BTreeMap<String, String>,
+    /// Added to `allowed-registries` from the config file.
+    pub allowed_registries: Vec<String>,
     pub fail_level: Option<Severity>,
 }
 
@@ -99,7 +101,10 @@ impl Settings {
             inputs: BuildInputs { build_args },
             allowed_registries: config
                 .map(|c| c.allowed_registries.clone())
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into_iter()
+                .chain(cli.allowed_registries.iter().cloned())
+                .collect(),
             commands: config.map(|c| c.commands.clone()).unwrap_or_default(),
             dockerignore: None,
             discovered_targets: Vec::new(),

@@ -1002,6 +1002,30 @@ COPY --from=tool /y /y
             .contains("invalid registry `ghcr.io/org` in `allowed-registries`"),
         "{run}"
     );
+    // `--allowed-registry` adds to the file's list (hadolint's `--trusted-registry`).
+    p.write(".rdock.toml", "allowed-registries = [\"docker.io\"]\n");
+    let run = lint();
+    assert_eq!(run.codes(), ["RD444", "RD444"], "{run}");
+    let run = Run::of(p.cmd(&[]).args([
+        "lint",
+        "--output-format=concise",
+        "--quiet",
+        "--select=RD444",
+        "--allowed-registry=ghcr.io",
+        "--allowed-registry=quay.io",
+    ]));
+    run.code(0);
+    let run =
+        Run::of(
+            p.cmd(&[])
+                .args(["lint", "--select=RD444", "--allowed-registry=quay.io/org"]),
+        );
+    run.code(2);
+    assert!(
+        run.stderr
+            .contains("invalid registry `quay.io/org` in --allowed-registry: it has a `/`"),
+        "{run}"
+    );
 }
 
 #[test]

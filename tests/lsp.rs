@@ -42,6 +42,7 @@ fn fixture_options(text: &str) -> (Vec<String>, Value) {
     let mut flags = vec!["--select=ALL".to_string()];
     let mut targets = Vec::new();
     let mut build_args = serde_json::Map::new();
+    let mut registries = Vec::new();
     if let Some(opts) = text
         .lines()
         .next()
@@ -56,10 +57,12 @@ fn fixture_options(text: &str) -> (Vec<String>, Value) {
                 .and_then(|kv| kv.split_once('='))
             {
                 build_args.insert(k.into(), json!(v));
+            } else if let Some(r) = opt.strip_prefix("--allowed-registry=") {
+                registries.push(json!(r));
             }
         }
     }
-    let settings = json!({"rdock": {"select": ["ALL"], "target": targets, "buildArgs": build_args, "noConfig": true}});
+    let settings = json!({"rdock": {"select": ["ALL"], "target": targets, "buildArgs": build_args, "allowedRegistries": registries, "noConfig": true}});
     (flags, settings)
 }
 

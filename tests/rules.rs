@@ -3,7 +3,7 @@
 //! fixture's findings are snapshot as users see them (full and JSON output),
 //! with the fix diff and the fixed file. A first-line comment
 //! `# rdock-test: --target=NAME --build-arg=K=V --allowed-registry=R` sets
-//! options (`--allowed-registry` as an `allowed-registries` entry), and a
+//! options as the same flags of `rdock lint` do, and a
 //! `<fixture>.dockerignore` beside it is its build context's `.dockerignore`.
 
 mod common;
@@ -22,7 +22,6 @@ fn settings_for(meta: &RuleMeta, text: &str) -> Settings {
         select: Some(vec![meta.id.to_string()]),
         ..Overrides::default()
     };
-    let mut allowed_registries = Vec::new();
     if let Some(opts) = text
         .lines()
         .next()
@@ -35,15 +34,13 @@ fn settings_for(meta: &RuleMeta, text: &str) -> Settings {
                 let (k, v) = kv.split_once('=').expect("K=V");
                 o.build_args.insert(k.to_string(), v.to_string());
             } else if let Some(r) = opt.strip_prefix("--allowed-registry=") {
-                allowed_registries.push(r.to_string());
+                o.allowed_registries.push(r.to_string());
             } else {
                 panic!("unknown test option {opt}");
             }
         }
     }
-    let mut settings = Settings::resolve(None, &o);
-    settings.allowed_registries = allowed_registries;
-    settings
+    Settings::resolve(None, &o)
 }
 
 fn render(format: OutputFormat, result: &FileResult) -> String {

@@ -49,6 +49,9 @@ pub struct LintArgs {
     /// A build argument, as for `docker build` (`KEY=VALUE`, or `KEY` to take it from the environment).
     #[arg(long, value_name = "KEY=VALUE")]
     pub build_arg: Vec<String>,
+    /// A registry base images may come from (RD444), added to `allowed-registries`; repeatable, `*` matches any characters.
+    #[arg(long, value_name = "REGISTRY")]
+    pub allowed_registry: Vec<String>,
     /// Exit 1 when a finding is at or above this severity (default: style, i.e. any finding).
     #[arg(long, value_enum)]
     pub fail_level: Option<Severity>,
@@ -310,6 +313,13 @@ fn overrides(args: &LintArgs) -> Result<Overrides, String> {
     }
     check(&args.extend_select, "--extend-select")?;
     check(&args.ignore, "--ignore")?;
+    for r in &args.allowed_registry {
+        if let Some(why) = crate::config::invalid_registry(r) {
+            return Err(format!(
+                "invalid registry `{r}` in --allowed-registry: {why}"
+            ));
+        }
+    }
     let mut build_args = BTreeMap::new();
     for a in &args.build_arg {
         match a.split_once('=') {
@@ -330,6 +340,7 @@ fn overrides(args: &LintArgs) -> Result<Overrides, String> {
         ignore: args.ignore.clone(),
         targets: args.target.clone(),
         build_args,
+        allowed_registries: args.allowed_registry.clone(),
         fail_level: args.fail_level,
     })
 }

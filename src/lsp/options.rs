@@ -18,6 +18,8 @@ pub struct Options {
     pub select: Option<Vec<String>>,
     pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
+    /// Added to `allowed-registries` (RD444).
+    pub allowed_registries: Vec<String>,
     /// Offer `source.fixAll.rdock`.
     pub fix_all: bool,
     /// Ignore `.rdock.toml` files.
@@ -32,6 +34,7 @@ impl Default for Options {
             select: None,
             extend_select: Vec::new(),
             ignore: Vec::new(),
+            allowed_registries: Vec::new(),
             fix_all: true,
             no_config: false,
         }
@@ -74,6 +77,13 @@ impl Options {
                 ));
             }
         }
+        for r in &opts.allowed_registries {
+            if let Some(why) = crate::config::invalid_registry(r) {
+                return Err(format!(
+                    "invalid registry `{r}` in `allowedRegistries` of the rdock settings: {why}"
+                ));
+            }
+        }
         Ok(opts)
     }
 
@@ -90,6 +100,7 @@ impl Options {
             ignore: self.ignore.clone(),
             targets,
             build_args: self.build_args.clone(),
+            allowed_registries: self.allowed_registries.clone(),
             fail_level: None,
         }
     }
@@ -116,5 +127,10 @@ mod tests {
         assert!(Options::from_json(None).unwrap().fix_all);
         let err = Options::from_json(Some(json!({"ignore": ["RD999x"]}))).unwrap_err();
         assert!(err.contains("RD999x"), "{err}");
+        let o = Options::from_json(Some(json!({"allowedRegistries": ["ghcr.io"]}))).unwrap();
+        assert_eq!(o.overrides().allowed_registries, vec!["ghcr.io"]);
+        let err =
+            Options::from_json(Some(json!({"allowedRegistries": ["ghcr.io/x"]}))).unwrap_err();
+        assert!(err.contains("invalid registry `ghcr.io/x`"), "{err}");
     }
 }
