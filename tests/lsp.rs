@@ -339,6 +339,39 @@ fn push_diagnostics_carry_the_version_and_clear_on_close() {
     c.shutdown();
 }
 
+/// A document over 16 KiB is linted on the blocking pool and its result
+/// serialized by rdock itself (not through tower-lsp): what is pushed is
+/// still exactly what `rdock lint` reports, fixes included.
+#[test]
+fn a_big_document_pushes_what_the_cli_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    let mut text = String::from("FROM alpine:3.19 AS base\n");
+    for i in 0..300 {
+        text.push_str(&format!(
+            "FROM base AS Stage{i}\nRUN cd /src && apt-get install curl \\\n    && make -j4 X=$X\n"
+        ));
+    }
+    text.push_str("FROM base\nCOPY --from=stage299 /out /\n");
+    assert!(text.len() > 16 * 1024);
+    std::fs::write(&path, &text).unwrap();
+    let (mut c, _) = Client::start(json!({}), json!({"select": ["ALL"], "noConfig": true}));
+    let uri = file_uri(&path);
+    c.open(&uri, &text);
+    let d = c.diagnostics(&uri);
+    assert_eq!(d["version"], 1);
+    let cli = cli_json(&path, &["--select=ALL".to_string()]);
+    assert!(cli.len() > 600, "{}", cli.len());
+    let got = actual(d["diagnostics"].as_array().unwrap());
+    assert_eq!(got, expected(&text, &cli));
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(c.diagnostics(&uri)["diagnostics"], json!([]));
+    c.shutdown();
+}
+
 /// A burst of 50 edits: published versions never go back, and the last
 /// published result is for the last version, equal to a fresh lint of it.
 #[test]

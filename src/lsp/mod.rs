@@ -32,13 +32,25 @@ pub async fn serve(
     input: impl tokio::io::AsyncRead + Unpin + Send + 'static,
     output: impl tokio::io::AsyncWrite + Unpin,
 ) {
-    let (service, socket) = tower_lsp_server::LspService::build(server::Backend::new)
-        .custom_method(transport::MALFORMED_METHOD, server::Backend::malformed)
-        .finish();
+    let (outbox, queued) = transport::Outbox::new();
+    let (service, socket) = {
+        let outbox = outbox.clone();
+        tower_lsp_server::LspService::build(move |client| server::Backend::new(client, outbox))
+            .custom_method(transport::MALFORMED_METHOD, server::Backend::malformed)
+            .finish()
+    };
     let (to_server, from_pump) = tokio::io::duplex(1 << 16);
     let pump = tokio::spawn(transport::pump(input, to_server));
-    tower_lsp_server::Server::new(from_pump, output, socket)
-        .serve(service)
-        .await;
+    let (to_outbox, from_server) = tokio::io::duplex(1 << 16);
+    let server = async move {
+        tower_lsp_server::Server::new(from_pump, to_outbox, socket)
+            .serve(service)
+            .await;
+    };
+    tokio::join!(
+        server,
+        transport::collect(from_server, outbox),
+        transport::write(queued, output)
+    );
     pump.abort();
 }
