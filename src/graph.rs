@@ -120,13 +120,8 @@ impl StageGraph {
         }
         let mut in_image = vec![false; model.stages.len()];
         for &t in &targets {
-            let mut s = t;
-            // Follow the FROM chain; a cycle is cut by the mark.
-            while !std::mem::replace(&mut in_image[s], true) {
-                match model.stages[s].base {
-                    crate::model::Base::Stage(b) if b < model.stages.len() => s = b,
-                    _ => break,
-                }
+            for s in model.base_chain(t) {
+                in_image[s] = true;
             }
         }
         StageGraph {

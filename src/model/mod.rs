@@ -281,43 +281,48 @@ impl<'t> Model<'t> {
         self.instruction(self.stages[stage].from)
     }
 
+    /// `stage`, then the stage it is built `FROM`, and so on: the stages an
+    /// image of `stage` starts from, nearest first. It ends at an image or
+    /// `scratch`, or where a FROM chain loops back (BuildKit rejects that;
+    /// the model keeps it), each stage once.
+    pub fn base_chain(&self, stage: usize) -> BaseChain<'_, 't> {
+        BaseChain {
+            model: self,
+            start: stage,
+            next: Some(stage),
+            seen: Vec::new(),
+        }
+    }
+
     /// The instructions that run before `ii`: earlier ones of its stage, then
     /// those of the stages it is built `FROM`, nearest first (cycle-safe).
     /// Each comes as `(stage, instruction index)`.
     pub fn inherited_before(&self, ii: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-        let mut chain = Vec::new();
-        if let Some(mut s) = self.instructions.get(ii).and_then(|r| r.stage) {
-            chain.push(s);
-            while let Base::Stage(b) = self.stages[s].base {
-                if chain.contains(&b) {
-                    break;
-                }
-                chain.push(b);
-                s = b;
-            }
-        }
-        let own = chain.first().copied();
-        chain.into_iter().flat_map(move |s| {
-            // All of a base stage ran before, wherever it stands in the file.
-            let before = if Some(s) == own { ii } else { usize::MAX };
-            self.stages[s]
-                .body
-                .iter()
-                .rev()
-                .filter(move |&&i| i < before)
-                .map(move |&i| (s, i))
-        })
+        let own = self.instructions.get(ii).and_then(|r| r.stage);
+        own.into_iter()
+            .flat_map(|s| self.base_chain(s))
+            .flat_map(move |s| {
+                // All of a base stage ran before, wherever it stands in the file.
+                let before = if Some(s) == own { ii } else { usize::MAX };
+                self.stages[s]
+                    .body
+                    .iter()
+                    .rev()
+                    .filter(move |&&i| i < before)
+                    .map(move |&i| (s, i))
+            })
     }
 
     /// The shell a RUN (or shell-form CMD/ENTRYPOINT) at instruction `ii` runs under:
     /// the last SHELL before it in its stage or the stages it is built from,
     /// else `/bin/sh -c` (`cmd /S /C` on a Windows base image).
     pub fn shell_at(&self, ii: usize) -> Vec<String> {
-        let Some(mut stage) = self.instructions.get(ii).and_then(|r| r.stage) else {
+        let Some(own) = self.instructions.get(ii).and_then(|r| r.stage) else {
             return self.default_shell();
         };
-        let mut before = ii;
-        for _ in 0..=self.stages.len() {
+        for stage in self.base_chain(own) {
+            // All of a base stage ran before, wherever it stands in the file.
+            let before = if stage == own { ii } else { usize::MAX };
             let st = &self.stages[stage];
             let shell = st
                 .body
@@ -346,22 +351,17 @@ impl<'t> Model<'t> {
             if windows_workdir {
                 return vec!["cmd".into(), "/S".into(), "/C".into()];
             }
-            match &st.base {
-                Base::Stage(b) if *b != stage => {
-                    stage = *b;
-                    before = usize::MAX;
+            if let Base::Image { raw, resolved } = &st.base {
+                let image = resolved
+                    .as_deref()
+                    .unwrap_or(raw.as_str())
+                    .to_ascii_lowercase();
+                if image.contains("windows")
+                    || image.contains("nanoserver")
+                    || image.contains("servercore")
+                {
+                    return vec!["cmd".into(), "/S".into(), "/C".into()];
                 }
-                Base::Image { raw, resolved } => {
-                    let image = resolved.as_deref().unwrap_or(raw).to_ascii_lowercase();
-                    if image.contains("windows")
-                        || image.contains("nanoserver")
-                        || image.contains("servercore")
-                    {
-                        return vec!["cmd".into(), "/S".into(), "/C".into()];
-                    }
-                    break;
-                }
-                _ => break,
             }
         }
         self.default_shell()
@@ -752,5 +752,81 @@ pub fn pairs(inst: &Instruction) -> &[syntax::KeyValue] {
     match &inst.args {
         Args::KeyValues { pairs, .. } => pairs,
         _ => &[],
+    }
+}
+
+/// [`Model::base_chain`].
+pub struct BaseChain<'m, 'a> {
+    model: &'m Model<'a>,
+    start: usize,
+    next: Option<usize>,
+    /// Every stage given so far, filled only once the chain goes to a later
+    /// stage (or itself): until then it goes back in the file and cannot loop.
+    seen: Vec<usize>,
+}
+
+impl Iterator for BaseChain<'_, '_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let s = self.next.take()?;
+        let stages = &self.model.stages;
+        let base = match stages.get(s)?.base {
+            Base::Stage(b) if b < stages.len() => b,
+            _ => return Some(s),
+        };
+        if base < s && self.seen.is_empty() {
+            self.next = Some(base);
+            return Some(s);
+        }
+        if self.seen.is_empty() {
+            // The way here, again: from the start, back in the file to `s`.
+            let mut t = self.start;
+            while t != s {
+                self.seen.push(t);
+                match stages[t].base {
+                    Base::Stage(b) => t = b,
+                    _ => unreachable!("the chain reached `s` from `start`"),
+                }
+            }
+            self.seen.push(s);
+        }
+        if !self.seen.contains(&base) {
+            self.seen.push(base);
+            self.next = Some(base);
+        }
+        Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chains(text: &str) -> Vec<Vec<usize>> {
+        let m = Model::new(text, &BuildInputs::default());
+        (0..m.stages.len())
+            .map(|s| m.base_chain(s).collect())
+            .collect()
+    }
+
+    #[test]
+    fn base_chain_follows_from_and_stops_at_a_loop() {
+        let text = "FROM alpine AS a\nFROM a AS b\nFROM b AS c\nFROM scratch AS d\n";
+        assert_eq!(chains(text), [vec![0], vec![1, 0], vec![2, 1, 0], vec![3]]);
+        // FROM a later stage, looping back: BuildKit rejects it, the chain
+        // gives each stage once and ends.
+        let text = "FROM c AS a\nFROM a AS b\nFROM b AS c\nFROM b AS d\nFROM d AS e\n";
+        assert_eq!(
+            chains(text),
+            [
+                vec![0, 2, 1],
+                vec![1, 0, 2],
+                vec![2, 1, 0],
+                vec![3, 1, 0, 2],
+                vec![4, 3, 1, 0, 2]
+            ]
+        );
+        assert_eq!(chains("FROM x AS x\n"), [vec![0]]);
     }
 }

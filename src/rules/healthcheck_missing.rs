@@ -1,6 +1,5 @@
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
-use crate::model::Base;
 use crate::syntax::Kind;
 
 /// A target image without a HEALTHCHECK.
@@ -29,16 +28,7 @@ impl Rule for HealthcheckMissing {
             // The target and the stages it is built FROM: a HEALTHCHECK in
             // any of them (`HEALTHCHECK NONE` too, a deliberate choice) is
             // inherited by the image.
-            let mut stage = target;
-            let mut chain = vec![stage];
-            while let Base::Stage(b) = model.stages[stage].base {
-                if chain.contains(&b) {
-                    break;
-                }
-                chain.push(b);
-                stage = b;
-            }
-            let has_one = chain.iter().any(|&s| {
+            let has_one = model.base_chain(target).any(|s| {
                 model.stages[s]
                     .body
                     .iter()

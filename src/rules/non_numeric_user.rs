@@ -1,7 +1,6 @@
 use super::util::expanded;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
-use crate::model::Base;
 use crate::syntax::{Args, Kind};
 
 /// The image's USER is a name, not a numeric UID.
@@ -30,24 +29,14 @@ impl Rule for NonNumericUser {
         for &t in &cx.graph.targets {
             // The USER the image runs as: the last one in the target, or in
             // the stage it is built FROM, and so on.
-            let mut stage = t;
-            let mut found = None;
-            for _ in 0..=model.stages.len() {
-                let st = &model.stages[stage];
-                if let Some(&ii) = st
+            let found = model.base_chain(t).find_map(|s| {
+                model.stages[s]
                     .body
                     .iter()
                     .rev()
-                    .find(|&&i| model.instruction(i).kind() == Kind::User)
-                {
-                    found = Some(ii);
-                    break;
-                }
-                match st.base {
-                    Base::Stage(b) if b != stage => stage = b,
-                    _ => break,
-                }
-            }
+                    .copied()
+                    .find(|&i| model.instruction(i).kind() == Kind::User)
+            });
             let Some(ii) = found else { continue };
             if seen.contains(&ii) {
                 continue;

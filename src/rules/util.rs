@@ -27,38 +27,20 @@ pub(crate) fn flag_word(flag: &Flag) -> Option<Word> {
 /// Whether a stage, or a stage it is built FROM, has an instruction of
 /// `kind` before instruction `before`.
 pub(crate) fn earlier_in_chain(model: &Model<'_>, stage: usize, before: usize, kind: Kind) -> bool {
-    let mut stage = stage;
-    let mut before = before;
-    for _ in 0..=model.stages.len() {
-        let st = &model.stages[stage];
-        if st
+    model.base_chain(stage).any(|s| {
+        let before = if s == stage { before } else { usize::MAX };
+        model.stages[s]
             .body
             .iter()
             .any(|&i| i < before && model.instruction(i).kind() == kind)
-        {
-            return true;
-        }
-        match st.base {
-            Base::Stage(b) if b != stage => {
-                stage = b;
-                before = usize::MAX;
-            }
-            _ => return false,
-        }
-    }
-    false
+    })
 }
 
-/// The base a stage finally rests on, following FROM <stage>.
+/// The base a stage finally rests on, following FROM <stage> (a stage, for
+/// a FROM chain that loops).
 pub(crate) fn root_base<'m>(model: &'m Model<'_>, stage: usize) -> &'m Base {
-    let mut s = stage;
-    for _ in 0..=model.stages.len() {
-        match &model.stages[s].base {
-            Base::Stage(b) if *b != s => s = *b,
-            other => return other,
-        }
-    }
-    &model.stages[stage].base
+    let last = model.base_chain(stage).last().unwrap_or(stage);
+    &model.stages[last].base
 }
 
 /// The words of an instruction that BuildKit expands with ARG/ENV values.
