@@ -270,31 +270,16 @@ fn built_stages(model: &Model<'_>) -> BTreeSet<usize> {
     seen
 }
 
+/// A line in question, and whether its stage is built for the check.
 struct Site<'m> {
-    model: &'m Model<'m>,
-    ii: Option<usize>,
+    at: common::site::Site<'m>,
     built: bool,
 }
 
-impl Site<'_> {
-    fn kind(&self) -> Option<Kind> {
-        self.ii.map(|ii| self.model.instruction(ii).kind())
-    }
-    fn text(&self) -> String {
-        self.ii
-            .map(|ii| self.model.instruction(ii).args_text.clone())
-            .unwrap_or_default()
-    }
-    /// Whether the line right above the instruction is blank.
-    fn blank_line_above(&self) -> bool {
-        let Some(ii) = self.ii else { return false };
-        let before = &self.model.text[..self.model.instruction(ii).span.start];
-        let before = before.strip_suffix('\n').unwrap_or(before);
-        let before = before.strip_suffix('\r').unwrap_or(before);
-        before
-            .rsplit('\n')
-            .next()
-            .is_some_and(|l| l.trim().is_empty())
+impl<'m> std::ops::Deref for Site<'m> {
+    type Target = common::site::Site<'m>;
+    fn deref(&self) -> &Self::Target {
+        &self.at
     }
 }
 
@@ -506,8 +491,7 @@ fn rdock_agrees_with_buildkit_check_or_says_why() {
             let (id, line) = *key;
             let ii = inst_of_line(line);
             let site = Site {
-                model: &model,
-                ii,
+                at: common::site::Site { model: &model, ii },
                 built: ii
                     .and_then(|ii| model.instructions[ii].stage)
                     .is_none_or(|s| built.contains(&s)),

@@ -107,61 +107,16 @@ struct Tally {
 }
 
 /// What rdock knows about the instruction at a line of a file.
+/// A line in question, and whether hadolint could parse the file at all.
 struct Site<'m> {
-    model: &'m Model<'m>,
-    /// Index into `model.instructions`, when an instruction starts at the line.
-    ii: Option<usize>,
+    at: common::site::Site<'m>,
     hadolint_parse_failed: bool,
 }
 
-impl Site<'_> {
-    fn kind(&self) -> Option<Kind> {
-        self.ii.map(|ii| self.model.instruction(ii).kind())
-    }
-    fn text(&self) -> String {
-        self.ii
-            .map(|ii| self.model.instruction(ii).args_text.clone())
-            .unwrap_or_default()
-    }
-    /// Whether the instruction is in the file's last stage (the default target).
-    fn is_last_stage(&self) -> bool {
-        self.ii
-            .and_then(|ii| self.model.instructions[ii].stage)
-            .is_some_and(|s| s + 1 == self.model.stages.len())
-    }
-    /// The whole instruction as written, flags included.
-    fn source(&self) -> &str {
-        self.ii.map_or("", |ii| {
-            let span = self.model.instruction(ii).span;
-            &self.model.text[span.start..span.end]
-        })
-    }
-    fn non_posix(&self) -> bool {
-        self.kind() == Some(Kind::Run) && self.ii.is_some_and(|ii| !self.model.posix_shell_at(ii))
-    }
-    fn heredoc(&self) -> bool {
-        self.ii
-            .is_some_and(|ii| !self.model.instruction(ii).heredocs.is_empty())
-    }
-    /// Whether the instruction's stage becomes a built image: a target, or
-    /// a stage a target is built `FROM` (as RD402 decides).
-    fn stage_reaches_target(&self, targets: &[usize]) -> bool {
-        let Some(stage) = self.ii.and_then(|ii| self.model.instructions[ii].stage) else {
-            return true;
-        };
-        targets.iter().any(|&t| {
-            let mut cur = t;
-            for _ in 0..=self.model.stages.len() {
-                if cur == stage {
-                    return true;
-                }
-                match self.model.stages[cur].base {
-                    rdock::model::Base::Stage(b) => cur = b,
-                    _ => return false,
-                }
-            }
-            false
-        })
+impl<'m> std::ops::Deref for Site<'m> {
+    type Target = common::site::Site<'m>;
+    fn deref(&self) -> &Self::Target {
+        &self.at
     }
 }
 
@@ -357,8 +312,10 @@ fn rdock_agrees_with_hadolint_or_says_why() {
             let (id, line) = *key;
             let t = tallies.entry(id).or_default();
             let site = Site {
-                model: &model,
-                ii: inst_at(line),
+                at: common::site::Site {
+                    model: &model,
+                    ii: inst_at(line),
+                },
                 hadolint_parse_failed: parse_failed,
             };
             match (rd.contains(key), hd.contains(key)) {
@@ -371,7 +328,7 @@ fn rdock_agrees_with_hadolint_or_says_why() {
                     *t.rdock_only.entry(why).or_default() += 1;
                 }
                 (false, true) => {
-                    let graph_ok = site.stage_reaches_target(&graph.targets);
+                    let graph_ok = site.in_image(&graph.targets);
                     let why = why_hadolint_only(id, &site, graph_ok);
                     if why == KNOWN_GAP || dump {
                         gaps.push(format!("{id} hadolint only {name}:{line} ({why})"));
