@@ -44,9 +44,10 @@ fn run_hadolint(bin: &Path, files: &[PathBuf]) -> Vec<HlFinding> {
     let dir = std::env::temp_dir().join(format!("rdock-hadolint-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let config = dir.join("hadolint.yaml");
-    // DL3057 (HEALTHCHECK missing) is off in hadolint by default, as RD443
-    // is in rdock: both are compared with it on.
-    std::fs::write(&config, "override:\n  info:\n    - DL3057\n")
+    // DL3057 (HEALTHCHECK missing) and DL1001 (inline ignore pragmas) are
+    // off in hadolint by default, as RD443 and RD005 are in rdock: they
+    // are compared with them on.
+    std::fs::write(&config, "override:\n  info:\n    - DL3057\n    - DL1001\n")
         .expect("write the hadolint config");
     let chunks: Vec<&[PathBuf]> = files.chunks(60).collect();
     let half = chunks.len().div_ceil(2);
@@ -289,9 +290,11 @@ fn rdock_agrees_with_hadolint_or_says_why() {
             if !code_to_rules.values().flatten().any(|id| *id == d.code) {
                 continue;
             }
-            let ii = (0..model.instructions.len())
-                .rev()
-                .find(|&ii| model.instruction(ii).span.start <= d.span.start);
+            // The instruction that holds the finding; a comment's own line.
+            let ii = (0..model.instructions.len()).rev().find(|&ii| {
+                let span = model.instruction(ii).span;
+                span.start <= d.span.start && d.span.start < span.end.max(span.start + 1)
+            });
             let line = ii.map_or(idx.line_col(&text, d.span.start).line, |ii| {
                 line_of_inst[ii]
             });

@@ -37,6 +37,7 @@ mod gem_unpinned;
 mod go_install_unpinned;
 mod healthcheck_missing;
 mod image_without_tag;
+mod inline_ignore;
 mod instruction_before_from;
 mod invalid_base_image_platform;
 mod invalid_default_arg_in_from;
@@ -98,6 +99,7 @@ static REGISTRY: &[&dyn Rule] = &[
     &empty_continuation_line::EmptyContinuationLine,
     &consistent_instruction_casing::ConsistentInstructionCasing,
     &invalid_definition_description::InvalidDefinitionDescription,
+    &inline_ignore::InlineIgnore,
     &unreachable_stage::UnreachableStage,
     &unknown_stage_reference::UnknownStageReference,
     &circular_stage_reference::CircularStageReference,
