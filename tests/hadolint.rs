@@ -39,6 +39,10 @@ struct HlFinding {
     code: String,
 }
 
+/// The registries both tools are told to trust (DL3026, RD444): Docker Hub
+/// and GitHub's, so that the corpus's other registries are reported.
+const TRUSTED_REGISTRIES: [&str; 2] = ["docker.io", "ghcr.io"];
+
 /// Run hadolint over the files, in batches on two threads.
 fn run_hadolint(bin: &Path, files: &[PathBuf]) -> Vec<HlFinding> {
     let dir = std::env::temp_dir().join(format!("rdock-hadolint-{}", std::process::id()));
@@ -46,9 +50,17 @@ fn run_hadolint(bin: &Path, files: &[PathBuf]) -> Vec<HlFinding> {
     let config = dir.join("hadolint.yaml");
     // DL3057 (HEALTHCHECK missing) and DL1001 (inline ignore pragmas) are
     // off in hadolint by default, as RD443 and RD005 are in rdock: they
-    // are compared with them on.
-    std::fs::write(&config, "override:\n  info:\n    - DL3057\n    - DL1001\n")
-        .expect("write the hadolint config");
+    // are compared with them on. DL3026 and RD444 need a list of registries:
+    // both get the same one (TRUSTED_REGISTRIES).
+    let registries: String = TRUSTED_REGISTRIES
+        .iter()
+        .map(|r| format!("  - {r}\n"))
+        .collect();
+    std::fs::write(
+        &config,
+        format!("override:\n  info:\n    - DL3057\n    - DL1001\ntrustedRegistries:\n{registries}"),
+    )
+    .expect("write the hadolint config");
     let chunks: Vec<&[PathBuf]> = files.chunks(60).collect();
     let half = chunks.len().div_ceil(2);
     let outputs: Vec<String> = std::thread::scope(|s| {
@@ -153,6 +165,9 @@ fn why_rdock_only(id: &str, site: &Site<'_>) -> &'static str {
             "`FROM $ARG` resolved through the ARG default (deliberate: DL3006/DL3007 with ARG defaults)"
         }
         "RD409" if t.contains('$') => "`USER $ARG` resolved to root through the ARG default (deliberate)",
+        "RD444" if t.contains('$') => {
+            "`FROM $ARG` resolved through the ARG default to an image of another registry; hadolint does not expand it (deliberate)"
+        }
         "RD402" => "apt-get update without install: hadolint needs `apt-get install` in the RUN, rdock flags any update that leaves lists",
         "RD410" => "reported at the second downloader's RUN; hadolint at the first",
         "RD411" => "hadolint accepts `-q` anywhere in the RUN; rdock per wget command",
@@ -249,6 +264,7 @@ fn rdock_agrees_with_hadolint_or_says_why() {
         None,
         &Overrides {
             select: Some(vec!["ALL".into()]),
+            allowed_registries: TRUSTED_REGISTRIES.iter().map(|r| r.to_string()).collect(),
             ..Overrides::default()
         },
     );

@@ -1,9 +1,11 @@
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
+use crate::diagnostic::Span;
 use crate::model::expand::references;
-use crate::model::Base;
+use crate::model::{Base, RefKind, RefTarget};
+use crate::rules::unknown_stage_reference::looks_like_stage_name;
 
-/// `FROM image` from a registry not in `allowed-registries`.
+/// `FROM image` (and `COPY --from=image`) from a registry not in `allowed-registries`.
 pub(crate) struct DisallowedRegistry;
 
 static META: RuleMeta = RuleMeta {
@@ -82,36 +84,45 @@ impl Rule for DisallowedRegistry {
         if allowed.is_empty() {
             return;
         }
-        for stage in &cx.model.stages {
-            let Base::Image { raw, resolved } = &stage.base else {
-                continue;
-            };
-            let Some(word) = &stage.base_word else {
+        let model = cx.model;
+        // (where, what it is, the image as written, the image as far as it is known)
+        let mut images: Vec<(Span, &str, &str, String)> = Vec::new();
+        for stage in &model.stages {
+            let (Base::Image { raw, resolved }, Some(word)) = (&stage.base, &stage.base_word)
+            else {
                 continue;
             };
             // `FROM $IMAGE` whose ARG has no value (declared without a
-            // default and not given with `--build-arg`): we cannot know.
-            let unresolved = references(&word.text, cx.model.ast.escape).iter().any(|r| {
+            // default and not given with `--build-arg`): known only as written.
+            let unresolved = references(&word.text, model.ast.escape).iter().any(|r| {
                 r.is_special()
-                    || cx
-                        .model
+                    || model
                         .scope
                         .lookup(None, stage.from, &r.name)
                         .is_none_or(|d| d.value.is_none())
             });
-            if unresolved {
-                continue;
+            let image = match resolved {
+                Some(r) if !unresolved => r.clone(),
+                _ => raw.clone(),
+            };
+            images.push((word.span, "base image", raw, image));
+        }
+        for r in &model.references {
+            // `COPY --from=image`, `RUN --mount=from=image`; a bare word is
+            // a stage name gone wrong or a named context (RD102's concern).
+            match &r.target {
+                RefTarget::Image(name)
+                    if r.kind != RefKind::From && !looks_like_stage_name(name) =>
+                {
+                    images.push((r.span, "image", &r.raw, name.clone()));
+                }
+                _ => {}
             }
-            let Some(image) = resolved
-                .as_deref()
-                .or((!raw.contains('$')).then_some(raw.as_str()))
-            else {
+        }
+        for (span, what, raw, image) in images {
+            let Some(registry) = known_registry(&image) else {
                 continue;
             };
-            if image.is_empty() || image.contains('$') {
-                continue;
-            }
-            let registry = registry_of(image);
             if allowed.iter().any(|p| registry_matches(p, &registry)) {
                 continue;
             }
@@ -127,8 +138,10 @@ impl Rule for DisallowedRegistry {
                 .join(", ");
             let d = cx.report(
                 &META,
-                word.span,
-                format!("base image `{image}` comes from registry `{registry}`, which is not allowed{via}"),
+                span,
+                format!(
+                    "{what} `{image}` comes from registry `{registry}`, which is not allowed{via}"
+                ),
             );
             d.label = Some(format!("from `{registry}`"));
             d.help = Some(format!(
@@ -136,6 +149,29 @@ impl Rule for DisallowedRegistry {
             ));
         }
     }
+}
+
+/// The registry of `image` when it can be told: the whole reference is
+/// known, or the part before its first variable already holds the registry
+/// (`registry.k8s.io/etcd:${VERSION}`, `ubuntu:${TAG}`). `None` for `$IMAGE`,
+/// `${REGISTRY}/app`, `reg.example:${PORT}/app` and empty names.
+fn known_registry(image: &str) -> Option<String> {
+    let known = match image.find('$') {
+        None => image,
+        Some(i) => {
+            let prefix = &image[..i];
+            if !prefix.contains('/') {
+                // Only a tag or digest may follow; `host.example:${PORT}/app`
+                // and `localhost:${PORT}/app` leave the registry open.
+                let name = prefix.split([':', '@']).next().unwrap_or("");
+                if name.len() == prefix.len() || name.contains('.') || name == "localhost" {
+                    return None;
+                }
+            }
+            prefix
+        }
+    };
+    (!known.is_empty()).then(|| registry_of(known))
 }
 
 #[cfg(test)]
@@ -181,5 +217,24 @@ mod tests {
         assert!(registry_matches("a*a", "aa"));
         assert!(!registry_matches("a*a", "a"));
         assert!(registry_matches("localhost:*", "localhost:5000"));
+    }
+
+    #[test]
+    fn registry_known_before_a_variable() {
+        for (image, registry) in [
+            ("registry.k8s.io/etcd:${V}", Some("registry.k8s.io")),
+            ("mcr.microsoft.com/x:0-${a:b}", Some("mcr.microsoft.com")),
+            ("ubuntu:${TAG}", Some("docker.io")),
+            ("user/img@${DIGEST}", Some("docker.io")),
+            ("localhost:5000/${APP}", Some("localhost:5000")),
+            ("$IMAGE", None),
+            ("${REGISTRY}/app", None),
+            ("reg.example.com:${PORT}/app", None),
+            ("localhost:${PORT}/app", None),
+            ("app${SUFFIX}", None),
+            ("", None),
+        ] {
+            assert_eq!(known_registry(image).as_deref(), registry, "{image}");
+        }
     }
 }

@@ -85,7 +85,7 @@ impl Rule for UnknownStageReference {
 }
 
 /// A bare word: no registry, tag, digest or variable.
-fn looks_like_stage_name(name: &str) -> bool {
+pub(crate) fn looks_like_stage_name(name: &str) -> bool {
     !name.is_empty()
         && !name.contains(['/', ':', '@', '$', '.'])
         && crate::model::valid_stage_name(name)
