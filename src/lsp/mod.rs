@@ -32,7 +32,7 @@ pub async fn serve(
     input: impl tokio::io::AsyncRead + Unpin + Send + 'static,
     output: impl tokio::io::AsyncWrite + Unpin,
 ) {
-    let (outbox, queued) = transport::Outbox::new();
+    let outbox = transport::Outbox::new();
     let (service, socket) = {
         let outbox = outbox.clone();
         tower_lsp_server::LspService::build(move |client| server::Backend::new(client, outbox))
@@ -49,8 +49,8 @@ pub async fn serve(
     };
     tokio::join!(
         server,
-        transport::collect(from_server, outbox),
-        transport::write(queued, output)
+        transport::collect(from_server, outbox.clone()),
+        transport::write(outbox, output)
     );
     pump.abort();
 }

@@ -342,7 +342,7 @@ async fn lint_loop(client: Client, state: Arc<State>, uri: lsp::Uri) {
                     .get(&u)
                     .is_some_and(|d| d.version == version && !d.dirty)
                 {
-                    st.outbox.push(body);
+                    st.outbox.push_diagnostics(u.as_str(), body);
                 }
             }
             if !inline {
@@ -544,7 +544,8 @@ impl LanguageServer for Backend {
         let mut docs = lock(&self.state.docs);
         docs.close(&uri);
         if !self.state.caps().pull {
-            self.state.outbox.push(publish(uri, Vec::new(), None));
+            let body = publish(uri.clone(), Vec::new(), None);
+            self.state.outbox.push_diagnostics(uri.as_str(), body);
         }
     }
 

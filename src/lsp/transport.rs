@@ -6,10 +6,12 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::io::{
     AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
 };
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use tower_lsp_server::jsonrpc::{Error, Result};
 
 pub const MALFORMED_METHOD: &str = "rdock/malformedMessage";
@@ -131,19 +133,75 @@ pub async fn pump(input: impl AsyncRead + Unpin, mut output: impl AsyncWrite + U
 /// that tower-lsp's `Client` builds first (a third of the time of an edit on
 /// a 5,000-line file went there), and queueing is synchronous, so it can
 /// happen under the lock that decides whether a result is still current.
-#[derive(Clone)]
-pub struct Outbox(mpsc::UnboundedSender<Vec<u8>>);
+///
+/// A document's diagnostics replace those of the same document still
+/// waiting in the queue: a client that reads slowly gets the newest result,
+/// and the queue holds at most one result per document however long it
+/// does not read.
+#[derive(Clone, Default)]
+pub struct Outbox(Arc<Shared>);
+
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    ready: Notify,
+}
+
+#[derive(Default)]
+struct Queue {
+    /// (the document, for diagnostics; the body)
+    items: VecDeque<(Option<String>, Vec<u8>)>,
+    /// tower-lsp's output has ended: write what is queued, then stop.
+    closed: bool,
+}
 
 impl Outbox {
-    pub fn new() -> (Outbox, mpsc::UnboundedReceiver<Vec<u8>>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        (Outbox(tx), rx)
+    pub fn new() -> Outbox {
+        Outbox::default()
+    }
+
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.0.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Queue a serialized message ([`notification`]).
     pub fn push(&self, body: Vec<u8>) {
-        // Only fails once the writer has ended (the client exited).
-        let _ = self.0.send(body);
+        self.queue().items.push_back((None, body));
+        self.0.ready.notify_one();
+    }
+
+    /// Queue the diagnostics of document `uri`, in place of any of its
+    /// diagnostics not written yet.
+    pub fn push_diagnostics(&self, uri: &str, body: Vec<u8>) {
+        let mut q = self.queue();
+        match q.items.iter_mut().find(|(k, _)| k.as_deref() == Some(uri)) {
+            Some((_, old)) => *old = body,
+            None => q.items.push_back((Some(uri.to_owned()), body)),
+        }
+        drop(q);
+        self.0.ready.notify_one();
+    }
+
+    fn close(&self) {
+        self.queue().closed = true;
+        self.0.ready.notify_one();
+    }
+
+    /// The next body; `None` once closed and empty.
+    async fn pop(&self) -> Option<Vec<u8>> {
+        loop {
+            {
+                let mut q = self.queue();
+                if let Some((_, body)) = q.items.pop_front() {
+                    return Some(body);
+                }
+                if q.closed {
+                    return None;
+                }
+            }
+            // A push between the check and here leaves a permit: no lost wake-up.
+            self.0.ready.notified().await;
+        }
     }
 }
 
@@ -164,19 +222,20 @@ pub fn notification(method: &str, params: &impl Serialize) -> Vec<u8> {
 }
 
 /// Queue each message framed on `input` (tower-lsp's output); at its end,
-/// queue the empty body that tells [`write`] to stop.
+/// close the outbox, so that [`write`] stops once the queue is empty.
 pub async fn collect(input: impl AsyncRead + Unpin, outbox: Outbox) {
     let mut r = BufReader::new(input);
     while let Some(Ok(body)) = read_frame(&mut r).await {
         outbox.push(body);
     }
-    outbox.push(Vec::new());
+    outbox.close();
 }
 
-/// Write the queued bodies to `output`, framed, until the empty body.
-pub async fn write(mut rx: mpsc::UnboundedReceiver<Vec<u8>>, mut output: impl AsyncWrite + Unpin) {
-    while let Some(body) = rx.recv().await {
-        if body.is_empty() || !write_frame(&mut output, &body).await {
+/// Write the queued bodies to `output`, framed, until the outbox is closed
+/// and empty.
+pub async fn write(outbox: Outbox, mut output: impl AsyncWrite + Unpin) {
+    while let Some(body) = outbox.pop().await {
+        if !write_frame(&mut output, &body).await {
             return;
         }
     }
@@ -206,12 +265,12 @@ mod tests {
             .build()
             .unwrap();
         let out = rt.block_on(async {
-            let (outbox, queued) = Outbox::new();
+            let outbox = Outbox::new();
             outbox.push(notification("a", &json!({"n": 1})));
             let tower = b"Content-Length: 2\r\n\r\n{}Content-Length: 4\r\n\r\nnull".as_slice();
             let mut out = Vec::new();
             let late = outbox.clone();
-            tokio::join!(collect(tower, outbox), write(queued, &mut out));
+            tokio::join!(collect(tower, outbox.clone()), write(outbox, &mut out));
             // After the end: dropped, not written.
             late.push(b"{}".to_vec());
             out
@@ -220,6 +279,28 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "Content-Length: 47\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"a\",\"params\":{\"n\":1}}\
              Content-Length: 2\r\n\r\n{}Content-Length: 4\r\n\r\nnull"
+        );
+    }
+
+    /// A document's newer diagnostics take the place of its older ones still
+    /// queued; everything else keeps its order.
+    #[test]
+    fn queued_diagnostics_are_replaced_by_newer_ones() {
+        let outbox = Outbox::new();
+        outbox.push_diagnostics("file:///a", b"a1".to_vec());
+        outbox.push(b"r".to_vec());
+        outbox.push_diagnostics("file:///b", b"b1".to_vec());
+        outbox.push_diagnostics("file:///a", b"a2".to_vec());
+        outbox.close();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut out = Vec::new();
+        rt.block_on(write(outbox, &mut out));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "Content-Length: 2\r\n\r\na2Content-Length: 1\r\n\r\nr\
+             Content-Length: 2\r\n\r\nb1"
         );
     }
 }
