@@ -371,6 +371,83 @@ fn options() -> ParserOptions {
     }
 }
 
+/// The most `(` rdock lets stay open at the end of a script before it
+/// declines to parse it.
+const MAX_UNCLOSED_SUBSHELLS: usize = 12;
+
+/// Subshell `(`s never closed in `text`, and the byte offset of the first.
+///
+/// brush-parser backtracks on every unclosed `(`, doubling its work per
+/// bracket: 24 open `(` took a second, 30 took 51 s (the
+/// shell fuzz target found it). No shell script leaves a dozen brackets open,
+/// so more than `MAX_UNCLOSED_SUBSHELLS` is reported instead of parsed. The
+/// scan follows quotes, escapes, comments and `$(`, so that brackets in
+/// strings do not count; it ignores heredoc bodies and `case` patterns, which
+/// can only make it count fewer.
+fn unclosed_subshells(text: &str) -> (usize, Option<usize>) {
+    #[derive(PartialEq)]
+    enum Frame {
+        Sub(usize),
+        Dollar,
+        DQuote,
+    }
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        if stack.last() == Some(&Frame::DQuote) {
+            match c {
+                b'\\' => i += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                b'$' if next == Some(b'(') => {
+                    stack.push(Frame::Dollar);
+                    i += 1;
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'\\' => i += 1,
+            b'\'' => match bytes[i + 1..].iter().position(|&b| b == b'\'') {
+                Some(end) => i += end + 1,
+                None => break,
+            },
+            b'"' => stack.push(Frame::DQuote),
+            b'#' if i == 0
+                || bytes[i - 1].is_ascii_whitespace()
+                || b";&|(".contains(&bytes[i - 1]) =>
+            {
+                match bytes[i..].iter().position(|&b| b == b'\n') {
+                    Some(end) => i += end,
+                    None => break,
+                }
+            }
+            b'$' if next == Some(b'(') => {
+                stack.push(Frame::Dollar);
+                i += 1;
+            }
+            b'(' => stack.push(Frame::Sub(i)),
+            b')' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut open = stack.iter().filter_map(|f| match f {
+        Frame::Sub(at) => Some(*at),
+        _ => None,
+    });
+    let first = open.next();
+    (first.map_or(0, |_| 1 + open.count()), first)
+}
+
 /// Parse `text`, which starts at offset `base` of `src.text`.
 fn parse_into(
     src: &ScriptSource,
@@ -381,6 +458,18 @@ fn parse_into(
     depth: usize,
 ) {
     if depth > MAX_DEPTH {
+        return;
+    }
+    let (unclosed, first) = unclosed_subshells(text);
+    if let Some(at) = first.filter(|_| unclosed > MAX_UNCLOSED_SUBSHELLS) {
+        if out.error.is_none() {
+            out.error = Some(ShellError {
+                message: format!(
+                    "{unclosed} `(` are never closed; rdock does not analyse a script this unbalanced"
+                ),
+                span: src.span(base + at, base + at + 1),
+            });
+        }
         return;
     }
     let mut parser = Parser::new(text.as_bytes(), &options());
