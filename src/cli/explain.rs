@@ -143,8 +143,21 @@ pub fn text_report(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
+            if !fx.programs.is_empty() {
+                // One name per program, not each place PATH would look.
+                let mut names: Vec<&str> = fx
+                    .programs
+                    .iter()
+                    .map(|p| p.path.rsplit('/').next().unwrap_or(&p.path))
+                    .collect();
+                names.dedup();
+                let _ = writeln!(o, "      runs:    {}", names.join(", "));
+            }
             if !fx.reads.is_empty() {
                 let _ = writeln!(o, "      reads:   {}", list(&fx.reads));
+            }
+            if !fx.unsplittable.is_empty() {
+                let _ = writeln!(o, "      stays:   {}", fx.unsplittable.join("; "));
             }
             if !fx.writes.is_empty() {
                 let _ = writeln!(o, "      writes:  {}", list(&fx.writes));
@@ -186,15 +199,10 @@ pub fn text_report(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
                 let names: Vec<&str> = p.split.iter().map(|c| c.name.as_str()).collect();
                 let _ = writeln!(
                     o,
-                    "  => split into {} ({:.1}s serial, {:.1}s parallel){}",
+                    "  => split into {} ({:.1}s serial, {:.1}s parallel)",
                     names.join(", "),
                     p.serial_seconds,
                     p.parallel_seconds,
-                    if p.unsafe_reasons.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; unsafe: {}", p.unsafe_reasons.join("; "))
-                    }
                 );
             }
             (None, Some(w)) => {

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::coreutils;
 use super::models::{self, CommandModel, Cost, Kind, What};
 use super::paths::{glob_root, resolve, PathRef};
 use crate::model::expand::{Env, Lexer};
@@ -16,19 +17,49 @@ pub struct Effects {
     pub reads: Vec<PathRef>,
     pub writes: Vec<PathRef>,
     pub deletes: Vec<PathRef>,
+    /// The programs the step runs (each name under every `PATH` entry): read
+    /// like files, shown apart.
+    pub programs: Vec<PathRef>,
     /// Estimated seconds.
     pub cost: f64,
+    /// The part of `cost` that keeps a core busy (compression, compilers);
+    /// the rest is waiting (`sleep`, downloads).
+    pub cpu: f64,
     /// Why the step cannot move: unknown effects (reads and writes everything).
     pub opaque: Option<String>,
+    /// Why the step's effects, though known, cannot be carried by
+    /// `COPY --from` (it may still stay in the final stage).
+    pub unsplittable: Vec<String>,
+    /// Cache mounts (`id`, else target) the step shares with other steps.
+    pub caches: Vec<String>,
     /// What each command did, for `explain-deps`.
     pub notes: Vec<String>,
-    /// Writes and deletes in the order the commands make them.
+    /// What the step leaves behind, in the order the commands do it.
     pub events: Vec<Event>,
 }
 
+/// One change a step makes to the filesystem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// A regular file whose content the step writes (created, replaced or
+    /// changed in place). A tree `PathRef` is a whole tree of files.
     Write(PathRef),
+    /// A directory `mkdir` (or `install -d`, `git clone`) makes. `plain`: with
+    /// the default mode and no owner given. `fresh`: it cannot have existed
+    /// before (`mkdir` without `-p` fails on an existing one).
+    MakeDir {
+        path: PathRef,
+        plain: bool,
+        fresh: bool,
+    },
+    /// Mode, owner or times of an existing path changed.
+    Meta(PathRef),
+    /// A symbolic link (`target` when known) or a hard link made at `path`.
+    Link {
+        path: PathRef,
+        target: Option<String>,
+        hard: bool,
+    },
     Delete(PathRef),
 }
 
@@ -40,6 +71,26 @@ impl Effects {
     fn delete(&mut self, p: PathRef) {
         self.events.push(Event::Delete(p.clone()));
         self.deletes.push(p);
+    }
+    fn make_dir(&mut self, p: PathRef, plain: bool, fresh: bool) {
+        self.events.push(Event::MakeDir {
+            path: p.clone(),
+            plain,
+            fresh,
+        });
+        self.writes.push(p);
+    }
+    fn meta(&mut self, p: PathRef) {
+        self.events.push(Event::Meta(p.clone()));
+        self.writes.push(p);
+    }
+    fn link(&mut self, p: PathRef, target: Option<String>, hard: bool) {
+        self.events.push(Event::Link {
+            path: p.clone(),
+            target,
+            hard,
+        });
+        self.writes.push(p);
     }
 }
 
@@ -77,18 +128,47 @@ pub fn user_at(model: &Model<'_>, ii: usize) -> String {
         .map_or_else(|| "root".into(), |u| u.args_text.trim().to_string())
 }
 
+/// Whether instruction `ii` runs as root: `Some(true)` for a `USER root` (or
+/// `0`) before it or a stage built from `scratch` without one, `Some(false)`
+/// for another user, `None` when the base image decides (rdock cannot see
+/// its configuration).
+pub fn runs_as_root(model: &Model<'_>, ii: usize) -> Option<bool> {
+    if let Some(u) = model
+        .inherited_before(ii)
+        .map(|(_, i)| model.instruction(i))
+        .find(|i| i.kind() == IKind::User)
+    {
+        let user = u.args_text.trim();
+        let name = user.split(':').next().unwrap_or(user);
+        return Some(matches!(name, "root" | "0"));
+    }
+    let stage = model.instructions.get(ii)?.stage?;
+    let last = model.base_chain(stage).last()?;
+    matches!(model.stages[last].base, crate::model::Base::Scratch).then_some(true)
+}
+
+/// BuildKit's `PATH` when neither the image nor the file sets one.
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 /// Shell variables the script sets, over the stage's ENV and ARGs.
+#[derive(Clone)]
 struct Vars<'a> {
     model: &'a Model<'a>,
     ii: usize,
     stage: usize,
     local: BTreeMap<String, String>,
+    /// Names the script exported (a child shell sees them).
+    exported: Vec<String>,
+    /// Inside `sh -c`: only exported names and the stage's ENV/ARG are seen.
+    child: bool,
 }
 
 impl Env for Vars<'_> {
     fn get(&self, name: &str) -> Option<&str> {
         if let Some(v) = self.local.get(name) {
-            return Some(v);
+            if !self.child || self.exported.iter().any(|e| e == name) {
+                return Some(v);
+            }
         }
         let d = self.model.scope.lookup(Some(self.stage), self.ii, name)?;
         d.value.as_deref()
@@ -99,6 +179,13 @@ struct Ctx<'a> {
     vars: Vars<'a>,
     cwd: String,
     fx: Effects,
+    /// Directories known to be directories here: the working directory,
+    /// `/`, and those this step made.
+    dirs: Vec<String>,
+    /// Inside a command whose own effects are uncertain (`sh -c` under `||`).
+    outer_uncertain: bool,
+    /// How deep `sh -c` nests.
+    depth: usize,
 }
 
 impl Ctx<'_> {
@@ -117,10 +204,13 @@ impl Ctx<'_> {
         Some(exp.value)
     }
 
+    fn text(&self, w: &ShWord) -> Result<String, String> {
+        self.value(w)
+            .ok_or_else(|| format!("cannot resolve `{}`", w.raw))
+    }
+
     fn path(&mut self, w: &ShWord, tree: bool) -> Result<PathRef, String> {
-        let v = self
-            .value(w)
-            .ok_or_else(|| format!("cannot resolve `{}`", w.raw))?;
+        let v = self.text(w)?;
         let v = if v == "-" {
             "/dev/stdout".to_string()
         } else {
@@ -134,6 +224,46 @@ impl Ctx<'_> {
             .ok_or_else(|| format!("path `{v}` leaves /"))?;
         Ok(PathRef::new(p, tree || glob))
     }
+
+    /// A path that must name one file exactly (no glob): what a command writes.
+    fn exact(&mut self, w: &ShWord) -> Result<PathRef, String> {
+        let p = self.path(w, false)?;
+        let v = self.text(w)?;
+        if p.tree || v.contains(['*', '?', '[']) {
+            return Err(format!("writes `{v}`, a pattern rdock does not expand"));
+        }
+        Ok(p)
+    }
+
+    fn is_dir(&self, p: &str) -> bool {
+        p == "/" || self.dirs.iter().any(|d| d == p)
+    }
+
+    /// Where a file copied into `dst` lands: `dst/NAME` when `dst` is a
+    /// directory (a trailing `/`, `-t`, or one this step made), `dst` itself
+    /// with `-T`; otherwise it cannot be told (`None`).
+    fn landing(
+        &mut self,
+        dst: &ShWord,
+        name: &str,
+        into: Option<bool>,
+    ) -> Result<Option<PathRef>, String> {
+        let text = self.text(dst)?;
+        let d = self.exact(dst)?;
+        let into = into.or_else(|| (text.ends_with('/') || self.is_dir(&d.path)).then_some(true));
+        Ok(match into {
+            Some(true) => Some(PathRef::new(
+                resolve(&d.path, name).ok_or("a name that leaves /")?,
+                false,
+            )),
+            Some(false) => Some(d),
+            None => None,
+        })
+    }
+
+    fn uncertain(&self, cmd: &Command) -> bool {
+        self.outer_uncertain || cmd.ctx.optional || !cmd.ctx.must_succeed || cmd.ctx.background
+    }
 }
 
 /// The effects of RUN instruction `ii`; `extra` models (the user's) are tried first.
@@ -145,20 +275,28 @@ pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effe
     if !model.posix_shell_at(ii) {
         return Effects::opaque("runs under a shell that is not POSIX (SHELL or a Windows base)");
     }
+    let mut caches = Vec::new();
     for f in inst.flags_named("mount") {
         let (Some(v), Some(span)) = (&f.value, f.value_span) else {
             continue;
         };
         let fields = mount_fields(v, span);
-        let is_cache = fields.iter().any(|x| x.key == "type" && x.value == "cache");
-        if is_cache
-            && fields
+        let field = |k: &[&str]| {
+            fields
                 .iter()
-                .any(|x| x.key == "sharing" && x.value == "locked")
-        {
+                .find(|x| k.contains(&x.key.as_str()))
+                .map(|x| x.value.clone())
+        };
+        let is_cache = field(&["type"]).as_deref() == Some("cache");
+        if is_cache && field(&["sharing"]).as_deref() == Some("locked") {
             return Effects::opaque(
                 "has a `sharing=locked` cache mount, which makes parallel stages wait for each other",
             );
+        }
+        if is_cache {
+            if let Some(id) = field(&["id"]).or_else(|| field(&["target", "dst", "destination"])) {
+                caches.push(id);
+            }
         }
     }
     if inst
@@ -182,19 +320,22 @@ pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effe
             ii,
             stage,
             local: BTreeMap::new(),
+            exported: Vec::new(),
+            child: false,
         },
+        dirs: vec![cwd.clone()],
         cwd,
         fx: Effects::default(),
+        outer_uncertain: false,
+        depth: 0,
     };
-    let builtin = models::builtin();
-    for cmd in &script.commands {
-        let found = models::find(extra, cmd).or_else(|| models::find(builtin, cmd));
-        if let Err(reason) = command(&mut cx, found, cmd) {
-            let mut fx = Effects::opaque(reason);
-            fx.cost = cx.fx.cost;
-            fx.notes = cx.fx.notes;
-            return fx;
-        }
+    cx.fx.caches = caches;
+    if let Err(reason) = commands(&mut cx, &script.commands, extra) {
+        let mut fx = Effects::opaque(reason);
+        fx.cost = cx.fx.cost;
+        fx.cpu = cx.fx.cpu;
+        fx.notes = cx.fx.notes;
+        return fx;
     }
     // What happens under a `--mount` target (cache, tmpfs, bind, secret) stays
     // out of the image; `/dev` is not part of it either.
@@ -214,17 +355,43 @@ pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effe
     }
     let outside = |p: &PathRef| !mounts.iter().any(|m| p.covered_by(m));
     cx.fx.reads.retain(outside);
+    cx.fx.programs.retain(outside);
     cx.fx.writes.retain(outside);
     cx.fx.deletes.retain(outside);
     cx.fx.events.retain(|e| match e {
-        Event::Write(p) | Event::Delete(p) => outside(p),
+        Event::Write(p) | Event::Delete(p) | Event::Meta(p) => outside(p),
+        Event::MakeDir { path, .. } | Event::Link { path, .. } => outside(path),
     });
+    for p in cx.fx.writes.iter().chain(&cx.fx.deletes) {
+        if ["/proc", "/sys"]
+            .iter()
+            .any(|m| p.covered_by(&PathRef::new((*m).into(), true)))
+        {
+            let why = format!("touches {p}, which the container runtime mounts");
+            cx.fx.unsplittable.push(why);
+            break;
+        }
+    }
     cx.fx
 }
 
-fn command(cx: &mut Ctx<'_>, found: Option<&CommandModel>, cmd: &Command) -> Result<(), String> {
+fn commands(cx: &mut Ctx<'_>, cmds: &[Command], extra: &[CommandModel]) -> Result<(), String> {
+    let builtin = models::builtin();
+    for cmd in cmds {
+        let found = models::find(extra, cmd).or_else(|| models::find(builtin, cmd));
+        command(cx, found, cmd, extra)?;
+    }
+    Ok(())
+}
+
+fn command(
+    cx: &mut Ctx<'_>,
+    found: Option<&CommandModel>,
+    cmd: &Command,
+    extra: &[CommandModel],
+) -> Result<(), String> {
     // Effects of a command whose failure the RUN survives may not happen.
-    let uncertain = cmd.ctx.optional || !cmd.ctx.must_succeed || cmd.ctx.background;
+    let uncertain = cx.uncertain(cmd);
     // Assignments: `A=b` alone sets a shell variable.
     if cmd.words.is_empty() {
         for a in &cmd.assignments {
@@ -254,7 +421,7 @@ fn command(cx: &mut Ctx<'_>, found: Option<&CommandModel>, cmd: &Command) -> Res
                 if uncertain {
                     return Err(format!("writes `{}` only under a condition", t.raw));
                 }
-                let p = cx.path(t, false)?;
+                let p = cx.exact(t)?;
                 cx.fx.notes.push(format!("`>` writes {p}"));
                 cx.fx.write(p);
             }
@@ -267,7 +434,7 @@ fn command(cx: &mut Ctx<'_>, found: Option<&CommandModel>, cmd: &Command) -> Res
                 if uncertain {
                     return Err(format!("writes `{}` only under a condition", t.raw));
                 }
-                let p = cx.path(t, false)?;
+                let p = cx.exact(t)?;
                 cx.fx.notes.push(format!("`>>` appends to {p}"));
                 cx.fx.reads.push(p.clone());
                 cx.fx.write(p);
@@ -284,33 +451,77 @@ fn command(cx: &mut Ctx<'_>, found: Option<&CommandModel>, cmd: &Command) -> Res
             cmd.words[0].raw
         ));
     };
+    // Finding the program reads it: a step that runs `jq` depends on one
+    // that writes /usr/local/bin/jq.
+    program_reads(cx, cmd);
     match name {
         "cd" => {
             if cmd.ctx.in_subshell || uncertain {
                 return Err("changes directory inside a subshell or under a condition".into());
             }
             let target = cmd.args().first().ok_or("runs `cd` without a directory")?;
+            // Entering a directory needs it to exist, not its contents.
             let p = cx.path(target, false)?;
-            cx.fx.reads.push(p.clone());
+            cx.dirs.push(p.path.clone());
             cx.cwd = p.path;
             return Ok(());
         }
-        "export" | "set" | "unset" | "local" | "declare" => {
+        "export" | "local" | "declare" | "readonly" => {
+            if cmd.ctx.in_subshell {
+                return Ok(());
+            }
             for w in cmd.args() {
-                if let Some((k, v)) = w.text().split_once('=') {
-                    cx.vars.local.insert(k.to_string(), v.to_string());
+                let t = w.text();
+                if t.starts_with('-') {
+                    continue;
+                }
+                let name = t.split_once('=').map_or(t, |(k, _)| k).to_string();
+                if let Some((k, v)) = t.split_once('=') {
+                    match cx.value(&ShWord {
+                        raw: w.raw[w.raw.find('=').map_or(0, |i| i + 1)..].to_string(),
+                        lit: crate::shell::literal(v),
+                        span: w.span,
+                    }) {
+                        Some(v) => {
+                            cx.vars.local.insert(k.to_string(), v);
+                        }
+                        None => {
+                            cx.vars.local.remove(k);
+                        }
+                    }
+                }
+                if name_of(cmd) == Some("export") {
+                    cx.vars.exported.push(name);
                 }
             }
             return Ok(());
         }
+        "set" | "unset" => {
+            for w in cmd.args() {
+                cx.vars.local.remove(w.text());
+            }
+            return Ok(());
+        }
+        "umask" | "source" | "." | "eval" | "exec" | "xargs" | "sudo" | "su" | "chroot" => {
+            return Err(format!("runs `{name}`, whose effects rdock cannot follow"));
+        }
         _ => {}
+    }
+    if models::find(extra, cmd).is_none() {
+        if let Some(r) = exact_command(cx, name, cmd, uncertain, extra) {
+            return r;
+        }
     }
     let Some(model) = found else {
         return Err(format!(
             "runs `{name}`, which has no effect model (rules/commands/*.toml)"
         ));
     };
-    cx.fx.cost += cost(cx, model, cmd);
+    let c = cost(cx, model, cmd);
+    cx.fx.cost += c;
+    if model.cpu {
+        cx.fx.cpu += c;
+    }
     match model.kind {
         Kind::Pure => {}
         Kind::Shared => {
@@ -344,6 +555,14 @@ fn command(cx: &mut Ctx<'_>, found: Option<&CommandModel>, cmd: &Command) -> Res
                                     ));
                                 }
                                 cx.fx.notes.push(format!("`{}` writes {p}", model.name));
+                                if p.tree {
+                                    // A tree a tool fills: it makes the directory.
+                                    cx.fx.make_dir(
+                                        PathRef::new(p.path.clone(), false),
+                                        true,
+                                        false,
+                                    );
+                                }
                                 cx.fx.write(p);
                             }
                             _ => {
@@ -366,6 +585,581 @@ fn command(cx: &mut Ctx<'_>, found: Option<&CommandModel>, cmd: &Command) -> Res
         }
     }
     Ok(())
+}
+
+fn name_of(cmd: &Command) -> Option<&str> {
+    cmd.base_name()
+}
+
+/// Reading the program a command runs: `/dir/NAME` for every `PATH` entry,
+/// or the path itself when the name has a `/`.
+fn program_reads(cx: &mut Ctx<'_>, cmd: &Command) {
+    let Some(name) = cmd.name() else { return };
+    if name.contains('/') {
+        if let Some(p) = resolve(&cx.cwd, name) {
+            cx.fx.programs.push(PathRef::new(p, false));
+        }
+        return;
+    }
+    let path = cx
+        .vars
+        .get("PATH")
+        .map(str::to_string)
+        .unwrap_or_else(|| DEFAULT_PATH.to_string());
+    for dir in path.split(':').filter(|d| d.starts_with('/')) {
+        if let Some(p) = resolve(dir, name) {
+            cx.fx.programs.push(PathRef::new(p, false));
+        }
+    }
+}
+
+/// The commands modelled in Rust ([`coreutils`]); `None` for any other.
+fn exact_command(
+    cx: &mut Ctx<'_>,
+    name: &str,
+    cmd: &Command,
+    uncertain: bool,
+    extra: &[CommandModel],
+) -> Option<Result<(), String>> {
+    use coreutils as cu;
+    let args = cmd.args();
+    let writes = |what: &str| -> Result<(), String> {
+        if uncertain {
+            Err(format!("`{name}` {what} only under a condition"))
+        } else {
+            Ok(())
+        }
+    };
+    let r = (|| -> Result<(), String> {
+        match name {
+            "mkdir" => {
+                let p = cu::parse(args, &cu::MKDIR)?;
+                writes("makes directories")?;
+                let plain = !p.has(&["-m", "--mode"]);
+                let fresh = !p.has(&["-p", "--parents"]);
+                for o in &p.operands {
+                    let d = cx.exact(o)?;
+                    cx.dirs.push(d.path.clone());
+                    cx.fx.notes.push(format!("`mkdir` makes {d}"));
+                    cx.fx.make_dir(d, plain, fresh);
+                }
+                cx.fx.cost += 0.01;
+            }
+            "rm" | "rmdir" => {
+                let spec = if name == "rm" { &cu::RM } else { &cu::RMDIR };
+                let p = cu::parse(args, spec)?;
+                writes("deletes files")?;
+                let tree = p.has(&["-r", "-R", "--recursive"]);
+                for o in &p.operands {
+                    let d = cx.path(o, tree)?;
+                    if cx.text(o)?.contains(['*', '?', '[']) {
+                        cx.fx.unsplittable.push(format!(
+                            "deletes the pattern `{}`, which the final stage could not repeat path by path",
+                            o.raw
+                        ));
+                    }
+                    cx.fx.notes.push(format!("`{name}` deletes {d}"));
+                    cx.fx.delete(d);
+                }
+                cx.fx.cost += 0.05;
+            }
+            "ln" => {
+                let p = cu::parse(args, &cu::LN)?;
+                writes("makes links")?;
+                let hard = !p.has(&["-s", "--symbolic"]);
+                let (targets, dir) = match p.value(&["-t", "--target-directory"]) {
+                    Some(d) => (p.operands.clone(), Some(d.clone())),
+                    None if p.operands.len() >= 2 => (
+                        p.operands[..p.operands.len() - 1].to_vec(),
+                        p.operands.last().cloned(),
+                    ),
+                    _ => return Err("runs `ln` with one operand".into()),
+                };
+                let dir = dir.ok_or("runs `ln` without a link name")?;
+                for t in &targets {
+                    let target = cx.text(t)?;
+                    if hard {
+                        let r = cx.path(t, false)?;
+                        cx.fx.reads.push(r);
+                    }
+                    let base = target
+                        .trim_end_matches('/')
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("");
+                    // The link's name: DIR/NAME into a directory, else the operand.
+                    let at = cx.exact(&dir)?;
+                    let into = p.value(&["-t", "--target-directory"]).is_some()
+                        || targets.len() > 1
+                        || cx.text(&dir)?.ends_with('/')
+                        || cx.is_dir(&at.path);
+                    let link = if into && !p.has(&["-T", "--no-target-directory"]) {
+                        PathRef::new(
+                            resolve(&at.path, base).ok_or("a name that leaves /")?,
+                            false,
+                        )
+                    } else {
+                        at.clone()
+                    };
+                    if link != at {
+                        cx.fx.writes.push(at.clone());
+                    }
+                    let resolved = if hard {
+                        // The other name of the pair.
+                        Some(cx.path(t, false)?.path)
+                    } else {
+                        let parent = link.path.rsplit_once('/').map_or("/", |(d, _)| {
+                            if d.is_empty() {
+                                "/"
+                            } else {
+                                d
+                            }
+                        });
+                        resolve(parent, &target)
+                    };
+                    cx.fx.notes.push(format!("`ln` links {link}"));
+                    if !into && !p.has(&["-T", "--no-target-directory"]) {
+                        // `at` may be an existing directory: the link may land in it.
+                        let inside = PathRef::new(
+                            resolve(&at.path, base).ok_or("a name that leaves /")?,
+                            false,
+                        );
+                        let target = if hard {
+                            resolved.clone()
+                        } else {
+                            resolve(&at.path, &target)
+                        };
+                        cx.fx.link(inside, target, hard);
+                    }
+                    cx.fx.link(link, resolved, hard);
+                }
+                cx.fx.cost += 0.01;
+            }
+            "chmod" | "chown" | "chgrp" => {
+                let spec = if name == "chmod" {
+                    &cu::CHMOD
+                } else {
+                    &cu::CHOWN
+                };
+                // `chmod -x file`: a mode that looks like a flag is the mode operand.
+                let words: Vec<ShWord> = args
+                    .iter()
+                    .map(|w| {
+                        let t = w.text();
+                        let mode_like = name == "chmod"
+                            && t.len() > 1
+                            && t.starts_with('-')
+                            && t[1..].chars().all(|c| "rwxXst".contains(c));
+                        if mode_like {
+                            ShWord {
+                                raw: "MODE".into(),
+                                lit: Some("MODE".into()),
+                                span: w.span,
+                            }
+                        } else {
+                            w.clone()
+                        }
+                    })
+                    .collect();
+                let p = cu::parse(&words, spec)?;
+                writes("changes modes or owners")?;
+                let tree = p.has(&["-R", "--recursive"]);
+                let skip = usize::from(!p.has(&["--reference"]));
+                for o in p.operands.iter().skip(skip) {
+                    let d = cx.exact(o)?;
+                    let d = PathRef::new(d.path, tree);
+                    cx.fx.notes.push(format!("`{name}` changes {d}"));
+                    cx.fx.meta(d);
+                }
+                cx.fx.cost += 0.01;
+            }
+            "touch" => {
+                let p = cu::parse(args, &cu::TOUCH)?;
+                writes("touches files")?;
+                for o in &p.operands {
+                    let d = cx.exact(o)?;
+                    cx.fx.notes.push(format!("`touch` writes {d}"));
+                    cx.fx.write(d);
+                }
+                cx.fx.cost += 0.01;
+            }
+            "cp" | "mv" | "install" => copy_like(cx, name, cmd, uncertain)?,
+            "gzip" | "gunzip" | "zcat" => {
+                let p = cu::parse(args, &cu::GZIP)?;
+                let decompress = name != "gzip" || p.has(&["-d", "--decompress", "--uncompress"]);
+                let to_stdout = name == "zcat" || p.has(&["-c", "--stdout", "--to-stdout"]);
+                let keep = p.has(&["-k", "--keep"]);
+                for o in &p.operands {
+                    let src = cx.exact(o)?;
+                    cx.fx.reads.push(src.clone());
+                    cx.fx.cost += 0.5;
+                    cx.fx.cpu += 0.5;
+                    if to_stdout {
+                        continue;
+                    }
+                    writes("compresses files")?;
+                    let out = if decompress {
+                        let stem = [".gz", ".z", ".Z"]
+                            .iter()
+                            .find_map(|s| src.path.strip_suffix(s))
+                            .ok_or_else(|| {
+                                format!("`{name}` of {src}, whose output name rdock cannot tell")
+                            })?;
+                        PathRef::new(stem.to_string(), false)
+                    } else {
+                        PathRef::new(format!("{}.gz", src.path), false)
+                    };
+                    if !keep {
+                        cx.fx.delete(src.clone());
+                    }
+                    cx.fx.notes.push(format!("`{name}` writes {out}"));
+                    cx.fx.write(out);
+                }
+            }
+            "tar" => {
+                let words = cu::tar_args(args);
+                let p = cu::parse(&words, &cu::TAR)?;
+                let dir = match p.value(&["-C", "--directory"]) {
+                    Some(d) => cx.path(d, false)?.path,
+                    None => cx.cwd.clone(),
+                };
+                let file = p.value(&["-f", "--file"]).cloned();
+                let zipped = p.has(&["-z", "-j", "-J", "--gzip", "--bzip2", "--xz"]);
+                cx.fx.cost += 1.0;
+                if zipped {
+                    cx.fx.cpu += 1.0;
+                }
+                if p.has(&["-x", "--extract", "--get"]) {
+                    writes("extracts an archive")?;
+                    if let Some(f) = &file {
+                        let f = cx.path(f, false)?;
+                        cx.fx.reads.push(f);
+                    }
+                    let t = PathRef::new(dir, true);
+                    cx.fx.notes.push(format!("`tar -x` writes {t}"));
+                    cx.fx.write(t);
+                    cx.fx.unsplittable.push(
+                        "extracts an archive, whose entries can change the mode and owner of the directory it is extracted into, which COPY --from does not carry".into(),
+                    );
+                } else if p.has(&["-c", "--create"]) {
+                    let saved = std::mem::replace(&mut cx.cwd, dir);
+                    for o in &p.operands {
+                        let r = cx.path(o, true);
+                        match r {
+                            Ok(r) => cx.fx.reads.push(r),
+                            Err(e) => {
+                                cx.cwd = saved;
+                                return Err(e);
+                            }
+                        }
+                    }
+                    cx.cwd = saved;
+                    if let Some(f) = &file {
+                        if f.text() != "-" {
+                            writes("writes an archive")?;
+                            let f = cx.exact(f)?;
+                            cx.fx.notes.push(format!("`tar -c` writes {f}"));
+                            cx.fx.write(f);
+                        }
+                    }
+                } else if p.has(&["-t", "--list"]) {
+                    if let Some(f) = &file {
+                        let f = cx.path(f, false)?;
+                        cx.fx.reads.push(f);
+                    }
+                } else {
+                    return Err("runs `tar` without -x, -c or -t".into());
+                }
+            }
+            "sed" => {
+                let p = cu::parse(args, &cu::SED)?;
+                let script_given = p.has(&["-e", "--expression", "-f", "--file"]);
+                let files = &p.operands[usize::from(!script_given).min(p.operands.len())..];
+                if let Some(f) = p.value(&["-f", "--file"]) {
+                    let f = cx.path(f, false)?;
+                    cx.fx.reads.push(f);
+                }
+                let in_place = p.has(&["-i", "--in-place"]);
+                if in_place {
+                    writes("edits files")?;
+                }
+                for o in files {
+                    let f = cx.exact(o)?;
+                    cx.fx.reads.push(f.clone());
+                    if in_place {
+                        cx.fx.notes.push(format!("`sed -i` rewrites {f}"));
+                        cx.fx.write(f);
+                    }
+                }
+                cx.fx.cost += 0.05;
+            }
+            "tee" => {
+                let p = cu::parse(args, &cu::TEE)?;
+                writes("writes files")?;
+                let append = p.has(&["-a", "--append"]);
+                for o in &p.operands {
+                    let f = cx.exact(o)?;
+                    if append {
+                        cx.fx.reads.push(f.clone());
+                    }
+                    cx.fx.notes.push(format!("`tee` writes {f}"));
+                    cx.fx.write(f);
+                }
+                cx.fx.cost += 0.01;
+            }
+            "env" | "nice" | "nohup" | "timeout" | "stdbuf" => {
+                // The command they run, after their own flags and (env) assignments.
+                let mut rest = args;
+                while let Some(w) = rest.first() {
+                    let t = w.text();
+                    let skip = if w.lit.is_none() {
+                        return Err(format!(
+                            "runs `{name}` with `{}`, which cannot be known",
+                            w.raw
+                        ));
+                    } else if name == "env"
+                        && t.contains('=')
+                        && !t.starts_with('-')
+                        && !t.starts_with('=')
+                    {
+                        1
+                    } else if name == "nice" && (t == "-n" || t == "--adjustment") {
+                        2
+                    } else if name == "nice" && t.starts_with('-') {
+                        1
+                    } else if name == "timeout"
+                        && !t.starts_with('-')
+                        && rest.len() > 1
+                        && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+                    {
+                        // The duration; the command follows.
+                        rest = &rest[1..];
+                        break;
+                    } else if name == "env" && t == "-u" {
+                        2
+                    } else if t.starts_with('-') {
+                        return Err(format!("runs `{name} {t}`, a flag rdock does not model"));
+                    } else {
+                        break;
+                    };
+                    rest = rest.get(skip..).unwrap_or(&[]);
+                }
+                if rest.is_empty() {
+                    return Ok(());
+                }
+                let inner = cu::inner(cmd, rest.to_vec());
+                let builtin = models::builtin();
+                let found = models::find(extra, &inner).or_else(|| models::find(builtin, &inner));
+                command(cx, found, &inner, extra)?;
+            }
+            "sh" | "bash" | "dash" | "ash" => {
+                let p = cu::parse(args, &cu::SH)?;
+                if !p.has(&["-c"]) {
+                    return Err(format!(
+                        "runs `{name}` on a script file, which rdock does not read"
+                    ));
+                }
+                if p.operands.len() != 1 {
+                    return Err(format!("runs `{name} -c` with positional arguments"));
+                }
+                if cx.depth >= 4 {
+                    return Err(format!("nests `{name} -c` too deeply"));
+                }
+                let body = cx.text(&p.operands[0])?;
+                let script = crate::shell::parse(&crate::shell::ScriptSource::contiguous(&body, 0));
+                if let Some(e) = &script.error {
+                    return Err(format!("`{name} -c` body does not parse: {}", e.message));
+                }
+                let saved_cwd = cx.cwd.clone();
+                let saved_vars = cx.vars.clone();
+                let saved_unc = cx.outer_uncertain;
+                cx.vars.child = true;
+                cx.outer_uncertain = uncertain;
+                cx.depth += 1;
+                let r = commands(cx, &script.commands, extra);
+                cx.depth -= 1;
+                cx.cwd = saved_cwd;
+                cx.vars = saved_vars;
+                cx.outer_uncertain = saved_unc;
+                r?;
+            }
+            "curl" | "wget" => {
+                // Writing a file named after the URL (or more files) is not modelled.
+                let named = [
+                    "-O",
+                    "--remote-name",
+                    "--remote-name-all",
+                    "-J",
+                    "--remote-header-name",
+                    "--create-dirs",
+                    "--output-dir",
+                    "-D",
+                    "--dump-header",
+                    "-c",
+                    "--cookie-jar",
+                ];
+                let wget_out = [
+                    "-O",
+                    "--output-document",
+                    "-P",
+                    "--directory-prefix",
+                    "--spider",
+                ];
+                let bad = if name == "curl" {
+                    named
+                        .iter()
+                        .find(|f| cmd.has_flag(f))
+                        .map(|f| f.to_string())
+                } else if !wget_out.iter().any(|f| cmd.has_flag(f)) {
+                    Some("without -O".to_string())
+                } else {
+                    None
+                };
+                match bad {
+                    Some(f) => {
+                        return Err(format!(
+                        "runs `{name} {f}`, which writes files named after the URL or the response"
+                    ))
+                    }
+                    None => return Err(String::new()),
+                }
+            }
+            _ => return Err(String::new()),
+        }
+        Ok(())
+    })();
+    match r {
+        Err(e) if e.is_empty() => None,
+        other => Some(other),
+    }
+}
+
+/// `cp`, `mv` and `install`: where each source lands.
+fn copy_like(cx: &mut Ctx<'_>, name: &str, cmd: &Command, uncertain: bool) -> Result<(), String> {
+    use coreutils as cu;
+    if uncertain {
+        return Err(format!("`{name}` writes files only under a condition"));
+    }
+    let spec = match name {
+        "cp" => &cu::CP,
+        "mv" => &cu::MV,
+        _ => &cu::INSTALL,
+    };
+    let p = cu::parse(cmd.args(), spec)?;
+    cx.fx.cost += 0.05;
+    if name == "cp" {
+        if let Some((f, _)) = p.flags.iter().find(|(f, _)| {
+            matches!(
+                f.as_str(),
+                "-a" | "-r"
+                    | "-R"
+                    | "-d"
+                    | "-P"
+                    | "-l"
+                    | "-s"
+                    | "-H"
+                    | "-x"
+                    | "--archive"
+                    | "--recursive"
+                    | "--no-dereference"
+                    | "--link"
+                    | "--symbolic-link"
+            )
+        }) {
+            // Still known: what it reads and where it writes, for the
+            // dependences; but the copy may be a directory or a link.
+            let (srcs, dst) = split_target(&p)?;
+            for s in &srcs {
+                let r = cx.path(s, true)?;
+                cx.fx.reads.push(r);
+            }
+            let d = cx.path(&dst, true)?;
+            cx.fx.write(d);
+            cx.fx.unsplittable.push(format!(
+                "`cp {f}` copies directories or links as they are: COPY --from does not carry a directory's own mode and follows a link it is given"
+            ));
+            return Ok(());
+        }
+    }
+    if name == "install" && p.has(&["-d", "--directory"]) {
+        let plain = !p.has(&["-m", "--mode", "-o", "--owner", "-g", "--group"]);
+        for o in &p.operands {
+            let d = cx.exact(o)?;
+            cx.dirs.push(d.path.clone());
+            cx.fx.notes.push(format!("`install -d` makes {d}"));
+            cx.fx.make_dir(d, plain, false);
+        }
+        return Ok(());
+    }
+    let into = if p.has(&["-T", "--no-target-directory"]) {
+        Some(false)
+    } else if p.value(&["-t", "--target-directory"]).is_some() {
+        Some(true)
+    } else {
+        None
+    };
+    let (srcs, dst) = split_target(&p)?;
+    let into = if srcs.len() > 1 { Some(true) } else { into };
+    if name == "install" && p.has(&["-D"]) {
+        // Leading directories are made as `mkdir -p` would.
+        let d = cx.exact(&dst)?;
+        let parent = if into == Some(true) {
+            d.path.clone()
+        } else {
+            d.path.rsplit_once('/').map_or("/".into(), |(a, _)| {
+                if a.is_empty() {
+                    "/".into()
+                } else {
+                    a.to_string()
+                }
+            })
+        };
+        cx.dirs.push(parent.clone());
+        cx.fx.make_dir(PathRef::new(parent, false), true, false);
+    }
+    for s in &srcs {
+        let src = cx.exact(s)?;
+        cx.fx.reads.push(src.clone());
+        let base = src.path.rsplit('/').next().unwrap_or("").to_string();
+        match cx.landing(&dst, &base, into)? {
+            Some(out) => {
+                if name == "mv" {
+                    cx.fx.delete(src.clone());
+                    // A moved directory keeps everything below it.
+                    let out = PathRef::new(out.path, true);
+                    cx.fx.notes.push(format!("`mv` moves {src} to {out}"));
+                    cx.fx.write(out);
+                } else {
+                    cx.fx.notes.push(format!("`{name}` writes {out}"));
+                    cx.fx.write(out);
+                }
+            }
+            None => {
+                // A file named `dst`, or `dst/NAME` in an existing directory:
+                // copying all of `dst` carries either (a directory's other
+                // files come back as they were).
+                let d = cx.exact(&dst)?;
+                let d = PathRef::new(d.path, true);
+                if name == "mv" {
+                    cx.fx.delete(src.clone());
+                }
+                cx.fx.notes.push(format!("`{name}` writes {d}"));
+                cx.fx.write(d);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sources and destination: `-t DIR` or the last operand.
+fn split_target(p: &coreutils::Parsed) -> Result<(Vec<ShWord>, ShWord), String> {
+    if let Some(d) = p.value(&["-t", "--target-directory"]) {
+        return Ok((p.operands.clone(), d.clone()));
+    }
+    match p.operands.split_last() {
+        Some((dst, srcs)) if !srcs.is_empty() => Ok((srcs.to_vec(), dst.clone())),
+        _ => Err("copies without a source and a destination".into()),
+    }
 }
 
 enum Sel {

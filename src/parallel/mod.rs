@@ -8,12 +8,11 @@
 //! and the original stage rebuilt `FROM` the prefix with the chains' outputs
 //! copied in, in the original order, followed by the rest of the stage.
 
+mod coreutils;
 pub mod effects;
 pub mod models;
 pub mod paths;
 mod rewrite;
-
-use petgraph::graph::UnGraph;
 
 use crate::model::Model;
 use crate::syntax::Kind;
@@ -50,7 +49,11 @@ pub struct Chain {
     pub steps: Vec<usize>,
     /// What the chain leaves behind for the final stage.
     pub outputs: Vec<PathRef>,
+    /// What it deletes that the final stage must delete too (`RUN rm -rf`).
+    pub removes: Vec<PathRef>,
     pub cost: f64,
+    /// The part of `cost` that keeps a core busy.
+    pub cpu: f64,
     /// Why it cannot become a stage of its own (it then stays in the final stage).
     pub unsplittable: Option<String>,
     pub name: String,
@@ -67,8 +70,6 @@ pub struct Proposal {
     pub stay: Vec<usize>,
     pub serial_seconds: f64,
     pub parallel_seconds: f64,
-    /// Why the rewrite may change the image (empty: it is safe).
-    pub unsafe_reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +118,8 @@ pub fn analyze_stage(
             }
         })
         .collect();
+    let mut steps = steps;
+    follow_links(&mut steps);
     let mut out = StageAnalysis {
         stage,
         steps,
@@ -141,21 +144,43 @@ pub fn analyze_stage(
     let mut best: Option<Proposal> = None;
     let mut why_not = Vec::new();
     for seg in segments.iter().filter(|s| s.len() >= 2) {
-        let (deps, chains) = chains_of(model, &out.steps, seg);
-        out.dependences.extend(deps);
-        let proposal = propose(model, &out.steps, seg, &chains);
-        out.chains.extend(chains);
-        match proposal {
-            Ok(p) => {
-                let gain = p.serial_seconds - p.parallel_seconds;
-                if best
-                    .as_ref()
-                    .is_none_or(|b| gain > b.serial_seconds - b.parallel_seconds)
-                {
-                    best = Some(p);
+        let root = effects::runs_as_root(model, out.steps[seg[0]].instruction);
+        let deps = dependences(&out.steps, seg);
+        // The whole segment, for `explain-deps`.
+        out.chains
+            .extend(chains_in(model, &out.steps, seg, &deps, root));
+        // Steps at the start that the rest builds on stay in the prefix stage,
+        // steps at the end that join the chains stay after the copies: both
+        // keep their order, so every window of the segment is a candidate.
+        let n = seg.len();
+        let windows: Vec<(usize, usize)> = if n <= MAX_WINDOWED_SEGMENT {
+            (0..n)
+                .flat_map(|c| (c + 2..=n).map(move |d| (c, d)))
+                .collect()
+        } else {
+            vec![(0, n)]
+        };
+        let mut first_err = None;
+        for (c, d) in windows {
+            let sub = &seg[c..d];
+            let chains = chains_in(model, &out.steps, sub, &deps, root);
+            match propose(model, &out.steps, sub, &chains) {
+                Ok(p) => {
+                    let gain = p.serial_seconds - p.parallel_seconds;
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| gain > b.serial_seconds - b.parallel_seconds + 1e-9)
+                    {
+                        best = Some(p);
+                    }
                 }
+                Err(e) if (c, d) == (0, n) => first_err = Some(e),
+                Err(_) => {}
             }
-            Err(e) => why_not.push(e),
+        }
+        out.dependences.extend(deps);
+        if let Some(e) = first_err {
+            why_not.push(e);
         }
     }
     if best.is_none() {
@@ -170,14 +195,16 @@ pub fn analyze_stage(
 }
 
 /// Dependences among the steps of a segment, and its chains (connected components).
-fn chains_of(model: &Model<'_>, steps: &[Step], seg: &[usize]) -> (Vec<Dependence>, Vec<Chain>) {
+/// Segments longer than this are only tried whole (the windows grow with
+/// the square of the length).
+const MAX_WINDOWED_SEGMENT: usize = 24;
+
+/// Dependences among the steps of a segment.
+fn dependences(steps: &[Step], seg: &[usize]) -> Vec<Dependence> {
     let mut deps = Vec::new();
-    let mut g = UnGraph::<usize, ()>::new_undirected();
-    let nodes: Vec<_> = seg.iter().map(|&i| g.add_node(i)).collect();
     for (a, &i) in seg.iter().enumerate() {
-        for (b, &j) in seg.iter().enumerate().skip(a + 1) {
+        for &j in seg.iter().skip(a + 1) {
             if let Some(reason) = conflict(&steps[i].effects, &steps[j].effects) {
-                g.add_edge(nodes[a], nodes[b], ());
                 deps.push(Dependence {
                     from: i,
                     to: j,
@@ -186,33 +213,42 @@ fn chains_of(model: &Model<'_>, steps: &[Step], seg: &[usize]) -> (Vec<Dependenc
             }
         }
     }
-    let mut comp = vec![usize::MAX; seg.len()];
-    let mut chains: Vec<Vec<usize>> = Vec::new();
-    for start in 0..seg.len() {
-        if comp[start] != usize::MAX {
-            continue;
-        }
-        let id = chains.len();
-        let mut members = Vec::new();
-        let mut dfs = petgraph::visit::Dfs::new(&g, nodes[start]);
-        while let Some(n) = dfs.next(&g) {
-            let k = n.index();
-            comp[k] = id;
-            members.push(seg[k]);
-        }
-        members.sort_unstable();
-        chains.push(members);
-    }
-    let chains = chains
-        .into_iter()
-        .map(|members| chain(model, steps, members))
-        .collect();
-    (deps, chains)
+    deps
 }
 
-/// Why step `b` (later) depends on step `a`, if it does. Reading what an
-/// earlier step only read is no dependence; two parallel stages each see the
-/// prefix, so a later write to what an earlier step read is none either.
+/// The chains of the steps `sub`: the connected components of their dependences.
+fn chains_in(
+    model: &Model<'_>,
+    steps: &[Step],
+    sub: &[usize],
+    deps: &[Dependence],
+    root: Option<bool>,
+) -> Vec<Chain> {
+    let mut sets = petgraph::unionfind::UnionFind::<usize>::new(sub.len());
+    let at = |i: usize| sub.iter().position(|&s| s == i);
+    for d in deps {
+        if let (Some(a), Some(b)) = (at(d.from), at(d.to)) {
+            sets.union(a, b);
+        }
+    }
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (k, &s) in sub.iter().enumerate() {
+        let r = sets.find(k);
+        match groups.iter_mut().find(|g| g.0 == r) {
+            Some(g) => g.1.push(s),
+            None => groups.push((r, vec![s])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, members)| chain(model, steps, members, root))
+        .collect()
+}
+
+/// Why step `b` (later) depends on step `a`, if it does. Any two steps that
+/// touch the same path in any order but read-read depend on each other: a
+/// split chain runs from the prefix, and a chain that stays in the final
+/// stage runs after every `COPY --from`, so neither order may matter.
 fn conflict(a: &Effects, b: &Effects) -> Option<String> {
     let hit = |xs: &[PathRef], ys: &[PathRef]| -> Option<(String, String)> {
         xs.iter().find_map(|x| {
@@ -224,6 +260,19 @@ fn conflict(a: &Effects, b: &Effects) -> Option<String> {
     if let Some((w, r)) = hit(&a.writes, &b.reads) {
         return Some(format!("reads {r}, which the earlier step writes ({w})"));
     }
+    if let Some((w, r)) = hit(&a.writes, &b.programs) {
+        return Some(format!("runs {r}, which the earlier step writes ({w})"));
+    }
+    if let Some((r, w)) = hit(&a.programs, &b.writes).or_else(|| hit(&a.programs, &b.deletes)) {
+        return Some(format!(
+            "changes {w}, which the earlier step runs ({r}): it must run it unchanged"
+        ));
+    }
+    if let Some((r, w)) = hit(&a.reads, &b.writes) {
+        return Some(format!(
+            "writes {w}, which the earlier step reads ({r}): it must read it unchanged"
+        ));
+    }
     if let Some((w, w2)) = hit(&a.writes, &b.writes) {
         return Some(format!(
             "writes {w2}, which the earlier step also writes ({w}): the last writer would win"
@@ -232,45 +281,205 @@ fn conflict(a: &Effects, b: &Effects) -> Option<String> {
     if let Some((w, d)) = hit(&a.writes, &b.deletes) {
         return Some(format!("deletes {d}, which the earlier step writes ({w})"));
     }
-    if let Some((d, x)) = hit(&a.deletes, &b.reads).or_else(|| hit(&a.deletes, &b.writes)) {
+    if let Some((d, x)) = hit(&a.deletes, &b.reads)
+        .or_else(|| hit(&a.deletes, &b.writes))
+        .or_else(|| hit(&a.deletes, &b.deletes))
+    {
         return Some(format!("touches {x}, which the earlier step deletes ({d})"));
     }
     if let Some((r, d)) = hit(&a.reads, &b.deletes) {
         return Some(format!("deletes {d}, which the earlier step reads ({r})"));
     }
+    if let Some(c) = a.caches.iter().find(|c| b.caches.contains(c)) {
+        return Some(format!(
+            "shares the cache mount `{c}` with the earlier step, which may leave files there for it"
+        ));
+    }
     None
 }
 
-fn chain(model: &Model<'_>, steps: &[Step], members: Vec<usize>) -> Chain {
-    let mut outputs: Vec<PathRef> = Vec::new();
-    let mut unsplittable = None;
-    let mut cost = 0.0;
-    for &i in &members {
-        let fx = &steps[i].effects;
-        cost += fx.cost;
-        for ev in &fx.events {
-            match ev {
-                effects::Event::Write(w) => {
-                    if !outputs
-                        .iter()
-                        .any(|o| o == w || (o.tree && w.covered_by(o)))
-                    {
-                        outputs.push(w.clone());
+/// Paths below a symbolic link an earlier step made (`ln -s T L`) are also
+/// paths below `T`; a step that writes the link itself, or either name of a
+/// hard link, cannot be carried by `COPY --from` (it replaces the link and
+/// splits the pair).
+fn follow_links(steps: &mut [Step]) {
+    let mut links: Vec<(String, Option<String>, bool)> = Vec::new();
+    for step in steps.iter_mut() {
+        let fx = &mut step.effects;
+        let mut extra: Vec<(u8, PathRef)> = Vec::new();
+        for (path, target, hard) in &links {
+            let lp = PathRef::new(path.clone(), false);
+            for (k, list) in [(0u8, &fx.reads), (1, &fx.writes), (2, &fx.deletes)] {
+                for p in list {
+                    if *hard {
+                        if k > 0 && (p.path == *path || target.as_deref() == Some(p.path.as_str()))
+                        {
+                            fx.unsplittable.push(format!(
+                                "changes {p}, which an earlier step hard-linked: COPY --from would split the pair"
+                            ));
+                        }
+                        continue;
+                    }
+                    if k > 0 && p.path == *path {
+                        fx.unsplittable.push(format!(
+                            "changes {p}, which an earlier step made a symbolic link: COPY --from would replace the link"
+                        ));
+                    } else if let Some(t) = target {
+                        if p.covered_by(&lp) && p.path != *path {
+                            let rest = &p.path[path.len()..];
+                            let mapped = if t == "/" {
+                                rest.to_string()
+                            } else {
+                                format!("{t}{rest}")
+                            };
+                            extra.push((k, PathRef::new(mapped, p.tree)));
+                        }
                     }
                 }
-                effects::Event::Delete(d) => {
-                    let created = outputs.iter().any(|o| d.covered_by(o));
-                    if !created && unsplittable.is_none() {
-                        unsplittable = Some(format!(
-                            "deletes {d}, which it did not create: COPY --from cannot carry a deletion"
-                        ));
-                    }
-                    outputs.retain(|o| !o.covered_by(d));
+            }
+        }
+        for (k, p) in extra {
+            match k {
+                0 => fx.reads.push(p),
+                1 => fx.writes.push(p),
+                _ => fx.deletes.push(p),
+            }
+        }
+        for ev in &fx.events {
+            if let effects::Event::Link { path, target, hard } = ev {
+                links.push((path.path.clone(), target.clone(), *hard));
+                if let (true, Some(other)) = (*hard, target) {
+                    links.push((other.clone(), Some(path.path.clone()), true));
                 }
             }
         }
     }
-    // Keep only the outermost paths.
+}
+
+/// Files a step writes through the container runtime's mounts, or that are
+/// symbolic links in common base images: a copy would not land where the
+/// write did.
+const RUNTIME_FILES: [&str; 3] = ["/etc/hosts", "/etc/resolv.conf", "/etc/hostname"];
+const LINKS_IN_BASE_IMAGES: [&str; 4] = [
+    "/etc/localtime",
+    "/etc/mtab",
+    "/etc/os-release",
+    "/etc/alternatives",
+];
+
+fn chain(model: &Model<'_>, steps: &[Step], members: Vec<usize>, root: Option<bool>) -> Chain {
+    let mut outputs: Vec<PathRef> = Vec::new();
+    // Paths this chain wrote as files, and directories it made (fresh: they
+    // did not exist before).
+    let mut files: Vec<String> = Vec::new();
+    let mut fresh_dirs: Vec<String> = Vec::new();
+    let mut removes: Vec<PathRef> = Vec::new();
+    let mut unsplittable: Option<String> = None;
+    let refuse = |why: String, u: &mut Option<String>| {
+        if u.is_none() {
+            *u = Some(why);
+        }
+    };
+    let mut cost = 0.0;
+    let mut cpu = 0.0;
+    let add = |outputs: &mut Vec<PathRef>, p: &PathRef| {
+        if !outputs.iter().any(|o| o == p) {
+            outputs.push(p.clone());
+        }
+    };
+    for &i in &members {
+        let fx = &steps[i].effects;
+        cost += fx.cost;
+        cpu += fx.cpu;
+        if let Some(u) = fx.unsplittable.first() {
+            refuse(u.clone(), &mut unsplittable);
+        }
+        for ev in &fx.events {
+            match ev {
+                effects::Event::Write(w) => {
+                    if RUNTIME_FILES.contains(&w.path.as_str()) {
+                        refuse(
+                            format!(
+                                "writes {w}, which the container runtime mounts over during a RUN"
+                            ),
+                            &mut unsplittable,
+                        );
+                    }
+                    if let Some(l) = LINKS_IN_BASE_IMAGES
+                        .iter()
+                        .find(|l| paths::is_within(&w.path, l))
+                    {
+                        refuse(
+                            format!("writes {w}, and {l} is a symbolic link in common base images: COPY --from would replace it"),
+                            &mut unsplittable,
+                        );
+                    }
+                    if !w.tree {
+                        files.push(w.path.clone());
+                    }
+                    add(&mut outputs, w);
+                }
+                effects::Event::MakeDir { path, plain, fresh } => {
+                    if !plain {
+                        refuse(
+                            format!("makes {path} with a mode or owner of its own, which COPY --from does not carry for a directory"),
+                            &mut unsplittable,
+                        );
+                    }
+                    match root {
+                        Some(true) => {}
+                        Some(false) => refuse(
+                            format!("makes the directory {path} as a user other than root, and COPY --from makes the directories it creates root's"),
+                            &mut unsplittable,
+                        ),
+                        None => refuse(
+                            format!("makes the directory {path} as the base image's user, which rdock cannot see (COPY --from makes directories root's); a `USER root` before the steps settles it"),
+                            &mut unsplittable,
+                        ),
+                    }
+                    if *fresh {
+                        fresh_dirs.push(path.path.clone());
+                    }
+                    add(&mut outputs, path);
+                }
+                effects::Event::Meta(p) => {
+                    if p.tree || !files.contains(&p.path) {
+                        refuse(
+                            format!("changes the mode or owner of {p}, which it did not write as a file: COPY --from does not carry a directory's own mode and owner"),
+                            &mut unsplittable,
+                        );
+                    }
+                    add(&mut outputs, &PathRef::new(p.path.clone(), p.tree));
+                }
+                effects::Event::Link { path, hard, .. } => {
+                    refuse(
+                        if *hard {
+                            format!("makes a hard link ({path}), which COPY --from of each name would split")
+                        } else {
+                            format!("makes a symbolic link ({path}), which COPY --from follows instead of copying")
+                        },
+                        &mut unsplittable,
+                    );
+                    add(&mut outputs, path);
+                }
+                effects::Event::Delete(d) => {
+                    // COPY --from cannot carry a deletion: the final stage
+                    // repeats it (`RUN rm -rf`) before the copies, unless the
+                    // path lies in a directory this chain made from nothing.
+                    let made = fresh_dirs
+                        .iter()
+                        .any(|f| d.path != *f && paths::is_within(&d.path, f));
+                    if !made && !removes.iter().any(|r: &PathRef| d.covered_by(r)) {
+                        removes.retain(|r| !r.covered_by(d));
+                        removes.push(PathRef::new(d.path.clone(), false));
+                    }
+                    outputs.retain(|o| !o.covered_by(d));
+                    files.retain(|f| !paths::is_within(f, &d.path));
+                }
+            }
+        }
+    }
+    // Keep only the outermost paths: copying a directory copies what is in it.
     let all = outputs.clone();
     outputs.retain(|o| {
         !all.iter()
@@ -278,20 +487,40 @@ fn chain(model: &Model<'_>, steps: &[Step], members: Vec<usize>) -> Chain {
     });
     outputs.sort();
     if unsplittable.is_none() {
-        if outputs.is_empty() {
+        if outputs.is_empty() && removes.is_empty() {
             unsplittable = Some("leaves no files behind".into());
         } else if let Some(o) = outputs
             .iter()
             .find(|o| o.path == "/" || (o.tree && paths::depth(&o.path) < 2))
         {
             unsplittable = Some(format!("writes all of {}: too broad to copy", o.path));
+        } else if let Some(o) = outputs
+            .iter()
+            .find(|o| paths::depth(&o.path) < 2 && !files.contains(&o.path))
+        {
+            unsplittable = Some(format!(
+                "writes the top-level directory {}, which may be a symbolic link in the base image",
+                o.path
+            ));
+        } else if let Some(o) = removes.iter().find(|o| paths::depth(&o.path) < 2) {
+            unsplittable = Some(format!("deletes the top-level {o}"));
+        } else if let Some(o) = outputs
+            .iter()
+            .chain(&removes)
+            .find(|o| o.path.contains(['$', '*', '?', '[', '\\', '\n', '\'']))
+        {
+            unsplittable = Some(format!(
+                "writes {o}, whose name COPY would read as a pattern or a variable"
+            ));
         }
     }
     let name = chain_name(model, steps, &members, &outputs);
     Chain {
         steps: members,
         outputs,
+        removes,
         cost,
+        cpu,
         unsplittable,
         name,
     }
@@ -359,20 +588,30 @@ pub fn sanitize(s: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
+/// How many cores the build machine has, for the estimates: `RDOCK_BUILD_CORES`,
+/// else this machine's.
+pub fn build_cores() -> f64 {
+    std::env::var("RDOCK_BUILD_CORES")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|n| n.is_finite() && *n >= 1.0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64))
+}
+
+/// The estimated time of chains run at once on `cores` cores: the longest
+/// chain, or the busy work shared out over the cores, whichever is longer.
+pub fn parallel_estimate(chains: &[(f64, f64)], cores: f64) -> f64 {
+    let longest = chains.iter().map(|c| c.0).fold(0.0, f64::max);
+    let busy: f64 = chains.iter().map(|c| c.1).sum();
+    longest.max(busy / cores.max(1.0))
+}
+
 fn propose(
     model: &Model<'_>,
     steps: &[Step],
     seg: &[usize],
     chains: &[Chain],
 ) -> Result<Proposal, String> {
-    let first = model.instruction(steps[seg[0]].instruction);
-    let _ = first;
-    let user = effects::user_at(model, steps[seg[0]].instruction);
-    if !matches!(user.as_str(), "root" | "0" | "0:0" | "root:root") {
-        return Err(format!(
-            "the steps run as `{user}`: directories COPY --from creates for their files would belong to root"
-        ));
-    }
     // ONBUILD triggers declared before the steps would run again in every new stage.
     let first_ii = steps[seg[0]].instruction;
     if model.stages[model.instructions[first_ii].stage.unwrap_or(0)]
@@ -407,34 +646,13 @@ fn propose(
     }
     let serial: f64 = seg.iter().map(|&i| steps[i].effects.cost).sum();
     let stay_cost: f64 = stay.iter().map(|c| c.cost).sum();
-    let parallel = split.iter().map(|c| c.cost).fold(0.0, f64::max) + stay_cost;
+    let work: Vec<(f64, f64)> = split.iter().map(|c| (c.cost, c.cpu)).collect();
+    let parallel = parallel_estimate(&work, build_cores()) + stay_cost;
     if serial - parallel < MIN_GAIN_SECONDS {
         return Err(format!(
-            "the estimated gain is too small ({serial:.1}s serial, {parallel:.1}s parallel)"
+            "the estimated gain is too small ({serial:.1}s serial, {parallel:.1}s parallel on {} cores)",
+            build_cores()
         ));
-    }
-    let mut unsafe_reasons = Vec::new();
-    for c in &split {
-        if let Some(o) = c.outputs.iter().find(|o| o.tree) {
-            unsafe_reasons.push(format!(
-                "`{}` leaves a directory tree ({o}) that COPY --from recreates: modes and owners of directories it creates may differ",
-                c.name
-            ));
-        }
-        for &s in &c.steps {
-            let text = &model.instruction(steps[s].instruction).args_text;
-            if text.contains("chmod")
-                || text.contains("chown")
-                || text.contains("mkdir -m")
-                || text.contains("--mode")
-            {
-                unsafe_reasons.push(format!(
-                    "`{}` sets modes or owners, which COPY --from may not carry for directories",
-                    c.name
-                ));
-                break;
-            }
-        }
     }
     let mut stay_steps: Vec<usize> = stay.iter().flat_map(|c| c.steps.iter().copied()).collect();
     stay_steps.sort_unstable();
@@ -444,6 +662,5 @@ fn propose(
         stay: stay_steps,
         serial_seconds: serial,
         parallel_seconds: parallel,
-        unsafe_reasons,
     })
 }

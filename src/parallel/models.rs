@@ -58,6 +58,10 @@ pub struct CommandModel {
     #[serde(default)]
     pub deletes: Vec<String>,
     pub cost: Option<Cost>,
+    /// The command keeps a core busy (a compiler, compression), so parallel
+    /// copies of it share the machine's cores.
+    #[serde(default)]
+    pub cpu: bool,
 }
 
 #[derive(Debug, Deserialize)]

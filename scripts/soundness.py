@@ -1,0 +1,727 @@
+#!/usr/bin/env python3
+"""Hunt for rewrites that change the image.
+
+Writes random single-stage Dockerfiles from the vocabulary rdock's effect
+models claim to understand, lets `rdock lint --fix --unsafe-fixes` split
+them, and builds the original and the rewrite on BuildKit with
+`rdock verify`, which compares the filesystems entry by entry and the image
+configurations. A difference is shrunk to a minimal program and kept as a
+regression fixture.
+
+Programs are verified in batches: each program is a stage of one Dockerfile
+(`p0`, `p1`, ...) and a last stage built FROM the last program copies every
+program's filesystem under `/pN/` (busybox programs: all of it; debian
+programs: the folders the vocabulary touches), so one build proves many
+programs while each keeps its own state; the last program's configuration
+is compared too.
+
+    scripts/soundness.py --programs N [--seed S] [--batch B] [--rdock BIN]
+                         [--keep DIR] [--sabotage] [--fixtures DIR]
+
+The last line reads `programs N, split K, verified K, differences D`.
+`--sabotage` deletes one COPY --from line from each rewrite that split, so
+every split batch must come out different (the harness can fail).
+`--fixtures DIR` verifies the kept programs in DIR (`*.Dockerfile`) instead
+of generating. Exit status: 0 when no difference was found (with
+`--sabotage`: when every sabotaged batch was caught), 1 otherwise, 2 when a
+build failed or the engine is missing.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What a debian program may touch: the last stage copies these folders.
+DEBIAN_ROOTS = ["/etc", "/opt", "/srv", "/work", "/home", "/root", "/tmp", "/usr/local", "/var/lib/app", "/var/cache/app"]
+
+
+class Gen:
+    """One random program: a prefix that leaves files, folders and links
+    for later steps, then RUN steps with `sleep 1` so splits are worth it.
+    The generator tracks what exists, so that every program builds."""
+
+    def __init__(self, rng, debian):
+        self.r = rng
+        self.debian = debian
+        self.n = 0
+        self.files = ["/work/f1", "/work/f2", "/opt/app/docs/manual-v1.txt", "/etc/app.conf", "/opt/data/users.gz"]
+        self.hard = ["/work/h1", "/work/h2"]
+        self.dirs = ["/work", "/work/d1", "/work/d2", "/opt/app/docs", "/srv/sg", "/opt/data", "/work/shared"]
+
+    # --- state -------------------------------------------------------------
+    def fresh(self):
+        self.n += 1
+        return f"{self.r.choice(self.dirs)}/n{self.n}"
+
+    def file(self):
+        return self.r.choice(self.files) if self.files else None
+
+    def dir(self):
+        return self.r.choice(self.dirs)
+
+    def gone(self, p):
+        """`p` (and what is below it) no longer exists."""
+        for pool in (self.files, self.hard, self.dirs):
+            pool[:] = [x for x in pool if x != p and not x.startswith(p + "/")]
+        if not self.dirs:
+            self.dirs.append("/tmp")
+
+    def made_file(self, p):
+        if p not in self.files:
+            self.files.append(p)
+
+    def made_dir(self, p):
+        if p not in self.dirs:
+            self.dirs.append(p)
+
+    def prefix(self):
+        lines = [
+            "mkdir -p /work/d1 /work/d2 /opt/app/docs /srv/sg /opt/data /var/lib/app /var/cache/app /usr/local /home /root /work/shared",
+            "echo one > /work/f1 && echo two > /work/f2 && echo v1 > /opt/app/docs/manual-v1.txt",
+            "echo 'a=1' > /etc/app.conf",
+            "echo hard > /work/h1 && ln /work/h1 /work/h2",
+            "ln -s /etc/passwd /work/plink && ln -s /work/d1 /work/dlink",
+            "chgrp 50 /srv/sg && chmod 2775 /srv/sg && chmod 1777 /work/shared",
+            "cp /etc/passwd /opt/data/users && gzip /opt/data/users",
+        ]
+        if self.r.random() < 0.5:
+            lines.append("ln -s /work/later /work/dangling")
+        return ["RUN " + " && ".join(lines)]
+
+    # --- operations: each returns shell text and updates the state ---------
+    def op(self):
+        r = self.r
+        name = r.choice(self.OPS + (self.DEBIAN_OPS if self.debian else []))
+        return getattr(self, "op_" + name)()
+
+    OPS = [
+        "write_new", "write_old", "append", "mkdir_p", "mkdir", "mkdir_mode", "mkdir_existing",
+        "cp_new", "cp_into", "cp_t", "cp_a", "cp_r", "mv", "mv_made", "ln_s", "ln_sf", "ln_hard",
+        "rm", "rm_rf", "rm_made", "replace_doc", "chmod", "chmod_made", "chmod_r", "chown",
+        "chown_made", "chgrp", "touch", "sed", "tar_c", "tar_cx", "gzip", "gzip_k", "gunzip",
+        "sort_env", "rm_env", "cd", "sh_c", "for", "if", "test_or", "cat", "cat_link", "via_link",
+        "later", "var", "export_sh", "unexported_sh", "write_hard", "heredoc_style",
+    ]
+    DEBIAN_OPS = ["install_d", "install_d_mode", "install_m", "install_t", "install_D", "localtime", "timezone", "useradd"]
+
+    def op_write_new(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"echo {self.r.choice('xyz')} > {p}"
+
+    def op_write_old(self):
+        f = self.file()
+        return f"echo w > {f}" if f else self.op_write_new()
+
+    def op_append(self):
+        f = self.file() or self.fresh()
+        self.made_file(f)
+        return f"echo more >> {f}"
+
+    def op_mkdir_p(self):
+        d = self.fresh() + "/" + self.r.choice("ab")
+        self.made_dir(d.rsplit("/", 1)[0])
+        self.made_dir(d)
+        return f"mkdir -p {d}"
+
+    def op_mkdir(self):
+        d = self.fresh()
+        self.made_dir(d)
+        return f"mkdir {d}"
+
+    def op_mkdir_mode(self):
+        d = self.fresh()
+        self.made_dir(d)
+        return f"mkdir -m 700 {d}"
+
+    def op_mkdir_existing(self):
+        return f"mkdir -p {self.dir()}"
+
+    def op_cp_new(self):
+        f, p = self.file(), self.fresh()
+        if not f:
+            return self.op_write_new()
+        self.made_file(p)
+        return f"cp {f} {p}"
+
+    def op_cp_into(self):
+        f, d = self.file(), self.dir()
+        if not f or f.rsplit("/", 1)[0] == d:
+            return self.op_write_new()
+        self.made_file(d + "/" + f.rsplit("/", 1)[1])
+        return f"cp {f} {d}/"
+
+    def op_cp_t(self):
+        d = self.dir()
+        srcs = list(dict.fromkeys([x for x in (self.file(), self.file()) if x and x.rsplit("/", 1)[0] != d]))
+        if not srcs:
+            return self.op_write_new()
+        names = [s.rsplit("/", 1)[1] for s in srcs]
+        if len(set(names)) < len(names):
+            srcs = srcs[:1]
+        for s in srcs:
+            self.made_file(d + "/" + s.rsplit("/", 1)[1])
+        return f"cp -t {d} " + " ".join(srcs)
+
+    def op_cp_a(self):
+        p = self.fresh()
+        srcs = [d for d in self.dirs if not p.startswith(d + "/")]
+        if not srcs:
+            return self.op_write_new()
+        src = self.r.choice(srcs)
+        self.made_dir(p)
+        return f"cp -a {src} {p}"
+
+    def op_cp_r(self):
+        p = self.fresh()
+        srcs = [d for d in self.dirs if not p.startswith(d + "/")]
+        if not srcs:
+            return self.op_write_new()
+        src = self.r.choice(srcs)
+        self.made_dir(p)
+        return f"cp -r {src} {p}"
+
+    def op_mv(self):
+        f, p = self.file(), self.fresh()
+        if not f:
+            return self.op_write_new()
+        self.gone(f)
+        self.made_file(p)
+        return f"mv {f} {p}"
+
+    def op_mv_made(self):
+        d = self.fresh()
+        self.made_dir(d)
+        self.made_file(d + "/y")
+        return f"mkdir {d} && echo m > {d}/x && mv {d}/x {d}/y"
+
+    def op_ln_s(self):
+        t = self.r.choice(self.files + ["/work/later"]) if self.files else "/work/later"
+        return f"ln -s {t} {self.fresh()}"
+
+    def op_ln_sf(self):
+        return f"ln -sf /etc/hostname {self.r.choice(['/work/plink', '/work/dlink', self.fresh()])}"
+
+    def op_ln_hard(self):
+        f = self.r.choice([x for x in self.files if x not in ("/work/plink",)] or [None])
+        if not f:
+            return self.op_write_new()
+        p = self.fresh()
+        self.hard += [f, p]
+        return f"ln {f} {p}"
+
+    def op_rm(self):
+        f = self.file()
+        if not f:
+            return self.op_write_new()
+        self.gone(f)
+        return f"rm -f {f}"
+
+    def op_rm_rf(self):
+        cands = [d for d in self.dirs if d not in ("/work",)]
+        if not cands:
+            return self.op_write_new()
+        d = self.r.choice(cands)
+        self.gone(d)
+        return f"rm -rf {d}"
+
+    def op_rm_made(self):
+        p = self.fresh()
+        return f"echo t > {p} && rm -f {p}"
+
+    def op_replace_doc(self):
+        d = self.r.choice(["/opt/app/docs", self.fresh()])
+        self.made_dir(d)
+        self.made_file(d + "/v2")
+        self.gone("/opt/app/docs/manual-v1.txt")
+        return f"mkdir -p {d} && echo new > {d}/v2 && rm -f /opt/app/docs/manual-v1.txt"
+
+    def op_chmod(self):
+        mode = self.r.choice(["600", "755", "4755", "2775", "1777", "u+s", "g+s", "+t", "-x"])
+        return f"chmod {mode} {self.r.choice(self.files + self.dirs)}"
+
+    def op_chmod_made(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"echo s > {p} && chmod {self.r.choice(['600', '4755'])} {p}"
+
+    def op_chmod_r(self):
+        return f"chmod -R go-w {self.dir()}"
+
+    def op_chown(self):
+        return f"chown 1000:1000 {self.r.choice(self.files + self.dirs)}"
+
+    def op_chown_made(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"echo o > {p} && chown 1000:50 {p}"
+
+    def op_chgrp(self):
+        f = self.file()
+        return f"chgrp 50 {f}" if f else self.op_write_new()
+
+    def op_touch(self):
+        p = self.r.choice(self.files + self.dirs + [self.fresh()])
+        if p not in self.dirs:
+            self.made_file(p)
+        return f"touch {p}"
+
+    def op_sed(self):
+        f = self.file()
+        return f"sed -i s/o/0/ {f}" if f else self.op_write_new()
+
+    def op_tar_c(self):
+        p = self.fresh() + ".tar"
+        d = self.dir()
+        self.made_file(p)
+        return f"tar -cf {p} -C {d} ."
+
+    def op_tar_cx(self):
+        d = self.fresh()
+        self.made_dir(d)
+        src = self.r.choice([x for x in self.dirs if not d.startswith(x + "/")] or ["/etc"])
+        return f"tar -cf /tmp/t{self.n}.tar -C {src} . && mkdir -p {d} && tar -xf /tmp/t{self.n}.tar -C {d}"
+
+    def _plain(self):
+        """A regular file with one link, not compressed yet."""
+        c = [f for f in self.files if f not in self.hard and not f.endswith(".gz") and f + ".gz" not in self.files and f != "/work/plink"]
+        return self.r.choice(c) if c else None
+
+    def op_gzip(self):
+        f = self._plain()
+        if not f:
+            return self.op_write_new()
+        self.gone(f)
+        self.made_file(f + ".gz")
+        return f"gzip {f}"
+
+    def op_gzip_k(self):
+        f = self._plain()
+        if not f:
+            return self.op_write_new()
+        self.made_file(f + ".gz")
+        return f"gzip -k {f}"
+
+    def op_gunzip(self):
+        c = [f for f in self.files if f.endswith(".gz") and f[:-3] not in self.files and f not in self.hard]
+        if not c:
+            return self.op_write_new()
+        f = self.r.choice(c)
+        self.gone(f)
+        self.made_file(f[:-3])
+        return f"gunzip {f}"
+
+    def op_sort_env(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"env LC_ALL=C sort -o {p} /etc/passwd"
+
+    def op_rm_env(self):
+        f = self.file()
+        if not f:
+            return self.op_write_new()
+        self.gone(f)
+        return f"env LC_ALL=C rm -f {f}"
+
+    def op_cd(self):
+        d = self.dir()
+        self.n += 1
+        self.made_file(f"{d}/c{self.n}")
+        return f"cd {d} && echo c > c{self.n}"
+
+    def op_sh_c(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"sh -c 'echo sh > {p}'"
+
+    def op_for(self):
+        f = self.file() or "/tmp/loop"
+        self.made_file(f)
+        return f"for i in 1 2; do echo $i >> {f}; done"
+
+    def op_if(self):
+        f = self.file() or "/work"
+        return f"if [ -f {f} ]; then echo i > {self.fresh()}; fi"
+
+    def op_test_or(self):
+        f = self.file() or "/work/none"
+        return f"test -f {f} || touch {self.fresh()}"
+
+    def op_cat(self):
+        f = self.file()
+        p = self.fresh()
+        self.made_file(p)
+        return f"cat {f} > {p}" if f else f"cat /etc/passwd > {p}"
+
+    def op_cat_link(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"cat /work/plink > {p}"
+
+    def op_via_link(self):
+        if "/work/d1" not in self.dirs:
+            return self.op_write_new()
+        self.n += 1
+        base = self.r.choice(["/work/dlink", "/work/d1"])
+        self.made_file(f"/work/d1/v{self.n}")
+        return f"echo via > {base}/v{self.n}"
+
+    def op_later(self):
+        self.made_file("/work/later")
+        return "echo later > /work/later"
+
+    def op_var(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"X={p}; echo var > $X"
+
+    def op_export_sh(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"export Y={p} && sh -c 'echo exported > $Y'"
+
+    def op_unexported_sh(self):
+        return f"Z={self.fresh()}; sh -c 'echo unexported > $Z/none' || true"
+
+    def op_write_hard(self):
+        c = [h for h in self.hard if h in self.files or h.startswith("/work/h")]
+        return f"echo through >> {self.r.choice(c)}" if c else self.op_write_new()
+
+    def op_heredoc_style(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"printf '%s\\n' a b > {p}"
+
+    def op_install_d(self):
+        a, b = self.fresh(), self.fresh()
+        self.made_dir(a)
+        self.made_dir(b)
+        return f"install -d {a} {b}"
+
+    def op_install_d_mode(self):
+        a = self.fresh()
+        self.made_dir(a)
+        return f"install -d -m 750 {a}"
+
+    def op_install_m(self):
+        f, p = self.file(), self.fresh()
+        if not f:
+            return self.op_write_new()
+        self.made_file(p)
+        return f"install -m 644 {f} {p}"
+
+    def op_install_t(self):
+        f, d = self.file(), self.dir()
+        if not f or f.rsplit("/", 1)[0] == d:
+            return self.op_write_new()
+        self.made_file(d + "/" + f.rsplit("/", 1)[1])
+        return f"install -t {d} {f}"
+
+    def op_install_D(self):
+        f, p = self.file(), self.fresh()
+        if not f:
+            return self.op_write_new()
+        self.made_file(p + "/deep/file")
+        return f"install -D {f} {p}/deep/file"
+
+    def op_localtime(self):
+        return "ln -sf /usr/share/zoneinfo/Europe/Paris /etc/localtime"
+
+    def op_timezone(self):
+        return "echo Europe/Paris > /etc/timezone"
+
+    def op_useradd(self):
+        self.n += 1
+        return f"useradd -m u{self.n}"
+
+    def program(self):
+        r = self.r
+        base = "debian:12.4" if self.debian else "busybox:latest"
+        out = [f"FROM {base}"]
+        if r.random() < 0.5:
+            out.append("USER root")
+        out.append("WORKDIR /work")
+        out += self.prefix()
+        if r.random() < 0.2:
+            out.append("ARG GREETING=hello")
+        steps = r.randint(2, 5)
+        for i in range(steps):
+            ops = [self.op() for _ in range(r.randint(1, 2))]
+            body = " && ".join(["sleep 1"] + ops)
+            k = r.random()
+            if k < 0.08:
+                out.append(f"RUN --mount=type=cache,target=/var/cache/app sleep 1 && echo c{i} > /var/cache/app/c{i} && " + " && ".join(ops))
+            elif k < 0.14 and not any("'" in o or "\\" in o for o in ops):
+                out.append("RUN <<EOF\nset -e\nsleep 1\n" + "\n".join(ops) + "\nEOF")
+            elif k < 0.18:
+                out.append('RUN ["sh", "-c", ' + json.dumps(body) + "]")
+            else:
+                out.append("RUN " + body)
+            if r.random() < 0.1:
+                out.append(r.choice(["ENV MODE=batch", "LABEL step=x", "WORKDIR /work/shared"]))
+        return "\n".join(out) + "\n"
+
+
+def batch_file(programs):
+    """Programs as stages p0..pN and a last stage, built FROM the last
+    program (whose configuration is then compared), that copies every
+    program's filesystem under /pN/ with GNU `cp -a` (modes, owners, links,
+    hard links, extended attributes) in one step from read-only mounts of
+    the program stages (one COPY per folder would pass the layer limit)."""
+    text = []
+    for i, (prog, debian) in enumerate(programs):
+        lines = prog.splitlines()
+        lines[0] = f"{lines[0]} AS p{i}"
+        text.append("\n".join(lines))
+    mounts = " ".join(f"--mount=from=p{i},target=/m/p{i}" for i in range(len(programs)))
+    copies = []
+    for i, (_, debian) in enumerate(programs):
+        if debian:
+            what = " ".join(r.lstrip("/") for r in DEBIAN_ROOTS)
+            copies.append(
+                f"mkdir /p{i}; cd /m/p{i}; for r in {what}; do if [ -e $r ]; then cp -a --parents $r /p{i}/; fi; done"
+            )
+        else:
+            copies.append(f"mkdir /p{i}; cd /m/p{i}; cp -a --parents . /p{i}/")
+    gather = [
+        "FROM debian:12.4 AS all",
+        f"RUN --network=none {mounts} set -e; " + "; ".join(copies),
+    ]
+    text.append("\n".join(gather))
+    return "\n\n".join(text) + "\n"
+
+
+class Engine:
+    def __init__(self, rdock, work, keep):
+        self.rdock = rdock
+        self.work = Path(work)
+        self.keep = keep
+        self.env = dict(os.environ)
+        env_file = Path(os.environ.get("RDOCK_ENGINE_ENV", "/opt/rdock-engine/env"))
+        if "DOCKER_HOST" not in self.env and env_file.exists():
+            for line in env_file.read_text().splitlines():
+                m = re.match(r'export (\w+)="(.*)"$', line)
+                if m:
+                    self.env[m.group(1)] = m.group(2)
+
+    def rewrite(self, path):
+        out = path.with_name(path.stem + ".rewrite.Dockerfile")
+        shutil.copy(path, out)
+        p = subprocess.run(
+            [self.rdock, "lint", "--no-config", "--select", "RD501", "--fix", "--unsafe-fixes", "--quiet", str(out)],
+            capture_output=True, text=True, env=self.env,
+        )
+        if p.returncode not in (0, 1):
+            raise SystemExit(f"rdock lint --fix failed on {out}:\n{p.stdout}{p.stderr}")
+        return out
+
+    def base_images(self):
+        """Local base images the vocabulary uses besides debian and busybox:
+        one whose configuration says `USER app` (uid 1000)."""
+        tag = "rdock-soundness/app-user:1"
+        if subprocess.run(["docker", "image", "inspect", tag], capture_output=True, env=self.env).returncode == 0:
+            return
+        d = Path(tempfile.mkdtemp(prefix="rdock-soundness-image-"))
+        (d / "Dockerfile").write_text("FROM debian:12.4\nRUN useradd -m -u 1000 app\nUSER app\n")
+        p = subprocess.run(["docker", "buildx", "build", "--network", "none", "--load", "-q", "-t", tag, str(d)],
+                           capture_output=True, text=True, env=self.env)
+        shutil.rmtree(d, ignore_errors=True)
+        if p.returncode != 0:
+            raise SystemExit(f"cannot build {tag}: {p.stderr[-2000:]}")
+
+    def builds(self, path, target=None):
+        """Whether the file builds (with the engine's cache: a check, not a timing)."""
+        cmd = ["docker", "buildx", "build", "--network", "none", "-q", "-f", str(path)]
+        if target:
+            cmd += ["--target", target]
+        cmd.append(str(path.parent))
+        p = subprocess.run(cmd, capture_output=True, text=True, env=self.env)
+        return p.returncode == 0, p.stderr[-2000:]
+
+    def verify(self, a, b):
+        p = subprocess.run(
+            [self.rdock, "verify", str(a), "--against", str(b), "--output-format", "json", "--engine", "docker"],
+            capture_output=True, text=True, env=self.env,
+        )
+        if p.returncode == 2:
+            return None, p.stdout + p.stderr
+        try:
+            return json.loads(p.stdout), ""
+        except json.JSONDecodeError:
+            return None, p.stdout + p.stderr
+
+
+def split_programs(rewrite_text, n):
+    """Programs whose stage the rewrite split (its FROM became `pN-base`)."""
+    return {i for i in range(n) if re.search(rf"\bAS p{i}-base\b", rewrite_text)}
+
+
+def owners(report, n):
+    """Programs each difference belongs to (by its /pN/ path)."""
+    found = {}
+    for d in report.get("differences", []):
+        path = d.get("path", "")
+        m = re.match(r"/p(\d+)(/|$)", path)
+        i = int(m.group(1)) if m else n - 1
+        found.setdefault(i, []).append(d)
+    return found
+
+
+def sabotage(text):
+    """Drop one `COPY --from=<chain>` line of the rewrite."""
+    lines = text.splitlines(keepends=True)
+    for k, line in enumerate(lines):
+        if re.match(r"COPY --from=(?!p\d+ )\S+ ", line):
+            return "".join(lines[:k] + lines[k + 1:]), line.strip()
+    return None, None
+
+
+def verify_single(engine, prog, name):
+    """Verify one program on its own: (split, report)."""
+    path = engine.work / f"{name}.Dockerfile"
+    path.write_text(prog)
+    rw = engine.rewrite(path)
+    if rw.read_text() == prog:
+        return False, None
+    report, err = engine.verify(path, rw)
+    if report is None:
+        return True, {"verdict": "error", "error": err}
+    return True, report
+
+
+def shrink(engine, prog, name):
+    """Remove RUN steps and `&&` parts while the split still changes the image."""
+    def still_bad(text):
+        split, rep = verify_single(engine, text, name)
+        return split and rep is not None and rep.get("verdict") != "match"
+
+    lines = prog.splitlines()
+    changed = True
+    while changed:
+        changed = False
+        for k in range(len(lines) - 1, 0, -1):
+            if not lines[k].startswith(("RUN ", "ENV ", "LABEL ", "ARG ", "USER ")):
+                continue
+            cand = lines[:k] + lines[k + 1:]
+            if still_bad("\n".join(cand) + "\n"):
+                lines, changed = cand, True
+                continue
+            parts = lines[k].split(" && ")
+            for j in range(len(parts) - 1, 0, -1):
+                trial = parts[:j] + parts[j + 1:]
+                cand = lines[:k] + [" && ".join(trial)] + lines[k + 1:]
+                if still_bad("\n".join(cand) + "\n"):
+                    lines, parts, changed = cand, trial, True
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--programs", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--batch", type=int, default=24)
+    ap.add_argument("--rdock", default=str(ROOT / "target/debug/rdock"))
+    ap.add_argument("--keep", default=None, help="folder for the batches and shrunk differences")
+    ap.add_argument("--sabotage", action="store_true")
+    ap.add_argument("--fixtures", default=None)
+    ap.add_argument("--no-shrink", action="store_true")
+    args = ap.parse_args()
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
+    rng = random.Random(seed)
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="rdock-soundness-"))
+    work.mkdir(parents=True, exist_ok=True)
+    engine = Engine(args.rdock, work, args.keep)
+    engine.base_images()
+    print(f"seed {seed}; work in {work}", flush=True)
+
+    if args.fixtures:
+        progs = []
+        for f in sorted(Path(args.fixtures).glob("*.Dockerfile")):
+            text = f.read_text()
+            progs.append((text, "busybox" not in text.splitlines()[0]))
+    else:
+        progs = []
+        for _ in range(args.programs):
+            debian = rng.random() < 0.6
+            progs.append((Gen(rng, debian).program(), debian))
+
+    total = split = verified = differences = caught = sabotaged = errors = 0
+    for start in range(0, len(progs), args.batch):
+        chunk = progs[start:start + args.batch]
+        total += len(chunk)
+        path = work / f"batch-{start // args.batch:04d}.Dockerfile"
+        path.write_text(batch_file(chunk))
+        ok, _ = engine.builds(path)
+        if not ok:
+            # A program the generator got wrong (it fails on its own): drop it.
+            keep = []
+            for i, c in enumerate(chunk):
+                good, err = engine.builds(path, f"p{i}")
+                if good:
+                    keep.append(c)
+                else:
+                    print(f"  program {start + i} does not build by itself; left out:\n{c[0]}{err[-600:]}", flush=True)
+            total -= len(chunk) - len(keep)
+            chunk = keep
+            if not chunk:
+                continue
+            path.write_text(batch_file(chunk))
+        rw = engine.rewrite(path)
+        rtext = rw.read_text()
+        which = split_programs(rtext, len(chunk))
+        split += len(which)
+        if not which:
+            print(f"batch {start // args.batch}: {len(chunk)} programs, none split", flush=True)
+            continue
+        if args.sabotage:
+            bad, line = sabotage(rtext)
+            if bad is None:
+                continue
+            rw.write_text(bad)
+            sabotaged += 1
+        report, err = engine.verify(path, rw)
+        if report is None:
+            errors += 1
+            print(f"batch {start // args.batch}: a build failed:\n{err[-3000:]}", flush=True)
+            continue
+        verified += len(which)
+        by_prog = owners(report, len(chunk))
+        if args.sabotage:
+            if report.get("verdict") != "match":
+                caught += 1
+                print(f"batch {start // args.batch}: sabotage ({line}) caught: {len(report['differences'])} differences", flush=True)
+            else:
+                print(f"batch {start // args.batch}: sabotage ({line}) NOT caught", flush=True)
+            continue
+        print(
+            f"batch {start // args.batch}: {len(chunk)} programs, {len(which)} split, verdict {report.get('verdict')}",
+            flush=True,
+        )
+        for i, diffs in sorted(by_prog.items()):
+            differences += 1
+            prog = chunk[i][0]
+            name = f"difference-{seed}-{start + i}"
+            print(f"  program {start + i}: {len(diffs)} differences, first: {json.dumps(diffs[0])[:400]}", flush=True)
+            minimal = prog if args.no_shrink else shrink(engine, prog, name)
+            (work / f"{name}.Dockerfile").write_text(minimal)
+            print(f"  kept {work / (name + '.Dockerfile')}:\n" + "".join("    " + l + "\n" for l in minimal.splitlines()), flush=True)
+
+    if args.sabotage:
+        print(f"sabotaged {sabotaged}, caught {caught}")
+        print(f"programs {total}, split {split}, verified {verified}, differences {caught}")
+        sys.exit(0 if sabotaged and caught == sabotaged and not errors else 1)
+    print(f"programs {total}, split {split}, verified {verified}, differences {differences}")
+    sys.exit(2 if errors else (1 if differences else 0))
+
+
+if __name__ == "__main__":
+    main()
