@@ -195,3 +195,29 @@ fn user_command_models_from_config_enable_a_split() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad selector `flags:-o`"), "{stderr}");
 }
+
+/// The rewrite keeps the file's line endings and its missing final newline.
+#[test]
+fn rewrites_keep_crlf_and_a_missing_final_newline() {
+    let settings = Settings::resolve(
+        None,
+        &Overrides {
+            select: Some(vec!["RD501".into()]),
+            ..Overrides::default()
+        },
+    );
+    let lf = "FROM debian:12.4\nWORKDIR /app\nRUN sleep 5 && echo a > /app/a\nRUN sleep 5 && echo b > /app/b";
+    let fixed = rdock::check_and_fix(lf, &settings, false).unwrap().text;
+    assert!(fixed.contains("COPY --from=a /app/a /app/a"), "{fixed}");
+    assert!(!fixed.ends_with('\n'), "{fixed:?}");
+    let crlf = format!("{}\r\n", lf.replace('\n', "\r\n"));
+    let fixed = rdock::check_and_fix(&crlf, &settings, false).unwrap().text;
+    assert!(
+        fixed.contains("COPY --from=a /app/a /app/a\r\n"),
+        "{fixed:?}"
+    );
+    assert!(
+        !fixed.replace("\r\n", "").contains('\n'),
+        "a bare LF: {fixed:?}"
+    );
+}

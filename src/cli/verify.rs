@@ -309,7 +309,19 @@ pub fn run(args: VerifyArgs) -> u8 {
         .iter()
         .map(|o| analyse(&other.text, target, &inputs, &o.steps))
         .collect();
+    // The rewrite's graph with the original's step times (see `with_times_of`).
+    let ideal = match (a_runs.first(), b_runs.first()) {
+        (Some(a), Some(b)) => analyse(
+            &other.text,
+            target,
+            &inputs,
+            &crate::verify::timing::with_times_of(&b.steps, &a.steps),
+        ),
+        _ => b_an.first().cloned().unwrap_or_else(empty_analysis),
+    };
     let report = Report {
+        ideal,
+        cores: crate::parallel::build_cores(),
         original: &original,
         other: &other,
         how,
@@ -510,16 +522,24 @@ fn timed(runs: &[BuildOutput], an: &[Analysis]) -> Timed {
         median,
         walls,
         wall_median,
-        analysis: an.get(idx).cloned().unwrap_or(Analysis {
-            stages: Vec::new(),
-            serial: Duration::ZERO,
-            critical_path: Duration::ZERO,
-            critical_stages: Vec::new(),
-        }),
+        analysis: an.get(idx).cloned().unwrap_or_else(empty_analysis),
+    }
+}
+
+fn empty_analysis() -> Analysis {
+    Analysis {
+        stages: Vec::new(),
+        serial: Duration::ZERO,
+        critical_path: Duration::ZERO,
+        critical_stages: Vec::new(),
     }
 }
 
 struct Report<'a> {
+    /// The rewrite's stage graph timed with the original's step times.
+    ideal: Analysis,
+    /// The cores the build machine has (`RDOCK_BUILD_CORES`, else this one's).
+    cores: f64,
     original: &'a Side,
     other: &'a Side,
     how: String,
@@ -545,7 +565,7 @@ impl Report<'_> {
     /// The rewrite's time if its stage graph were scheduled perfectly: the
     /// original's time over the rewrite's ideal speed-up.
     fn ideal_time(&self) -> Duration {
-        let s = self.b.analysis.ideal_speedup();
+        let s = self.ideal.ideal_speedup();
         Duration::from_secs_f64(self.a.median.as_secs_f64() / s.max(1e-9))
     }
 
@@ -586,11 +606,13 @@ impl Report<'_> {
         }
         let pairs: Vec<String> = self.pairs.iter().map(|r| format!("{r:.2}x")).collect();
         o.push_str(&format!(
-            "  speed-up  {:.2}x measured (each pair: {}); ideal {:.2}x from the rewrite's stage graph (ideal time {})\n\n",
+            "  speed-up  {:.2}x measured (each pair: {}); ideal {:.2}x from the rewrite's stage graph with the original's step times (ideal time {}); at most {:.2}x on {} cores when every step keeps a core busy\n\n",
             self.speedup(),
             pairs.join(", "),
-            self.b.analysis.ideal_speedup(),
+            self.ideal.ideal_speedup(),
             secs(self.ideal_time()),
+            crate::verify::timing::cpu_bound_speedup(&self.ideal, self.cores),
+            self.cores,
         ));
         o.push_str(&format!(
             "compared: {} filesystem entries, {} image configuration fields\n",
@@ -673,8 +695,10 @@ impl Report<'_> {
             "rewrite": side(self.other, &self.b),
             "speedup": self.speedup(),
             "pair_speedups": self.pairs,
-            "ideal_speedup": self.b.analysis.ideal_speedup(),
+            "ideal_speedup": self.ideal.ideal_speedup(),
             "ideal_time_s": self.ideal_time().as_secs_f64(),
+            "cores": self.cores,
+            "cpu_bound_speedup": crate::verify::timing::cpu_bound_speedup(&self.ideal, self.cores),
             "entries_compared": c.entries_compared,
             "fields_compared": c.fields_compared,
             "differences": c.differences.iter().map(diff).collect::<Vec<_>>(),

@@ -212,6 +212,11 @@ pub(crate) fn run_rawjson(
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let start = Instant::now();
+    let epoch = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    };
+    let began = epoch(std::time::SystemTime::now());
     let mut child = cmd.spawn().map_err(|source| ExecError::Spawn {
         program: program.to_string(),
         source,
@@ -235,6 +240,7 @@ pub(crate) fn run_rawjson(
         program: program.to_string(),
         source,
     })?;
+    log.set_window(began, epoch(std::time::SystemTime::now()));
     Ok((status, log, other, start.elapsed()))
 }
 

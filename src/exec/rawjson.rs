@@ -24,6 +24,10 @@ pub struct VertexLog {
     vertices: HashMap<String, Vertex>,
     /// Output of steps (`logs` entries), by vertex digest, for error messages.
     logs: HashMap<String, String>,
+    /// When the command ran (seconds since the epoch): no time outside it
+    /// was observed for this build (a vertex another build shares can carry
+    /// an earlier start).
+    window: Option<(f64, f64)>,
 }
 
 impl VertexLog {
@@ -102,6 +106,18 @@ impl VertexLog {
         started
     }
 
+    /// The command ran from `start` to `end` (seconds since the epoch).
+    pub fn set_window(&mut self, start: f64, end: f64) {
+        self.window = Some((start, end));
+    }
+
+    fn clamp(&self, t: f64) -> f64 {
+        match self.window {
+            Some((a, b)) => t.clamp(a, b.max(a)),
+            None => t,
+        }
+    }
+
     /// The steps that ran, in the order first seen.
     pub fn steps(&self) -> Vec<Step> {
         self.order
@@ -110,7 +126,10 @@ impl VertexLog {
             .map(|v| Step {
                 name: v.name.clone(),
                 stage: stage_of(&v.name),
-                duration: match (v.started, v.completed) {
+                duration: match (
+                    v.started.map(|t| self.clamp(t)),
+                    v.completed.map(|t| self.clamp(t)),
+                ) {
                     (Some(s), Some(c)) if c > s => Duration::from_secs_f64(c - s),
                     _ => Duration::ZERO,
                 },
@@ -128,10 +147,10 @@ impl VertexLog {
             if v.name.starts_with("exporting ") {
                 continue;
             }
-            if let Some(s) = v.started {
+            if let Some(s) = v.started.map(|t| self.clamp(t)) {
                 first = Some(first.map_or(s, |f| f.min(s)));
             }
-            if let Some(c) = v.completed {
+            if let Some(c) = v.completed.map(|t| self.clamp(t)) {
                 last = Some(last.map_or(c, |l| l.max(c)));
             }
         }
@@ -269,6 +288,15 @@ mod tests {
         log.feed("not json");
         log.feed(r#"{"vertexes":[{"digest":"sha256:c","name":"exporting to image","started":"2026-01-01T00:00:05Z","completed":"2026-01-01T00:00:09Z"}]}"#);
         assert_eq!(log.solve_time(), Some(Duration::from_millis(5500)));
+        // A time outside the command's own run was not observed: a vertex
+        // shared with another build may carry its earlier start.
+        let mut shared = VertexLog::default();
+        shared.feed(r#"{"vertexes":[{"digest":"sha256:a","name":"[task1 2/3] RUN sleep 5","started":"2026-01-01T00:00:00Z","completed":"2026-01-01T00:00:05.5Z"}]}"#);
+        let t0 = parse_timestamp("2026-01-01T00:00:02Z").unwrap();
+        let t1 = parse_timestamp("2026-01-01T00:00:04Z").unwrap();
+        shared.set_window(t0, t1);
+        assert_eq!(shared.solve_time(), Some(Duration::from_secs(2)));
+        assert_eq!(shared.steps()[0].duration, Duration::from_secs(2));
         log.feed(r#"{"vertexes":[{"digest":"sha256:d","name":"[1/2] FROM busybox"}]}"#);
         let steps = log.steps();
         assert_eq!(steps.len(), 4);

@@ -17,6 +17,12 @@ pub struct Effects {
     pub reads: Vec<PathRef>,
     pub writes: Vec<PathRef>,
     pub deletes: Vec<PathRef>,
+    /// Directories that must exist for the step to work (a file's folder,
+    /// `cd`, `tar -C`): a step that may create one of them comes first.
+    pub needs: Vec<String>,
+    /// Directories the step may create (`mkdir -p` makes every missing
+    /// parent too).
+    pub creates: Vec<String>,
     /// The programs the step runs (each name under every `PATH` entry): read
     /// like files, shown apart.
     pub programs: Vec<PathRef>,
@@ -63,8 +69,22 @@ pub enum Event {
     Delete(PathRef),
 }
 
+/// The folder `p` is in (`/` for `/` itself).
+pub fn parent(p: &str) -> String {
+    match p.rsplit_once('/') {
+        Some((d, _)) if !d.is_empty() => d.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
 impl Effects {
+    fn need(&mut self, dir: String) {
+        if dir != "/" && !self.needs.contains(&dir) {
+            self.needs.push(dir);
+        }
+    }
     fn write(&mut self, p: PathRef) {
+        self.need(parent(&p.path));
         self.events.push(Event::Write(p.clone()));
         self.writes.push(p);
     }
@@ -73,6 +93,18 @@ impl Effects {
         self.deletes.push(p);
     }
     fn make_dir(&mut self, p: PathRef, plain: bool, fresh: bool) {
+        if fresh {
+            self.need(parent(&p.path));
+            self.creates.push(p.path.clone());
+        } else {
+            let mut d = p.path.clone();
+            while d != "/" {
+                if !self.creates.contains(&d) {
+                    self.creates.push(d.clone());
+                }
+                d = parent(&d);
+            }
+        }
         self.events.push(Event::MakeDir {
             path: p.clone(),
             plain,
@@ -81,10 +113,12 @@ impl Effects {
         self.writes.push(p);
     }
     fn meta(&mut self, p: PathRef) {
+        self.need(parent(&p.path));
         self.events.push(Event::Meta(p.clone()));
         self.writes.push(p);
     }
     fn link(&mut self, p: PathRef, target: Option<String>, hard: bool) {
+        self.need(parent(&p.path));
         self.events.push(Event::Link {
             path: p.clone(),
             target,
@@ -314,6 +348,7 @@ pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effe
     let Some(cwd) = workdir_at(model, ii) else {
         return Effects::opaque("its WORKDIR cannot be resolved");
     };
+    let workdir = cwd.clone();
     let mut cx = Ctx {
         vars: Vars {
             model,
@@ -362,6 +397,23 @@ pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effe
         Event::Write(p) | Event::Delete(p) | Event::Meta(p) => outside(p),
         Event::MakeDir { path, .. } | Event::Link { path, .. } => outside(path),
     });
+    // The working directory and its parents exist before the step (WORKDIR
+    // makes them): `mkdir -p` does not make them.
+    let workdir = workdir.clone();
+    cx.fx
+        .creates
+        .retain(|c| !crate::parallel::paths::is_within(&workdir, c));
+    // What the step makes itself it does not need from another step.
+    let made: Vec<String> = cx
+        .fx
+        .creates
+        .iter()
+        .cloned()
+        .chain(cx.fx.writes.iter().map(|w| w.path.clone()))
+        .collect();
+    cx.fx
+        .needs
+        .retain(|n| !made.contains(n) && outside(&PathRef::new(n.clone(), false)));
     for p in cx.fx.writes.iter().chain(&cx.fx.deletes) {
         if ["/proc", "/sys"]
             .iter()
@@ -462,6 +514,7 @@ fn command(
             let target = cmd.args().first().ok_or("runs `cd` without a directory")?;
             // Entering a directory needs it to exist, not its contents.
             let p = cx.path(target, false)?;
+            cx.fx.need(p.path.clone());
             cx.dirs.push(p.path.clone());
             cx.cwd = p.path;
             return Ok(());
@@ -823,6 +876,7 @@ fn exact_command(
                     Some(d) => cx.path(d, false)?.path,
                     None => cx.cwd.clone(),
                 };
+                cx.fx.need(dir.clone());
                 let file = p.value(&["-f", "--file"]).cloned();
                 let zipped = p.has(&["-z", "-j", "-J", "--gzip", "--bzip2", "--xz"]);
                 cx.fx.cost += 1.0;

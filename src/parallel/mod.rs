@@ -290,6 +290,19 @@ fn conflict(a: &Effects, b: &Effects) -> Option<String> {
     if let Some((r, d)) = hit(&a.reads, &b.deletes) {
         return Some(format!("deletes {d}, which the earlier step reads ({r})"));
     }
+    // A folder one step needs and the other may create (or writes as a file).
+    let makes =
+        |x: &Effects, d: &String| x.creates.contains(d) || x.writes.iter().any(|w| w.path == *d);
+    if let Some(d) = b.needs.iter().find(|d| makes(a, d)) {
+        return Some(format!(
+            "needs the folder {d}, which the earlier step may create"
+        ));
+    }
+    if let Some(d) = a.needs.iter().find(|d| makes(b, d)) {
+        return Some(format!(
+            "may create the folder {d}, which the earlier step needs"
+        ));
+    }
     if let Some(c) = a.caches.iter().find(|c| b.caches.contains(c)) {
         return Some(format!(
             "shares the cache mount `{c}` with the earlier step, which may leave files there for it"
@@ -663,4 +676,19 @@ fn propose(
         serial_seconds: serial,
         parallel_seconds: parallel,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_bound_chains_share_the_cores() {
+        // Three 10 s chains that only wait (sleep, downloads): 10 s on any machine.
+        assert_eq!(parallel_estimate(&[(10.0, 0.0); 3], 2.0), 10.0);
+        // Three that keep a core busy: their 30 s of work over 2 cores.
+        assert_eq!(parallel_estimate(&[(10.0, 10.0); 3], 2.0), 15.0);
+        assert_eq!(parallel_estimate(&[(10.0, 10.0); 3], 4.0), 10.0);
+        assert_eq!(parallel_estimate(&[(10.0, 10.0); 3], 0.0), 30.0);
+    }
 }

@@ -42,6 +42,46 @@ impl Analysis {
     }
 }
 
+/// `steps` with the durations of the same instructions in `reference` (the
+/// original's build): the moved steps as they ran one at a time, before the
+/// rewrite's parallel stages made them compete for the cores. Steps with
+/// no counterpart keep their own time.
+pub fn with_times_of(steps: &[Step], reference: &[Step]) -> Vec<Step> {
+    let instruction = |name: &str| name.split_once("] ").map_or(name, |(_, i)| i).to_string();
+    let mut used = vec![false; reference.len()];
+    steps
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            if s.stage.is_some() {
+                let want = instruction(&s.name);
+                if let Some(k) = (0..reference.len()).find(|&k| {
+                    !used[k]
+                        && reference[k].stage.is_some()
+                        && instruction(&reference[k].name) == want
+                }) {
+                    used[k] = true;
+                    s.duration = reference[k].duration;
+                }
+            }
+            s
+        })
+        .collect()
+}
+
+/// The speed-up a perfect scheduler gets on `cores` cores when every step
+/// keeps a core busy: serial time over the longer of the critical path and
+/// the serial time shared out over the cores.
+pub fn cpu_bound_speedup(a: &Analysis, cores: f64) -> f64 {
+    let serial = a.serial.as_secs_f64();
+    let bound = a.critical_path.as_secs_f64().max(serial / cores.max(1.0));
+    if bound > 0.0 {
+        serial / bound
+    } else {
+        1.0
+    }
+}
+
 /// Attribute `steps` to the stages of `text` (built for `target`) and find the critical path.
 pub fn analyse(
     text: &str,
