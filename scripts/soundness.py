@@ -585,23 +585,28 @@ def sabotage(text):
     return None, None
 
 
-def verify_single(engine, prog, name):
+def verify_single(engine, prog, name, sabotaged=False):
     """Verify one program on its own: (split, report)."""
     path = engine.work / f"{name}.Dockerfile"
     path.write_text(prog)
     rw = engine.rewrite(path)
     if rw.read_text() == prog:
         return False, None
+    if sabotaged:
+        bad, _ = sabotage(rw.read_text())
+        if bad is None:
+            return False, None
+        rw.write_text(bad)
     report, err = engine.verify(path, rw)
     if report is None:
         return True, {"verdict": "error", "error": err}
     return True, report
 
 
-def shrink(engine, prog, name):
+def shrink(engine, prog, name, sabotaged=False):
     """Remove RUN steps and `&&` parts while the split still changes the image."""
     def still_bad(text):
-        split, rep = verify_single(engine, text, name)
+        split, rep = verify_single(engine, text, name, sabotaged)
         return split and rep is not None and rep.get("verdict") != "match"
 
     lines = prog.splitlines()
@@ -660,21 +665,6 @@ def main():
         total += len(chunk)
         path = work / f"batch-{start // args.batch:04d}.Dockerfile"
         path.write_text(batch_file(chunk))
-        ok, _ = engine.builds(path)
-        if not ok:
-            # A program the generator got wrong (it fails on its own): drop it.
-            keep = []
-            for i, c in enumerate(chunk):
-                good, err = engine.builds(path, f"p{i}")
-                if good:
-                    keep.append(c)
-                else:
-                    print(f"  program {start + i} does not build by itself; left out:\n{c[0]}{err[-600:]}", flush=True)
-            total -= len(chunk) - len(keep)
-            chunk = keep
-            if not chunk:
-                continue
-            path.write_text(batch_file(chunk))
         rw = engine.rewrite(path)
         rtext = rw.read_text()
         which = split_programs(rtext, len(chunk))
@@ -689,6 +679,34 @@ def main():
             rw.write_text(bad)
             sabotaged += 1
         report, err = engine.verify(path, rw)
+        if report is None and '"side":"original"' in err:
+            # A program the generator got wrong (it fails on its own): drop
+            # it and verify the rest again.
+            keep = []
+            for i, c in enumerate(chunk):
+                good, out = engine.builds(path, f"p{i}")
+                if good:
+                    keep.append(c)
+                else:
+                    print(f"  program {start + i} does not build by itself; left out:\n{c[0]}{out[-600:]}", flush=True)
+            total -= len(chunk) - len(keep)
+            split -= len(which)
+            chunk = keep
+            if not chunk:
+                continue
+            path.write_text(batch_file(chunk))
+            rw = engine.rewrite(path)
+            rtext = rw.read_text()
+            which = split_programs(rtext, len(chunk))
+            split += len(which)
+            if not which:
+                continue
+            if args.sabotage:
+                bad, line = sabotage(rtext)
+                if bad is None:
+                    continue
+                rw.write_text(bad)
+            report, err = engine.verify(path, rw)
         if report is None:
             errors += 1
             print(f"batch {start // args.batch}: a build failed:\n{err[-3000:]}", flush=True)
@@ -699,6 +717,15 @@ def main():
             if report.get("verdict") != "match":
                 caught += 1
                 print(f"batch {start // args.batch}: sabotage ({line}) caught: {len(report['differences'])} differences", flush=True)
+                if not args.no_shrink and caught == 1:
+                    # The shrinker at work on a known difference: the program
+                    # whose copy was dropped, made minimal.
+                    i = min(by_prog)
+                    name = f"sabotage-{seed}-{start + i}"
+                    minimal = shrink(engine, chunk[i][0], name, sabotaged=True)
+                    (work / f"{name}.Dockerfile").write_text(minimal)
+                    runs = sum(1 for l in minimal.splitlines() if l.startswith("RUN "))
+                    print(f"  shrunk to {runs} RUN steps: {work / (name + '.Dockerfile')}", flush=True)
             else:
                 print(f"batch {start // args.batch}: sabotage ({line}) NOT caught", flush=True)
             continue

@@ -286,3 +286,101 @@ fn unreadable_file_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// A file-descriptor number that fits no shell made brush-parser panic (exit
+/// 101), ending a folder lint: now it is RD305 on that RUN, and the other
+/// files of the folder are still reported.
+#[test]
+fn huge_file_descriptor_numbers_are_a_syntax_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.Dockerfile",
+        "FROM busybox:1.36\nRUN 99999999999999999999>x\n",
+    );
+    write(
+        dir.path(),
+        "b.Dockerfile",
+        "FROM busybox:1.36\nRUN echo 4294967296<&0\n",
+    );
+    write(dir.path(), "c.Dockerfile", "FROM busybox:1.36 as c\n");
+    let run = lint(dir.path(), &["."]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    for (file, code) in [
+        ("a.Dockerfile:2", "RD305"),
+        ("b.Dockerfile:2", "RD305"),
+        ("c.Dockerfile:1", "RD108"),
+    ] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.contains(file) && l.contains(code)),
+            "{file} {code}:\n{}",
+            run.stdout
+        );
+    }
+}
+
+/// `${B:-${B:-...}}` 3,000 deep in every instruction that expands variables
+/// overflowed the stack (SIGABRT): now each is linted like any other file.
+#[test]
+fn deeply_nested_variables_do_not_overflow_the_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 3000;
+    let nest = format!("{}x{}", "${B:-".repeat(n), "}".repeat(n));
+    for (i, line) in [
+        format!("ARG B={nest}"),
+        format!("ENV B={nest}"),
+        format!("LABEL b={nest}"),
+        format!("WORKDIR /{nest}"),
+        format!("USER {nest}"),
+        format!("EXPOSE {nest}"),
+        format!("RUN echo {nest}"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        write(
+            dir.path(),
+            &format!("{i}.Dockerfile"),
+            format!("FROM busybox:1.36\n{line}\n"),
+        );
+    }
+    write(
+        dir.path(),
+        "from.Dockerfile",
+        format!("ARG B={nest}\nFROM ${{B}}\n"),
+    );
+    let run = lint(dir.path(), &["."]);
+    assert!(
+        matches!(run.code, Some(0 | 1)),
+        "{:?}\n{}",
+        run.code,
+        run.stderr
+    );
+}
+
+/// ENV lines that double their value (`V2=$V1$V1`) took 20 s and 2.8 GB for
+/// 26 lines: expansion stops at 4 MiB per word.
+#[test]
+fn doubling_expansions_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("FROM busybox:1.36\nENV V0=abcdefghijklmnopqrstuvwxyz\n");
+    for i in 0..40 {
+        text.push_str(&format!("ENV V{}=${{V{i}}}${{V{i}}}\n", i + 1));
+    }
+    text.push_str("ARG A0=abcdefghijklmnopqrstuvwxyz\n");
+    for i in 0..40 {
+        text.push_str(&format!("ARG A{}=${{A{i}}}${{A{i}}}\n", i + 1));
+    }
+    write(dir.path(), "Dockerfile", text);
+    let run = lint(dir.path(), &["Dockerfile"]);
+    assert!(
+        matches!(run.code, Some(0 | 1)),
+        "{:?}\n{}",
+        run.code,
+        run.stderr
+    );
+    assert!(run.took < Duration::from_secs(60), "{:?}", run.took);
+}

@@ -51,7 +51,12 @@ pub enum Command {
         output_format: DocFormat,
     },
     /// Run the language server on stdin/stdout (for editors).
-    Lsp,
+    Lsp {
+        /// Talk over stdin/stdout (the default and only transport; editors'
+        /// clients such as vscode-languageclient pass it).
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Show each stage's steps, what they read and write, and why they depend on each other.
     ExplainDeps(explain::ExplainArgs),
     /// List the builds the repository runs (bake, compose, workflows, Makefiles, scripts) and the Dockerfile stage each builds.
@@ -127,7 +132,7 @@ pub fn main() -> ExitCode {
             output_format,
         } => rule::rule(&rule, output_format),
         Command::Rules { output_format } => rule::rules(output_format),
-        Command::Lsp => match crate::lsp::run() {
+        Command::Lsp { stdio: _ } => match crate::lsp::run() {
             Ok(()) => EXIT_OK,
             Err(e) => {
                 error(e, None);

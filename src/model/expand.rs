@@ -265,7 +265,15 @@ struct ShellWord<'a> {
     refs: Vec<VarRef>,
     /// `references()` mode: keep going past value-dependent errors.
     scan_only: bool,
+    /// How deep `${...:-${...}}` nests here.
+    depth: usize,
 }
+
+/// Deeper nesting of `${...}` is an error (BuildKit has no limit; no real
+/// file comes near it).
+const MAX_NESTING: usize = 128;
+/// A word that expands to more is an error (ENV chains that double).
+const MAX_EXPANSION: usize = 4 * 1024 * 1024;
 
 /// BuildKit `wordsStruct`.
 #[derive(Default)]
@@ -337,6 +345,7 @@ impl<'a> ShellWord<'a> {
             raw_escapes: lex.raw_escapes,
             refs: Vec::new(),
             scan_only,
+            depth: 0,
         }
     }
 
@@ -368,10 +377,20 @@ impl<'a> ShellWord<'a> {
         stop: Option<char>,
         raw_escapes: bool,
     ) -> Result<(String, Vec<String>), ExpandError> {
+        // `${A:-${A:-...}}` nests by recursion: bounded, so that a hostile
+        // file is an error and not a stack overflow.
+        if self.depth >= MAX_NESTING {
+            return Err(ExpandError::new(
+                format!("variables nested more than {MAX_NESTING} deep"),
+                self.pos,
+            ));
+        }
+        self.depth += 1;
         let saved = self.raw_escapes;
         self.raw_escapes = raw_escapes;
         let res = self.process_stop_on_inner(stop);
         self.raw_escapes = saved;
+        self.depth -= 1;
         res
     }
 
@@ -389,6 +408,13 @@ impl<'a> ShellWord<'a> {
             match ch {
                 '$' => {
                     let tmp = self.process_dollar()?;
+                    if result.len() + tmp.len() > MAX_EXPANSION {
+                        // `ENV B=$A$A`, `ENV C=$B$B`, ...: doubling per line.
+                        return Err(ExpandError::new(
+                            format!("expands to more than {} MiB", MAX_EXPANSION / (1024 * 1024)),
+                            self.pos,
+                        ));
+                    }
                     result.push_str(&tmp);
                     words.add_string(&tmp);
                 }

@@ -377,6 +377,51 @@ const MAX_UNCLOSED_SUBSHELLS: usize = 12;
 
 /// Subshell `(`s never closed in `text`, and the byte offset of the first.
 ///
+/// Run `f`, turning a panic into `None` without printing it (the default
+/// panic hook stays in force for every other panic).
+pub(crate) fn quiet_catch<T>(f: impl FnOnce() -> T) -> Option<T> {
+    use std::cell::Cell;
+    use std::sync::Once;
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    r.ok()
+}
+
+/// Where a redirection's file-descriptor number (`99999999999>x`) is larger
+/// than a shell allows.
+fn huge_io_number(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i < b.len() && matches!(b[i], b'<' | b'>') && text[start..i].parse::<u32>().is_err()
+            {
+                return Some(start);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
 /// brush-parser backtracks on every unclosed `(`, doubling its work per
 /// bracket: 24 open `(` took a second, 30 took 51 s (the
 /// shell fuzz target found it). No shell script leaves a dozen brackets open,
@@ -472,9 +517,26 @@ fn parse_into(
         }
         return;
     }
-    let mut parser = Parser::new(text.as_bytes(), &options());
     let chars = CharIndex::new(text);
-    match parser.parse_program() {
+    // brush-parser panics on some inputs (a file-descriptor number that does
+    // not fit: `RUN 99999999999>x`); such a panic is a syntax error of the
+    // script, not the end of the lint.
+    let parsed = quiet_catch(|| Parser::new(text.as_bytes(), &options()).parse_program());
+    let Some(parsed) = parsed else {
+        if out.error.is_none() {
+            let at = huge_io_number(text).unwrap_or(0);
+            out.error = Some(ShellError {
+                message: if huge_io_number(text).is_some() {
+                    "a file-descriptor number too large for any shell".into()
+                } else {
+                    "the shell parser could not read this script".into()
+                },
+                span: src.span(base + at, base + (at + 1).min(text.len().max(at + 1))),
+            });
+        }
+        return;
+    };
+    match parsed {
         Ok(program) => {
             let mut w = Walker {
                 src,

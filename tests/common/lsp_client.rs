@@ -22,7 +22,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(30);
 impl Client {
     pub fn spawn_with_env(env: &[(&str, &str)]) -> Client {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdock"));
-        cmd.arg("lsp")
+        // `--stdio`, as vscode-languageclient passes it with TransportKind.stdio.
+        cmd.args(["lsp", "--stdio"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
