@@ -95,6 +95,14 @@ fn check_with(
             if suppressions.is_suppressed(&d, meta) {
                 return None;
             }
+            if d.fix
+                .as_ref()
+                .is_some_and(|f| !keeps_exec_form(&model, &f.edits))
+            {
+                // A textual edit would break the JSON array (or change an
+                // argument instead of adding one): no fix, the finding stays.
+                d.fix = None;
+            }
             d.severity = settings.severity_of(meta);
             if suppressions.check_error
                 && meta.buildkit.is_some()
@@ -107,6 +115,39 @@ fn check_with(
         .collect();
     out.sort_by(|a, b| (a.span.start, a.code, a.span.end).cmp(&(b.span.start, b.code, b.span.end)));
     Some(out)
+}
+
+/// Whether `edits` leave every exec-form (JSON) instruction valid: an edit
+/// that reaches into a JSON array is allowed only inside the script string
+/// of `["sh", "-c", "..."]` and without characters JSON would escape, or
+/// when it replaces the whole instruction.
+fn keeps_exec_form(model: &Model<'_>, edits: &[crate::fix::Edit]) -> bool {
+    model.ast.instructions().all(|inst| {
+        let crate::syntax::Args::Exec(words) = &inst.args else {
+            return true;
+        };
+        let json = inst.args_span;
+        let script = crate::shell::ScriptSource::for_exec_shell(inst)
+            .map(|s| s.whole)
+            .filter(|w| {
+                words
+                    .iter()
+                    .any(|x| x.span == *w && x.span.len() == x.text.len() + 2)
+            });
+        edits.iter().all(|e| {
+            let touches = e.span.start < json.end && e.span.end > json.start
+                || (e.span.is_empty() && e.span.start > json.start && e.span.start < json.end);
+            if !touches || (e.span.start <= inst.span.start && e.span.end >= inst.span.end) {
+                return true;
+            }
+            script.is_some_and(|w| {
+                e.span.start > w.start
+                    && e.span.end < w.end
+                    && !e.replacement.contains(['"', '\\'])
+                    && !e.replacement.chars().any(char::is_control)
+            })
+        })
+    })
 }
 
 /// The result of fixing a file.

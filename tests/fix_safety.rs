@@ -122,6 +122,14 @@ fn fix_checking_spans(text: &str, settings: &Settings) -> Result<String, String>
     Err("fixes did not settle".into())
 }
 
+/// How many instructions look like exec (JSON) form but do not parse as it.
+fn broken_json(text: &str) -> usize {
+    syntax::parse(text)
+        .instructions()
+        .filter(|i| i.args_text.trim_start().starts_with('[') && !i.is_exec_form())
+        .count()
+}
+
 fn check_file(text: &str, settings: &Settings) -> Result<String, String> {
     let fixed = rdock::check_and_fix(text, settings, true).map_err(|e| e.to_string())?;
     let stepwise = fix_checking_spans(text, settings)?;
@@ -133,6 +141,14 @@ fn check_file(text: &str, settings: &Settings) -> Result<String, String> {
     if errors_after > errors_before {
         return Err(format!(
             "fixes added syntax errors ({errors_before} -> {errors_after})"
+        ));
+    }
+    // A fix never breaks a JSON (exec form) array into a shell string.
+    let broken_before = broken_json(text);
+    let broken_after = broken_json(&fixed.text);
+    if broken_after > broken_before {
+        return Err(format!(
+            "fixes broke exec-form JSON arrays ({broken_before} -> {broken_after})"
         ));
     }
     let again = rdock::check_and_fix(&fixed.text, settings, true).map_err(|e| e.to_string())?;
@@ -301,4 +317,38 @@ RUN echo used
 ";
     let fixed = check_file(text, &settings()).expect("fixes keep the file valid");
     assert!(fixed.contains("RUN echo unused"), "{fixed}");
+}
+
+/// Exec-form RUNs: a fix that would put a flag outside the JSON strings
+/// (`["apt-get", "install" -y, "curl"]`) or glue it to an argument is not
+/// offered; inside `["sh", "-c", "..."]` the script is edited as shell.
+#[test]
+fn fixes_keep_exec_form_runs_json() {
+    let text = r#"FROM debian:12.4
+RUN ["apt-get", "install", "curl"]
+RUN ["sh", "-c", "apt-get install curl && rm -rf /var/lib/apt/lists/*"]
+RUN ["pip", "install", "flask"]
+RUN ["wget", "https://example.com/x"]
+RUN ["useradd", "-u", "123456789", "app"]
+RUN ["apk", "add", "curl"]
+RUN ["apt", "install", "-y", "curl"]
+RUN ["yum", "install", "curl"]
+RUN ["zypper", "install", "curl"]
+RUN ["dnf", "install", "curl"]
+"#;
+    let fixed = check_file(text, &settings()).unwrap();
+    let lines: Vec<&str> = fixed.lines().collect();
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with("RUN [\"sh\"") {
+            assert_eq!(
+                lines[i],
+                r#"RUN ["sh", "-c", "apt-get install --no-install-recommends -y curl && rm -rf /var/lib/apt/lists/*"]"#
+            );
+        } else {
+            assert_eq!(lines[i], line, "exec form changed");
+        }
+    }
+    // The findings are still reported, without a fix.
+    let found = rdock::check(text, &settings());
+    assert!(found.iter().any(|d| d.code == "RD400" && d.fix.is_none()));
 }
