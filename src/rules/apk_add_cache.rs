@@ -49,7 +49,7 @@ impl Rule for ApkAddCache {
                 d.help = Some("use `apk add --no-cache`".into());
                 let updated = run.script.commands.iter().any(|c| apk_sub(c, "update"));
                 if !updated {
-                    d.fix = Some(Fix::safe(
+                    d.fix = Some(Fix::unsafe_(
                         "Add `--no-cache`",
                         vec![Edit::insert(sub.span.end, " --no-cache")],
                     ));

@@ -1,7 +1,8 @@
-use super::runs::{apt_sub, runs, stage_in_image};
+use super::runs::{append_to_run, apt_sub, runs, stage_in_image, Run};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
-use crate::fix::{Edit, Fix};
+use crate::fix::Fix;
+use crate::model::Model;
 
 /// `apt-get update` in a RUN that leaves `/var/lib/apt/lists` in the image.
 pub(crate) struct AptListsNotRemoved;
@@ -25,6 +26,7 @@ impl Rule for AptListsNotRemoved {
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
+        let all = runs(model);
         for run in runs(model) {
             // Only stages whose files reach a target image.
             if !stage_in_image(cx, run.stage) {
@@ -58,15 +60,52 @@ impl Rule for AptListsNotRemoved {
             );
             d.label = Some("lists not removed".into());
             d.help = Some("end the RUN with `&& rm -rf /var/lib/apt/lists/*`".into());
-            if run.inst.heredocs.is_empty() && !run.inst.is_exec_form() {
-                d.fix = Some(Fix::safe(
+            if needed_later(model, &all, run.ii, run.stage) {
+                // Removing them would break that later apt call.
+                continue;
+            }
+            if let Some(edit) = append_to_run(&run, model, "rm -rf /var/lib/apt/lists/*") {
+                d.fix = Some(Fix::unsafe_(
                     "Append `&& rm -rf /var/lib/apt/lists/*`",
-                    vec![Edit::insert(
-                        run.inst.span.end,
-                        " \\\n    && rm -rf /var/lib/apt/lists/*",
-                    )],
+                    vec![edit],
                 ));
             }
         }
     }
+}
+
+/// Whether a RUN after `ii` in `stage`, or in a stage built from it, runs an
+/// apt command that reads the lists without an `apt-get update` of its own
+/// before it.
+fn needed_later(model: &Model<'_>, all: &[Run<'_>], ii: usize, stage: usize) -> bool {
+    all.iter()
+        .filter(|r| {
+            (r.stage == stage && r.ii > ii)
+                || (r.stage != stage && model.base_chain(r.stage).any(|s| s == stage))
+        })
+        .any(|r| {
+            for c in &r.script.commands {
+                if apt_sub(c, "update") {
+                    return false;
+                }
+                if c.base_name() == Some("apt-cache")
+                    || [
+                        "install",
+                        "upgrade",
+                        "dist-upgrade",
+                        "full-upgrade",
+                        "source",
+                        "build-dep",
+                        "download",
+                        "satisfy",
+                        "reinstall",
+                    ]
+                    .iter()
+                    .any(|s| apt_sub(c, s))
+                {
+                    return true;
+                }
+            }
+            false
+        })
 }

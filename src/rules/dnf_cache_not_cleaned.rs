@@ -58,7 +58,7 @@ impl Rule for DnfCacheNotCleaned {
             d.label = Some("cache kept".into());
             d.help = Some(format!("end the RUN with `&& {tool} clean all`"));
             if let Some(edit) = append_to_run(&run, model, &format!("{tool} clean all")) {
-                d.fix = Some(Fix::safe(
+                d.fix = Some(Fix::unsafe_(
                     format!("Append `&& {tool} clean all`"),
                     vec![edit],
                 ));

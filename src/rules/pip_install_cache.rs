@@ -85,7 +85,7 @@ impl Rule for PipInstallCache {
                     "add `--no-cache-dir`, set `ENV PIP_NO_CACHE_DIR=1`, or mount a cache on /root/.cache/pip"
                         .into(),
                 );
-                d.fix = Some(Fix::safe(
+                d.fix = Some(Fix::unsafe_(
                     "Add `--no-cache-dir`",
                     vec![Edit::insert(install.span.end, " --no-cache-dir")],
                 ));

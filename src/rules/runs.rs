@@ -160,9 +160,10 @@ pub(crate) fn append_to_run(run: &Run<'_>, model: &Model<'_>, command: &str) -> 
     {
         return None;
     }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     Some(Edit::insert(
         inst.span.end,
-        format!(" {escape}\n    && {command}"),
+        format!(" {escape}{newline}    && {command}"),
     ))
 }
 

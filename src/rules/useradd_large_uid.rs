@@ -73,7 +73,7 @@ impl Rule for UseraddLargeUid {
                 );
                 d.label = Some("large UID".into());
                 d.help = Some("add `-l` (`--no-log-init`)".into());
-                d.fix = Some(Fix::safe(
+                d.fix = Some(Fix::unsafe_(
                     "Add `-l`",
                     vec![Edit::insert(cmd.words[0].span.end, " -l")],
                 ));

@@ -67,7 +67,7 @@ impl Rule for YarnCacheNotCleaned {
                     .into(),
             );
             if let Some(edit) = append_to_run(&run, model, "yarn cache clean") {
-                d.fix = Some(Fix::safe("Append `&& yarn cache clean`", vec![edit]));
+                d.fix = Some(Fix::unsafe_("Append `&& yarn cache clean`", vec![edit]));
             }
         }
     }

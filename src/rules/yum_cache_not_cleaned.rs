@@ -56,7 +56,7 @@ impl Rule for YumCacheNotCleaned {
             d.label = Some("cache kept".into());
             d.help = Some("end the RUN with `&& yum clean all`".into());
             if let Some(edit) = append_to_run(&run, model, "yum clean all") {
-                d.fix = Some(Fix::safe("Append `&& yum clean all`", vec![edit]));
+                d.fix = Some(Fix::unsafe_("Append `&& yum clean all`", vec![edit]));
             }
         }
     }

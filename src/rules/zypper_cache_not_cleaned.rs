@@ -53,7 +53,7 @@ impl Rule for ZypperCacheNotCleaned {
             d.label = Some("cache kept".into());
             d.help = Some("end the RUN with `&& zypper clean --all`".into());
             if let Some(edit) = append_to_run(&run, model, "zypper clean --all") {
-                d.fix = Some(Fix::safe("Append `&& zypper clean --all`", vec![edit]));
+                d.fix = Some(Fix::unsafe_("Append `&& zypper clean --all`", vec![edit]));
             }
         }
     }
