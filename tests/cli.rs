@@ -1967,3 +1967,101 @@ fn a_closed_pipe_ends_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `--fix` keeps who a file belongs to: owner, group, mode (setgid too),
+/// extended attributes, and hard links (both names see the fix).
+#[cfg(unix)]
+#[test]
+fn fix_keeps_owner_mode_attributes_and_hard_links() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("Dockerfile");
+    std::fs::write(&f, "FROM busybox:1.36 as build\n").unwrap();
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        std::os::unix::fs::chown(&f, Some(1234), Some(1235)).unwrap();
+    }
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o2640)).unwrap();
+    let xattrs = xattr::set(&f, "user.rdock-test", b"kept").is_ok();
+    let linked = dir.path().join("linked.Dockerfile");
+    let other = dir.path().join("other-name");
+    std::fs::write(&linked, "FROM busybox:1.36 as build\n").unwrap();
+    std::fs::hard_link(&linked, &other).unwrap();
+
+    let out = cargo_bin_cmd!("rdock")
+        .args(["lint", "--no-config", "--select", "RD108", "--fix"])
+        .arg(&f)
+        .arg(&linked)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap(),
+        "FROM busybox:1.36 AS build\n"
+    );
+    let m = std::fs::metadata(&f).unwrap();
+    assert_eq!(m.permissions().mode() & 0o7777, 0o2640);
+    if root {
+        assert_eq!((m.uid(), m.gid()), (1234, 1235));
+    }
+    if xattrs {
+        assert_eq!(
+            xattr::get(&f, "user.rdock-test").unwrap().as_deref(),
+            Some(&b"kept"[..])
+        );
+    }
+    // Both names of the hard link see the fix: one file still.
+    assert_eq!(
+        std::fs::read_to_string(&other).unwrap(),
+        "FROM busybox:1.36 AS build\n"
+    );
+    assert_eq!(
+        std::fs::metadata(&other).unwrap().ino(),
+        std::fs::metadata(&linked).unwrap().ino()
+    );
+    // No temporary file is left beside them.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with(".rdock-")), "{names:?}");
+}
+
+/// A read-only file is refused as an editor would, and its findings are
+/// still reported.
+#[cfg(unix)]
+#[test]
+fn fix_refuses_a_read_only_file_and_keeps_its_findings() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("Dockerfile");
+    std::fs::write(&f, "FROM busybox:1.36 as build\n").unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = cargo_bin_cmd!("rdock")
+        .args([
+            "lint",
+            "--no-config",
+            "--select",
+            "RD108",
+            "--fix",
+            "--output-format",
+            "concise",
+        ])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("read-only (mode 444)"), "{stderr}");
+    assert!(stdout.contains("RD108"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap(),
+        "FROM busybox:1.36 as build\n"
+    );
+}

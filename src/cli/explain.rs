@@ -166,7 +166,15 @@ pub fn text_report(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
                 let _ = writeln!(o, "      deletes: {}", list(&fx.deletes));
             }
             if step.barrier.is_none() || fx.cost > 0.0 {
-                let _ = writeln!(o, "      cost:    ~{:.1}s", fx.cost);
+                if fx.cpu > 0.0 {
+                    let _ = writeln!(
+                        o,
+                        "      cost:    ~{:.1}s (~{:.1}s of it keeps a core busy)",
+                        fx.cost, fx.cpu
+                    );
+                } else {
+                    let _ = writeln!(o, "      cost:    ~{:.1}s", fx.cost);
+                }
             }
         }
         for d in &a.dependences {
@@ -199,10 +207,11 @@ pub fn text_report(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
                 let names: Vec<&str> = p.split.iter().map(|c| c.name.as_str()).collect();
                 let _ = writeln!(
                     o,
-                    "  => split into {} ({:.1}s serial, {:.1}s parallel)",
+                    "  => split into {} ({:.1}s serial, {:.1}s parallel on {} cores)",
                     names.join(", "),
                     p.serial_seconds,
                     p.parallel_seconds,
+                    parallel::build_cores(),
                 );
             }
             (None, Some(w)) => {

@@ -182,6 +182,10 @@ pub fn run(args: LintArgs) -> u8 {
         d
     };
 
+    if args.fix && !args.diff {
+        // Ctrl-C finishes the file being written and starts no other.
+        super::write::catch_interrupts();
+    }
     let outcomes: Vec<Outcome> = inputs
         .par_iter()
         .map(|input| {
@@ -475,9 +479,21 @@ fn lint_one(
             error: None,
         };
     }
+    if args.fix && !args.diff && super::write::interrupted() {
+        return Outcome::error(format!(
+            "error: `{name}`: not fixed: interrupted (Ctrl-C)\n"
+        ));
+    }
     let fixed = match check_and_fix(&text, settings, args.unsafe_fixes) {
         Ok(f) => f,
-        Err(e) => return Outcome::error(format!("error: `{name}`: {e}\n")),
+        Err(e) => {
+            let mut o = Outcome::error(format!("error: `{name}`: {e}\n"));
+            if matches!(input, Input::Stdin) && args.fix && !args.diff {
+                // An editor piping the buffer through must get it back unchanged.
+                o.stdin_fixed = Some(text);
+            }
+            return o;
+        }
     };
     let mut outcome = Outcome {
         result: None,
@@ -497,33 +513,19 @@ fn lint_one(
         Input::Stdin => outcome.stdin_fixed = Some(fixed.text.clone()),
         Input::File(path) => {
             if fixed.text != text {
-                if let Err(e) = write_atomic(path, &fixed.text) {
-                    return Outcome::error(format!(
-                        "error: cannot write `{name}`: {e}\n  help: the file was left unchanged\n"
-                    ));
+                if let Err(e) = super::write::write_fixed(path, &text, &fixed.text) {
+                    // The findings stay in the report: nothing was fixed.
+                    let mut o = Outcome::error(format!("error: `{name}` was not fixed: {e}\n"));
+                    let found = check(&text, settings);
+                    o.result = Some(FileResult::new(name, text, found));
+                    o.fail_level = fail_level;
+                    return o;
                 }
             }
         }
     }
     outcome.result = Some(FileResult::new(name, fixed.text, fixed.remaining));
     outcome
-}
-
-/// Write `text` to `path` atomically: a temporary file in the same folder,
-/// the original's permissions, then a rename. A symlink's target is written.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path)?;
-    let dir = target.parent().unwrap_or_else(|| Path::new("."));
-    let perms = std::fs::metadata(&target)?.permissions();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".rdock-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    std::fs::set_permissions(tmp.path(), perms)?;
-    tmp.persist(&target).map_err(|e| e.error)?;
-    Ok(())
 }
 
 fn print_statistics(results: &[FileResult], out: &mut dyn Write) {

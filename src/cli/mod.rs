@@ -7,6 +7,7 @@ mod lint;
 mod rule;
 mod targets;
 mod verify;
+mod write;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
