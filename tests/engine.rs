@@ -841,4 +841,13 @@ fn the_soundness_harness_catches_a_dropped_copy() {
     assert!(text.contains("caught"), "{text}");
     let [_, split, _, differences] = soundness_counts(&text);
     assert!(split > 0 && differences > 0, "{text}");
+    // The shrinker makes the program with the dropped copy minimal: the two
+    // chains a split needs, and the prefix when they need it.
+    let runs: u64 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("shrunk to "))
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no shrunk program:\n{text}"));
+    assert!((2..=3).contains(&runs), "{runs} RUN steps after shrinking:\n{text}");
 }
