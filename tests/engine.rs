@@ -849,5 +849,8 @@ fn the_soundness_harness_catches_a_dropped_copy() {
         .and_then(|r| r.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no shrunk program:\n{text}"));
-    assert!((2..=3).contains(&runs), "{runs} RUN steps after shrinking:\n{text}");
+    assert!(
+        (2..=3).contains(&runs),
+        "{runs} RUN steps after shrinking:\n{text}"
+    );
 }

@@ -16,6 +16,53 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         || lower.starts_with("containerfile.")
 }
 
+/// `Dockerfile-windows`, `Dockerfile_test`, `Containerfile-cuda`: a name
+/// that may be a Dockerfile; the walk takes it when its text starts like
+/// one ([`starts_like_a_dockerfile`]). Names with the extension of another
+/// kind of file (`dockerfile-lint.yml`) are not.
+pub fn may_be_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("dockerfile")
+        .or_else(|| lower.strip_prefix("containerfile"));
+    let Some(rest) = rest else { return false };
+    const OTHER: [&str; 14] = [
+        "yml", "yaml", "json", "md", "txt", "sh", "py", "toml", "lock", "js", "ts", "go", "rs",
+        "bak",
+    ];
+    rest.starts_with(['-', '_'])
+        && !rest
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| OTHER.contains(&ext))
+}
+
+/// Whether the first instruction of `head` (the start of a file) is FROM or
+/// ARG, after comments, blank lines and parser directives.
+pub fn starts_like_a_dockerfile(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .is_some_and(|l| {
+            let word = l
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            word == "FROM" || word == "ARG"
+        })
+}
+
+fn sniff(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4096];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let n = f.read(&mut head).unwrap_or(0);
+    starts_like_a_dockerfile(&head[..n])
+}
+
 /// What the walk found.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -53,7 +100,11 @@ pub fn collect(paths: &[PathBuf]) -> Found {
                 match entry {
                     Ok(e) => {
                         let is_file = e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
-                        if is_file && is_dockerfile_name(&e.file_name().to_string_lossy()) {
+                        let name = e.file_name().to_string_lossy();
+                        if is_file
+                            && (is_dockerfile_name(&name)
+                                || (may_be_dockerfile_name(&name) && sniff(e.path())))
+                        {
                             lock(found).files.push(e.into_path());
                         }
                     }
@@ -132,6 +183,21 @@ mod tests {
         ] {
             assert!(is_dockerfile_name(yes), "{yes}");
         }
+        for (name, yes) in [
+            ("Dockerfile-windows", true),
+            ("Dockerfile_test_run", true),
+            ("Containerfile-cuda", true),
+            ("dockerfile-lint.yml", false),
+            ("dockerfile-readiness.lock.yml", false),
+            ("Dockerfiles", false),
+        ] {
+            assert_eq!(may_be_dockerfile_name(name), yes, "{name}");
+        }
+        assert!(starts_like_a_dockerfile(
+            b"# syntax=docker/dockerfile:1\n\nARG A\nFROM x\n"
+        ));
+        assert!(starts_like_a_dockerfile(b"from x\n"));
+        assert!(!starts_like_a_dockerfile(b"#!/bin/sh\necho hi\n"));
         for no in [
             "Dockerfiles",
             "README.md",

@@ -213,6 +213,18 @@ impl<'t> Model<'t> {
                 model.stage_names.entry(name).or_insert(stage.index);
             }
         }
+        if model.instructions.is_empty() && model.ast.errors.is_empty() {
+            // BuildKit: "file with no instructions".
+            let end = model.text.len();
+            model.error(
+                Span::new(0, end.min(model.text.find('\n').unwrap_or(end))),
+                "the file has no instructions: BuildKit refuses to build it",
+                Some(
+                    "a Dockerfile starts with FROM (after optional ARGs and parser directives)"
+                        .into(),
+                ),
+            );
+        }
         model.validate_from();
         model.validate_instructions();
         model.scope = Scope::build(&model, inputs);

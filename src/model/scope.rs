@@ -206,6 +206,26 @@ impl Scope {
             .map(|e| e.value)
     }
 
+    /// [`Scope::expand_at`], or `None` when a variable it uses has no value
+    /// here (an ARG without a default: the build may pass anything).
+    pub fn expand_known(
+        &self,
+        ii: usize,
+        stage: usize,
+        word: &str,
+        escape: char,
+    ) -> Option<String> {
+        let view = View {
+            defs: self.stages.get(stage)?,
+            before: Some(ii),
+        };
+        let e = Lexer::new(escape).process_word(word, &view).ok()?;
+        e.references
+            .iter()
+            .all(|r| r.set || r.has_default)
+            .then_some(e.value)
+    }
+
     /// The definition of `name` that instruction `ii` of `stage` sees.
     pub fn lookup(&self, stage: Option<usize>, ii: usize, name: &str) -> Option<&VarDef> {
         let defs = match stage {

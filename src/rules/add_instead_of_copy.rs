@@ -42,8 +42,29 @@ impl Rule for AddInsteadOfCopy {
             if words.len() < 2 {
                 continue;
             }
-            let sources = &words[..words.len() - 1];
-            let remote = |s: &str| s.contains("://") || s.starts_with("git@");
+            // Sources as BuildKit sees them, variables expanded: `ADD ${REPO}#v1.2`
+            // and `ADD ${URL}` fetch. One that cannot be resolved may be a URL.
+            let Some(stage) = model.instructions[ii].stage else {
+                continue;
+            };
+            let expanded: Option<Vec<String>> = words[..words.len() - 1]
+                .iter()
+                .map(|s| {
+                    if s.contains('$') {
+                        model.scope.expand_known(ii, stage, s, model.ast.escape)
+                    } else {
+                        Some((*s).to_string())
+                    }
+                })
+                .collect();
+            let Some(expanded) = expanded else { continue };
+            let sources: Vec<&str> = expanded.iter().map(String::as_str).collect();
+            let remote = |s: &str| {
+                s.contains("://")
+                    || s.starts_with("git@")
+                    || s.contains(".git#")
+                    || s.ends_with(".git")
+            };
             if sources.iter().any(|s| remote(s)) {
                 continue;
             }
@@ -62,7 +83,8 @@ impl Rule for AddInsteadOfCopy {
             // A source with a variable or glob may name an archive: not provably the same.
             // ADD unpacks a local tar by its content, whatever its name: only
             // directories are provably copied as they are.
-            let plain = sources.iter().all(|s| s.ends_with('/') || *s == ".");
+            let plain = sources.iter().all(|s| s.ends_with('/') || *s == ".")
+                && words[..words.len() - 1].iter().all(|s| !s.contains('$'));
             let flags_ok = inst
                 .flags
                 .iter()

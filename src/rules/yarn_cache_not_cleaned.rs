@@ -39,7 +39,11 @@ impl Rule for YarnCacheNotCleaned {
                 if let Some(s) = tool_sub(c, &["yarn"], &["install"], YARN_VALUED) {
                     return Some((c, s));
                 }
-                (c.base_name() == Some("yarn") && positional(c, YARN_VALUED).is_empty())
+                // `yarn --version` and `yarn --help` install nothing.
+                let asks = ["--version", "-v", "-V", "--help", "-h"]
+                    .iter()
+                    .any(|f| c.args().iter().any(|w| w.is(f)));
+                (c.base_name() == Some("yarn") && !asks && positional(c, YARN_VALUED).is_empty())
                     .then(|| (c, &c.words[0]))
             });
             let Some((cmd, at)) = found else { continue };
