@@ -492,8 +492,13 @@ def batch_file(programs):
             )
         else:
             copies.append(f"mkdir /p{i}; cd /m/p{i}; cp -a --parents . /p{i}/")
+    # Built FROM the last program when it is a debian one (GNU cp), so that
+    # its image configuration is compared too (its USER aside: the copy
+    # runs as root).
+    last_debian = programs[-1][1]
     gather = [
-        "FROM debian:12.4 AS all",
+        f"FROM p{len(programs) - 1} AS all" if last_debian else "FROM debian:12.4 AS all",
+        "USER root",
         f"RUN --network=none {mounts} set -e; " + "; ".join(copies),
     ]
     text.append("\n".join(gather))
@@ -681,6 +686,28 @@ def main():
             progs.append((Gen(rng, debian).program(), debian))
 
     total = split = verified = differences = caught = sabotaged = errors = 0
+    if args.fixtures:
+        # Each kept program on its own: its whole image configuration is
+        # compared too (USER included).
+        for f, (prog, _) in zip(sorted(Path(args.fixtures).glob("*.Dockerfile")), progs):
+            total += 1
+            was_split, report = verify_single(engine, prog, f.stem)
+            if not was_split:
+                print(f"{f.name}: not split", flush=True)
+                continue
+            split += 1
+            if report is None or report.get("verdict") == "error":
+                errors += 1
+                print(f"{f.name}: a build failed: {(report or {}).get('error', '')[-2000:]}", flush=True)
+                continue
+            verified += 1
+            if report.get("verdict") != "match":
+                differences += 1
+                print(f"{f.name}: DIFFERENT: {json.dumps(report.get('differences'))[:1500]}", flush=True)
+            else:
+                print(f"{f.name}: split, same image", flush=True)
+        print(f"programs {total}, split {split}, verified {verified}, differences {differences}")
+        sys.exit(2 if errors else (1 if differences else 0))
     if not args.fixtures:
         # Only what rdock splits needs building: lint each program alone
         # (milliseconds) and batch the ones it rewrites.
@@ -699,6 +726,10 @@ def main():
         progs = kept
     for start in range(0, len(progs), args.batch):
         chunk = progs[start:start + args.batch]
+        # A debian program last: the batch's image is built FROM it.
+        d = [k for k, c in enumerate(chunk) if c[1]]
+        if d and not chunk[-1][1]:
+            chunk.append(chunk.pop(d[-1]))
         total += len(chunk)
         path = work / f"batch-{start // args.batch:04d}.Dockerfile"
         path.write_text(batch_file(chunk))

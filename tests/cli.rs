@@ -507,7 +507,9 @@ fn walking_finds_dockerfiles_by_name_only() {
         "Containerfile",
         "Containerfile.prod",
         "Dockerfile",
+        "Dockerfile-old",
         "Dockerfile.dev",
+        "Dockerfile_test_run",
         "app.Dockerfile",
         "conf.d/x.dockerfile",
         "dockerfile",
@@ -515,11 +517,10 @@ fn walking_finds_dockerfiles_by_name_only() {
     ];
     let skipped = [
         "Dockerfiles",
-        "Dockerfile-old",
         "README.md",
         "Makefile",
         "docker-compose.yml",
-        "dockerfile-lint",
+        "dockerfile-lint.yml",
         "x.dockerfile.bak",
         "Containerfiles",
         "my-Dockerfile",
@@ -528,6 +529,8 @@ fn walking_finds_dockerfiles_by_name_only() {
     for f in linted.iter().chain(&skipped) {
         p = p.with(f, AS_CASING);
     }
+    // `Dockerfile-*` is taken only when it starts like a Dockerfile.
+    p = p.with("dockerfile-lint", "#!/bin/sh\nhadolint Dockerfile\n");
     let run = p.concise(&[]);
     run.code(1);
     assert_eq!(run.paths(), linted);
