@@ -87,6 +87,12 @@ fn check_with(
     if cancelled() {
         return None;
     }
+    // Exec-form instructions, in file order (for `keeps_exec_form`).
+    let exec_forms: Vec<&crate::syntax::Instruction> = model
+        .ast
+        .instructions()
+        .filter(|i| matches!(i.args, crate::syntax::Args::Exec(_)))
+        .collect();
     let mut out: Vec<Diagnostic> = found
         .into_iter()
         .flatten()
@@ -97,7 +103,7 @@ fn check_with(
             }
             if d.fix
                 .as_ref()
-                .is_some_and(|f| !keeps_exec_form(&model, &f.edits))
+                .is_some_and(|f| !keeps_exec_form(&exec_forms, &f.edits))
             {
                 // A textual edit would break the JSON array (or change an
                 // argument instead of adding one): no fix, the finding stays.
@@ -121,32 +127,39 @@ fn check_with(
 /// that reaches into a JSON array is allowed only inside the script string
 /// of `["sh", "-c", "..."]` and without characters JSON would escape, or
 /// when it replaces the whole instruction.
-fn keeps_exec_form(model: &Model<'_>, edits: &[crate::fix::Edit]) -> bool {
-    model.ast.instructions().all(|inst| {
-        let crate::syntax::Args::Exec(words) = &inst.args else {
-            return true;
-        };
-        let json = inst.args_span;
-        let script = crate::shell::ScriptSource::for_exec_shell(inst)
-            .map(|s| s.whole)
-            .filter(|w| {
-                words
-                    .iter()
-                    .any(|x| x.span == *w && x.span.len() == x.text.len() + 2)
-            });
-        edits.iter().all(|e| {
-            let touches = e.span.start < json.end && e.span.end > json.start
-                || (e.span.is_empty() && e.span.start > json.start && e.span.start < json.end);
-            if !touches || (e.span.start <= inst.span.start && e.span.end >= inst.span.end) {
-                return true;
-            }
-            script.is_some_and(|w| {
-                e.span.start > w.start
-                    && e.span.end < w.end
-                    && !e.replacement.contains(['"', '\\'])
-                    && !e.replacement.chars().any(char::is_control)
-            })
-        })
+fn keeps_exec_form(exec_forms: &[&crate::syntax::Instruction], edits: &[crate::fix::Edit]) -> bool {
+    // Only the instructions an edit can reach (they are in file order).
+    edits.iter().all(|e| {
+        let from = exec_forms.partition_point(|i| i.span.end < e.span.start);
+        let to = exec_forms.partition_point(|i| i.span.start <= e.span.end);
+        exec_forms[from..to.max(from)]
+            .iter()
+            .all(|inst| keeps_one(inst, e))
+    })
+}
+
+fn keeps_one(inst: &crate::syntax::Instruction, e: &crate::fix::Edit) -> bool {
+    let crate::syntax::Args::Exec(words) = &inst.args else {
+        return true;
+    };
+    let json = inst.args_span;
+    let script = crate::shell::ScriptSource::for_exec_shell(inst)
+        .map(|s| s.whole)
+        .filter(|w| {
+            words
+                .iter()
+                .any(|x| x.span == *w && x.span.len() == x.text.len() + 2)
+        });
+    let touches = e.span.start < json.end && e.span.end > json.start
+        || (e.span.is_empty() && e.span.start > json.start && e.span.start < json.end);
+    if !touches || (e.span.start <= inst.span.start && e.span.end >= inst.span.end) {
+        return true;
+    }
+    script.is_some_and(|w| {
+        e.span.start > w.start
+            && e.span.end < w.end
+            && !e.replacement.contains(['"', '\\'])
+            && !e.replacement.chars().any(char::is_control)
     })
 }
 
