@@ -1136,7 +1136,10 @@ fn copy_like(cx: &mut Ctx<'_>, name: &str, cmd: &Command, uncertain: bool) -> Re
         }
     }
     if name == "install" && p.has(&["-d", "--directory"]) {
-        let plain = !p.has(&["-m", "--mode", "-o", "--owner", "-g", "--group"]);
+        // `install -d` sets the mode it makes with chmod (0755 by default),
+        // which drops the setgid bit a folder inherits from a setgid parent;
+        // a folder COPY makes keeps it. Never plain.
+        let plain = false;
         for o in &p.operands {
             let d = cx.exact(o)?;
             cx.dirs.push(d.path.clone());
@@ -1169,7 +1172,8 @@ fn copy_like(cx: &mut Ctx<'_>, name: &str, cmd: &Command, uncertain: bool) -> Re
             })
         };
         cx.dirs.push(parent.clone());
-        cx.fx.make_dir(PathRef::new(parent, false), true, false);
+        // Made with an explicit mode, as `install -d` makes them.
+        cx.fx.make_dir(PathRef::new(parent, false), false, false);
     }
     for s in &srcs {
         let src = cx.exact(s)?;
