@@ -358,6 +358,33 @@ fn follow_links(steps: &mut [Step]) {
                 _ => fx.deletes.push(p),
             }
         }
+        // What the step leaves, by the path it really lands at: a write
+        // through /work/dlink/v1 and a delete of /work/d1/v1 are one file.
+        let canonical = |p: &PathRef| -> PathRef {
+            let mut p = p.clone();
+            for _ in 0..8 {
+                let hop = links.iter().find_map(|(path, target, hard)| {
+                    let t = target.as_ref().filter(|_| !*hard)?;
+                    (p.path != *path && paths::is_within(&p.path, path))
+                        .then(|| format!("{}{}", t.trim_end_matches('/'), &p.path[path.len()..]))
+                });
+                match hop {
+                    Some(q) => p.path = q,
+                    None => break,
+                }
+            }
+            p
+        };
+        for ev in &mut fx.events {
+            match ev {
+                effects::Event::Write(p) | effects::Event::Delete(p) | effects::Event::Meta(p) => {
+                    *p = canonical(p)
+                }
+                effects::Event::MakeDir { path, .. } | effects::Event::Link { path, .. } => {
+                    *path = canonical(path)
+                }
+            }
+        }
         for ev in &fx.events {
             if let effects::Event::Link { path, target, hard } = ev {
                 links.push((path.path.clone(), target.clone(), *hard));
