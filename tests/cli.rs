@@ -2068,3 +2068,50 @@ fn fix_refuses_a_read_only_file_and_keeps_its_findings() {
         "FROM busybox:1.36 as build\n"
     );
 }
+
+/// Ctrl-C during `--fix` of a big folder: each file is fixed whole or left
+/// as it was, no temporary file stays, and the run says it was interrupted.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_fix_leaves_whole_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 3000;
+    for i in 0..n {
+        std::fs::write(
+            dir.path().join(format!("d{i}.Dockerfile")),
+            "FROM busybox:1.36 as b\n",
+        )
+        .unwrap();
+    }
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_rdock"))
+        .args(["lint", "--no-config", "--select", "RD108", "--fix", "."])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: a signal to the child this test spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (mut fixed, mut untouched) = (0, 0);
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        assert!(
+            !name.starts_with(".rdock-"),
+            "a temporary file was left: {name}"
+        );
+        match std::fs::read_to_string(e.path()).unwrap().as_str() {
+            "FROM busybox:1.36 AS b\n" => fixed += 1,
+            "FROM busybox:1.36 as b\n" => untouched += 1,
+            other => panic!("{name} holds {other:?}"),
+        }
+    }
+    assert_eq!(fixed + untouched, n);
+    if untouched > 0 {
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("interrupted (Ctrl-C)"), "{stderr}");
+    }
+}

@@ -480,9 +480,10 @@ fn lint_one(
         };
     }
     if args.fix && !args.diff && super::write::interrupted() {
-        return Outcome::error(format!(
-            "error: `{name}`: not fixed: interrupted (Ctrl-C)\n"
-        ));
+        // One message for all of them (identical errors are shown once).
+        return Outcome::error(
+            "error: interrupted (Ctrl-C): the files not fixed yet were left as they are\n".into(),
+        );
     }
     let fixed = match check_and_fix(&text, settings, args.unsafe_fixes) {
         Ok(f) => f,
