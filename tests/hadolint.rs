@@ -195,6 +195,9 @@ fn why_hadolint_only(id: &str, site: &Site<'_>, graph_ok: bool) -> &'static str 
             "stage does not reach the built image (deliberate: caches matter only in final images)"
         }
         "RD414" => "a cache mount on ~/.cache keeps pip's cache out of the layer (deliberate)",
+        "RD408" if t.contains('$') => {
+            "a source through a build argument without a value: it may be a URL or a git repository, which ADD fetches (deliberate)"
+        }
         "RD102" => "`--from` names an image (`org/name`): a valid image reference, not a stage (deliberate)",
         "RD112" => "platform with a variable part (`linux/${ARCH}`): not a constant (as BuildKit's FromPlatformFlagConstDisallowed)",
         "RD114" => "rdock reports each overridden CMD/ENTRYPOINT/HEALTHCHECK, hadolint each one after the first: the last differs",
