@@ -119,7 +119,25 @@ pub fn analyze_stage(
         })
         .collect();
     let mut steps = steps;
-    follow_links(&mut steps);
+    // Links the stages this one is built FROM made (the farthest first).
+    let mut inherited: Vec<(String, Option<String>, bool)> = Vec::new();
+    let ancestors: Vec<usize> = model.base_chain(stage).skip(1).collect();
+    for &st in ancestors.iter().rev() {
+        for &ii in &model.stages[st].body {
+            if model.instruction(ii).kind() != Kind::Run {
+                continue;
+            }
+            for ev in effects::run_effects(model, ii, extra).events {
+                if let effects::Event::Link { path, target, hard } = ev {
+                    if let (true, Some(other)) = (hard, &target) {
+                        inherited.push((other.clone(), Some(path.path.clone()), true));
+                    }
+                    inherited.push((path.path, target, hard));
+                }
+            }
+        }
+    }
+    follow_links(&mut steps, inherited);
     let mut out = StageAnalysis {
         stage,
         steps,
@@ -315,8 +333,8 @@ fn conflict(a: &Effects, b: &Effects) -> Option<String> {
 /// paths below `T`; a step that writes the link itself, or either name of a
 /// hard link, cannot be carried by `COPY --from` (it replaces the link and
 /// splits the pair).
-fn follow_links(steps: &mut [Step]) {
-    let mut links: Vec<(String, Option<String>, bool)> = Vec::new();
+fn follow_links(steps: &mut [Step], inherited: Vec<(String, Option<String>, bool)>) {
+    let mut links = inherited;
     for step in steps.iter_mut() {
         let fx = &mut step.effects;
         let mut extra: Vec<(u8, PathRef)> = Vec::new();
