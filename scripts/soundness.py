@@ -708,22 +708,21 @@ def main():
                 print(f"{f.name}: split, same image", flush=True)
         print(f"programs {total}, split {split}, verified {verified}, differences {differences}")
         sys.exit(2 if errors else (1 if differences else 0))
-    if not args.fixtures:
-        # Only what rdock splits needs building: lint each program alone
-        # (milliseconds) and batch the ones it rewrites.
-        generated = len(progs)
-        kept = []
-        for i, (prog, debian) in enumerate(progs):
-            path = work / f"program-{i:05d}.Dockerfile"
-            path.write_text(prog)
-            rw = engine.rewrite(path)
-            if rw.read_text() != prog:
-                kept.append((prog, debian))
-            path.unlink()
-            rw.unlink()
-        print(f"{generated} programs generated, {len(kept)} split by rdock", flush=True)
-        total = generated - len(kept)
-        progs = kept
+    # Only what rdock splits needs building: lint each program alone
+    # (milliseconds) and batch the ones it rewrites.
+    generated = len(progs)
+    kept = []
+    for i, (prog, debian) in enumerate(progs):
+        path = work / f"program-{i:05d}.Dockerfile"
+        path.write_text(prog)
+        rw = engine.rewrite(path)
+        if rw.read_text() != prog:
+            kept.append((prog, debian))
+        path.unlink()
+        rw.unlink()
+    print(f"{generated} programs generated, {len(kept)} split by rdock", flush=True)
+    total = generated - len(kept)
+    progs = kept
     for start in range(0, len(progs), args.batch):
         chunk = progs[start:start + args.batch]
         # A debian program last: the batch's image is built FROM it.

@@ -543,7 +543,7 @@ fn command(
                         }
                     }
                 }
-                if name_of(cmd) == Some("export") {
+                if cmd.base_name() == Some("export") {
                     cx.vars.exported.push(name);
                 }
             }
@@ -638,10 +638,6 @@ fn command(
         }
     }
     Ok(())
-}
-
-fn name_of(cmd: &Command) -> Option<&str> {
-    cmd.base_name()
 }
 
 /// Reading the program a command runs: `/dir/NAME` for every `PATH` entry,

@@ -119,20 +119,19 @@ pub fn analyze_stage(
         })
         .collect();
     let mut steps = steps;
-    // Links the stages this one is built FROM made (the farthest first).
+    // Links the stages this one is built FROM made (the farthest first);
+    // only read when two RUN steps could be split at all (a long FROM chain
+    // would otherwise be walked again for every stage).
     let mut inherited: Vec<(String, Option<String>, bool)> = Vec::new();
-    let ancestors: Vec<usize> = model.base_chain(stage).skip(1).collect();
-    for &st in ancestors.iter().rev() {
-        for &ii in &model.stages[st].body {
-            if model.instruction(ii).kind() != Kind::Run {
-                continue;
-            }
-            for ev in effects::run_effects(model, ii, extra).events {
-                if let effects::Event::Link { path, target, hard } = ev {
-                    if let (true, Some(other)) = (hard, &target) {
-                        inherited.push((other.clone(), Some(path.path.clone()), true));
-                    }
-                    inherited.push((path.path, target, hard));
+    let splittable = steps
+        .windows(2)
+        .any(|w| w[0].barrier.is_none() && w[1].barrier.is_none());
+    if splittable {
+        let ancestors: Vec<usize> = model.base_chain(stage).skip(1).collect();
+        for &st in ancestors.iter().rev() {
+            for &ii in &model.stages[st].body {
+                if model.instruction(ii).kind() == Kind::Run {
+                    inherited.extend(links_of(&effects::run_effects(model, ii, extra).events));
                 }
             }
         }
@@ -403,15 +402,23 @@ fn follow_links(steps: &mut [Step], inherited: Vec<(String, Option<String>, bool
                 }
             }
         }
-        for ev in &fx.events {
-            if let effects::Event::Link { path, target, hard } = ev {
-                links.push((path.path.clone(), target.clone(), *hard));
-                if let (true, Some(other)) = (*hard, target) {
-                    links.push((other.clone(), Some(path.path.clone()), true));
-                }
+        links.extend(links_of(&fx.events));
+    }
+}
+
+/// The links `events` make, as `(path, target, hard)`; a hard link also
+/// from its other name.
+fn links_of(events: &[effects::Event]) -> Vec<(String, Option<String>, bool)> {
+    let mut out = Vec::new();
+    for ev in events {
+        if let effects::Event::Link { path, target, hard } = ev {
+            out.push((path.path.clone(), target.clone(), *hard));
+            if let (true, Some(other)) = (*hard, target) {
+                out.push((other.clone(), Some(path.path.clone()), true));
             }
         }
     }
+    out
 }
 
 /// Files a step writes through the container runtime's mounts, or that are
