@@ -1,13 +1,11 @@
 //! The pipeline: text -> model -> graph -> rules -> suppression -> sorted diagnostics,
 //! and the fix loop on top of it.
 
+use crate::analysis::Analysis;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{apply_fixes, Applicability};
-use crate::graph::StageGraph;
-use crate::model::Model;
 use crate::rules::{self, Context};
 use crate::settings::Settings;
-use crate::suppress::Suppressions;
 use rayon::prelude::*;
 
 /// From this many instructions on, the rules of one file run in parallel.
@@ -39,20 +37,11 @@ fn check_with(
     cancelled: &(dyn Fn() -> bool + Sync),
     parallel_from: usize,
 ) -> Option<Vec<Diagnostic>> {
-    let model = Model::new(text, &settings.inputs);
-    let discovered: Vec<String> = settings
-        .discovered_targets
-        .iter()
-        .filter_map(|t| t.name.clone())
-        .collect();
-    let graph = StageGraph::with_discovered(
-        &model,
-        &settings.cli_targets,
-        &settings.config_targets,
-        &discovered,
-        !settings.discovered_targets.is_empty(),
-    );
-    let suppressions = Suppressions::from_ast(&model.ast);
+    let Analysis {
+        model,
+        graph,
+        suppressions,
+    } = Analysis::new(text, settings);
     let enabled: Vec<&dyn rules::Rule> = rules::registry()
         .iter()
         .copied()

@@ -259,9 +259,9 @@ impl Config {
         path: &Path,
         is_known_selector: &dyn Fn(&str) -> bool,
     ) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Io {
+        let text = crate::input::read_text(path).map_err(|e| ConfigError::Io {
             path: path.to_path_buf(),
-            cause,
+            cause: e.into_io(),
         })?;
         Config::from_str(&text, path, is_known_selector)
     }
@@ -599,9 +599,9 @@ impl Discovery {
                 .find(|p| p.is_file())
             {
                 let shown = file.strip_prefix(&self.cwd).unwrap_or(&file);
-                let text = std::fs::read_to_string(&file).map_err(|cause| ConfigError::Io {
+                let text = crate::input::read_text(&file).map_err(|e| ConfigError::Io {
                     path: shown.to_path_buf(),
-                    cause,
+                    cause: e.into_io(),
                 })?;
                 found = Some(Arc::new(Config::from_str(&text, shown, &self.is_known)?));
                 break;
@@ -613,6 +613,14 @@ impl Discovery {
             cache.insert(dir, found.clone());
         }
         Ok(found)
+    }
+
+    /// Forget the files read (one changed).
+    pub fn clear(&self) {
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     fn cached(&self, dir: &Path) -> Option<Option<Arc<Config>>> {

@@ -2,6 +2,7 @@
 //!
 //! `text -> syntax::parse -> model -> graph -> rules -> Vec<Diagnostic> -> render | fix`
 
+pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -9,12 +10,14 @@ pub mod dockerignore;
 pub mod exec;
 pub mod fix;
 pub mod graph;
+pub mod input;
 pub mod line_index;
 pub mod lsp;
 pub mod model;
 pub mod parallel;
 pub mod render;
 pub mod rules;
+pub mod session;
 pub mod settings;
 pub mod shell;
 pub mod suppress;

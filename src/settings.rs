@@ -22,6 +22,84 @@ pub struct Overrides {
     pub fail_level: Option<Severity>,
 }
 
+/// Which override an [`InvalidOverride`] is in, so that each front-end can
+/// name it its own way (`--select` on the command line, `select` in an
+/// editor's settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideField {
+    Select,
+    ExtendSelect,
+    Ignore,
+    AllowedRegistries,
+}
+
+/// An override no rule or registry matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidOverride {
+    pub field: OverrideField,
+    pub value: String,
+    /// What is wrong with it, one phrase.
+    pub why: String,
+}
+
+impl Overrides {
+    /// Checks the rule selectors and registries, for every front-end alike.
+    pub fn validate(&self) -> Result<(), InvalidOverride> {
+        let selectors = [
+            (
+                OverrideField::Select,
+                self.select.as_deref().unwrap_or_default(),
+            ),
+            (OverrideField::ExtendSelect, &self.extend_select[..]),
+            (OverrideField::Ignore, &self.ignore[..]),
+        ];
+        for (field, list) in selectors {
+            if let Some(bad) = list.iter().find(|s| !rules::is_known_selector(s)) {
+                return Err(InvalidOverride {
+                    field,
+                    value: bad.clone(),
+                    why: "no rule has this id, prefix or slug (`rdock rules` lists them)".into(),
+                });
+            }
+        }
+        for r in &self.allowed_registries {
+            if let Some(why) = crate::config::invalid_registry(r) {
+                return Err(InvalidOverride {
+                    field: OverrideField::AllowedRegistries,
+                    value: r.clone(),
+                    why: why.into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `--build-arg` values as `docker build` reads them: `KEY=VALUE`, or `KEY`
+/// alone for the value of the environment variable `KEY`; when that is not
+/// set, the argument is left out, as docker leaves it out. Every command
+/// reads them through here.
+pub fn parse_build_args(
+    list: &[String],
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for a in list {
+        match a.split_once('=') {
+            Some(("", _)) => return Err(format!("--build-arg `{a}` has no name before `=`")),
+            Some((k, v)) => {
+                out.insert(k.to_string(), v.to_string());
+            }
+            None => {
+                if let Some(v) = env(a) {
+                    out.insert(a.clone(), v);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Everything a lint of one file needs to know.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -116,11 +194,61 @@ impl Settings {
         }
     }
 
+    /// These settings for one `docker build` of `target` (else the last
+    /// stage): the targets of the configuration and of the repository's
+    /// other builds left out. `rdock verify` times the build it ran so.
+    pub fn for_one_build(&self, target: Option<&str>) -> Settings {
+        Settings {
+            cli_targets: target.map(|t| vec![t.to_string()]).unwrap_or_default(),
+            config_targets: Vec::new(),
+            discovered_targets: Vec::new(),
+            target_evidence: Vec::new(),
+            ..self.clone()
+        }
+    }
+
     pub fn is_enabled(&self, id: &str) -> bool {
         self.enabled.binary_search(&id).is_ok()
     }
 
     pub fn severity_of(&self, meta: &RuleMeta) -> Severity {
         self.severity.get(meta.id).copied().unwrap_or(meta.severity)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_arg_without_a_value_comes_from_the_environment_or_is_left_out() {
+        let env = |k: &str| (k == "SET").then(|| "from-env".to_string());
+        let args = ["A=1".to_string(), "SET".into(), "UNSET".into(), "B=".into()];
+        let parsed = parse_build_args(&args, env).unwrap();
+        let want: BTreeMap<String, String> = [("A", "1"), ("B", ""), ("SET", "from-env")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(parsed, want);
+        assert!(parse_build_args(&["=x".to_string()], env).is_err());
+    }
+
+    #[test]
+    fn overrides_name_the_list_an_unknown_selector_is_in() {
+        let o = Overrides {
+            ignore: vec!["RD101".into(), "no-such-rule".into()],
+            ..Overrides::default()
+        };
+        let e = o.validate().unwrap_err();
+        assert_eq!(e.field, OverrideField::Ignore);
+        assert_eq!(e.value, "no-such-rule");
+        let o = Overrides {
+            allowed_registries: vec!["http://x".into()],
+            ..Overrides::default()
+        };
+        assert_eq!(
+            o.validate().unwrap_err().field,
+            OverrideField::AllowedRegistries
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! - the `# check=skip=Rule,...` (or `skip=all`) directive, for rules mapped to BuildKit's checks.
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::fix::Edit;
 use crate::rules::{self, RuleMeta};
 use crate::syntax::{Comment, Dockerfile, NodeKind};
 
@@ -170,9 +171,117 @@ pub fn parse_comment(text: &str) -> Option<(bool, Vec<Code>)> {
     (!codes.is_empty()).then_some((global, codes))
 }
 
+/// The edit that suppresses `code` for the instruction holding `offset`
+/// (an editor's "ignore for this line"): the code added to the `# rdock
+/// ignore=` comment right above it, else a new comment line, indented like
+/// the instruction and ended like the file's lines.
+pub fn ignore_edit(ast: &Dockerfile, text: &str, offset: usize, code: &str) -> Edit {
+    let at = suppression_point(ast, text, offset);
+    match extend_ignore_above(text, at) {
+        Some((pos, comma)) => {
+            let sep = if comma { "," } else { "" };
+            Edit::replace(Span::new(pos, pos), format!("{sep}{code}"))
+        }
+        None => {
+            let indent: String = text[at..]
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect();
+            let newline = if text[at..].contains("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            };
+            Edit::replace(
+                Span::new(at, at),
+                format!("{indent}# rdock ignore={code}{newline}"),
+            )
+        }
+    }
+}
+
+/// Where `# rdock ignore=` goes for a finding at `offset`: the start of the
+/// instruction that holds it (suppressions apply to the instruction below
+/// them), else the start of its line.
+fn suppression_point(ast: &Dockerfile, text: &str, offset: usize) -> usize {
+    for node in &ast.nodes {
+        if node.lines.start <= offset && offset < node.lines.end.max(node.lines.start + 1) {
+            if let NodeKind::Instruction(_) = node.kind {
+                return node.lines.start;
+            }
+        }
+    }
+    text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1)
+}
+
+/// When the line above `at` (an instruction's start) is a
+/// `# rdock ignore=LIST` comment for that instruction, where a code goes at
+/// the end of its list, and whether it needs a comma before it.
+fn extend_ignore_above(text: &str, at: usize) -> Option<(usize, bool)> {
+    let above_end = at.checked_sub(1)?;
+    let line_start = text[..above_end].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..above_end].trim_end_matches('\r');
+    let hash = line.find('#')?;
+    if !line[..hash].trim().is_empty() {
+        return None;
+    }
+    let body = &line[hash + 1..];
+    if !body.trim_start().to_ascii_lowercase().starts_with("rdock") {
+        return None;
+    }
+    let (global, _) = parse_comment(body)?;
+    if global {
+        return None;
+    }
+    // The list starts after `ignore`, `=` and blanks, and ends at a blank.
+    let after_ignore = body.find("ignore")? + "ignore".len();
+    let eq = after_ignore + body[after_ignore..].find('=')?;
+    let list_start = eq + 1 + (body[eq + 1..].len() - body[eq + 1..].trim_start().len());
+    let list_len = body[list_start..]
+        .find(char::is_whitespace)
+        .unwrap_or(body.len() - list_start);
+    let list = &body[list_start..list_start + list_len];
+    Some((
+        line_start + hash + 1 + list_start + list_len,
+        !list.ends_with(','),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extends_the_ignore_comment_above() {
+        let text = "FROM a\n  # rdock ignore=RD101  the reason\nRUN x\n";
+        let at = text.find("RUN").unwrap();
+        let (pos, comma) = extend_ignore_above(text, at).unwrap();
+        assert_eq!(
+            (&text[..pos], comma),
+            ("FROM a\n  # rdock ignore=RD101", true)
+        );
+        let text = "FROM a\r\n# rdock ignore = RD101,\r\nRUN x\r\n";
+        let at = text.find("RUN").unwrap();
+        let (pos, comma) = extend_ignore_above(text, at).unwrap();
+        assert_eq!(
+            (&text[..pos], comma),
+            ("FROM a\r\n# rdock ignore = RD101,", false)
+        );
+        for above in [
+            "# rdock global ignore=RD101\n",
+            "# hadolint ignore=DL3008\n",
+            "# a comment\n",
+            "ENV A=1 # rdock ignore=RD101\n",
+            "\n",
+        ] {
+            let text = format!("FROM a\n{above}RUN x\n");
+            let at = text.find("RUN").unwrap();
+            assert_eq!(extend_ignore_above(&text, at), None, "{above}");
+        }
+        assert_eq!(extend_ignore_above("RUN x\n", 0), None);
+    }
 
     #[test]
     fn reads_comments() {

@@ -408,15 +408,20 @@ fn invalid_utf8_exits_2_and_lints_the_rest() {
     let run = p.concise(&["a", "b"]);
     run.code(2);
     assert!(
-        run.stderr
-            .contains("`a/Dockerfile` is not valid UTF-8 (first bad byte at offset 21)"),
+        run.stderr.contains(
+            "cannot read `a/Dockerfile`: it is not valid UTF-8 (first bad byte at offset 21)"
+        ),
         "{run}"
     );
     assert_eq!(run.paths(), ["b/Dockerfile"]);
 
     let run = p.lint_stdin(&["-"], b"FROM alpine\n\xc3\x28\n".to_vec());
     run.code(2);
-    assert!(run.stderr.contains("`-` is not valid UTF-8"), "{run}");
+    assert!(
+        run.stderr
+            .contains("cannot read `-`: it is not valid UTF-8"),
+        "{run}"
+    );
 }
 
 // ---------------------------------------------------------------------------

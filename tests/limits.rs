@@ -148,8 +148,9 @@ fn invalid_utf8_is_a_clear_error() {
     let run = lint(dir.path(), &["."]);
     assert_eq!(run.code, Some(2));
     assert!(
-        run.stderr
-            .contains("`Dockerfile` is not valid UTF-8 (first bad byte at offset 23)"),
+        run.stderr.contains(
+            "cannot read `Dockerfile`: it is not valid UTF-8 (first bad byte at offset 23)"
+        ),
         "{}",
         run.stderr
     );
@@ -210,6 +211,70 @@ fn pipes_and_devices_are_refused_at_once() {
     assert!(run.stderr.contains("`zero.Dockerfile`"), "{}", run.stderr);
 }
 
+/// Every command reads its inputs the way `lint` reads a Dockerfile:
+/// `explain-deps` of a device or a pipe, `--config` naming one, and
+/// `explain-deps -` of an endless stream end at once with exit 2.
+#[cfg(unix)]
+#[test]
+fn every_command_refuses_pipes_devices_and_endless_streams() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(p.join("pipe"))
+        .status()
+        .expect("run mkfifo");
+    assert!(fifo.success());
+    std::fs::write(p.join("Dockerfile"), "FROM scratch\n").unwrap();
+    let runs: [(&[&str], &str); 5] = [
+        (
+            &["explain-deps", "/dev/zero"],
+            "cannot read `/dev/zero`: it is not a regular file",
+        ),
+        (
+            &["explain-deps", "pipe"],
+            "cannot read `pipe`: it is not a regular file",
+        ),
+        (
+            &["lint", "--config", "/dev/zero", "Dockerfile"],
+            "it is not a regular file",
+        ),
+        (
+            &["lint", "--config", "pipe", "Dockerfile"],
+            "it is not a regular file",
+        ),
+        (
+            &["explain-deps", "-"],
+            "cannot read standard input: it is too large",
+        ),
+    ];
+    for (args, want) in runs {
+        let start = Instant::now();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rdock"))
+            .current_dir(p)
+            .args(args)
+            .stdin(std::fs::File::open("/dev/zero").expect("open /dev/zero"))
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("run rdock");
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if start.elapsed() > Duration::from_secs(120) {
+                child.kill().ok();
+                panic!("{args:?} did not end");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(start.elapsed() < Duration::from_secs(60), "{args:?}");
+    }
+}
+
 /// An endless stream on standard input stops at the size limit.
 #[test]
 fn endless_stdin_stops_at_the_size_limit() {
@@ -226,7 +291,7 @@ fn endless_stdin_stops_at_the_size_limit() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains(
-            "standard input is too large to lint (over 67108864 bytes; the limit is 64 MiB)"
+            "cannot read standard input: it is too large (over 67108864 bytes; the limit is 64 MiB)"
         ),
         "{stderr}"
     );

@@ -635,6 +635,48 @@ fn rdock_toml_is_discovered_and_reloaded() {
     c.shutdown();
 }
 
+/// The code lens and RD101 read one analysis: a stage the repository's
+/// bake file builds is a target in both, and no finding calls it unreachable.
+#[test]
+fn code_lens_knows_the_targets_the_repository_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(
+        dir.path().join("docker-bake.hcl"),
+        "target \"tools\" {\n  target = \"tools\"\n}\n",
+    )
+    .unwrap();
+    let path = dir.path().join("Dockerfile");
+    let text = "FROM alpine:3 AS tools\nRUN true\nFROM alpine:3 AS dead\nFROM alpine:3 AS app\n";
+    std::fs::write(&path, text).unwrap();
+    let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));
+    let uri = file_uri(&path);
+    c.open(&uri, text);
+    let lenses = c
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    let titles: Vec<_> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap().to_string())
+        .collect();
+    assert!(titles[0].starts_with("target"), "{titles:?}");
+    assert!(titles[1].starts_with("not reached"), "{titles:?}");
+    assert!(titles[2].starts_with("target"), "{titles:?}");
+    let lines: Vec<_> = c
+        .pull(&uri)
+        .iter()
+        .filter(|d| d["code"] == "RD101")
+        .map(|d| d["range"]["start"]["line"].clone())
+        .collect();
+    assert_eq!(lines, [json!(2)], "only `dead` is unreachable");
+    c.shutdown();
+}
+
 #[test]
 fn ignore_comment_action_silences_the_finding() {
     let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));

@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::{EXIT_ERROR, EXIT_OK};
-use crate::model::{BuildInputs, Model};
+use crate::input;
+use crate::model::Model;
 use crate::parallel::{self, StageAnalysis};
+use crate::session::{ConfigChoice, Session};
+use crate::settings::{self, Overrides};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -16,7 +19,7 @@ pub struct ExplainArgs {
     /// Text for people, DOT for graphviz (`| dot -Tsvg`).
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
-    /// A build argument (`KEY=VALUE`).
+    /// A build argument (`KEY=VALUE`, or `KEY` to take it from the environment).
     #[arg(long, value_name = "KEY=VALUE")]
     pub build_arg: Vec<String>,
     /// Ignore `.rdock.toml` (its `[[command]]` models and build args).
@@ -31,60 +34,58 @@ pub enum ExplainFormat {
 }
 
 pub fn run(args: ExplainArgs) -> u8 {
-    let text = if args.file.as_os_str() == "-" {
-        let mut s = String::new();
-        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
-            super::error(format!("cannot read standard input: {e}"), None);
+    let stdin = args.file.as_os_str() == "-";
+    let (what, read) = if stdin {
+        (
+            "standard input".to_string(),
+            input::read_stream(std::io::stdin().lock()).and_then(input::utf8),
+        )
+    } else {
+        (
+            format!("`{}`", args.file.display()),
+            input::read_text(&args.file),
+        )
+    };
+    let text = match read {
+        Ok(t) => t,
+        Err(e) => {
+            super::error(format!("cannot read {what}: {e}"), Some(e.help().into()));
             return EXIT_ERROR;
         }
-        s
-    } else {
-        match std::fs::read(&args.file).map(String::from_utf8) {
-            Ok(Ok(t)) => t,
-            Ok(Err(_)) => {
-                super::error(
-                    format!("`{}` is not valid UTF-8", args.file.display()),
-                    Some("save the file as UTF-8".into()),
-                );
-                return EXIT_ERROR;
-            }
-            Err(e) => {
-                super::error(
-                    format!("cannot read `{}`: {e}", args.file.display()),
-                    Some("check the path and its permissions".into()),
-                );
-                return EXIT_ERROR;
-            }
+    };
+    let build_args = match settings::parse_build_args(&args.build_arg, |k| std::env::var(k).ok()) {
+        Ok(b) => b,
+        Err(e) => {
+            super::error(e, Some("write it as --build-arg KEY=VALUE".into()));
+            return EXIT_ERROR;
         }
     };
-    let config = if args.no_config {
-        None
-    } else {
-        let at = if args.file.as_os_str() == "-" {
-            PathBuf::from("Dockerfile")
+    let session = Session::new(
+        Overrides {
+            build_args,
+            ..Overrides::default()
+        },
+        if args.no_config {
+            ConfigChoice::Ignore
         } else {
-            args.file.clone()
-        };
-        match crate::config::Discovery::new(crate::rules::is_known_selector).for_file(&at) {
-            Ok(c) => c,
-            Err(e) => {
-                super::print_error(&e, false);
-                return EXIT_ERROR;
-            }
+            ConfigChoice::Discover
+        },
+    );
+    let at = if stdin {
+        PathBuf::from("Dockerfile")
+    } else {
+        args.file.clone()
+    };
+    let settings = match session.settings_for(&at) {
+        Ok(s) => s,
+        Err(e) => {
+            super::print_error(&e, false);
+            return EXIT_ERROR;
         }
     };
-    let mut inputs = BuildInputs::default();
-    if let Some(c) = &config {
-        inputs.build_args = c.build_args.clone();
-    }
-    for a in &args.build_arg {
-        if let Some((k, v)) = a.split_once('=') {
-            inputs.build_args.insert(k.into(), v.into());
-        }
-    }
-    let model = Model::new(&text, &inputs);
-    let extra = config.map(|c| c.commands.clone()).unwrap_or_default();
-    let analyses = parallel::analyze(&model, &extra);
+    let model = Model::new(&text, &settings.inputs);
+    let extra = &settings.commands;
+    let analyses = parallel::analyze(&model, extra);
     let out = match args.format {
         ExplainFormat::Text => text_report(&model, &analyses),
         ExplainFormat::Dot => dot(&model, &analyses),

@@ -1,8 +1,8 @@
 //! `rdock lint`.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
@@ -10,12 +10,14 @@ use rayon::prelude::*;
 
 use super::files::{self, display};
 use super::{ColorArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
-use crate::config::{Config, ConfigError, Discovery};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::config::{Config, ConfigError};
+use crate::diagnostic::Severity;
 use crate::fix::diff::unified;
+use crate::input::{self, ReadError};
 use crate::render::{self, OutputFormat, RenderOptions};
 use crate::rules;
-use crate::settings::{Overrides, Settings};
+use crate::session::{ConfigChoice, Session};
+use crate::settings::{self, Overrides, Settings};
 use crate::{check, check_and_fix, FileResult};
 
 #[derive(Debug, Args)]
@@ -94,42 +96,9 @@ struct Outcome {
 }
 
 pub fn run(args: LintArgs) -> u8 {
-    let overrides = match overrides(&args) {
-        Ok(o) => o,
-        Err(msg) => {
-            super::error(
-                msg,
-                Some("`rdock rules` lists the rule ids and slugs".into()),
-            );
-            return EXIT_ERROR;
-        }
+    let Some(session) = session(&args) else {
+        return EXIT_ERROR;
     };
-    // The configuration: one given file, none, or discovered per file.
-    let fixed_config: Option<Arc<Config>> = match &args.config {
-        Some(path) => match Config::load(path, &rules::is_known_selector) {
-            Ok(c) => Some(Arc::new(c)),
-            Err(e) => {
-                super::print_error(
-                    &e,
-                    super::ColorArg::Auto
-                        .enabled(std::io::IsTerminal::is_terminal(&std::io::stderr())),
-                );
-                return EXIT_ERROR;
-            }
-        },
-        None => None,
-    };
-    let discovery = Discovery::new(rules::is_known_selector);
-    let config_for = |path: &Path| -> Result<Option<Arc<Config>>, ConfigError> {
-        if args.no_config {
-            Ok(None)
-        } else if fixed_config.is_some() {
-            Ok(fixed_config.clone())
-        } else {
-            discovery.for_file(path)
-        }
-    };
-
     let mut inputs = Vec::new();
     let mut exit = EXIT_OK;
     let paths = if args.paths.is_empty() {
@@ -153,57 +122,15 @@ pub fn run(args: LintArgs) -> u8 {
         inputs.extend(found.files.into_iter().map(Input::File));
     }
 
-    let settings_cache = std::sync::Mutex::new(Vec::<(Option<Arc<Config>>, Arc<Settings>)>::new());
-    let settings_for = |config: Option<Arc<Config>>| -> Arc<Settings> {
-        let mut cache = settings_cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, s)) = cache.iter().find(|(c, _)| match (c, &config) {
-            (None, None) => true,
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        }) {
-            return s.clone();
-        }
-        let s = Arc::new(Settings::resolve(config.as_deref(), &overrides));
-        cache.push((config, s.clone()));
-        s
-    };
-
-    // Builds found in each repository, walked once per repository.
-    let discoveries =
-        std::sync::Mutex::new(Vec::<(PathBuf, Arc<crate::workspace::Discovery>)>::new());
-    let discovery_for = |path: &Path| -> Arc<crate::workspace::Discovery> {
-        let root = crate::workspace::repo_root(path);
-        let mut cache = discoveries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, d)) = cache.iter().find(|(r, _)| *r == root) {
-            return d.clone();
-        }
-        let d = Arc::new(crate::workspace::discover(&root));
-        cache.push((root, d.clone()));
-        d
-    };
-
     if args.fix && !args.diff {
         // Ctrl-C finishes the file being written and starts no other.
         super::write::catch_interrupts();
     }
     let outcomes: Vec<Outcome> = inputs
         .par_iter()
-        .map(|input| {
-            let (name, text, config) = match read_input(input, &args, &config_for) {
-                Ok(x) => x,
-                Err(e) => return Outcome::error(e),
-            };
-            let settings = settings_for(config);
-            match input {
-                Input::File(path) => {
-                    let discovery = discovery_for(path);
-                    match crate::workspace::settings_for_file(&settings, path, &discovery) {
-                        Some(per_file) => lint_one(&args, input, name, text, &per_file),
-                        None => lint_one(&args, input, name, text, &settings),
-                    }
-                }
-                Input::Stdin => lint_one(&args, input, name, text, &settings),
-            }
+        .map(|input| match read_input(input, &args, &session) {
+            Ok((name, text, settings)) => lint_one(&args, input, name, text, &settings),
+            Err(e) => Outcome::error(e),
         })
         .collect();
 
@@ -305,40 +232,41 @@ pub fn run(args: LintArgs) -> u8 {
     }
 }
 
-fn overrides(args: &LintArgs) -> Result<Overrides, String> {
-    let check = |list: &[String], flag: &str| -> Result<(), String> {
-        match list.iter().find(|s| !rules::is_known_selector(s)) {
-            Some(bad) => Err(format!("unknown rule selector `{bad}` in {flag}")),
-            None => Ok(()),
+/// The session every file of this run is linted in: the overrides from
+/// the flags and the configuration choice. `None` after printing why not.
+fn session(args: &LintArgs) -> Option<Session> {
+    let overrides = match overrides(args) {
+        Ok(o) => o,
+        Err((msg, help)) => {
+            super::error(msg, Some(help));
+            return None;
         }
     };
-    if let Some(sel) = &args.select {
-        check(sel, "--select")?;
-    }
-    check(&args.extend_select, "--extend-select")?;
-    check(&args.ignore, "--ignore")?;
-    for r in &args.allowed_registry {
-        if let Some(why) = crate::config::invalid_registry(r) {
-            return Err(format!(
-                "invalid registry `{r}` in --allowed-registry: {why}"
-            ));
-        }
-    }
-    let mut build_args = BTreeMap::new();
-    for a in &args.build_arg {
-        match a.split_once('=') {
-            Some((k, v)) => {
-                build_args.insert(k.to_string(), v.to_string());
-            }
-            None => {
-                // Like docker: `--build-arg KEY` takes the value from the environment.
-                if let Ok(v) = std::env::var(a) {
-                    build_args.insert(a.clone(), v);
-                }
+    let choice = if args.no_config {
+        ConfigChoice::Ignore
+    } else if let Some(path) = &args.config {
+        match Config::load(path, &rules::is_known_selector) {
+            Ok(c) => ConfigChoice::Fixed(Arc::new(c)),
+            Err(e) => {
+                super::print_error(
+                    &e,
+                    super::ColorArg::Auto
+                        .enabled(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+                );
+                return None;
             }
         }
-    }
-    Ok(Overrides {
+    } else {
+        ConfigChoice::Discover
+    };
+    Some(Session::new(overrides, choice))
+}
+
+/// The command line's overrides, checked; an error and its help otherwise.
+fn overrides(args: &LintArgs) -> Result<Overrides, (String, String)> {
+    let build_args = settings::parse_build_args(&args.build_arg, |k| std::env::var(k).ok())
+        .map_err(|e| (e, "write it as --build-arg KEY=VALUE".to_string()))?;
+    let o = Overrides {
         select: args.select.clone(),
         extend_select: args.extend_select.clone(),
         ignore: args.ignore.clone(),
@@ -346,94 +274,47 @@ fn overrides(args: &LintArgs) -> Result<Overrides, String> {
         build_args,
         allowed_registries: args.allowed_registry.clone(),
         fail_level: args.fail_level,
-    })
+    };
+    o.validate().map_err(super::invalid_override)?;
+    Ok(o)
 }
 
-type ConfigFor<'a> = dyn Fn(&Path) -> Result<Option<Arc<Config>>, ConfigError> + Sync + 'a;
-
-/// Read a file or stdin as UTF-8, with the configuration that applies to it.
+/// Read a file or stdin as UTF-8, with the settings that apply to it.
 fn read_input(
     input: &Input,
     args: &LintArgs,
-    config_for: &ConfigFor<'_>,
-) -> Result<(String, String, Option<Arc<Config>>), String> {
-    let (name, bytes, config_path) = match input {
+    session: &Session,
+) -> Result<(String, String, Arc<Settings>), String> {
+    let (name, bytes, settings_path) = match input {
         Input::Stdin => {
-            let buf = read_capped(std::io::stdin().lock(), "standard input")?;
             let name = args
                 .stdin_filename
                 .as_ref()
                 .map(|p| display(p))
                 .unwrap_or_else(|| "-".into());
-            let cfg = args
+            let bytes = input::read_stream(std::io::stdin().lock())
+                .map_err(|e| read_error("standard input", &e))?;
+            let at = args
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("Dockerfile"));
-            (name, buf, cfg)
+            (name, bytes, at)
         }
         Input::File(path) => {
-            let bytes = read_file(path)?;
-            (display(path), bytes, path.clone())
+            let name = display(path);
+            let bytes = input::read_file(path).map_err(|e| read_error(&format!("`{name}`"), &e))?;
+            (name, bytes, path.clone())
         }
     };
-    let config = config_for(&config_path).map_err(|e| render_config_error(&e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        format!(
-            "error: `{name}` is not valid UTF-8 (first bad byte at offset {at})\n  help: save the file as UTF-8; Dockerfiles are read as UTF-8 text\n"
-        )
-    })?;
-    Ok((name, text, config))
+    let settings = session
+        .settings_for(&settings_path)
+        .map_err(|e| render_config_error(&e))?;
+    let text = input::utf8(bytes).map_err(|e| read_error(&format!("`{name}`"), &e))?;
+    Ok((name, text, settings))
 }
 
-/// The largest file rdock lints: far above any real Dockerfile, low enough
-/// that a wrong path (a disk image, `/dev/zero` behind a link) cannot
-/// exhaust memory. See docs/limits.md.
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
-
-/// Read a regular file, refusing pipes, sockets and devices (reading a named
-/// pipe nobody writes to would wait forever) and files over [`MAX_FILE_BYTES`].
-fn read_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    let shown = display(path);
-    let cannot = |e: std::io::Error| {
-        format!("error: cannot read `{shown}`: {e}\n  help: check the path and its permissions\n")
-    };
-    let meta = std::fs::metadata(path).map_err(cannot)?;
-    if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file (a named pipe, socket or device)"
-        };
-        return Err(format!(
-            "error: cannot read `{shown}`: it is {what}\n  help: pass Dockerfiles or directories; to lint a stream, pipe it to `rdock lint -`\n"
-        ));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_big(&format!("`{shown}`"), &meta.len().to_string()));
-    }
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    read_capped(file, &format!("`{shown}`"))
-}
-
-/// Read at most [`MAX_FILE_BYTES`], failing if there is more.
-fn read_capped(reader: impl Read, what: &str) -> Result<Vec<u8>, String> {
-    let mut buf = Vec::new();
-    reader
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("error: cannot read {what}: {e}\n"))?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big(what, &format!("over {MAX_FILE_BYTES}")));
-    }
-    Ok(buf)
-}
-
-fn too_big(what: &str, size: &str) -> String {
-    format!(
-        "error: {what} is too large to lint ({size} bytes; the limit is {} MiB)\n  help: rdock lints Dockerfiles; check that this is the file you meant\n",
-        MAX_FILE_BYTES >> 20
-    )
+fn read_error(what: &str, e: &ReadError) -> String {
+    format!("error: cannot read {what}: {e}\n  help: {}\n", e.help())
 }
 
 fn render_config_error(e: &ConfigError) -> String {
@@ -550,6 +431,3 @@ fn print_statistics(results: &[FileResult], out: &mut dyn Write) {
         );
     }
 }
-
-#[allow(dead_code)]
-fn _unused(_: &Diagnostic) {}

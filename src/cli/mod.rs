@@ -179,6 +179,27 @@ pub(crate) struct CliError {
     pub help: Option<String>,
 }
 
+/// A bad `--select`/`--extend-select`/`--ignore`/`--allowed-registry`
+/// value, as a message and its help.
+pub(crate) fn invalid_override(e: crate::settings::InvalidOverride) -> (String, String) {
+    use crate::settings::OverrideField as F;
+    let (flag, what) = match e.field {
+        F::Select => ("--select", "unknown rule selector"),
+        F::ExtendSelect => ("--extend-select", "unknown rule selector"),
+        F::Ignore => ("--ignore", "unknown rule selector"),
+        F::AllowedRegistries => ("--allowed-registry", "invalid registry"),
+    };
+    let help = match e.field {
+        F::AllowedRegistries => "give a registry host name, e.g. `ghcr.io` or `*.example.com`",
+        _ => "`rdock rules` lists the rule ids and slugs",
+    };
+    let why = match e.field {
+        F::AllowedRegistries => format!(": {}", e.why),
+        _ => String::new(),
+    };
+    (format!("{what} `{}` in {flag}{why}", e.value), help.into())
+}
+
 pub(crate) fn error(message: impl Into<String>, help: Option<String>) {
     let color = ColorArg::Auto.enabled(std::io::stderr().is_terminal());
     print_error(

@@ -10,11 +10,9 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::{ColorArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
-use crate::config::Discovery;
 use crate::exec::{BuildOutput, BuildRequest, EngineChoice, ExecError, Executor, Progress};
-use crate::model::BuildInputs;
-use crate::rules;
-use crate::settings::{Overrides, Settings};
+use crate::session::{ConfigChoice, Session};
+use crate::settings::{self, Overrides};
 use crate::verify::fs::Snapshot;
 use crate::verify::timing::{analyse, Analysis};
 use crate::verify::{baseline, compare, Comparison, Difference};
@@ -92,19 +90,7 @@ fn fail(message: String, help: &str) -> u8 {
 }
 
 fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
-}
-
-fn parse_build_args(args: &[String]) -> Result<Vec<(String, String)>, String> {
-    args.iter()
-        .map(|a| match a.split_once('=') {
-            Some(("", _)) => Err(format!("--build-arg `{a}` has no name before `=`")),
-            Some((k, v)) => Ok((k.to_string(), v.to_string())),
-            None => std::env::var(a).map(|v| (a.clone(), v)).map_err(|_| {
-                format!("--build-arg `{a}` has no value and no environment variable `{a}` is set")
-            }),
-        })
-        .collect()
+    crate::input::read_text(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
 }
 
 /// One side of the comparison.
@@ -120,9 +106,31 @@ pub fn run(args: VerifyArgs) -> u8 {
         Ok(t) => t,
         Err(e) => return fail(e, "check the path and its permissions"),
     };
-    let build_args = match parse_build_args(&args.build_arg) {
-        Ok(b) => b,
-        Err(e) => return fail(e, "write it as --build-arg KEY=VALUE"),
+    let build_args: Vec<(String, String)> =
+        match settings::parse_build_args(&args.build_arg, |k| std::env::var(k).ok()) {
+            Ok(b) => b.into_iter().collect(),
+            Err(e) => return fail(e, "write it as --build-arg KEY=VALUE"),
+        };
+    // What `rdock lint --target T --build-arg ...` uses for this file: the
+    // rewrite is the one `rdock lint --fix` writes.
+    let session = Session::new(
+        Overrides {
+            targets: args.target.iter().cloned().collect(),
+            build_args: build_args.iter().cloned().collect(),
+            ..Overrides::default()
+        },
+        if args.no_config {
+            ConfigChoice::Ignore
+        } else {
+            ConfigChoice::Discover
+        },
+    );
+    let settings = match session.settings_for(&args.dockerfile) {
+        Ok(s) => s,
+        Err(e) => {
+            super::print_error(&e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
+            return EXIT_ERROR;
+        }
     };
     let mut contexts = Vec::new();
     for c in &args.build_context {
@@ -169,26 +177,6 @@ pub fn run(args: VerifyArgs) -> u8 {
             Err(e) => return fail(e, "check the path given to --against"),
         },
         None => {
-            let config = if args.no_config {
-                None
-            } else {
-                match Discovery::new(rules::is_known_selector).for_file(&args.dockerfile) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        super::print_error(
-                            &e,
-                            ColorArg::Auto.enabled(std::io::stderr().is_terminal()),
-                        );
-                        return EXIT_ERROR;
-                    }
-                }
-            };
-            let overrides = Overrides {
-                targets: args.target.iter().cloned().collect(),
-                build_args: build_args.iter().cloned().collect(),
-                ..Overrides::default()
-            };
-            let settings = Settings::resolve(config.as_deref(), &overrides);
             let outcome = match crate::check_and_fix(&original_text, &settings, args.unsafe_fixes) {
                 Ok(o) => o,
                 Err(e) => {
@@ -267,7 +255,7 @@ pub fn run(args: VerifyArgs) -> u8 {
         other.path = path;
     }
 
-    let mut session = Session {
+    let mut builds = Builds {
         engine: engine.as_ref(),
         contexts: &contexts,
         args: &args,
@@ -279,11 +267,11 @@ pub fn run(args: VerifyArgs) -> u8 {
         total: args.runs as usize * 2 + usize::from(args.runs == 1),
         done: 0,
     };
-    let result = session.run_all(&original, &other);
-    if let Some(bar) = &session.bar {
+    let result = builds.run_all(&original, &other);
+    if let Some(bar) = &builds.bar {
         bar.finish_and_clear();
     }
-    let outputs = std::mem::take(&mut session.outputs);
+    let outputs = std::mem::take(&mut builds.outputs);
     let kept = if args.keep {
         Some(work.keep())
     } else {
@@ -297,24 +285,21 @@ pub fn run(args: VerifyArgs) -> u8 {
         Err((side, e)) => return report_failure(side, &e, json_out),
     };
 
-    let inputs = BuildInputs {
-        build_args: build_args.iter().cloned().collect(),
-    };
-    let target = args.target.as_deref();
+    // The timing reads the build that ran: `--target`, else the last stage.
+    let one_build = settings.for_one_build(args.target.as_deref());
     let a_an: Vec<Analysis> = a_runs
         .iter()
-        .map(|o| analyse(&original.text, target, &inputs, &o.steps))
+        .map(|o| analyse(&original.text, &one_build, &o.steps))
         .collect();
     let b_an: Vec<Analysis> = b_runs
         .iter()
-        .map(|o| analyse(&other.text, target, &inputs, &o.steps))
+        .map(|o| analyse(&other.text, &one_build, &o.steps))
         .collect();
     // The rewrite's graph with the original's step times (see `with_times_of`).
     let ideal = match (a_runs.first(), b_runs.first()) {
         (Some(a), Some(b)) => analyse(
             &other.text,
-            target,
-            &inputs,
+            &one_build,
             &crate::verify::timing::with_times_of(&b.steps, &a.steps),
         ),
         _ => b_an.first().cloned().unwrap_or_else(empty_analysis),
@@ -354,7 +339,7 @@ pub fn run(args: VerifyArgs) -> u8 {
 
 type Runs = (Vec<BuildOutput>, Vec<BuildOutput>, Comparison);
 
-struct Session<'a> {
+struct Builds<'a> {
     engine: &'a dyn Executor,
     contexts: &'a [(String, String)],
     args: &'a VerifyArgs,
@@ -368,7 +353,7 @@ struct Session<'a> {
     done: usize,
 }
 
-impl Session<'_> {
+impl Builds<'_> {
     fn build(&mut self, side: &Side, n: usize) -> Result<BuildOutput, ExecError> {
         let req = BuildRequest {
             dockerfile: side.path.clone(),

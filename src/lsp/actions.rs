@@ -12,7 +12,7 @@ use super::diagnostics;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::fix::{Applicability, Fix};
 use crate::settings::Settings;
-use crate::syntax::{self, NodeKind};
+use crate::syntax;
 
 /// `source.fixAll.rdock`.
 pub fn fix_all_kind() -> lsp::CodeActionKind {
@@ -82,33 +82,16 @@ pub fn code_actions(req: &Request<'_>) -> Vec<lsp::CodeAction> {
     }
     if wanted(req.only, &lsp::CodeActionKind::QUICKFIX) {
         let mut seen = Vec::new();
+        // Parsed once for all the diagnostics of the request.
+        let ast = (!in_range.is_empty()).then(|| syntax::parse(text));
         for d in &in_range {
-            let at = suppression_point(text, d.span.start);
-            if seen.contains(&(d.code, at)) {
+            let Some(ast) = &ast else { break };
+            let edit = crate::suppress::ignore_edit(ast, text, d.span.start, d.code);
+            if seen.contains(&(d.code, edit.span.start)) {
                 continue;
             }
-            seen.push((d.code, at));
-            let edit = match extend_ignore_above(text, at) {
-                Some((pos, comma)) => {
-                    let p = req.conv.position(pos);
-                    let sep = if comma { "," } else { "" };
-                    lsp::TextEdit::new(lsp::Range::new(p, p), format!("{sep}{}", d.code))
-                }
-                None => {
-                    let indent: String = text[at..]
-                        .chars()
-                        .take_while(|c| *c == ' ' || *c == '\t')
-                        .collect();
-                    let newline = if text[at..].contains("\r\n") {
-                        "\r\n"
-                    } else {
-                        "\n"
-                    };
-                    let comment = format!("{indent}# rdock ignore={}{newline}", d.code);
-                    let pos = req.conv.position(at);
-                    lsp::TextEdit::new(lsp::Range::new(pos, pos), comment)
-                }
-            };
+            seen.push((d.code, edit.span.start));
+            let edit = lsp::TextEdit::new(req.conv.range(edit.span), edit.replacement);
             out.push(action(
                 format!("Ignore {} for this line", d.code),
                 lsp::CodeActionKind::QUICKFIX,
@@ -145,56 +128,6 @@ fn fix_kind(text: &str, fix: &Fix) -> lsp::CodeActionKind {
     } else {
         lsp::CodeActionKind::QUICKFIX
     }
-}
-
-/// Where `# rdock ignore=` goes for a finding at `offset`: the start of the
-/// instruction that holds it (suppressions apply to the instruction below
-/// them), else the start of its line.
-fn suppression_point(text: &str, offset: usize) -> usize {
-    let ast = syntax::parse(text);
-    for node in &ast.nodes {
-        if node.lines.start <= offset && offset < node.lines.end.max(node.lines.start + 1) {
-            if let NodeKind::Instruction(_) = node.kind {
-                return node.lines.start;
-            }
-        }
-    }
-    text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1)
-}
-
-/// When the line above `at` (an instruction's start) is a
-/// `# rdock ignore=LIST` comment for that instruction, where a code goes at
-/// the end of its list, and whether it needs a comma before it.
-fn extend_ignore_above(text: &str, at: usize) -> Option<(usize, bool)> {
-    let above_end = at.checked_sub(1)?;
-    let line_start = text[..above_end].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[line_start..above_end].trim_end_matches('\r');
-    let hash = line.find('#')?;
-    if !line[..hash].trim().is_empty() {
-        return None;
-    }
-    let body = &line[hash + 1..];
-    if !body.trim_start().to_ascii_lowercase().starts_with("rdock") {
-        return None;
-    }
-    let (global, _) = crate::suppress::parse_comment(body)?;
-    if global {
-        return None;
-    }
-    // The list starts after `ignore`, `=` and blanks, and ends at a blank.
-    let after_ignore = body.find("ignore")? + "ignore".len();
-    let eq = after_ignore + body[after_ignore..].find('=')?;
-    let list_start = eq + 1 + (body[eq + 1..].len() - body[eq + 1..].trim_start().len());
-    let list_len = body[list_start..]
-        .find(char::is_whitespace)
-        .unwrap_or(body.len() - list_start);
-    let list = &body[list_start..list_start + list_len];
-    Some((
-        line_start + hash + 1 + list_start + list_len,
-        !list.ends_with(','),
-    ))
 }
 
 /// `check_and_fix` over the whole text, as one edit of the changed region.
@@ -287,36 +220,6 @@ mod tests {
         assert_eq!((s, r), (Span::new(2, 3), "2"));
         let (s, r) = minimal_change("aaa", "aa");
         assert_eq!(s.len() - r.len(), 1);
-    }
-
-    #[test]
-    fn extends_the_ignore_comment_above() {
-        let text = "FROM a\n  # rdock ignore=RD101  the reason\nRUN x\n";
-        let at = text.find("RUN").unwrap();
-        let (pos, comma) = extend_ignore_above(text, at).unwrap();
-        assert_eq!(
-            (&text[..pos], comma),
-            ("FROM a\n  # rdock ignore=RD101", true)
-        );
-        let text = "FROM a\r\n# rdock ignore = RD101,\r\nRUN x\r\n";
-        let at = text.find("RUN").unwrap();
-        let (pos, comma) = extend_ignore_above(text, at).unwrap();
-        assert_eq!(
-            (&text[..pos], comma),
-            ("FROM a\r\n# rdock ignore = RD101,", false)
-        );
-        for above in [
-            "# rdock global ignore=RD101\n",
-            "# hadolint ignore=DL3008\n",
-            "# a comment\n",
-            "ENV A=1 # rdock ignore=RD101\n",
-            "\n",
-        ] {
-            let text = format!("FROM a\n{above}RUN x\n");
-            let at = text.find("RUN").unwrap();
-            assert_eq!(extend_ignore_above(&text, at), None, "{above}");
-        }
-        assert_eq!(extend_ignore_above("RUN x\n", 0), None);
     }
 
     #[test]

@@ -106,7 +106,9 @@ pub fn published(d: &Diagnostic, conv: &Converter<'_>, uri: &lsp::Uri) -> Publis
             source: Some(SOURCE.to_string()),
             message,
             related_information: (!related.is_empty()).then_some(related),
-            tags: (d.slug == "unreachable-stage").then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),
+            tags: crate::rules::lookup(d.code)
+                .is_some_and(|m| m.unused_code)
+                .then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),
             data: None,
         },
         data,

@@ -6,21 +6,16 @@ use std::collections::HashMap;
 use tower_lsp_server::ls_types as lsp;
 
 use super::server::Snapshot;
+use crate::analysis::Analysis;
 use crate::diagnostic::Span;
-use crate::graph::StageGraph;
 use crate::model::{self, Model, RefTarget, VarDef, VarOrigin};
 use crate::rules;
 use crate::syntax::Kind;
 
-struct Analysis<'a> {
-    model: Model<'a>,
-    graph: StageGraph,
-}
-
+/// The analysis every feature reads: the one `check` runs the rules on
+/// (the same targets, so a code lens and RD101 agree on what is reached).
 fn analyse(s: &Snapshot) -> Analysis<'_> {
-    let model = Model::new(&s.text, &s.settings.inputs);
-    let graph = StageGraph::new(&model, &s.settings.cli_targets, &s.settings.config_targets);
-    Analysis { model, graph }
+    Analysis::new(&s.text, &s.settings)
 }
 
 /// What the cursor is on.

@@ -64,25 +64,24 @@ impl Options {
         }
         let opts: Options =
             serde_json::from_value(value).map_err(|e| format!("invalid rdock settings: {e}"))?;
-        let lists = opts
-            .select
-            .iter()
-            .flatten()
-            .chain(&opts.extend_select)
-            .chain(&opts.ignore);
-        for sel in lists {
-            if !crate::rules::is_known_selector(sel) {
-                return Err(format!(
-                    "unknown rule selector `{sel}` in the rdock settings (`rdock rules` lists the ids and slugs)"
-                ));
-            }
-        }
-        for r in &opts.allowed_registries {
-            if let Some(why) = crate::config::invalid_registry(r) {
-                return Err(format!(
-                    "invalid registry `{r}` in `allowedRegistries` of the rdock settings: {why}"
-                ));
-            }
+        if let Err(e) = opts.overrides().validate() {
+            use crate::settings::OverrideField as F;
+            let name = match e.field {
+                F::Select => "select",
+                F::ExtendSelect => "extendSelect",
+                F::Ignore => "ignore",
+                F::AllowedRegistries => "allowedRegistries",
+            };
+            return Err(match e.field {
+                F::AllowedRegistries => format!(
+                    "invalid registry `{}` in `{name}` of the rdock settings: {}",
+                    e.value, e.why
+                ),
+                _ => format!(
+                    "unknown rule selector `{}` in `{name}` of the rdock settings (`rdock rules` lists the ids and slugs)",
+                    e.value
+                ),
+            });
         }
         Ok(opts)
     }

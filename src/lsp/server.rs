@@ -1,6 +1,6 @@
 //! `Backend { client, state }`: thin handlers that update the document store,
 //! call the library (`crate::check`, `crate::check_and_fix`,
-//! `Settings::resolve`, `config::Discovery`, as the CLI does) and convert.
+//! `session::Session`, as the CLI does) and convert.
 //!
 //! Ordering: tower-lsp polls each notification's future for the first time in
 //! arrival order, and `did_change` applies its edits before its first
@@ -30,8 +30,7 @@ use super::documents::Documents;
 use super::navigate;
 use super::options::Options;
 use super::transport::{self, Outbox};
-use crate::config::{Config, Discovery};
-use crate::rules;
+use crate::session::{ConfigChoice, Session};
 use crate::settings::Settings;
 
 pub struct Backend {
@@ -42,10 +41,9 @@ pub struct Backend {
 struct State {
     docs: Mutex<Documents>,
     options: RwLock<Options>,
-    discovery: RwLock<Arc<Discovery>>,
-    /// The builds each repository runs (`crate::workspace::discover`), walked
-    /// once per repository root and forgotten when watched files change.
-    builds: Mutex<Vec<(std::path::PathBuf, Arc<crate::workspace::Discovery>)>>,
+    /// Settings as `rdock lint` resolves them, for the editor's options;
+    /// replaced when they change, its caches dropped when watched files change.
+    session: RwLock<Arc<Session>>,
     caps: RwLock<ClientCaps>,
     /// Where published diagnostics go (`transport::Outbox`).
     outbox: Outbox,
@@ -76,51 +74,47 @@ impl State {
             .clone()
     }
 
-    /// The settings for a document, resolved as `rdock lint` resolves them
-    /// for that path. A broken configuration file is reported and skipped.
-    fn settings_for(&self, uri: &lsp::Uri) -> (Settings, Option<String>) {
-        let opts = self.options();
-        let overrides = opts.overrides();
-        let discovery = self
-            .discovery
+    fn session(&self) -> Arc<Session> {
+        self.session
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let path = uri.to_file_path();
-        let config: std::result::Result<Option<Arc<Config>>, _> = match &path {
-            _ if opts.no_config => Ok(None),
-            Some(path) => discovery.for_file(path),
-            None => Ok(None),
-        };
-        let (settings, error) = match config {
-            Ok(c) => (Settings::resolve(c.as_deref(), &overrides), None),
-            Err(e) => (
-                Settings::resolve(None, &overrides),
-                Some(format!("rdock: {e}; linting without it")),
-            ),
-        };
-        // What `rdock lint` reads around a file on disk: its .dockerignore and
-        // the builds the repository runs.
-        let settings = match &path {
-            Some(path) => {
-                let builds = self.builds_for(path);
-                crate::workspace::settings_for_file(&settings, path, &builds).unwrap_or(settings)
-            }
-            None => settings,
-        };
-        (settings, error)
+            .clone()
     }
 
-    fn builds_for(&self, path: &std::path::Path) -> Arc<crate::workspace::Discovery> {
-        let root = crate::workspace::repo_root(path);
-        let mut cache = lock(&self.builds);
-        if let Some((_, d)) = cache.iter().find(|(r, _)| *r == root) {
-            return d.clone();
-        }
-        let d = Arc::new(crate::workspace::discover(&root));
-        cache.push((root, d.clone()));
-        d
+    /// New editor settings: a new session for them.
+    fn set_options(&self, o: Options) {
+        let session = session_for(&o);
+        *self.options.write().unwrap_or_else(PoisonError::into_inner) = o;
+        *self.session.write().unwrap_or_else(PoisonError::into_inner) = session;
     }
+
+    /// The settings for a document, resolved as `rdock lint` resolves them
+    /// for that path (the session caches them until a watched file or the
+    /// editor's settings change). A broken configuration file is reported
+    /// and skipped.
+    fn settings_for(&self, uri: &lsp::Uri) -> (Arc<Settings>, Option<String>) {
+        let session = self.session();
+        let Some(path) = uri.to_file_path() else {
+            return (session.settings_without_file(), None);
+        };
+        match session.settings_for(&path) {
+            Ok(s) => (s, None),
+            Err(e) => (
+                session.settings_without_config(&path),
+                Some(format!("rdock: {e}; linting without it")),
+            ),
+        }
+    }
+}
+
+/// The session for the editor's settings.
+fn session_for(opts: &Options) -> Arc<Session> {
+    let choice = if opts.no_config {
+        ConfigChoice::Ignore
+    } else {
+        ConfigChoice::Discover
+    };
+    Arc::new(Session::new(opts.overrides(), choice))
 }
 
 impl Backend {
@@ -130,8 +124,7 @@ impl Backend {
             state: Arc::new(State {
                 docs: Mutex::new(Documents::default()),
                 options: RwLock::new(Options::default()),
-                discovery: RwLock::new(Arc::new(Discovery::new(rules::is_known_selector))),
-                builds: Mutex::new(Vec::new()),
+                session: RwLock::new(session_for(&Options::default())),
                 caps: RwLock::new(ClientCaps::default()),
                 outbox,
             }),
@@ -237,7 +230,7 @@ pub struct Snapshot {
     pub version: i32,
     pub text: String,
     pub index: crate::line_index::LineIndex,
-    pub settings: Settings,
+    pub settings: Arc<Settings>,
     pub encoding: Encoding,
     pub options: Options,
     pub resolve_edits: bool,
@@ -411,13 +404,7 @@ impl LanguageServer for Backend {
             .write()
             .unwrap_or_else(PoisonError::into_inner) = client_caps;
         match Options::from_json(params.initialization_options) {
-            Ok(o) => {
-                *self
-                    .state
-                    .options
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner) = o
-            }
+            Ok(o) => self.state.set_options(o),
             Err(msg) => {
                 return Err(Error::invalid_params(msg));
             }
@@ -551,24 +538,17 @@ impl LanguageServer for Backend {
 
     async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
         match Options::from_json(Some(params.settings)) {
-            Ok(o) => {
-                *self
-                    .state
-                    .options
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner) = o
-            }
+            Ok(o) => self.state.set_options(o),
             Err(msg) => {
                 self.client.show_message(lsp::MessageType::ERROR, msg).await;
                 return;
             }
         }
-        self.reset_discovery();
         self.relint_all().await;
     }
 
     async fn did_change_watched_files(&self, _: lsp::DidChangeWatchedFilesParams) {
-        self.reset_discovery();
+        self.state.session().invalidate();
         self.relint_all().await;
     }
 
@@ -781,15 +761,5 @@ impl Backend {
     /// Answers a message the transport could not accept (see `transport`).
     pub async fn malformed(&self, params: super::transport::Malformed) -> Result<Value> {
         super::transport::malformed_error(&params)
-    }
-
-    fn reset_discovery(&self) {
-        *self
-            .state
-            .discovery
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) =
-            Arc::new(Discovery::new(rules::is_known_selector));
-        lock(&self.state.builds).clear();
     }
 }

@@ -14,6 +14,7 @@ pub const STAGE_CASE: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("StageNameCasing"),
     default_enabled: true,
+    unused_code: false,
     doc: "# stage-reference-case-mismatch (RD102)\n\nStage names are matched exactly by some builders.\n",
 };
 
@@ -26,6 +27,7 @@ pub const UNREACHABLE: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: "# unreachable-stage (RD101)\n\nThe stage is never built.\n",
 };
 
@@ -38,6 +40,7 @@ pub const MAINTAINER: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: None,
     default_enabled: false,
+    unused_code: false,
     doc: "# maintainer-label (RD205)\n\nUse `org.opencontainers.image.authors`.\n",
 };
 
@@ -50,6 +53,7 @@ pub const APT_YES: RuleMeta = RuleMeta {
     hadolint: &["DL3014"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: "# apt-get-missing-yes (RD302)\n\nA build cannot answer prompts.\n",
 };
 
@@ -62,6 +66,7 @@ pub const UNTAGGED: RuleMeta = RuleMeta {
     hadolint: &["DL3006"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: "# untagged-image (RD401)\n\nPin a tag or a digest.\n",
 };
 

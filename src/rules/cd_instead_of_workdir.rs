@@ -19,6 +19,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3003"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/cd-instead-of-workdir.md"),
 };
 

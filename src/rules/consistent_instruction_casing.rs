@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("ConsistentInstructionCasing"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/inconsistent-instruction-casing.md"),
 };
 

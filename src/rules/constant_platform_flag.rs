@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3029"],
     buildkit: Some("FromPlatformFlagConstDisallowed"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/constant-platform-flag.md"),
 };
 

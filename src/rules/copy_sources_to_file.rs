@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3021"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/copy-sources-to-file.md"),
 };
 

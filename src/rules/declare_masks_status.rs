@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["SC2155"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/declare-masks-status.md"),
 };
 

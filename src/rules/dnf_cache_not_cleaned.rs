@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3040"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/dnf-cache-not-cleaned.md"),
 };
 

@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3038"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/dnf-install-without-yes.md"),
 };
 

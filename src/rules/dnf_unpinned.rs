@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3041"],
     buildkit: None,
     default_enabled: false,
+    unused_code: false,
     doc: include_str!("../../rules/dnf-unpinned.md"),
 };
 

@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3024"],
     buildkit: Some("DuplicateStageName"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/duplicate-stage-name.md"),
 };
 

@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("NoEmptyContinuation"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/empty-continuation-line.md"),
 };
 

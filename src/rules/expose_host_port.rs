@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("ExposeInvalidFormat"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/expose-host-port.md"),
 };
 

@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("ExposeProtoCasing"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/expose-protocol-casing.md"),
 };
 

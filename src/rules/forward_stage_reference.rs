@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3022"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/forward-stage-reference.md"),
 };
 

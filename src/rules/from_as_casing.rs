@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("FromAsCasing"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/from-as-casing.md"),
 };
 

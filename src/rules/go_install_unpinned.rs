@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3062"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/go-install-unpinned.md"),
 };
 

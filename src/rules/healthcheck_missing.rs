@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3057"],
     buildkit: None,
     default_enabled: false,
+    unused_code: false,
     doc: include_str!("../../rules/healthcheck-missing.md"),
 };
 

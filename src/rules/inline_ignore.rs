@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL1001"],
     buildkit: None,
     default_enabled: false,
+    unused_code: false,
     doc: include_str!("../../rules/inline-ignore.md"),
 };
 

@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("InvalidBaseImagePlatform"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/invalid-base-image-platform.md"),
 };
 

@@ -18,6 +18,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("InvalidDefaultArgInFrom"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/invalid-default-arg-in-from.md"),
 };
 

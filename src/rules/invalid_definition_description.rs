@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("InvalidDefinitionDescription"),
     default_enabled: false,
+    unused_code: false,
     doc: include_str!("../../rules/invalid-definition-description.md"),
 };
 

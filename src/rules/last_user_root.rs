@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3002"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/last-user-root.md"),
 };
 

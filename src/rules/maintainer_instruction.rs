@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL4000"],
     buildkit: Some("MaintainerDeprecated"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/maintainer-instruction.md"),
 };
 

@@ -38,6 +38,8 @@ pub struct RuleMeta {
     pub buildkit: Option<&'static str>,
     /// Off unless selected (`select` in config or `--select`).
     pub default_enabled: bool,
+    /// Its findings are code that has no effect (an editor fades it).
+    pub unused_code: bool,
     /// The Markdown doc, compiled in from `rules/<slug>.md`.
     pub doc: &'static str,
 }

@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3013"],
     buildkit: None,
     default_enabled: false,
+    unused_code: false,
     doc: include_str!("../../rules/pip-unpinned.md"),
 };
 

@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL4006"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/pipe-without-pipefail.md"),
 };
 

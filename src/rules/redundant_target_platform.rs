@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3065"],
     buildkit: Some("RedundantTargetPlatform"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/redundant-target-platform.md"),
 };
 

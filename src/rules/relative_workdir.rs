@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3000"],
     buildkit: Some("WorkdirRelativePath"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/relative-workdir.md"),
 };
 

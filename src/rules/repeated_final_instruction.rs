@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL4003", "DL4004", "DL3012"],
     buildkit: Some("MultipleInstructionsDisallowed"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/repeated-final-instruction.md"),
 };
 

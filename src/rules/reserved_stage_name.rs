@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3063"],
     buildkit: Some("ReservedStageName"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/reserved-stage-name.md"),
 };
 

@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3064"],
     buildkit: Some("SecretsUsedInArgOrEnv"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/secret-in-arg-or-env.md"),
 };
 

@@ -16,6 +16,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3025"],
     buildkit: Some("JSONArgsRecommended"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/shell-form-cmd.md"),
 };
 

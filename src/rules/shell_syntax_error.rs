@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["SC1088", "SC1065", "SC1073", "SC1072"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/shell-syntax-error.md"),
 };
 

@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["SC2016"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/single-quoted-expansion.md"),
 };
 

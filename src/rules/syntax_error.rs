@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3043"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/syntax-error.md"),
 };
 

@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("UndefinedArgInFrom"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/undefined-arg-in-from.md"),
 };
 

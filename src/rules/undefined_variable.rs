@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: Some("UndefinedVar"),
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/undefined-variable.md"),
 };
 

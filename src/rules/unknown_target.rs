@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/unknown-target.md"),
 };
 

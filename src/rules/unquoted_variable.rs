@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["SC2086"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/unquoted-variable.md"),
 };
 

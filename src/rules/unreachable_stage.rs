@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &[],
     buildkit: None,
     default_enabled: true,
+    unused_code: true,
     doc: include_str!("../../rules/unreachable-stage.md"),
 };
 

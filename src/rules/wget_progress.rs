@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3047"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/wget-progress.md"),
 };
 

@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3032"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/yum-cache-not-cleaned.md"),
 };
 

@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3033"],
     buildkit: None,
     default_enabled: false,
+    unused_code: false,
     doc: include_str!("../../rules/yum-unpinned.md"),
 };
 

@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     hadolint: &["DL3036"],
     buildkit: None,
     default_enabled: true,
+    unused_code: false,
     doc: include_str!("../../rules/zypper-cache-not-cleaned.md"),
 };
 

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use crate::exec::Step;
 use crate::graph::StageGraph;
-use crate::model::{BuildInputs, Model};
+use crate::model::Model;
+use crate::settings::Settings;
 
 /// One stage's share of a build.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,16 +83,11 @@ pub fn cpu_bound_speedup(a: &Analysis, cores: f64) -> f64 {
     }
 }
 
-/// Attribute `steps` to the stages of `text` (built for `target`) and find the critical path.
-pub fn analyse(
-    text: &str,
-    target: Option<&str>,
-    build_args: &BuildInputs,
-    steps: &[Step],
-) -> Analysis {
-    let model = Model::new(text, build_args);
-    let targets: Vec<String> = target.map(|t| vec![t.to_string()]).unwrap_or_default();
-    let graph = StageGraph::new(&model, &targets, &[]);
+/// Attribute `steps` to the stages of `text` (built for the targets of
+/// `settings`, as `rdock lint` sees them) and find the critical path.
+pub fn analyse(text: &str, settings: &Settings, steps: &[Step]) -> Analysis {
+    let model = Model::new(text, &settings.inputs);
+    let graph = crate::analysis::graph_of(&model, settings);
     let n = model.stages.len();
     // The engine names a stage by its lower-cased name, or `stage-N`.
     let engine_name = |i: usize| {
@@ -189,8 +185,7 @@ mod tests {
         let text = "FROM b AS One\nRUN x\nFROM b AS two\nRUN x\nFROM b\nCOPY --from=one /a /a\nCOPY --from=two /b /b\n";
         let a = analyse(
             text,
-            None,
-            &BuildInputs::default(),
+            &Settings::default(),
             &[step("one", 5), step("two", 3), step("stage-2", 1)],
         );
         assert_eq!(a.serial, Duration::from_secs(9));
@@ -203,8 +198,7 @@ mod tests {
     fn one_stage_has_no_speedup() {
         let a = analyse(
             "FROM b\nRUN x\nRUN y\n",
-            None,
-            &BuildInputs::default(),
+            &Settings::default(),
             &[step("stage-0", 2), step("stage-0", 3)],
         );
         assert_eq!(a.serial, a.critical_path);
