@@ -18,7 +18,7 @@ pub struct Analysis<'a> {
 
 impl<'a> Analysis<'a> {
     pub fn new(text: &'a str, settings: &Settings) -> Analysis<'a> {
-        let model = Model::new(text, &settings.inputs);
+        let model = Model::new(text, &settings.build.inputs);
         let graph = graph_of(&model, settings);
         let suppressions = Suppressions::from_ast(&model.ast);
         Analysis {
@@ -32,15 +32,16 @@ impl<'a> Analysis<'a> {
 /// The stage graph of `model` for the targets `settings` name.
 pub fn graph_of(model: &Model<'_>, settings: &Settings) -> StageGraph {
     let discovered: Vec<String> = settings
+        .build
         .discovered_targets
         .iter()
         .filter_map(|t| t.name.clone())
         .collect();
     StageGraph::with_discovered(
         model,
-        &settings.cli_targets,
-        &settings.config_targets,
+        &settings.build.cli_targets,
+        &settings.build.config_targets,
         &discovered,
-        !settings.discovered_targets.is_empty(),
+        !settings.build.discovered_targets.is_empty(),
     )
 }

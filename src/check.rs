@@ -51,7 +51,7 @@ fn check_with(
         if cancelled() {
             return None;
         }
-        let mut cx = Context::new(&model, &graph, settings);
+        let mut cx = Context::new(&model, &graph, &settings.build);
         cx.cancelled = cancelled;
         rule.check(&mut cx);
         Some(cx.into_diagnostics())
@@ -87,7 +87,7 @@ fn check_with(
         .flatten()
         .filter_map(|mut d| {
             let meta = rules::lookup(d.code)?;
-            if suppressions.is_suppressed(&d, meta) {
+            if suppressions.is_suppressed(&d, |c| meta.is_named_by(c)) {
                 return None;
             }
             if d.fix

@@ -23,6 +23,7 @@ pub mod shell;
 pub mod suppress;
 pub mod syntax;
 pub mod targets;
+pub mod text;
 pub mod verify;
 pub mod workspace;
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::model::BuildInputs;
-use crate::rules::{self, RuleMeta};
+use crate::rules::{self, BuildSettings, RuleMeta};
 
 /// Options given on the command line or by an editor; they win over the config file.
 #[derive(Debug, Clone, Default)]
@@ -100,31 +100,16 @@ pub fn parse_build_args(
     Ok(out)
 }
 
-/// Everything a lint of one file needs to know.
+/// Everything a lint of one file needs to know: which rules, how severe,
+/// when the run fails (read by the front-ends), and what the rules read
+/// about the build ([`BuildSettings`]).
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Enabled rule ids.
     enabled: Vec<&'static str>,
     pub severity: HashMap<&'static str, Severity>,
-    /// `--target`: must name a stage.
-    pub cli_targets: Vec<String>,
-    /// `targets` from the config file: used where they name a stage.
-    pub config_targets: Vec<String>,
-    pub inputs: BuildInputs,
     pub fail_level: Severity,
-    /// `allowed-registries` from the config file: registries base images
-    /// may come from (RD444). Empty: any registry.
-    pub allowed_registries: Vec<String>,
-    /// Effect models from the config file, tried before the built-in ones.
-    pub commands: Vec<crate::parallel::models::CommandModel>,
-    /// The `.dockerignore` of the file's build context, read by the caller
-    /// (the CLI or the language server); `None` when there is none.
-    pub dockerignore: Option<std::sync::Arc<crate::dockerignore::Dockerignore>>,
-    /// Builds of this Dockerfile found in its repository (bake, compose,
-    /// workflows, Makefiles, scripts), found by the caller.
-    pub discovered_targets: Vec<crate::targets::FoundTarget>,
-    /// The files the caller looked at for builds (repository-relative).
-    pub target_evidence: Vec<String>,
+    pub build: BuildSettings,
 }
 
 impl Default for Settings {
@@ -174,19 +159,21 @@ impl Settings {
         Settings {
             enabled,
             severity,
-            cli_targets: cli.targets.clone(),
-            config_targets: config.map(|c| c.targets.clone()).unwrap_or_default(),
-            inputs: BuildInputs { build_args },
-            allowed_registries: config
-                .map(|c| c.allowed_registries.clone())
-                .unwrap_or_default()
-                .into_iter()
-                .chain(cli.allowed_registries.iter().cloned())
-                .collect(),
-            commands: config.map(|c| c.commands.clone()).unwrap_or_default(),
-            dockerignore: None,
-            discovered_targets: Vec::new(),
-            target_evidence: Vec::new(),
+            build: BuildSettings {
+                cli_targets: cli.targets.clone(),
+                config_targets: config.map(|c| c.targets.clone()).unwrap_or_default(),
+                inputs: BuildInputs { build_args },
+                allowed_registries: config
+                    .map(|c| c.allowed_registries.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .chain(cli.allowed_registries.iter().cloned())
+                    .collect(),
+                commands: config.map(|c| c.commands.clone()).unwrap_or_default(),
+                dockerignore: None,
+                discovered_targets: Vec::new(),
+                target_evidence: Vec::new(),
+            },
             fail_level: cli
                 .fail_level
                 .or(config.and_then(|c| c.fail_level))
@@ -198,13 +185,15 @@ impl Settings {
     /// stage): the targets of the configuration and of the repository's
     /// other builds left out. `rdock verify` times the build it ran so.
     pub fn for_one_build(&self, target: Option<&str>) -> Settings {
-        Settings {
+        let mut one = self.clone();
+        one.build = BuildSettings {
             cli_targets: target.map(|t| vec![t.to_string()]).unwrap_or_default(),
             config_targets: Vec::new(),
             discovered_targets: Vec::new(),
             target_evidence: Vec::new(),
-            ..self.clone()
-        }
+            ..self.build.clone()
+        };
+        one
     }
 
     pub fn is_enabled(&self, id: &str) -> bool {

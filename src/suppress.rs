@@ -6,7 +6,6 @@
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::fix::Edit;
-use crate::rules::{self, RuleMeta};
 use crate::syntax::{Comment, Dockerfile, NodeKind};
 
 /// One `ignore=` list and where it applies.
@@ -25,19 +24,6 @@ pub enum Code {
     Rdock(String),
     Hadolint(String),
     Buildkit(String),
-}
-
-impl Code {
-    fn matches(&self, meta: &RuleMeta) -> bool {
-        match self {
-            Code::Rdock(sel) => rules::matching(sel).iter().any(|m| m.id == meta.id),
-            Code::Hadolint(code) => meta.hadolint.iter().any(|h| h.eq_ignore_ascii_case(code)),
-            Code::Buildkit(name) => {
-                name.eq_ignore_ascii_case("all")
-                    || meta.buildkit.is_some_and(|b| b.eq_ignore_ascii_case(name))
-            }
-        }
-    }
 }
 
 /// Every suppression in a file.
@@ -126,11 +112,14 @@ impl Suppressions {
     }
 
     /// Whether `d` (of rule `meta`) is suppressed.
-    pub fn is_suppressed(&self, d: &Diagnostic, meta: &RuleMeta) -> bool {
+    /// Whether a comment whose scope holds `d` has a code that `names`
+    /// the finding's rule (the rules decide: `RuleMeta::is_named_by`; this
+    /// module knows the comment syntax only).
+    pub fn is_suppressed(&self, d: &Diagnostic, names: impl Fn(&Code) -> bool) -> bool {
         self.list.iter().any(|s| {
             s.scope
                 .is_none_or(|scope| scope.start <= d.span.start && d.span.start <= scope.end)
-                && s.codes.iter().any(|c| c.matches(meta))
+                && s.codes.iter().any(&names)
         })
     }
 }

@@ -195,10 +195,10 @@ pub fn settings_for_file(
         return None;
     }
     let mut per_file = settings.clone();
-    per_file.dockerignore = ignore.map(Arc::new);
+    per_file.build.dockerignore = ignore.map(Arc::new);
     if !found.is_empty() {
-        per_file.discovered_targets = found;
-        per_file.target_evidence = discovery.evidence.clone();
+        per_file.build.discovered_targets = found;
+        per_file.build.target_evidence = discovery.evidence.clone();
     }
     Some(per_file)
 }

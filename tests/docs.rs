@@ -140,14 +140,14 @@ fn doc_examples_trigger_their_rule_and_the_fixed_version_does_not() {
         // `<!-- example-dockerignore: PATTERN -->`: the example's .dockerignore.
         if let Some(i) = m.doc.find("<!-- example-dockerignore: ") {
             let pattern = m.doc[i + 27..].split(" -->").next().unwrap_or("");
-            settings.dockerignore = Some(std::sync::Arc::new(
+            settings.build.dockerignore = Some(std::sync::Arc::new(
                 rdock::dockerignore::Dockerignore::parse(".dockerignore", pattern),
             ));
         }
         // `<!-- example-allowed-registries: A B -->`: the example's `allowed-registries`.
         if let Some(i) = m.doc.find("<!-- example-allowed-registries: ") {
             let list = m.doc[i + 33..].split(" -->").next().unwrap_or("");
-            settings.allowed_registries = list.split_whitespace().map(String::from).collect();
+            settings.build.allowed_registries = list.split_whitespace().map(String::from).collect();
         }
         let found = rdock::check(&bad, &settings);
         assert!(
@@ -232,5 +232,123 @@ fn readme_lint_sessions_are_current() {
     }
     panic!(
         "README.md shows stale output for {stale:?}; run `RDOCK_UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}
+
+/// The source files of `src/`, with their module path (`lsp::server`).
+fn source_modules() -> Vec<(String, Vec<String>, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let rel = p.strip_prefix(&root).unwrap().with_extension("");
+                let mut parts: Vec<String> = rel
+                    .iter()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .collect();
+                if parts.last().is_some_and(|l| l == "mod") {
+                    parts.pop();
+                }
+                let shown = p.strip_prefix(root.parent().unwrap()).unwrap();
+                out.push((
+                    shown.display().to_string(),
+                    parts,
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Where the code is easy to find its way in: no source file over 1,000
+/// lines (ARCHITECTURE.md: split a file by what its parts do).
+#[test]
+fn no_source_file_is_over_a_thousand_lines() {
+    let long: Vec<String> = source_modules()
+        .into_iter()
+        .filter(|(_, _, text)| text.lines().count() > 1000)
+        .map(|(path, _, text)| format!("{path}: {} lines", text.lines().count()))
+        .collect();
+    assert!(long.is_empty(), "split these files: {long:?}");
+}
+
+/// The modules form a DAG (ARCHITECTURE.md, "Invariants"): among the
+/// top-level modules of `src/`, and among the files of each folder, no
+/// two reach each other through `crate::`/`super::` paths (tests left out).
+#[test]
+fn modules_import_each_other_without_circles() {
+    let path_re = regex::Regex::new(r"crate::([a-z_]+)(?:::([a-z_]+))?").unwrap();
+    let super_re = regex::Regex::new(r"\bsuper::([a-z_]+)").unwrap();
+    let modules = source_modules();
+    let is_module = |parts: &[String]| modules.iter().any(|(_, p, _)| p == parts);
+    // Edges at two depths: `a -> b` between top-level modules, and
+    // `a::x -> a::y` between the files of one folder.
+    let mut edges: std::collections::BTreeSet<(String, String)> = Default::default();
+    for (_, parts, text) in &modules {
+        if parts.iter().any(|p| p == "tests" || p.ends_with("_tests")) {
+            continue;
+        }
+        let code: String = text
+            .split("\n#[cfg(test)]\nmod tests {")
+            .next()
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let me = parts.first().cloned().unwrap_or_default();
+        let mut add = |from: String, to: String| {
+            if from != to {
+                edges.insert((from, to));
+            }
+        };
+        for c in path_re.captures_iter(&code) {
+            let top = c[1].to_string();
+            add(me.clone(), top.clone());
+            if let (Some(sub), Some(mine)) = (c.get(2), parts.get(1)) {
+                let target = vec![top.clone(), sub.as_str().to_string()];
+                if top == me && is_module(&target) {
+                    add(format!("{me}::{mine}"), target.join("::"));
+                }
+            }
+        }
+        if parts.len() == 2 {
+            for c in super_re.captures_iter(&code) {
+                let target = vec![me.clone(), c[1].to_string()];
+                if is_module(&target) {
+                    add(parts.join("::"), target.join("::"));
+                }
+            }
+        }
+    }
+    let mut graph = petgraph::graph::DiGraph::<String, ()>::new();
+    let mut index = std::collections::HashMap::new();
+    for (a, b) in &edges {
+        for n in [a, b] {
+            if !index.contains_key(n) {
+                index.insert(n.clone(), graph.add_node(n.clone()));
+            }
+        }
+        graph.add_edge(index[a], index[b], ());
+    }
+    let circles: Vec<Vec<String>> = petgraph::algo::tarjan_scc(&graph)
+        .into_iter()
+        .filter(|c| c.len() > 1)
+        .map(|c| {
+            let mut names: Vec<String> = c.iter().map(|&n| graph[n].clone()).collect();
+            names.sort();
+            names
+        })
+        .collect();
+    assert!(
+        circles.is_empty(),
+        "modules that import each other: {circles:?}"
     );
 }

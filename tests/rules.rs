@@ -98,7 +98,7 @@ fn rules_fire_on_their_fixtures_and_only_there() {
             let mut ignore_path = file.clone().into_os_string();
             ignore_path.push(".dockerignore");
             if let Ok(patterns) = std::fs::read_to_string(&ignore_path) {
-                settings.dockerignore = Some(std::sync::Arc::new(
+                settings.build.dockerignore = Some(std::sync::Arc::new(
                     rdock::dockerignore::Dockerignore::parse(".dockerignore", &patterns),
                 ));
             }

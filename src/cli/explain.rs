@@ -83,8 +83,8 @@ pub fn run(args: ExplainArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let model = Model::new(&text, &settings.inputs);
-    let extra = &settings.commands;
+    let model = Model::new(&text, &settings.build.inputs);
+    let extra = &settings.build.commands;
     let analyses = parallel::analyze(&model, extra);
     let out = match args.format {
         ExplainFormat::Text => text_report(&model, &analyses),

@@ -3,7 +3,7 @@
 
 pub mod diff;
 
-use crate::diagnostic::Span;
+use crate::text::Span;
 
 /// Replace the bytes of `span` with `replacement`. An empty span inserts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

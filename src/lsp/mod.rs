@@ -9,6 +9,7 @@ pub mod documents;
 pub mod navigate;
 pub mod options;
 pub mod server;
+pub mod snapshot;
 pub mod transport;
 
 /// Serve over stdin/stdout until the client exits. Returns an error message

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use tower_lsp_server::ls_types as lsp;
 
-use super::server::Snapshot;
+use super::snapshot::Snapshot;
 use crate::analysis::Analysis;
 use crate::diagnostic::Span;
 use crate::model::{self, Model, RefTarget, VarDef, VarOrigin};

@@ -7,8 +7,8 @@ mod scope;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use crate::diagnostic::Span;
 use crate::syntax::{self, Args, Dockerfile, Instruction, Kind, NodeKind, Word};
+use crate::text::Span;
 pub use scope::{Scope, VarDef, VarOrigin, AUTOMATIC_ARGS};
 
 /// Inputs that change how a Dockerfile reads: `--build-arg`, and the

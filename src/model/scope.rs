@@ -8,8 +8,8 @@
 
 use super::expand::{Env, Lexer};
 use super::{BuildInputs, Model};
-use crate::diagnostic::Span;
 use crate::syntax::Kind;
+use crate::text::Span;
 
 /// The ARGs BuildKit defines by itself, with the values of a linux/amd64 build.
 pub const AUTOMATIC_ARGS: [(&str, &str); 8] = [

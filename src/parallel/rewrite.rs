@@ -2,10 +2,10 @@
 //! stage, one stage per chain, and the original stage joined with COPY --from.
 
 use super::{Proposal, StageAnalysis};
-use crate::diagnostic::Span;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::model::{pairs, Model, RefTarget};
 use crate::syntax::{Kind, NodeKind};
+use crate::text::Span;
 
 /// The fix for `proposal` in `analysis`' stage; `None` when it cannot be written
 /// (an index reference inside the moved steps).

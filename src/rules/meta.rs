@@ -58,6 +58,21 @@ impl RuleMeta {
         }
     }
 
+    /// Whether a suppression comment's code names this rule: an rdock
+    /// selector that matches it, its hadolint code, or its BuildKit check
+    /// (or `all`, for `# check=skip=all`).
+    pub fn is_named_by(&self, code: &crate::suppress::Code) -> bool {
+        use crate::suppress::Code;
+        match code {
+            Code::Rdock(sel) => super::matching(sel).iter().any(|m| m.id == self.id),
+            Code::Hadolint(code) => self.hadolint.iter().any(|h| h.eq_ignore_ascii_case(code)),
+            Code::Buildkit(name) => {
+                name.eq_ignore_ascii_case("all")
+                    || self.buildkit.is_some_and(|b| b.eq_ignore_ascii_case(name))
+            }
+        }
+    }
+
     /// Where the doc is published.
     pub fn url(&self) -> String {
         format!("{}/blob/main/rules/{}.md", crate::REPOSITORY, self.slug)

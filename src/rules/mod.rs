@@ -10,6 +10,7 @@ mod apt_get_install_without_yes;
 mod apt_get_unpinned;
 mod apt_lists_not_removed;
 mod bin_sh_replaced;
+mod build;
 mod cd_instead_of_workdir;
 mod circular_stage_reference;
 mod consecutive_dependent_run;
@@ -86,12 +87,12 @@ mod zypper_dist_upgrade;
 mod zypper_unpinned;
 mod zypper_without_yes;
 
+pub use build::BuildSettings;
 pub use meta::{doc_header, FixAvailability, RuleMeta, GENERATED_BEGIN, GENERATED_END};
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::graph::StageGraph;
 use crate::model::Model;
-use crate::settings::Settings;
 
 /// Every rule, in id order. This list is the registry.
 static REGISTRY: &[&dyn Rule] = &[
@@ -229,14 +230,14 @@ pub fn is_known_selector(selector: &str) -> bool {
 pub struct Context<'a> {
     pub model: &'a Model<'a>,
     pub graph: &'a StageGraph,
-    pub settings: &'a Settings,
+    pub settings: &'a BuildSettings,
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Whether the caller gave up on the result (see `crate::check_unless`).
     pub(crate) cancelled: &'a (dyn Fn() -> bool + Sync),
 }
 
 impl<'a> Context<'a> {
-    pub fn new(model: &'a Model<'a>, graph: &'a StageGraph, settings: &'a Settings) -> Self {
+    pub fn new(model: &'a Model<'a>, graph: &'a StageGraph, settings: &'a BuildSettings) -> Self {
         Context {
             model,
             graph,

@@ -1,7 +1,7 @@
 //! The text a shell runs for an instruction, with a map back to the file.
 
-use crate::diagnostic::Span;
 use crate::syntax::{Args, Instruction, Kind};
+use crate::text::Span;
 
 /// Shell text assembled from pieces of the Dockerfile.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 //! nodes partition the text into whole lines, so the file prints back byte
 //! for byte.
 
-use crate::diagnostic::Span;
+use crate::text::Span;
 
 /// A parsed Dockerfile. Built by [`crate::syntax::parse`], which never fails.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! A logical line: the text BuildKit sees after joining line continuations,
 //! with a map back to byte offsets in the original file.
 
-use crate::diagnostic::Span;
+use crate::text::Span;
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Logical {

@@ -5,7 +5,7 @@
 use super::ast::*;
 use super::json::{self, JsonArgs};
 use super::logical::{is_space, is_split_space, split_fields, trim_bounds, Logical};
-use crate::diagnostic::Span;
+use crate::text::Span;
 
 /// A physical line: `start..end` is its content (no `\n`, no `\r` before it),
 /// `next` is where the following line starts.

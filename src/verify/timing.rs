@@ -86,7 +86,7 @@ pub fn cpu_bound_speedup(a: &Analysis, cores: f64) -> f64 {
 /// Attribute `steps` to the stages of `text` (built for the targets of
 /// `settings`, as `rdock lint` sees them) and find the critical path.
 pub fn analyse(text: &str, settings: &Settings, steps: &[Step]) -> Analysis {
-    let model = Model::new(text, &settings.inputs);
+    let model = Model::new(text, &settings.build.inputs);
     let graph = crate::analysis::graph_of(&model, settings);
     let n = model.stages.len();
     // The engine names a stage by its lower-cased name, or `stage-N`.
