@@ -4,4 +4,4 @@
 # engine: `eval "$(scripts/engine.sh --debian)"` first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RDOCK_BUILDKIT_EVERY=1 RDOCK_UPDATE_DOCS=1 exec cargo test --test buildkit_check -- --nocapture "$@"
+RDOCK_BUILDKIT_EVERY=1 RDOCK_UPDATE_DOCS=1 exec cargo test --test it buildkit_check:: -- --nocapture "$@"

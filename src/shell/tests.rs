@@ -109,7 +109,7 @@ fn broken_shell_is_an_error_not_a_panic() {
 }
 
 /// 10,000 nested `$(` overflowed brush-parser's stack (found by
-/// tests/limits.rs after RUN bodies were parsed for every lint): deeper
+/// tests/it/limits.rs after RUN bodies were parsed for every lint): deeper
 /// than MAX_NESTING is an error, and MAX_NESTING itself still parses on a
 /// test thread's small stack.
 #[test]

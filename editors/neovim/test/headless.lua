@@ -1,5 +1,5 @@
 -- Headless Neovim test: rdock as the server of a Dockerfile buffer.
--- Run by tests/neovim.rs: RDOCK=... DOCKERFILE=... RESULT=... nvim --headless -u NONE
+-- Run by tests/it/neovim.rs: RDOCK=... DOCKERFILE=... RESULT=... nvim --headless -u NONE
 --   --cmd "set rtp+=editors/neovim" -c "luafile editors/neovim/test/headless.lua"
 -- Uses only APIs present in Neovim 0.7 (vim.lsp.start_client).
 local rdock = os.getenv("RDOCK")

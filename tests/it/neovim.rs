@@ -4,7 +4,7 @@
 //! code action on save. Skips when `nvim` is absent (installed by
 //! scripts/install-test-deps.sh), fails then under RDOCK_REQUIRE_EXTERNAL=1.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -2,7 +2,7 @@
 //! over the shared corpus and our tricky fixtures: instruction keywords,
 //! start and end lines, flags, arguments and heredocs must agree.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

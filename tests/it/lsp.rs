@@ -1,6 +1,6 @@
 //! End-to-end tests of `rdock lsp` over JSON-RPC: the real binary, a real pipe.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Rule docs and the README agree with the code. `RDOCK_UPDATE_DOCS=1`
 //! rewrites the generated parts instead of failing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -31,7 +31,7 @@ fn check_generated(path: &Path, generated: &str) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "{} is out of date with the code; run `RDOCK_UPDATE_DOCS=1 cargo test --test docs`",
+        "{} is out of date with the code; run `RDOCK_UPDATE_DOCS=1 cargo test --test it docs::`",
         path.display()
     ))
 }
@@ -231,7 +231,7 @@ fn readme_lint_sessions_are_current() {
         return;
     }
     panic!(
-        "README.md shows stale output for {stale:?}; run `RDOCK_UPDATE_DOCS=1 cargo test --test docs`"
+        "README.md shows stale output for {stale:?}; run `RDOCK_UPDATE_DOCS=1 cargo test --test it docs::`"
     );
 }
 

@@ -11,7 +11,7 @@
 //! exactly what the library's fix loop computes, so the checks hold for what
 //! users get.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! are generous (a loaded CI machine, a debug build) but far below what the
 //! quadratic paths these tests guard against took.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! 2.1.0 JSON schema by a real validator (PyPI `jsonschema`), and GitHub
 //! annotations placed on the lines they are about.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -3,7 +3,7 @@
 //! every fix (unsafe ones included) gives a file that parses as well as
 //! before and does not change when fixed again.
 
-mod common;
+use crate::common;
 
 use rdock::settings::{Overrides, Settings};
 use rdock::syntax::{self, Args, Instruction, NodeKind};

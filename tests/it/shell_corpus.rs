@@ -1,7 +1,7 @@
 //! Every RUN body of the corpus through the shell parser: no panic, spans
 //! inside the file, and how many parse.
 
-mod common;
+use crate::common;
 
 use rdock::model::{BuildInputs, Model};
 use rdock::shell;

@@ -2,7 +2,7 @@
 //! rule, `explain-deps` shows its reasoning, the command models are valid,
 //! and the corpus sweep reports how many files get a proposal.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use rdock::model::{BuildInputs, Model};

@@ -6,7 +6,7 @@
 //! options as the same flags of `rdock lint` do, and a
 //! `<fixture>.dockerignore` beside it is its build context's `.dockerignore`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -173,7 +173,6 @@ fn rules_fire_on_their_fixtures_and_only_there() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
-    settings.set_snapshot_path("fixtures/snapshots");
     settings.bind(|| {
         for (name, snap) in snapshots {
             insta::assert_snapshot!(name, snap);
