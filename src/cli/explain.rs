@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{EXIT_ERROR, EXIT_OK};
+use super::Exit;
 use crate::input;
 use crate::model::Model;
 use crate::parallel::{self, StageAnalysis};
@@ -33,7 +33,7 @@ pub enum ExplainFormat {
     Dot,
 }
 
-pub fn run(args: ExplainArgs) -> u8 {
+pub fn run(args: ExplainArgs) -> Exit {
     let stdin = args.file.as_os_str() == "-";
     let (what, read) = if stdin {
         (
@@ -50,14 +50,14 @@ pub fn run(args: ExplainArgs) -> u8 {
         Ok(t) => t,
         Err(e) => {
             super::error(format!("cannot read {what}: {e}"), Some(e.help().into()));
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     let build_args = match settings::parse_build_args(&args.build_arg, |k| std::env::var(k).ok()) {
         Ok(b) => b,
         Err(e) => {
             super::error(e, Some("write it as --build-arg KEY=VALUE".into()));
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     let session = Session::new(
@@ -80,7 +80,7 @@ pub fn run(args: ExplainArgs) -> u8 {
         Ok(s) => s,
         Err(e) => {
             super::print_error(&e, false);
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     let model = Model::new(&text, &settings.build.inputs);
@@ -91,7 +91,7 @@ pub fn run(args: ExplainArgs) -> u8 {
         ExplainFormat::Dot => dot(&model, &analyses),
     };
     print!("{out}");
-    EXIT_OK
+    Exit::Ok
 }
 
 fn line(model: &Model<'_>, ii: usize) -> usize {

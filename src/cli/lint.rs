@@ -9,8 +9,8 @@ use clap::Args;
 use rayon::prelude::*;
 
 use super::files::{self, display};
-use super::{ColorArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
-use crate::config::{Config, ConfigError};
+use super::{CliError, ColorArg, Exit};
+use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::fix::diff::unified;
 use crate::input::{self, ReadError};
@@ -92,15 +92,20 @@ struct Outcome {
     /// Fixed text for standard input with --fix.
     stdin_fixed: Option<String>,
     fixed: usize,
-    error: Option<String>,
+    error: Option<Problem>,
 }
 
-pub fn run(args: LintArgs) -> u8 {
+/// An error about one input, shown after the report.
+type Problem = Box<dyn miette::Diagnostic + Send + Sync>;
+
+pub fn run(args: LintArgs) -> Exit {
     let Some(session) = session(&args) else {
-        return EXIT_ERROR;
+        return Exit::Error;
     };
     let mut inputs = Vec::new();
-    let mut exit = EXIT_OK;
+    let mut exit = Exit::Ok;
+    // Inputs named but not linted (their errors are printed).
+    let mut not_linted = 0;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -117,7 +122,8 @@ pub fn run(args: LintArgs) -> u8 {
                 format!("cannot read `{}`: {why}", display(path)),
                 Some("check the path and its permissions".into()),
             );
-            exit = EXIT_ERROR;
+            exit = Exit::Error;
+            not_linted += 1;
         }
         inputs.extend(found.files.into_iter().map(Input::File));
     }
@@ -142,11 +148,15 @@ pub fn run(args: LintArgs) -> u8 {
     // The same error (a bad configuration file shared by many Dockerfiles) is shown once.
     let mut shown_errors = std::collections::HashSet::new();
     for o in outcomes {
+        if o.error.is_some() && o.result.is_none() {
+            not_linted += 1;
+        }
         if let Some(e) = &o.error {
-            if shown_errors.insert(e.clone()) {
-                eprint!("{e}");
+            let shown = super::render_error(e.as_ref(), super::stderr_color());
+            if shown_errors.insert(shown.clone()) {
+                eprint!("{shown}");
             }
-            exit = EXIT_ERROR;
+            exit = Exit::Error;
         }
         if !o.diff.is_empty() {
             changed_files += 1;
@@ -191,12 +201,12 @@ pub fn run(args: LintArgs) -> u8 {
             );
         }
         let _ = out.flush();
-        return if exit == EXIT_ERROR {
-            EXIT_ERROR
+        return if exit == Exit::Error {
+            Exit::Error
         } else if diffs.is_empty() {
-            EXIT_OK
+            Exit::Ok
         } else {
-            EXIT_FINDINGS
+            Exit::Findings
         };
     }
     if args.statistics {
@@ -207,11 +217,12 @@ pub fn run(args: LintArgs) -> u8 {
             color,
             show_source: true,
             quiet: args.quiet,
+            not_linted,
         };
         if let Err(e) = render::render(format, &results, &metas, &opts, &mut *out) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 super::error(format!("cannot write the report: {e}"), None);
-                return EXIT_ERROR;
+                return Exit::Error;
             }
         }
     }
@@ -223,12 +234,12 @@ pub fn run(args: LintArgs) -> u8 {
         );
     }
     let _ = out.flush();
-    if exit == EXIT_ERROR {
-        EXIT_ERROR
+    if exit == Exit::Error {
+        Exit::Error
     } else if failing {
-        EXIT_FINDINGS
+        Exit::Findings
     } else {
-        EXIT_OK
+        Exit::Ok
     }
 }
 
@@ -284,7 +295,7 @@ fn read_input(
     input: &Input,
     args: &LintArgs,
     session: &Session,
-) -> Result<(String, String, Arc<Settings>), String> {
+) -> Result<(String, String, Arc<Settings>), Problem> {
     let (name, bytes, settings_path) = match input {
         Input::Stdin => {
             let name = args
@@ -308,35 +319,28 @@ fn read_input(
     };
     let settings = session
         .settings_for(&settings_path)
-        .map_err(|e| render_config_error(&e))?;
+        .map_err(|e| Box::new(e) as Problem)?;
     let text = input::utf8(bytes).map_err(|e| read_error(&format!("`{name}`"), &e))?;
     Ok((name, text, settings))
 }
 
-fn read_error(what: &str, e: &ReadError) -> String {
-    format!("error: cannot read {what}: {e}\n  help: {}\n", e.help())
+fn read_error(what: &str, e: &ReadError) -> Problem {
+    Box::new(CliError::new(format!("cannot read {what}: {e}"), e.help()))
 }
 
-fn render_config_error(e: &ConfigError) -> String {
-    let handler =
-        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-            .with_links(false);
-    let mut s = String::new();
-    if handler.render_report(&mut s, e).is_err() {
-        s = format!("error: {e}\n");
-    }
-    s
+fn plain(message: impl Into<String>, help: &str) -> Problem {
+    Box::new(CliError::new(message, help))
 }
 
 impl Outcome {
-    fn error(message: String) -> Outcome {
+    fn error(message: impl Into<Problem>) -> Outcome {
         Outcome {
             result: None,
             fail_level: Severity::Error,
             diff: String::new(),
             stdin_fixed: None,
             fixed: 0,
-            error: Some(message),
+            error: Some(message.into()),
         }
     }
 }
@@ -362,14 +366,18 @@ fn lint_one(
     }
     if args.fix && !args.diff && super::write::interrupted() {
         // One message for all of them (identical errors are shown once).
-        return Outcome::error(
-            "error: interrupted (Ctrl-C): the files not fixed yet were left as they are\n".into(),
-        );
+        return Outcome::error(plain(
+            "interrupted (Ctrl-C): the files not fixed yet were left as they are",
+            "run the command again to fix them",
+        ));
     }
     let fixed = match check_and_fix(&text, settings, args.unsafe_fixes) {
         Ok(f) => f,
         Err(e) => {
-            let mut o = Outcome::error(format!("error: `{name}`: {e}\n"));
+            let mut o = Outcome::error(plain(
+                format!("`{name}`: {e}"),
+                "run `rdock lint` without --fix to see the findings",
+            ));
             if matches!(input, Input::Stdin) && args.fix && !args.diff {
                 // An editor piping the buffer through must get it back unchanged.
                 o.stdin_fixed = Some(text);
@@ -397,7 +405,8 @@ fn lint_one(
             if fixed.text != text {
                 if let Err(e) = super::write::write_fixed(path, &text, &fixed.text) {
                     // The findings stay in the report: nothing was fixed.
-                    let mut o = Outcome::error(format!("error: `{name}` was not fixed: {e}\n"));
+                    let mut o =
+                        Outcome::error(plain(format!("`{name}` was not fixed: {e}"), e.help()));
                     let found = check(&text, settings);
                     o.result = Some(FileResult::new(name, text, found));
                     o.fail_level = fail_level;

@@ -17,10 +17,22 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::diagnostic::Severity;
 use crate::render::OutputFormat;
 
-/// Exit codes.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_FINDINGS: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
+/// How a command ends: the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done, nothing found.
+    Ok = 0,
+    /// 1: findings at or above the fail level (or a mismatch, a diff).
+    Findings = 1,
+    /// 2: an error (bad input, a bad flag, an engine that failed).
+    Error = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -122,7 +134,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { EXIT_OK });
+            return ExitCode::from(if e.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::Ok
+            });
         }
     };
     let code = match cli.command {
@@ -134,10 +150,10 @@ pub fn main() -> ExitCode {
         } => rule::rule(&rule, output_format),
         Command::Rules { output_format } => rule::rules(output_format),
         Command::Lsp { stdio: _ } => match crate::lsp::run() {
-            Ok(()) => EXIT_OK,
+            Ok(()) => Exit::Ok,
             Err(e) => {
                 error(e, None);
-                EXIT_ERROR
+                Exit::Error
             }
         },
         Command::ExplainDeps(args) => explain::run(args),
@@ -145,7 +161,7 @@ pub fn main() -> ExitCode {
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "rdock", &mut std::io::stdout());
-            EXIT_OK
+            Exit::Ok
         }
     };
     ExitCode::from(code)
@@ -157,17 +173,30 @@ pub(crate) fn stdout_is_terminal() -> bool {
 
 /// Print an error the way every rdock error looks: through miette.
 pub(crate) fn print_error(err: &dyn miette::Diagnostic, color: bool) {
+    eprint!("{}", render_error(err, color));
+}
+
+/// An error as miette shows it. Lines are not wrapped: a path or a flag
+/// broken across lines could not be copied.
+pub(crate) fn render_error(err: &dyn miette::Diagnostic, color: bool) -> String {
     let theme = if color {
         miette::GraphicalTheme::unicode()
     } else {
         miette::GraphicalTheme::unicode_nocolor()
     };
-    let handler = miette::GraphicalReportHandler::new_themed(theme).with_links(false);
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_wrap_lines(false);
     let mut out = String::new();
     if handler.render_report(&mut out, err).is_err() {
-        out = err.to_string();
+        out = format!("error: {err}\n");
     }
-    eprint!("{out}");
+    out
+}
+
+/// Whether errors on standard error get colour.
+pub(crate) fn stderr_color() -> bool {
+    ColorArg::Auto.enabled(std::io::stderr().is_terminal())
 }
 
 /// A plain error: what, and how to fix it.
@@ -177,6 +206,15 @@ pub(crate) struct CliError {
     pub message: String,
     #[help]
     pub help: Option<String>,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>, help: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            help: Some(help.into()),
+        }
+    }
 }
 
 /// A bad `--select`/`--extend-select`/`--ignore`/`--allowed-registry`

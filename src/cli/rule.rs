@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{DocFormat, EXIT_ERROR, EXIT_OK};
+use super::{DocFormat, Exit};
 use crate::rules::{self, RuleMeta};
 
 fn meta_json(m: &RuleMeta) -> serde_json::Value {
@@ -21,7 +21,7 @@ fn meta_json(m: &RuleMeta) -> serde_json::Value {
     })
 }
 
-pub fn rule(code: &str, format: DocFormat) -> u8 {
+pub fn rule(code: &str, format: DocFormat) -> Exit {
     let Some(m) = rules::lookup(code) else {
         let known = rules::metas().map(|m| m.id).collect::<Vec<_>>().join(", ");
         super::error(
@@ -30,16 +30,16 @@ pub fn rule(code: &str, format: DocFormat) -> u8 {
                 "rules are named by id or slug; `rdock rules` lists them ({known})"
             )),
         );
-        return EXIT_ERROR;
+        return Exit::Error;
     };
     match format {
         DocFormat::Text => print!("{}", m.doc),
         DocFormat::Json => println!("{:#}", meta_json(m)),
     }
-    EXIT_OK
+    Exit::Ok
 }
 
-pub fn rules(format: DocFormat) -> u8 {
+pub fn rules(format: DocFormat) -> Exit {
     match format {
         DocFormat::Text => {
             for m in rules::metas() {
@@ -63,5 +63,5 @@ pub fn rules(format: DocFormat) -> u8 {
             println!("{:#}", serde_json::Value::Array(all));
         }
     }
-    EXIT_OK
+    Exit::Ok
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{DocFormat, EXIT_ERROR, EXIT_OK};
+use super::{DocFormat, Exit};
 use crate::workspace::{discover, repo_root};
 
 #[derive(Debug, Args)]
@@ -18,14 +18,14 @@ pub struct TargetsArgs {
     pub output_format: DocFormat,
 }
 
-pub fn run(args: TargetsArgs) -> u8 {
+pub fn run(args: TargetsArgs) -> Exit {
     let path = args.path.unwrap_or_else(|| PathBuf::from("."));
     if !path.exists() {
         super::error(
             format!("`{}` does not exist", path.display()),
             Some("give a folder or a Dockerfile inside the repository".into()),
         );
-        return EXIT_ERROR;
+        return Exit::Error;
     }
     let root = repo_root(&path);
     let d = discover(&root);
@@ -87,5 +87,5 @@ pub fn run(args: TargetsArgs) -> u8 {
     }
     use std::io::Write;
     let _ = std::io::stdout().write_all(out.as_bytes());
-    EXIT_OK
+    Exit::Ok
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::{ColorArg, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use super::{ColorArg, Exit};
 use crate::exec::{BuildOutput, BuildRequest, EngineChoice, ExecError, Executor, Progress};
 use crate::session::{ConfigChoice, Session};
 use crate::settings::{self, Overrides};
@@ -84,9 +84,9 @@ pub enum VerifyFormat {
 /// The fixed time every exported mtime is set to.
 const SOURCE_DATE_EPOCH: u64 = 0;
 
-fn fail(message: String, help: &str) -> u8 {
+fn fail(message: String, help: &str) -> Exit {
     super::error(message, Some(help.into()));
-    EXIT_ERROR
+    Exit::Error
 }
 
 fn read(path: &Path) -> Result<String, String> {
@@ -100,7 +100,7 @@ struct Side {
     text: String,
 }
 
-pub fn run(args: VerifyArgs) -> u8 {
+pub fn run(args: VerifyArgs) -> Exit {
     let json_out = args.output_format == VerifyFormat::Json;
     let original_text = match read(&args.dockerfile) {
         Ok(t) => t,
@@ -129,7 +129,7 @@ pub fn run(args: VerifyArgs) -> u8 {
         Ok(s) => s,
         Err(e) => {
             super::print_error(&e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     let mut contexts = Vec::new();
@@ -223,7 +223,7 @@ pub fn run(args: VerifyArgs) -> u8 {
         Ok(e) => e,
         Err(e) => {
             super::print_error(&e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
-            return EXIT_ERROR;
+            return Exit::Error;
         }
     };
     let work = match tempfile::Builder::new().prefix("rdock-verify-").tempdir() {
@@ -331,9 +331,9 @@ pub fn run(args: VerifyArgs) -> u8 {
         let _ = write!(out, "{}", report.full());
     }
     if report.comparison.matches() {
-        EXIT_OK
+        Exit::Ok
     } else {
-        EXIT_FINDINGS
+        Exit::Findings
     }
 }
 
@@ -708,7 +708,7 @@ fn push_difference(o: &mut String, d: &Difference) {
     }
 }
 
-fn report_unchanged(args: &VerifyArgs, json_out: bool) -> u8 {
+fn report_unchanged(args: &VerifyArgs, json_out: bool) -> Exit {
     let message = format!(
         "nothing to compare: `rdock lint --fix{}` leaves {} unchanged (no rewrite applies), so no build was made",
         if args.unsafe_fixes { " --unsafe-fixes" } else { "" },
@@ -727,10 +727,10 @@ fn report_unchanged(args: &VerifyArgs, json_out: bool) -> u8 {
             "{message}\nverdict: UNCHANGED (use --against OTHER to compare with another file)"
         );
     }
-    EXIT_OK
+    Exit::Ok
 }
 
-fn report_failure(side: &str, e: &ExecError, json_out: bool) -> u8 {
+fn report_failure(side: &str, e: &ExecError, json_out: bool) -> Exit {
     if json_out {
         let (step, message) = match e {
             ExecError::BuildFailed { step, message, .. } => (step.clone(), message.clone()),
@@ -745,5 +745,5 @@ fn report_failure(side: &str, e: &ExecError, json_out: bool) -> u8 {
     }
     eprintln!("the {side} build failed");
     super::print_error(e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
-    EXIT_ERROR
+    Exit::Error
 }

@@ -28,6 +28,17 @@ pub enum WriteError {
     Io(#[from] std::io::Error),
 }
 
+impl WriteError {
+    /// What to do about it.
+    pub fn help(&self) -> &'static str {
+        match self {
+            WriteError::Changed => "run `rdock lint --fix` again on the saved file",
+            WriteError::ReadOnly(_) => "make it writable (`chmod u+w`), or fix it by hand",
+            WriteError::Io(_) => "check that the file and its folder are writable",
+        }
+    }
+}
+
 /// Take Ctrl-C (SIGINT, SIGTERM) as a request to stop after the file being
 /// written: from then on [`interrupted`] is true.
 pub fn catch_interrupts() {

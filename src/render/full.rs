@@ -222,6 +222,7 @@ mod tests {
         color: false,
         show_source: true,
         quiet: false,
+        not_linted: 0,
     };
 
     #[test]

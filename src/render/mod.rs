@@ -93,6 +93,9 @@ pub struct RenderOptions {
     pub show_source: bool,
     /// Leave out the summary line (`full`, `concise`).
     pub quiet: bool,
+    /// Inputs that could not be linted (their errors are shown apart):
+    /// the summary never says "No problems found." when some were not looked at.
+    pub not_linted: usize,
 }
 
 impl Default for RenderOptions {
@@ -101,6 +104,7 @@ impl Default for RenderOptions {
             color: false,
             show_source: true,
             quiet: false,
+            not_linted: 0,
         }
     }
 }
@@ -253,7 +257,23 @@ fn write_summary(
     if opts.quiet {
         return Ok(());
     }
-    writeln!(out, "{}", summary_line(results, opts.color))
+    let line = summary_line(results, opts.color);
+    if opts.not_linted == 0 {
+        return writeln!(out, "{line}");
+    }
+    let skipped = format!(
+        "{} could not be linted (see the errors).",
+        plural(opts.not_linted, "input", "inputs")
+    );
+    if Totals::of(results).total() == 0 {
+        writeln!(
+            out,
+            "No problems found in what was linted; {}",
+            paint(opts.color, RED, &skipped)
+        )
+    } else {
+        writeln!(out, "{line} {}", paint(opts.color, RED, &skipped))
+    }
 }
 
 const BOLD: &str = "1";
@@ -386,6 +406,16 @@ mod tests {
              1 fixable with --fix. 1 more with --unsafe-fixes."
         );
         assert_eq!(summary_line(&[], false), "No problems found.");
+        let some_not_linted = RenderOptions {
+            not_linted: 2,
+            ..RenderOptions::default()
+        };
+        let mut out = Vec::new();
+        write_summary(&[], &some_not_linted, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "No problems found in what was linted; 2 inputs could not be linted (see the errors).\n"
+        );
         assert_eq!(
             summary_line(&fixtures::clean(), false),
             "No problems found."

@@ -401,6 +401,23 @@ fn unreadable_file_exits_2() {
     assert!(run.stderr.contains("cannot read `Dockerfile`"), "{run}");
 }
 
+/// A run that could not read some of its inputs never ends with "No
+/// problems found.": the summary says how many were not linted.
+#[test]
+fn the_summary_counts_inputs_that_could_not_be_linted() {
+    let p = Project::new().with("clean/Dockerfile", "FROM alpine:3.19\nCMD [\"true\"]\n");
+    p.write("bad/Dockerfile", b"FROM alpine\n\xff\n");
+    let run = p.lint(&["clean", "bad", "missing"]);
+    run.code(2);
+    assert!(!run.stdout.contains("No problems found."), "{run}");
+    assert!(
+        run.stdout
+            .contains("2 inputs could not be linted (see the errors)"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("cannot read `missing`"), "{run}");
+}
+
 #[test]
 fn invalid_utf8_exits_2_and_lints_the_rest() {
     let p = Project::new().with("b/Dockerfile", AS_CASING);

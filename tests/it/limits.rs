@@ -343,7 +343,7 @@ fn unreadable_file_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("error: cannot read `Dockerfile`: Permission denied"),
+        stderr.contains("cannot read `Dockerfile`: Permission denied"),
         "{stderr}"
     );
     assert!(

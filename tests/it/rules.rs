@@ -50,6 +50,7 @@ fn render(format: OutputFormat, result: &FileResult) -> String {
         color: false,
         show_source: true,
         quiet: true,
+        not_linted: 0,
     };
     render::render(
         format,
