@@ -44,6 +44,10 @@ pub struct Model<'t> {
     /// Whether each RUN runs under a POSIX shell, found on first use: every
     /// shell rule asks it for every RUN.
     posix_runs: OnceLock<Vec<bool>>,
+    /// Where each instruction's shell comes from (see `shell_at`).
+    shell_sources: OnceLock<Vec<ShellSource>>,
+    /// Per stage, its instructions by kind (see `inherited_of_kind`).
+    by_kind: OnceLock<Vec<HashMap<Kind, Vec<usize>>>>,
     /// The shell a `# hadolint shell=<shell>` comment names, found once
     /// rather than per RUN.
     shell_pragma: Option<String>,
@@ -201,6 +205,8 @@ impl<'t> Model<'t> {
             stage_names: HashMap::new(),
             scripts: OnceLock::new(),
             posix_runs: OnceLock::new(),
+            shell_sources: OnceLock::new(),
+            by_kind: OnceLock::new(),
             shell_pragma: None,
         };
         model.shell_pragma = model.ast.comments().find_map(|c| {
@@ -306,6 +312,41 @@ impl<'t> Model<'t> {
         }
     }
 
+    /// [`Model::inherited_before`], only the instructions of `kind`: found
+    /// through a per-stage index, so asking it for every RUN of a long
+    /// stage stays linear (the working directory, the user).
+    pub fn inherited_of_kind(
+        &self,
+        ii: usize,
+        kind: Kind,
+    ) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let index = self.by_kind.get_or_init(|| {
+            self.stages
+                .iter()
+                .map(|st| {
+                    let mut m: HashMap<Kind, Vec<usize>> = HashMap::new();
+                    for &i in &st.body {
+                        m.entry(self.instruction(i).kind()).or_default().push(i);
+                    }
+                    m
+                })
+                .collect()
+        });
+        let own = self.instructions.get(ii).and_then(|r| r.stage);
+        own.into_iter()
+            .flat_map(|s| self.base_chain(s))
+            .flat_map(move |s| {
+                let list = index[s].get(&kind).map_or(&[][..], Vec::as_slice);
+                // All of a base stage ran before, wherever it stands in the file.
+                let end = if Some(s) == own {
+                    list.partition_point(|&i| i < ii)
+                } else {
+                    list.len()
+                };
+                list[..end].iter().rev().map(move |&i| (s, i))
+            })
+    }
+
     /// The instructions that run before `ii`: earlier ones of its stage, then
     /// those of the stages it is built `FROM`, nearest first (cycle-safe).
     /// Each comes as `(stage, instruction index)`.
@@ -325,58 +366,83 @@ impl<'t> Model<'t> {
             })
     }
 
-    /// The shell a RUN (or shell-form CMD/ENTRYPOINT) at instruction `ii` runs under:
-    /// the last SHELL before it in its stage or the stages it is built from,
-    /// else `/bin/sh -c` (`cmd /S /C` on a Windows base image).
+    /// The shell a RUN at `ii` runs under: the last `SHELL` before it in
+    /// its stage or the stages it is built `FROM`, `cmd /S /C` in a Windows
+    /// stage, else `/bin/sh -c` (or a `# hadolint shell=` comment's shell).
     pub fn shell_at(&self, ii: usize) -> Vec<String> {
-        let Some(own) = self.instructions.get(ii).and_then(|r| r.stage) else {
-            return self.default_shell();
-        };
-        for stage in self.base_chain(own) {
-            // All of a base stage ran before, wherever it stands in the file.
-            let before = if stage == own { ii } else { usize::MAX };
-            let st = &self.stages[stage];
-            let shell = st
-                .body
-                .iter()
-                .rev()
-                .filter(|&&i| i < before)
-                .find_map(|&i| {
-                    let inst = self.instruction(i);
-                    match (&inst.args, inst.kind()) {
-                        (Args::Exec(w), Kind::Shell) => {
-                            Some(w.iter().map(|w| w.text.clone()).collect())
-                        }
-                        _ => None,
-                    }
-                });
-            if let Some(shell) = shell {
-                return shell;
-            }
-            // A Windows stage: a drive-letter WORKDIR.
-            let windows_workdir = st.body.iter().filter(|&&i| i < before).any(|&i| {
+        let sources = self.shell_sources.get_or_init(|| self.find_shell_sources());
+        match sources.get(ii).copied().unwrap_or(ShellSource::Default) {
+            ShellSource::Shell(i) => match &self.instruction(i).args {
+                Args::Exec(w) => w.iter().map(|w| w.text.clone()).collect(),
+                _ => self.default_shell(),
+            },
+            ShellSource::Cmd => vec!["cmd".into(), "/S".into(), "/C".into()],
+            ShellSource::Default => self.default_shell(),
+        }
+    }
+
+    /// Where each instruction's shell comes from, in one pass over each
+    /// stage (asking per instruction scanned the stage back to its start:
+    /// quadratic in a stage of many RUNs).
+    fn find_shell_sources(&self) -> Vec<ShellSource> {
+        let mut out = vec![ShellSource::Default; self.instructions.len()];
+        for st in &self.stages {
+            // What the stages it is built FROM leave: all of each ran before.
+            let inherited = self
+                .base_chain(st.index)
+                .skip(1)
+                .find_map(|s| self.stage_shell(s, usize::MAX))
+                .unwrap_or(ShellSource::Default);
+            let from_image = if self.windows_image(st.index) {
+                ShellSource::Cmd
+            } else {
+                inherited
+            };
+            out[st.from] = from_image;
+            let (mut shell, mut windows) = (None, false);
+            for &i in &st.body {
+                out[i] = match (shell, windows) {
+                    (Some(sh), _) => ShellSource::Shell(sh),
+                    (None, true) => ShellSource::Cmd,
+                    (None, false) => from_image,
+                };
                 let inst = self.instruction(i);
-                inst.kind() == Kind::Workdir
-                    && inst.args_text.as_bytes().get(1) == Some(&b':')
-                    && inst.args_text.as_bytes()[0].is_ascii_alphabetic()
-            });
-            if windows_workdir {
-                return vec!["cmd".into(), "/S".into(), "/C".into()];
-            }
-            if let Base::Image { raw, resolved } = &st.base {
-                let image = resolved
-                    .as_deref()
-                    .unwrap_or(raw.as_str())
-                    .to_ascii_lowercase();
-                if image.contains("windows")
-                    || image.contains("nanoserver")
-                    || image.contains("servercore")
-                {
-                    return vec!["cmd".into(), "/S".into(), "/C".into()];
+                if matches!((&inst.args, inst.kind()), (Args::Exec(_), Kind::Shell)) {
+                    shell = Some(i);
                 }
+                windows |= is_windows_workdir(inst);
             }
         }
-        self.default_shell()
+        out
+    }
+
+    /// The shell stage `stage` sets before instruction `before` (its last
+    /// `SHELL`, or `cmd` in a Windows stage), if it sets one.
+    fn stage_shell(&self, stage: usize, before: usize) -> Option<ShellSource> {
+        let st = &self.stages[stage];
+        let earlier = || st.body.iter().copied().filter(move |&i| i < before);
+        let shell = earlier().filter(|&i| {
+            let inst = self.instruction(i);
+            matches!((&inst.args, inst.kind()), (Args::Exec(_), Kind::Shell))
+        });
+        if let Some(i) = shell.last() {
+            return Some(ShellSource::Shell(i));
+        }
+        let windows =
+            earlier().any(|i| is_windows_workdir(self.instruction(i))) || self.windows_image(stage);
+        windows.then_some(ShellSource::Cmd)
+    }
+
+    /// Whether a stage's base image is a Windows one.
+    fn windows_image(&self, stage: usize) -> bool {
+        let Base::Image { raw, resolved } = &self.stages[stage].base else {
+            return false;
+        };
+        let image = resolved
+            .as_deref()
+            .unwrap_or(raw.as_str())
+            .to_ascii_lowercase();
+        image.contains("windows") || image.contains("nanoserver") || image.contains("servercore")
     }
 
     /// `/bin/sh -c`, or what a `# hadolint shell=<shell>` comment names.
@@ -809,6 +875,23 @@ impl Iterator for BaseChain<'_, '_> {
         }
         Some(s)
     }
+}
+
+/// Where an instruction's shell comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ShellSource {
+    /// The `SHELL` instruction with this index.
+    Shell(usize),
+    /// `cmd /S /C`: a Windows stage.
+    Cmd,
+    /// `/bin/sh -c`, or the `# hadolint shell=` comment's shell.
+    Default,
+}
+
+/// A WORKDIR with a drive letter (`C:\app`): a Windows stage.
+fn is_windows_workdir(inst: &crate::syntax::Instruction) -> bool {
+    let b = inst.args_text.as_bytes();
+    inst.kind() == Kind::Workdir && b.get(1) == Some(&b':') && b[0].is_ascii_alphabetic()
 }
 
 #[cfg(test)]

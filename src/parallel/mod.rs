@@ -145,12 +145,16 @@ pub fn analyze_stage(
         proposal: None,
         why_not: None,
     };
-    // Segments: maximal runs of consecutive RUN steps with known effects.
+    // Segments: maximal runs of consecutive RUN steps with known effects,
+    // at most MAX_SEGMENT long (the dependences are pairs of steps).
     let mut segments: Vec<Vec<usize>> = Vec::new();
     let mut cur = Vec::new();
     for (i, s) in out.steps.iter().enumerate() {
         if s.barrier.is_none() {
             cur.push(i);
+            if cur.len() == MAX_SEGMENT {
+                segments.push(std::mem::take(&mut cur));
+            }
         } else if !cur.is_empty() {
             segments.push(std::mem::take(&mut cur));
         }
@@ -211,7 +215,13 @@ pub fn analyze_stage(
     out
 }
 
-/// Dependences among the steps of a segment, and its chains (connected components).
+/// The longest run of steps analysed together: a longer one is cut into
+/// runs of this length, as if a barrier stood between them (never a wrong
+/// split, at worst a missed one). Finding the dependences compares every
+/// pair of steps, so an uncut run of 64,000 `RUN true` took minutes; no real
+/// Dockerfile has a hundred RUN steps in a row.
+const MAX_SEGMENT: usize = 128;
+
 /// Segments longer than this are only tried whole (the windows grow with
 /// the square of the length).
 const MAX_WINDOWED_SEGMENT: usize = 24;

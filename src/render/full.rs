@@ -38,9 +38,12 @@ pub(super) fn render(
         if result.diagnostics.is_empty() {
             continue;
         }
-        let source = FileSource(result);
         for diag in &result.diagnostics {
-            let report = Report::new(result, diag, rules, opts.show_source.then_some(source));
+            let source = opts
+                .show_source
+                .then(|| FileSource::around(result, diag))
+                .flatten();
+            let report = Report::new(result, diag, rules, source);
             let mut text = String::new();
             handler
                 .render_report(&mut text, &report)
@@ -52,12 +55,52 @@ pub(super) fn render(
     write_summary(results, opts, out)
 }
 
-/// A file's text for miette, named by its path. miette counts columns in
+/// The most text one excerpt shows. A finding on a longer stretch (a
+/// megabyte-long line) is shown without it: its message says where.
+const MAX_EXCERPT: usize = 16 * 1024;
+
+/// The lines of a file a finding's labels cover, with a line of context on
+/// each side, for miette, named by the file's path. Only these lines are
+/// handed over (miette reads a source from its start: whole-file sources
+/// made many findings in one file quadratic). miette counts columns in
 /// bytes; this recounts them in characters (and lines with our
 /// [`LineIndex`](crate::line_index::LineIndex)), so the `[path:line:col]`
 /// header agrees with every other format.
 #[derive(Clone, Copy)]
-struct FileSource<'a>(&'a FileResult);
+struct FileSource<'a> {
+    result: &'a FileResult,
+    /// Where the excerpt starts in the file; label spans are relative to it.
+    base: usize,
+    text: &'a str,
+}
+
+impl<'a> FileSource<'a> {
+    fn around(result: &'a FileResult, diag: &Diagnostic) -> Option<FileSource<'a>> {
+        let text = &result.text;
+        let spans = std::iter::once(diag.span).chain(diag.related.iter().map(|r| r.span));
+        let (mut lo, mut hi) = (usize::MAX, 0);
+        for sp in spans {
+            let sp = clamp_span(text, sp);
+            lo = lo.min(sp.start);
+            hi = hi.max(sp.end);
+        }
+        let index = &result.index;
+        let first = index.line_of(lo).saturating_sub(1);
+        let last = index.line_of(hi) + 1;
+        let (base, end) = (index.line_start(first), index.line_end(last));
+        (end - base <= MAX_EXCERPT).then(|| FileSource {
+            result,
+            base,
+            text: &text[base..end],
+        })
+    }
+
+    /// A span of the file, relative to the excerpt.
+    fn local(&self, span: crate::Span) -> (usize, usize) {
+        let s = clamp_span(&self.result.text, span);
+        (s.start - self.base, s.len())
+    }
+}
 
 impl SourceCode for FileSource<'_> {
     fn read_span<'b>(
@@ -66,15 +109,13 @@ impl SourceCode for FileSource<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let result = self.0;
-        let contents =
-            result
-                .text
-                .as_str()
-                .read_span(span, context_lines_before, context_lines_after)?;
+        let result = self.result;
+        let contents = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
         let start = result
             .index
-            .line_col(&result.text, contents.span().offset());
+            .line_col(&result.text, self.base + contents.span().offset());
         Ok(Box::new(MietteSpanContents::new_named(
             result.path.clone(),
             contents.data(),
@@ -104,7 +145,6 @@ impl<'a> Report<'a> {
         rules: &[&'static RuleMeta],
         source: Option<FileSource<'a>>,
     ) -> Self {
-        let text = &result.text;
         let message = if source.is_some() {
             terminal_text(&diag.message, true)
         } else {
@@ -120,20 +160,20 @@ impl<'a> Report<'a> {
         };
 
         let mut labels = Vec::with_capacity(1 + diag.related.len());
-        let primary = clamp_span(text, diag.span);
-        labels.push(LabeledSpan::new_primary_with_span(
-            Some(terminal_text(
-                diag.label.as_deref().unwrap_or(&diag.message),
-                false,
-            )),
-            (primary.start, primary.len()),
-        ));
-        for rel in &diag.related {
-            let span = clamp_span(text, rel.span);
-            labels.push(LabeledSpan::new_with_span(
-                Some(terminal_text(&rel.message, false)),
-                (span.start, span.len()),
+        if let Some(src) = &source {
+            labels.push(LabeledSpan::new_primary_with_span(
+                Some(terminal_text(
+                    diag.label.as_deref().unwrap_or(&diag.message),
+                    false,
+                )),
+                src.local(diag.span),
             ));
+            for rel in &diag.related {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(terminal_text(&rel.message, false)),
+                    src.local(rel.span),
+                ));
+            }
         }
 
         let fix_line = diag.fix.as_ref().map(|fix| match fix.applicability {

@@ -162,9 +162,7 @@ fn workdir_fix(model: &Model<'_>, run: &Run<'_>, cd: &Command, dir: &str) -> Opt
 /// Whether the working directory before `ii` is stated in the file: a
 /// WORKDIR earlier in the stage or a base stage.
 fn previous_workdir_known(model: &Model<'_>, ii: usize) -> bool {
-    model
-        .inherited_before(ii)
-        .any(|(_, i)| model.instruction(i).kind() == Kind::Workdir)
+    model.inherited_of_kind(ii, Kind::Workdir).next().is_some()
 }
 
 /// A `--mount` whose target is relative, so it moves with the working directory.

@@ -449,3 +449,74 @@ fn doubling_expansions_are_bounded() {
     );
     assert!(run.took < Duration::from_secs(60), "{:?}", run.took);
 }
+
+/// The median time of three lints of `text` with `format`.
+fn median_lint(dir: &Path, text: &str, format: &str) -> Duration {
+    let path = dir.join("Dockerfile");
+    std::fs::write(&path, text).unwrap();
+    let mut times: Vec<Duration> = (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            cargo_bin_cmd!("rdock")
+                .current_dir(dir)
+                .args([
+                    "lint",
+                    "--no-config",
+                    "--select",
+                    "ALL",
+                    "--output-format",
+                    format,
+                ])
+                .arg("Dockerfile")
+                .timeout(Duration::from_secs(300))
+                .output()
+                .expect("run rdock");
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[1]
+}
+
+/// Time grows with the input, not its square: four times the input may
+/// take at most eight times as long (a quadratic path takes sixteen).
+/// Compared within one run, so a slow machine slows both sides.
+#[test]
+fn time_grows_linearly_with_runs_envs_and_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // (what, output format, the file for size n, n)
+    type Case = (&'static str, &'static str, fn(usize) -> String, usize);
+    let cases: [Case; 3] = [
+        (
+            "RUN steps in one stage",
+            "concise",
+            |n| format!("FROM alpine:3.19\n{}", "RUN true\n".repeat(n)),
+            4_000,
+        ),
+        (
+            "ENVs reading an ARG",
+            "concise",
+            |n| {
+                let envs: String = (0..n).map(|i| format!("ENV V{i}=$A\n")).collect();
+                format!("FROM alpine:3.19\nARG A=1\n{envs}")
+            },
+            10_000,
+        ),
+        (
+            "findings on one line, full format",
+            "full",
+            |n| format!("FROM alpine:3.19\nRUN {}\n", vec!["$A"; n].join(" ")),
+            5_000,
+        ),
+    ];
+    for (what, format, make, n) in cases {
+        let small = median_lint(dir.path(), &make(n), format);
+        let large = median_lint(dir.path(), &make(4 * n), format);
+        let ratio = large.as_secs_f64() / small.as_secs_f64();
+        assert!(
+            ratio < 8.0,
+            "{what}: {n} took {small:?}, {} took {large:?} ({ratio:.1}x)",
+            4 * n
+        );
+    }
+}

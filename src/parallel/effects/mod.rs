@@ -143,10 +143,7 @@ impl Effects {
 /// The working directory instruction `ii` runs in (WORKDIR resolved; `/` by default).
 /// `None` when a WORKDIR cannot be resolved.
 pub fn workdir_at(model: &Model<'_>, ii: usize) -> Option<String> {
-    let workdirs: Vec<(usize, usize)> = model
-        .inherited_before(ii)
-        .filter(|&(_, i)| model.instruction(i).kind() == IKind::Workdir)
-        .collect();
+    let workdirs: Vec<(usize, usize)> = model.inherited_of_kind(ii, IKind::Workdir).collect();
     let mut cwd = "/".to_string();
     for &(st, i) in workdirs.iter().rev() {
         let raw = model.instruction(i).args_text.trim();
@@ -159,9 +156,9 @@ pub fn workdir_at(model: &Model<'_>, ii: usize) -> Option<String> {
 /// The user instruction `ii` runs as: the last USER before it (`root` by default).
 pub fn user_at(model: &Model<'_>, ii: usize) -> String {
     model
-        .inherited_before(ii)
+        .inherited_of_kind(ii, IKind::User)
         .map(|(_, i)| model.instruction(i))
-        .find(|i| i.kind() == IKind::User)
+        .next()
         .map_or_else(|| "root".into(), |u| u.args_text.trim().to_string())
 }
 
@@ -171,9 +168,9 @@ pub fn user_at(model: &Model<'_>, ii: usize) -> String {
 /// its configuration).
 pub fn runs_as_root(model: &Model<'_>, ii: usize) -> Option<bool> {
     if let Some(u) = model
-        .inherited_before(ii)
+        .inherited_of_kind(ii, IKind::User)
         .map(|(_, i)| model.instruction(i))
-        .find(|i| i.kind() == IKind::User)
+        .next()
     {
         let user = u.args_text.trim();
         let name = user.split(':').next().unwrap_or(user);
