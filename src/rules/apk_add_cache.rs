@@ -1,4 +1,5 @@
-use super::runs::{apk_sub, runs, sub_word};
+use super::packages::{apk_sub, APK};
+use super::runs::runs;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
@@ -35,12 +36,12 @@ impl Rule for ApkAddCache {
             }
             let cleaned = run.inst.args_text.contains("/var/cache/apk");
             for cmd in &run.script.commands {
-                if !apk_sub(cmd, "add") || cmd.has_flag("--no-cache") || cleaned {
-                    continue;
-                }
-                let Some(sub) = sub_word(cmd, "add") else {
+                let Some(sub) = APK.sub(cmd, &["add"]) else {
                     continue;
                 };
+                if cmd.has_flag("--no-cache") || cleaned {
+                    continue;
+                }
                 let d = cx.report(
                     &META,
                     sub.span,

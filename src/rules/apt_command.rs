@@ -1,4 +1,4 @@
-use super::runs::{positional, runs};
+use super::runs::runs;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
@@ -47,8 +47,9 @@ impl Rule for AptCommand {
                     continue;
                 }
                 let word = &cmd.words[0];
-                let sub = positional(cmd, &["-o", "-c", "-t"])
-                    .first()
+                let sub = cmd
+                    .operands()
+                    .next()
                     .and_then(|w| w.lit.clone())
                     .unwrap_or_default();
                 let tool = script_tool(&sub);

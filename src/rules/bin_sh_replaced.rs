@@ -1,4 +1,4 @@
-use super::runs::{positional, runs};
+use super::runs::runs;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -39,7 +39,7 @@ impl Rule for BinShReplaced {
                 {
                     continue;
                 }
-                let ops = positional(cmd, &["-S", "--suffix"]);
+                let ops: Vec<_> = cmd.operands().collect();
                 if ops.len() < 2 {
                     continue;
                 }

@@ -1,6 +1,7 @@
-use super::runs::{operands_after, runs, tool_sub};
+use super::runs::runs;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
+use crate::shell::spec::spec;
 
 /// `go install <module path>` (or `go get`) without `@version`.
 pub(crate) struct GoInstallUnpinned;
@@ -18,29 +19,6 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/go-install-unpinned.md"),
 };
 
-const GO_VALUED: &[&str] = &[
-    "-o",
-    "-p",
-    "-C",
-    "-tags",
-    "-ldflags",
-    "-gcflags",
-    "-asmflags",
-    "-gccgoflags",
-    "-mod",
-    "-modfile",
-    "-pkgdir",
-    "-toolexec",
-    "-exec",
-    "-overlay",
-    "-pgo",
-    "-buildmode",
-    "-compiler",
-    "-installsuffix",
-    "-coverpkg",
-    "-covermode",
-];
-
 impl Rule for GoInstallUnpinned {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -52,10 +30,11 @@ impl Rule for GoInstallUnpinned {
                 continue;
             }
             for cmd in &run.script.commands {
-                let Some(sub) = tool_sub(cmd, &["go"], &["install", "get"], GO_VALUED) else {
+                let go = spec("go");
+                let Some(sub) = go.sub(cmd, &[], &["install", "get"]) else {
                     continue;
                 };
-                for p in operands_after(cmd, sub, GO_VALUED) {
+                for p in go.operands_after(cmd, sub) {
                     let Some(t) = p.lit.as_deref() else { continue };
                     // Local packages (`./cmd/x`, `.`) build from the source tree.
                     let first = t.split('/').next().unwrap_or("");

@@ -1,6 +1,7 @@
-use super::runs::{operands_after, runs, tool_sub};
+use super::runs::runs;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
+use crate::shell::spec::spec;
 
 /// `npm install <package>` without a version.
 pub(crate) struct NpmUnpinned;
@@ -17,18 +18,6 @@ static META: RuleMeta = RuleMeta {
     unused_code: false,
     doc: include_str!("../../rules/npm-unpinned.md"),
 };
-
-const NPM_VALUED: &[&str] = &[
-    "--prefix",
-    "--registry",
-    "--cache",
-    "--userconfig",
-    "-w",
-    "--workspace",
-    "--omit",
-    "--include",
-    "--loglevel",
-];
 
 /// The version part of a package spec, `None` for a folder, tarball or
 /// git URL with a commit (which are fixed), `Some("")` when there is none.
@@ -69,11 +58,11 @@ impl Rule for NpmUnpinned {
                 continue;
             }
             for cmd in &run.script.commands {
-                let Some(sub) = tool_sub(cmd, &["npm"], &["install", "i", "add"], NPM_VALUED)
-                else {
+                let npm = spec("npm");
+                let Some(sub) = npm.sub(cmd, &[], &["install", "i", "add"]) else {
                     continue;
                 };
-                for p in operands_after(cmd, sub, NPM_VALUED) {
+                for p in npm.operands_after(cmd, sub) {
                     let Some(t) = p.lit.as_deref() else { continue };
                     let Some(v) = version(t) else { continue };
                     let message = match v {

@@ -1,4 +1,5 @@
-use super::runs::{later, mounts_over, pip_install, removes, runs, stage_in_image};
+use super::packages::pip_install;
+use super::runs::{later, mounts_over, removes, runs, stage_in_image};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};

@@ -1,9 +1,8 @@
-use super::runs::{
-    append_to_run, later, mounts_over, positional, removes, runs, stage_in_image, tool_sub,
-};
+use super::runs::{append_to_run, later, mounts_over, removes, runs, stage_in_image};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::Fix;
+use crate::shell::spec::spec;
 
 /// `yarn install` without `yarn cache clean` after it in the same RUN.
 pub(crate) struct YarnCacheNotCleaned;
@@ -21,7 +20,6 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/yarn-cache-not-cleaned.md"),
 };
 
-const YARN_VALUED: &[&str] = &["--cwd", "--modules-folder", "--mutex", "--network-timeout"];
 const CACHE: [&str; 3] = [".cache/yarn", "/usr/local/share/.cache", ".yarn/cache"];
 
 impl Rule for YarnCacheNotCleaned {
@@ -36,15 +34,16 @@ impl Rule for YarnCacheNotCleaned {
                 continue;
             }
             // `yarn install`, or `yarn` alone (which installs).
+            let yarn = spec("yarn");
             let found = run.script.commands.iter().find_map(|c| {
-                if let Some(s) = tool_sub(c, &["yarn"], &["install"], YARN_VALUED) {
+                if let Some(s) = yarn.sub(c, &[], &["install"]) {
                     return Some((c, s));
                 }
                 // `yarn --version` and `yarn --help` install nothing.
                 let asks = ["--version", "-v", "-V", "--help", "-h"]
                     .iter()
                     .any(|f| c.args().iter().any(|w| w.is(f)));
-                (c.base_name() == Some("yarn") && !asks && positional(c, YARN_VALUED).is_empty())
+                (c.base_name() == Some("yarn") && !asks && yarn.positional(c).is_empty())
                     .then(|| (c, &c.words[0]))
             });
             let Some((cmd, at)) = found else { continue };

@@ -1,4 +1,5 @@
-use super::runs::{runs, tool_sub, ZYPPER_VALUED};
+use super::packages::ZYPPER;
+use super::runs::runs;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -29,8 +30,7 @@ impl Rule for ZypperDistUpgrade {
                 continue;
             }
             for cmd in &run.script.commands {
-                let Some(sub) = tool_sub(cmd, &["zypper"], &["dist-upgrade", "dup"], ZYPPER_VALUED)
-                else {
+                let Some(sub) = ZYPPER.sub(cmd, &["dist-upgrade", "dup"]) else {
                     continue;
                 };
                 let d = cx.report(

@@ -1,0 +1,524 @@
+//! The package managers the install, cache and pin rules know, in one
+//! table, and the checks those rules share. How a tool's command line reads
+//! (its value flags) is its spec in `rules/commands/specs.toml`.
+
+use super::runs::{append_to_run, later, mounts_over, removes, runs, stage_in_image};
+use super::{Context, RuleMeta};
+use crate::fix::{Edit, Fix};
+use crate::shell::spec::{spec, CommandSpec};
+use crate::shell::{Command, ShWord};
+
+/// One package manager.
+pub(crate) struct PackageManager {
+    /// The command names the rules take it by (its spec is the first's).
+    pub names: &'static [&'static str],
+    /// How the messages name it; empty for the command's own name.
+    pub shown: &'static str,
+    /// Whether its rules read only RUNs under a POSIX-like shell.
+    pub posix_only: bool,
+    /// The subcommands that install packages.
+    pub install: &'static [&'static str],
+    pub confirm: Confirm,
+    pub clean: Clean,
+    pub pin: Pin,
+}
+
+/// Subcommands that ask before they change packages, and the answer.
+pub(crate) struct Confirm {
+    pub subs: &'static [&'static str],
+    /// Flags that answer yes (`-y` also in a cluster: `-qy`); a trailing
+    /// `*` matches any word that starts with the rest (`-q=2*`).
+    pub flags: &'static [&'static str],
+    /// The flag the fix adds, named in the message.
+    pub add: &'static str,
+    /// Whether the flag goes after the command name (a global option),
+    /// rather than after the subcommand.
+    pub global: bool,
+    pub label: &'static str,
+    pub help: &'static str,
+}
+
+/// Where the package cache is and how it is emptied.
+pub(crate) struct Clean {
+    /// Subcommands that fill the cache.
+    pub after: &'static [&'static str],
+    /// Subcommands that empty the cache.
+    pub subs: &'static [&'static str],
+    /// The clean command as the message names it, and as the fix appends it
+    /// (after the command name).
+    pub said: &'static str,
+    pub command: &'static str,
+    pub cache: &'static [&'static str],
+}
+
+/// How a package argument names a version.
+pub(crate) struct Pin {
+    /// Whether the argument is pinned (a version, a file, a URL).
+    pub pinned: fn(&str) -> bool,
+    /// What a package is called in the message (`package`, `gem`).
+    pub noun: &'static str,
+    /// The help, `{}` standing for the package.
+    pub help: &'static str,
+    /// Whether arguments with expansions are read too (as written).
+    pub expanded: bool,
+    /// Flags that give every version (`-r requirements.txt`, `-v 1.2`).
+    pub version_flags: &'static [&'static str],
+    /// Whether `<tool> module install` takes `name:stream`.
+    pub modules: bool,
+}
+
+const NO_CONFIRM: Confirm = Confirm {
+    subs: &[],
+    flags: &[],
+    add: "",
+    global: false,
+    label: "",
+    help: "",
+};
+
+const NO_CLEAN: Clean = Clean {
+    after: &[],
+    subs: &[],
+    said: "",
+    command: "",
+    cache: &[],
+};
+
+const YES: Confirm = Confirm {
+    subs: &["install", "groupinstall", "localinstall", "reinstall"],
+    flags: &["-y", "--assumeyes"],
+    add: "-y",
+    global: false,
+    label: "no -y",
+    help: "add `-y`",
+};
+
+const RPM_PIN: Pin = Pin {
+    pinned: rpm_versioned,
+    noun: "package",
+    help: "write `{}-<version>`",
+    expanded: false,
+    version_flags: &[],
+    modules: true,
+};
+
+pub(crate) static APT_GET: PackageManager = PackageManager {
+    names: &["apt-get", "apt"],
+    shown: "apt-get",
+    posix_only: false,
+    install: &["install"],
+    confirm: Confirm {
+        subs: &["install"],
+        flags: &["-y", "--yes", "--assume-yes", "-qq", "-q=2*"],
+        ..YES
+    },
+    clean: NO_CLEAN,
+    pin: Pin {
+        pinned: |t| t.contains('=') || t.ends_with(".deb") || t.contains('/'),
+        noun: "package",
+        help: "write `{}=<version>`",
+        expanded: true,
+        version_flags: &[],
+        modules: false,
+    },
+};
+
+pub(crate) static APK: PackageManager = PackageManager {
+    names: &["apk"],
+    shown: "",
+    posix_only: false,
+    install: &["add"],
+    confirm: NO_CONFIRM,
+    clean: NO_CLEAN,
+    pin: Pin {
+        pinned: |t| t.contains(['=', '<', '>', '~']) || t.ends_with(".apk"),
+        noun: "package",
+        help: "write `{}=<version>`",
+        expanded: true,
+        version_flags: &[],
+        modules: false,
+    },
+};
+
+/// dnf and yum: one family.
+const RPM: PackageManager = PackageManager {
+    names: &["dnf", "microdnf", "dnf5"],
+    shown: "",
+    posix_only: true,
+    install: &["install"],
+    confirm: YES,
+    clean: Clean {
+        after: YES.subs,
+        subs: &["clean"],
+        said: "clean all",
+        command: "clean all",
+        cache: &["/var/cache/dnf", "/var/cache/yum"],
+    },
+    pin: RPM_PIN,
+};
+
+pub(crate) static DNF: PackageManager = RPM;
+
+pub(crate) static YUM: PackageManager = PackageManager {
+    names: &["yum"],
+    ..RPM
+};
+
+pub(crate) static ZYPPER: PackageManager = PackageManager {
+    names: &["zypper"],
+    shown: "",
+    posix_only: true,
+    install: &["install", "in"],
+    confirm: Confirm {
+        subs: &[
+            "install",
+            "in",
+            "remove",
+            "rm",
+            "source-install",
+            "si",
+            "patch",
+        ],
+        flags: &["-y", "--no-confirm", "-n", "--non-interactive"],
+        add: "--non-interactive",
+        global: true,
+        label: "interactive",
+        help: "write `zypper --non-interactive ...` (or `-n`)",
+    },
+    clean: Clean {
+        after: &["install", "in"],
+        subs: &["clean", "cc"],
+        said: "clean",
+        command: "clean --all",
+        cache: &["/var/cache/zypp"],
+    },
+    pin: Pin {
+        pinned: |t| t.contains(['=', '<', '>', '/']) || t.ends_with(".rpm"),
+        noun: "package",
+        help: "write `{}=<version>`",
+        expanded: false,
+        version_flags: &[],
+        modules: false,
+    },
+};
+
+/// `pip install`, `pip3 install`, `python3 -m pip install` (found by
+/// `runs::pip_install`).
+pub(crate) static PIP: PackageManager = PackageManager {
+    names: &["pip"],
+    shown: "",
+    posix_only: true,
+    install: &["install"],
+    confirm: NO_CONFIRM,
+    clean: NO_CLEAN,
+    pin: Pin {
+        pinned: pip_pinned,
+        noun: "package",
+        help: "write `{}==<version>`, or install from a requirements file with `-r`",
+        expanded: false,
+        version_flags: &["-r", "--requirement", "-c", "--constraint"],
+        modules: false,
+    },
+};
+
+pub(crate) static GEM: PackageManager = PackageManager {
+    names: &["gem"],
+    shown: "",
+    posix_only: true,
+    install: &["install", "i"],
+    confirm: NO_CONFIRM,
+    clean: NO_CLEAN,
+    pin: Pin {
+        pinned: |t| t.contains(':') || t.ends_with(".gem") || t.contains('/'),
+        noun: "gem",
+        help: "write `{}:<version>` or add `-v <version>`",
+        expanded: false,
+        version_flags: &["-v", "--version"],
+        modules: false,
+    },
+};
+
+impl PackageManager {
+    pub fn spec(&self) -> &'static CommandSpec {
+        spec(self.names[0])
+    }
+
+    /// The subcommand word when `cmd` runs this tool with one of `subs`.
+    pub fn sub<'c>(&self, cmd: &'c Command, subs: &[&str]) -> Option<&'c ShWord> {
+        self.spec().sub(cmd, self.names, subs)
+    }
+
+    /// The install subcommand word of `cmd`.
+    pub fn install_word<'c>(&self, cmd: &'c Command) -> Option<&'c ShWord> {
+        if std::ptr::eq(self, &PIP) {
+            return pip_install(cmd);
+        }
+        self.sub(cmd, self.install)
+    }
+
+    fn shown<'c>(&self, cmd: &'c Command) -> &'c str {
+        if self.shown.is_empty() {
+            cmd.base_name().unwrap_or(self.names[0])
+        } else {
+            self.shown
+        }
+    }
+}
+
+/// Whether an RPM package argument names a version: `name-1.2.3`,
+/// `name-1.2-3.el9`, an `.rpm` file, a URL or path, or an `@group`.
+pub(crate) fn rpm_versioned(package: &str) -> bool {
+    if package.ends_with(".rpm") || package.contains('/') || package.starts_with('@') {
+        return true;
+    }
+    let mut parts = package.split('-');
+    parts.next();
+    let rest: Vec<&str> = parts.collect();
+    !rest.is_empty()
+        && rest.iter().all(|p| {
+            p.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | '~' | '^' | '_' | ':' | '+')
+            })
+        })
+        && rest
+            .iter()
+            .any(|p| p.chars().next().is_some_and(|c| c.is_ascii_digit()))
+}
+
+/// Whether a pip requirement names a version or a fixed artifact.
+fn pip_pinned(p: &str) -> bool {
+    // A VCS URL is pinned by `@ref` after the repository path.
+    let vcs = ["git+", "hg+", "svn+", "bzr+", "git://"]
+        .iter()
+        .any(|s| p.starts_with(s));
+    if vcs {
+        let last = p
+            .split('#')
+            .next()
+            .unwrap_or(p)
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        return last.contains('@');
+    }
+    ["==", ">=", "<=", ">", "<", "!=", "~="]
+        .iter()
+        .any(|o| p.contains(o))
+        || p.contains('@')
+        || p.contains('/')
+        || p.starts_with('.')
+        || [".whl", ".tar.gz", ".zip", ".tar.bz2"]
+            .iter()
+            .any(|s| p.ends_with(s))
+}
+
+/// Whether a word is one of `flags` or gives one a value: `-v`, `-v1.2`,
+/// `--version=1.2`.
+fn gives_flag(t: &str, flags: &[&str]) -> bool {
+    flags.iter().any(|f| {
+        t == *f
+            || if f.starts_with("--") {
+                t.strip_prefix(f).is_some_and(|r| r.starts_with('='))
+            } else {
+                t.starts_with(f) && t.len() > 2
+            }
+    })
+}
+
+/// `<tool> install` without the flag that answers its questions.
+pub(crate) fn without_yes(cx: &mut Context<'_>, meta: &'static RuleMeta, pm: &PackageManager) {
+    let c = &pm.confirm;
+    for run in runs(cx.model) {
+        if pm.posix_only && !run.posix {
+            continue;
+        }
+        for cmd in &run.script.commands {
+            let Some(sub) = pm.sub(cmd, c.subs) else {
+                continue;
+            };
+            let yes = c.flags.iter().any(|f| match f.strip_suffix('*') {
+                Some(prefix) => cmd.args().iter().any(|w| w.text().starts_with(prefix)),
+                None => cmd.has_flag(f),
+            });
+            if yes {
+                continue;
+            }
+            let d = cx.report(
+                meta,
+                sub.span,
+                format!(
+                    "`{} {}` without `{}` asks for confirmation",
+                    pm.shown(cmd),
+                    sub.text(),
+                    c.add
+                ),
+            );
+            d.label = Some(c.label.into());
+            d.help = Some(c.help.into());
+            let at = if c.global {
+                cmd.words[0].span.end
+            } else {
+                sub.span.end
+            };
+            d.fix = Some(Fix::safe(
+                format!("Add `{}`", c.add),
+                vec![Edit::insert(at, format!(" {}", c.add))],
+            ));
+        }
+    }
+}
+
+/// `<tool> install` without `<tool> clean` after it in the same RUN, in a
+/// stage that ends up in an image.
+pub(crate) fn cache_not_cleaned(
+    cx: &mut Context<'_>,
+    meta: &'static RuleMeta,
+    pm: &PackageManager,
+) {
+    let model = cx.model;
+    let clean = &pm.clean;
+    for run in runs(model) {
+        if !run.posix || !stage_in_image(cx, run.stage) || mounts_over(&run, clean.cache) {
+            continue;
+        }
+        let Some((cmd, sub)) = run
+            .script
+            .commands
+            .iter()
+            .find_map(|c| pm.sub(c, clean.after).map(|s| (c, s)))
+        else {
+            continue;
+        };
+        let cleaned = later(&run, cmd, |c| {
+            pm.sub(c, clean.subs).is_some() || removes(c, clean.cache)
+        });
+        if cleaned {
+            continue;
+        }
+        let tool = pm.shown(cmd);
+        let d = cx.report(
+            meta,
+            sub.span,
+            format!(
+                "`{tool} install` leaves the package cache in the layer: no `{tool} {}` after it in this RUN",
+                clean.said
+            ),
+        );
+        d.label = Some("cache kept".into());
+        let command = format!("{tool} {}", clean.command);
+        d.help = Some(format!("end the RUN with `&& {command}`"));
+        if let Some(edit) = append_to_run(&run, model, &command) {
+            d.fix = Some(Fix::unsafe_(format!("Append `&& {command}`"), vec![edit]));
+        }
+    }
+}
+
+/// Packages of `<tool> install` that name no version (and modules of
+/// `<tool> module install` that name no stream).
+pub(crate) fn unpinned(cx: &mut Context<'_>, meta: &'static RuleMeta, pm: &PackageManager) {
+    let pin = &pm.pin;
+    for run in runs(cx.model) {
+        if pm.posix_only && !run.posix {
+            continue;
+        }
+        for cmd in &run.script.commands {
+            let module = pin.modules && pm.sub(cmd, &["module"]).is_some();
+            let sub = if module {
+                pm.spec()
+                    .positional(cmd)
+                    .get(1)
+                    .copied()
+                    .filter(|w| w.is("install"))
+            } else {
+                pm.install_word(cmd)
+            };
+            let Some(sub) = sub else { continue };
+            if cmd
+                .args()
+                .iter()
+                .any(|w| gives_flag(w.text(), pin.version_flags))
+            {
+                continue;
+            }
+            for p in pm.spec().operands_after(cmd, sub) {
+                let t = match (&p.lit, pin.expanded) {
+                    (Some(t), _) => t.as_str(),
+                    (None, true) => p.raw.as_str(),
+                    (None, false) => continue,
+                };
+                let ok = if module {
+                    t.contains(':')
+                } else {
+                    (pin.pinned)(t)
+                };
+                if ok {
+                    continue;
+                }
+                let d = cx.report(
+                    meta,
+                    p.span,
+                    if module {
+                        format!("module `{t}` names no stream (`{t}:<stream>`)")
+                    } else {
+                        format!("{} `{t}` is not pinned to a version", pin.noun)
+                    },
+                );
+                d.label = Some("unpinned".into());
+                d.help = Some(if module {
+                    format!("write `{t}:<stream>`")
+                } else {
+                    pin.help.replace("{}", t)
+                });
+            }
+        }
+    }
+}
+
+/// Whether `cmd` is `apt-get`/`apt` with the subcommand `sub` (`install`).
+pub(crate) fn apt_sub(cmd: &Command, sub: &str) -> bool {
+    APT_GET.sub(cmd, &[sub]).is_some()
+}
+
+/// Whether `cmd` is `apk` with the subcommand `sub` (`add`).
+pub(crate) fn apk_sub(cmd: &Command, sub: &str) -> bool {
+    APK.sub(cmd, &[sub]).is_some()
+}
+
+/// The `install` word of a pip install: `pip install`, `pip3 install`,
+/// `python3 -m pip install`. Not pipx or pipenv, which manage their own
+/// environments.
+pub(crate) fn pip_install(cmd: &Command) -> Option<&ShWord> {
+    let name = cmd.base_name()?;
+    let pip = spec("pip");
+    let is_pip = name
+        .strip_prefix("pip")
+        .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+    if is_pip {
+        return pip.sub(cmd, &[name], &["install"]);
+    }
+    let is_python = name
+        .strip_prefix("python")
+        .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+    if !is_python {
+        return None;
+    }
+    let args = cmd.args();
+    let m = args
+        .windows(2)
+        .position(|w| w[0].is("-m") && w[1].is("pip"))?;
+    let rest = &args[m + 2..];
+    let mut i = 0;
+    while i < rest.len() {
+        let t = rest[i].text();
+        if t.starts_with('-') {
+            i += if pip.value_flags.iter().any(|f| f == t) {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        return rest[i].is("install").then_some(&rest[i]);
+    }
+    None
+}
