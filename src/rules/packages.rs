@@ -53,12 +53,12 @@ pub(crate) struct Clean {
 
 /// How a package argument names a version.
 pub(crate) struct Pin {
-    /// Whether the argument is pinned (a version, a file, a URL).
-    pub pinned: fn(&str) -> bool,
-    /// What a package is called in the message (`package`, `gem`).
-    pub noun: &'static str,
-    /// The help, `{}` standing for the package.
-    pub help: &'static str,
+    /// The finding for a package argument of the install subcommand
+    /// `sub`; `None` when it names a version or a fixed artifact (a file, a
+    /// URL).
+    pub check: fn(sub: &str, package: &str) -> Option<String>,
+    /// The help for a package it reports.
+    pub help: fn(&str) -> String,
     /// Whether arguments with expansions are read too (as written).
     pub expanded: bool,
     /// Flags that give every version (`-r requirements.txt`, `-v 1.2`).
@@ -94,9 +94,8 @@ const YES: Confirm = Confirm {
 };
 
 const RPM_PIN: Pin = Pin {
-    pinned: rpm_versioned,
-    noun: "package",
-    help: "write `{}-<version>`",
+    check: |_, t| unless(rpm_versioned(t), t),
+    help: |t| format!("write `{t}-<version>`"),
     expanded: false,
     version_flags: &[],
     modules: true,
@@ -114,9 +113,8 @@ pub(crate) static APT_GET: PackageManager = PackageManager {
     },
     clean: NO_CLEAN,
     pin: Pin {
-        pinned: |t| t.contains('=') || t.ends_with(".deb") || t.contains('/'),
-        noun: "package",
-        help: "write `{}=<version>`",
+        check: |_, t| unless(t.contains(['=', '/']) || t.ends_with(".deb"), t),
+        help: |t| format!("write `{t}=<version>`"),
         expanded: true,
         version_flags: &[],
         modules: false,
@@ -131,9 +129,8 @@ pub(crate) static APK: PackageManager = PackageManager {
     confirm: NO_CONFIRM,
     clean: NO_CLEAN,
     pin: Pin {
-        pinned: |t| t.contains(['=', '<', '>', '~']) || t.ends_with(".apk"),
-        noun: "package",
-        help: "write `{}=<version>`",
+        check: |_, t| unless(t.contains(['=', '<', '>', '~']) || t.ends_with(".apk"), t),
+        help: |t| format!("write `{t}=<version>`"),
         expanded: true,
         version_flags: &[],
         modules: false,
@@ -193,9 +190,8 @@ pub(crate) static ZYPPER: PackageManager = PackageManager {
         cache: &["/var/cache/zypp"],
     },
     pin: Pin {
-        pinned: |t| t.contains(['=', '<', '>', '/']) || t.ends_with(".rpm"),
-        noun: "package",
-        help: "write `{}=<version>`",
+        check: |_, t| unless(t.contains(['=', '<', '>', '/']) || t.ends_with(".rpm"), t),
+        help: |t| format!("write `{t}=<version>`"),
         expanded: false,
         version_flags: &[],
         modules: false,
@@ -212,9 +208,8 @@ pub(crate) static PIP: PackageManager = PackageManager {
     confirm: NO_CONFIRM,
     clean: NO_CLEAN,
     pin: Pin {
-        pinned: pip_pinned,
-        noun: "package",
-        help: "write `{}==<version>`, or install from a requirements file with `-r`",
+        check: |_, t| unless(pip_pinned(t), t),
+        help: |t| format!("write `{t}==<version>`, or install from a requirements file with `-r`"),
         expanded: false,
         version_flags: &["-r", "--requirement", "-c", "--constraint"],
         modules: false,
@@ -229,14 +224,107 @@ pub(crate) static GEM: PackageManager = PackageManager {
     confirm: NO_CONFIRM,
     clean: NO_CLEAN,
     pin: Pin {
-        pinned: |t| t.contains(':') || t.ends_with(".gem") || t.contains('/'),
-        noun: "gem",
-        help: "write `{}:<version>` or add `-v <version>`",
+        check: |_, t| {
+            let pinned = t.contains([':', '/']) || t.ends_with(".gem");
+            (!pinned).then(|| format!("gem `{t}` is not pinned to a version"))
+        },
+        help: |t| format!("write `{t}:<version>` or add `-v <version>`"),
         expanded: false,
         version_flags: &["-v", "--version"],
         modules: false,
     },
 };
+
+pub(crate) static NPM: PackageManager = PackageManager {
+    names: &["npm"],
+    shown: "",
+    posix_only: true,
+    install: &["install", "i", "add"],
+    confirm: NO_CONFIRM,
+    clean: NO_CLEAN,
+    pin: Pin {
+        check: |_, t| match npm_version(t)? {
+            "" => unless(false, t),
+            v @ ("latest" | "next") => Some(format!(
+                "package `{t}` follows the moving `{v}` tag, not a version"
+            )),
+            _ => None,
+        },
+        help: |t| {
+            let name = t
+                .rsplit_once('@')
+                .filter(|(n, _)| !n.is_empty())
+                .map_or(t, |(n, _)| n);
+            format!("write `{name}@<version>`")
+        },
+        expanded: false,
+        version_flags: &[],
+        modules: false,
+    },
+};
+
+/// `go install` and `go get` of a module path.
+pub(crate) static GO: PackageManager = PackageManager {
+    names: &["go"],
+    shown: "",
+    posix_only: true,
+    install: &["install", "get"],
+    confirm: NO_CONFIRM,
+    clean: NO_CLEAN,
+    pin: Pin {
+        check: |sub, t| {
+            // Local packages (`./cmd/x`, `.`) build from the source tree.
+            let first = t.split('/').next().unwrap_or("");
+            if t.starts_with('.') || t.starts_with('/') || !first.contains('.') {
+                return None;
+            }
+            match t.rsplit_once('@') {
+                None => Some(format!("`go {sub} {t}` without a version")),
+                Some((_, "latest")) => Some(format!(
+                    "`go {sub} {t}` follows the latest release, not a version"
+                )),
+                Some(_) => None,
+            }
+        },
+        help: |t| format!("write `{}@v<version>`", t.split('@').next().unwrap_or(t)),
+        expanded: false,
+        version_flags: &[],
+        modules: false,
+    },
+};
+
+/// The usual finding for a package that names no version.
+fn unless(pinned: bool, package: &str) -> Option<String> {
+    (!pinned).then(|| format!("package `{package}` is not pinned to a version"))
+}
+
+/// The version part of an npm package spec, `None` for a folder, tarball or
+/// git URL with a commit (which are fixed), `Some("")` when there is none.
+fn npm_version(p: &str) -> Option<&str> {
+    let git = [
+        "git://",
+        "git+ssh://",
+        "git+http://",
+        "git+https://",
+        "github:",
+    ];
+    if git.iter().any(|g| p.starts_with(g)) {
+        return if p.contains('#') { None } else { Some("") };
+    }
+    if [".tar", ".tar.gz", ".tgz"].iter().any(|s| p.ends_with(s))
+        || ["/", "./", "../", "~/", "file:"]
+            .iter()
+            .any(|s| p.starts_with(s))
+        || p.contains("://")
+    {
+        return None;
+    }
+    let unscoped = match p.strip_prefix('@') {
+        Some(rest) => rest.split_once('/').map_or(rest, |(_, name)| name),
+        None => p,
+    };
+    Some(unscoped.split_once('@').map_or("", |(_, v)| v))
+}
 
 impl PackageManager {
     pub fn spec(&self) -> &'static CommandSpec {
@@ -446,28 +534,19 @@ pub(crate) fn unpinned(cx: &mut Context<'_>, meta: &'static RuleMeta, pm: &Packa
                     (None, true) => p.raw.as_str(),
                     (None, false) => continue,
                 };
-                let ok = if module {
-                    t.contains(':')
+                let message = if module {
+                    (!t.contains(':'))
+                        .then(|| format!("module `{t}` names no stream (`{t}:<stream>`)"))
                 } else {
-                    (pin.pinned)(t)
+                    (pin.check)(sub.text(), t)
                 };
-                if ok {
-                    continue;
-                }
-                let d = cx.report(
-                    meta,
-                    p.span,
-                    if module {
-                        format!("module `{t}` names no stream (`{t}:<stream>`)")
-                    } else {
-                        format!("{} `{t}` is not pinned to a version", pin.noun)
-                    },
-                );
+                let Some(message) = message else { continue };
+                let d = cx.report(meta, p.span, message);
                 d.label = Some("unpinned".into());
                 d.help = Some(if module {
                     format!("write `{t}:<stream>`")
                 } else {
-                    pin.help.replace("{}", t)
+                    (pin.help)(t)
                 });
             }
         }

@@ -41,6 +41,14 @@ pub(crate) fn runs<'m>(model: &'m Model<'_>) -> Vec<Run<'m>> {
     out
 }
 
+/// Every simple command of the RUNs under a POSIX-like shell, in file order.
+pub(crate) fn posix_commands<'m>(model: &'m Model<'_>) -> impl Iterator<Item = &'m Command> {
+    runs(model)
+        .into_iter()
+        .filter(|r| r.posix)
+        .flat_map(|r| r.script.commands.iter())
+}
+
 /// Whether a stage's files end up in a built image: it is a build target,
 /// or a target is built `FROM` it (directly or through other stages).
 /// Unreached stages are not built at all.

@@ -1,5 +1,5 @@
 use super::packages::ZYPPER;
-use super::runs::runs;
+use super::runs::posix_commands;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -25,25 +25,19 @@ impl Rule for ZypperDistUpgrade {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+        for cmd in posix_commands(cx.model) {
+            let Some(sub) = ZYPPER.sub(cmd, &["dist-upgrade", "dup"]) else {
                 continue;
-            }
-            for cmd in &run.script.commands {
-                let Some(sub) = ZYPPER.sub(cmd, &["dist-upgrade", "dup"]) else {
-                    continue;
-                };
-                let d = cx.report(
-                    &META,
-                    sub.span,
-                    "`zypper dist-upgrade` can move the image to another distribution release than its base image",
-                );
-                d.label = Some("distribution upgrade".into());
-                d.help = Some(
-                    "use `zypper update` for updates within the release, or a newer base image"
-                        .into(),
-                );
-            }
+            };
+            let d = cx.report(
+                &META,
+                sub.span,
+                "`zypper dist-upgrade` can move the image to another distribution release than its base image",
+            );
+            d.label = Some("distribution upgrade".into());
+            d.help = Some(
+                "use `zypper update` for updates within the release, or a newer base image".into(),
+            );
         }
     }
 }
