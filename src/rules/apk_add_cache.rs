@@ -30,16 +30,16 @@ impl Rule for ApkAddCache {
             if run.inst.flags_named("mount").any(|f| {
                 f.value
                     .as_deref()
-                    .is_some_and(|v| v.contains("/var/cache/apk") || v.contains("/etc/apk/cache"))
+                    .is_some_and(|v| APK.clean.cache.iter().any(|c| v.contains(c)))
             }) {
                 continue;
             }
-            let cleaned = run.inst.args_text.contains("/var/cache/apk");
+            let cleaned = run.inst.args_text.contains(APK.clean.cache[0]);
             for cmd in &run.script.commands {
                 let Some(sub) = APK.sub(cmd, &["add"]) else {
                     continue;
                 };
-                if cmd.has_flag("--no-cache") || cleaned {
+                if cmd.has_flag(APK.clean.flag) || cleaned {
                     continue;
                 }
                 let d = cx.report(

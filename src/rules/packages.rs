@@ -18,6 +18,9 @@ pub(crate) struct PackageManager {
     pub posix_only: bool,
     /// The subcommands that install packages.
     pub install: &'static [&'static str],
+    /// How to find the install word when it is not the subcommand of one of
+    /// `names` (`python3 -m pip install`).
+    pub find: Option<fn(&Command) -> Option<&ShWord>>,
     pub confirm: Confirm,
     pub clean: Clean,
     pub pin: Pin,
@@ -49,6 +52,8 @@ pub(crate) struct Clean {
     pub said: &'static str,
     pub command: &'static str,
     pub cache: &'static [&'static str],
+    /// The flag that keeps no cache (`--no-cache`), if any.
+    pub flag: &'static str,
 }
 
 /// How a package argument names a version.
@@ -82,6 +87,29 @@ const NO_CLEAN: Clean = Clean {
     said: "",
     command: "",
     cache: &[],
+    flag: "",
+};
+
+/// Every package argument a version: the pin checks of tools without one.
+const NO_PIN: Pin = Pin {
+    check: |_, _| None,
+    help: |_| String::new(),
+    expanded: false,
+    version_flags: &[],
+    modules: false,
+};
+
+/// What an entry does not say: its own name, POSIX shells only, no
+/// questions, no cache, no pins.
+const BASE: PackageManager = PackageManager {
+    names: &[],
+    shown: "",
+    posix_only: true,
+    install: &["install"],
+    find: None,
+    confirm: NO_CONFIRM,
+    clean: NO_CLEAN,
+    pin: NO_PIN,
 };
 
 const YES: Confirm = Confirm {
@@ -93,56 +121,44 @@ const YES: Confirm = Confirm {
     help: "add `-y`",
 };
 
-const RPM_PIN: Pin = Pin {
-    check: |_, t| unless(rpm_versioned(t), t),
-    help: |t| format!("write `{t}-<version>`"),
-    expanded: false,
-    version_flags: &[],
-    modules: true,
-};
-
 pub(crate) static APT_GET: PackageManager = PackageManager {
     names: &["apt-get", "apt"],
     shown: "apt-get",
     posix_only: false,
-    install: &["install"],
     confirm: Confirm {
         subs: &["install"],
         flags: &["-y", "--yes", "--assume-yes", "-qq", "-q=2*"],
         ..YES
     },
-    clean: NO_CLEAN,
     pin: Pin {
         check: |_, t| unless(t.contains(['=', '/']) || t.ends_with(".deb"), t),
         help: |t| format!("write `{t}=<version>`"),
         expanded: true,
-        version_flags: &[],
-        modules: false,
+        ..NO_PIN
     },
+    ..BASE
 };
 
 pub(crate) static APK: PackageManager = PackageManager {
     names: &["apk"],
-    shown: "",
     posix_only: false,
     install: &["add"],
-    confirm: NO_CONFIRM,
-    clean: NO_CLEAN,
+    clean: Clean {
+        cache: &["/var/cache/apk", "/etc/apk/cache"],
+        flag: "--no-cache",
+        ..NO_CLEAN
+    },
     pin: Pin {
         check: |_, t| unless(t.contains(['=', '<', '>', '~']) || t.ends_with(".apk"), t),
         help: |t| format!("write `{t}=<version>`"),
         expanded: true,
-        version_flags: &[],
-        modules: false,
+        ..NO_PIN
     },
+    ..BASE
 };
 
 /// dnf and yum: one family.
 const RPM: PackageManager = PackageManager {
-    names: &["dnf", "microdnf", "dnf5"],
-    shown: "",
-    posix_only: true,
-    install: &["install"],
     confirm: YES,
     clean: Clean {
         after: YES.subs,
@@ -150,11 +166,21 @@ const RPM: PackageManager = PackageManager {
         said: "clean all",
         command: "clean all",
         cache: &["/var/cache/dnf", "/var/cache/yum"],
+        flag: "",
     },
-    pin: RPM_PIN,
+    pin: Pin {
+        check: |_, t| unless(rpm_versioned(t), t),
+        help: |t| format!("write `{t}-<version>`"),
+        modules: true,
+        ..NO_PIN
+    },
+    ..BASE
 };
 
-pub(crate) static DNF: PackageManager = RPM;
+pub(crate) static DNF: PackageManager = PackageManager {
+    names: &["dnf", "microdnf", "dnf5"],
+    ..RPM
+};
 
 pub(crate) static YUM: PackageManager = PackageManager {
     names: &["yum"],
@@ -163,8 +189,6 @@ pub(crate) static YUM: PackageManager = PackageManager {
 
 pub(crate) static ZYPPER: PackageManager = PackageManager {
     names: &["zypper"],
-    shown: "",
-    posix_only: true,
     install: &["install", "in"],
     confirm: Confirm {
         subs: &[
@@ -188,60 +212,55 @@ pub(crate) static ZYPPER: PackageManager = PackageManager {
         said: "clean",
         command: "clean --all",
         cache: &["/var/cache/zypp"],
+        flag: "",
     },
     pin: Pin {
         check: |_, t| unless(t.contains(['=', '<', '>', '/']) || t.ends_with(".rpm"), t),
         help: |t| format!("write `{t}=<version>`"),
-        expanded: false,
-        version_flags: &[],
-        modules: false,
+        ..NO_PIN
     },
+    ..BASE
 };
 
-/// `pip install`, `pip3 install`, `python3 -m pip install` (found by
-/// `runs::pip_install`).
+/// `pip install`, `pip3 install`, `python3 -m pip install`.
 pub(crate) static PIP: PackageManager = PackageManager {
     names: &["pip"],
-    shown: "",
-    posix_only: true,
-    install: &["install"],
-    confirm: NO_CONFIRM,
-    clean: NO_CLEAN,
+    find: Some(pip_install),
+    clean: Clean {
+        subs: &["cache"],
+        said: "cache purge",
+        command: "cache purge",
+        cache: &[".cache/pip", "/root/.cache"],
+        flag: "--no-cache-dir",
+        ..NO_CLEAN
+    },
     pin: Pin {
         check: |_, t| unless(pip_pinned(t), t),
         help: |t| format!("write `{t}==<version>`, or install from a requirements file with `-r`"),
-        expanded: false,
         version_flags: &["-r", "--requirement", "-c", "--constraint"],
-        modules: false,
+        ..NO_PIN
     },
+    ..BASE
 };
 
 pub(crate) static GEM: PackageManager = PackageManager {
     names: &["gem"],
-    shown: "",
-    posix_only: true,
     install: &["install", "i"],
-    confirm: NO_CONFIRM,
-    clean: NO_CLEAN,
     pin: Pin {
         check: |_, t| {
             let pinned = t.contains([':', '/']) || t.ends_with(".gem");
             (!pinned).then(|| format!("gem `{t}` is not pinned to a version"))
         },
         help: |t| format!("write `{t}:<version>` or add `-v <version>`"),
-        expanded: false,
         version_flags: &["-v", "--version"],
-        modules: false,
+        ..NO_PIN
     },
+    ..BASE
 };
 
 pub(crate) static NPM: PackageManager = PackageManager {
     names: &["npm"],
-    shown: "",
-    posix_only: true,
     install: &["install", "i", "add"],
-    confirm: NO_CONFIRM,
-    clean: NO_CLEAN,
     pin: Pin {
         check: |_, t| match npm_version(t)? {
             "" => unless(false, t),
@@ -257,20 +276,15 @@ pub(crate) static NPM: PackageManager = PackageManager {
                 .map_or(t, |(n, _)| n);
             format!("write `{name}@<version>`")
         },
-        expanded: false,
-        version_flags: &[],
-        modules: false,
+        ..NO_PIN
     },
+    ..BASE
 };
 
 /// `go install` and `go get` of a module path.
 pub(crate) static GO: PackageManager = PackageManager {
     names: &["go"],
-    shown: "",
-    posix_only: true,
     install: &["install", "get"],
-    confirm: NO_CONFIRM,
-    clean: NO_CLEAN,
     pin: Pin {
         check: |sub, t| {
             // Local packages (`./cmd/x`, `.`) build from the source tree.
@@ -287,10 +301,23 @@ pub(crate) static GO: PackageManager = PackageManager {
             }
         },
         help: |t| format!("write `{}@v<version>`", t.split('@').next().unwrap_or(t)),
-        expanded: false,
-        version_flags: &[],
-        modules: false,
+        ..NO_PIN
     },
+    ..BASE
+};
+
+/// `yarn install` (or `yarn` alone, which installs).
+pub(crate) static YARN: PackageManager = PackageManager {
+    names: &["yarn"],
+    clean: Clean {
+        after: &["install"],
+        subs: &["cache"],
+        said: "cache clean",
+        command: "cache clean",
+        cache: &[".cache/yarn", "/usr/local/share/.cache", ".yarn/cache"],
+        flag: "",
+    },
+    ..BASE
 };
 
 /// The usual finding for a package that names no version.
@@ -338,10 +365,10 @@ impl PackageManager {
 
     /// The install subcommand word of `cmd`.
     pub fn install_word<'c>(&self, cmd: &'c Command) -> Option<&'c ShWord> {
-        if std::ptr::eq(self, &PIP) {
-            return pip_install(cmd);
+        match self.find {
+            Some(find) => find(cmd),
+            None => self.sub(cmd, self.install),
         }
-        self.sub(cmd, self.install)
     }
 
     fn shown<'c>(&self, cmd: &'c Command) -> &'c str {
