@@ -5,7 +5,7 @@
 use super::runs::{append_to_run, later, mounts_over, removes, runs, stage_in_image};
 use super::{Context, RuleMeta};
 use crate::fix::{Edit, Fix};
-use crate::shell::spec::{spec, CommandSpec};
+use crate::shell::spec::{positional_in, spec, CommandSpec};
 use crate::shell::{Command, ShWord};
 
 /// One package manager.
@@ -593,7 +593,7 @@ pub(crate) fn apk_sub(cmd: &Command, sub: &str) -> bool {
 /// The `install` word of a pip install: `pip install`, `pip3 install`,
 /// `python3 -m pip install`. Not pipx or pipenv, which manage their own
 /// environments.
-pub(crate) fn pip_install(cmd: &Command) -> Option<&ShWord> {
+fn pip_install(cmd: &Command) -> Option<&ShWord> {
     let name = cmd.base_name()?;
     let pip = spec("pip");
     let is_pip = name
@@ -612,19 +612,40 @@ pub(crate) fn pip_install(cmd: &Command) -> Option<&ShWord> {
     let m = args
         .windows(2)
         .position(|w| w[0].is("-m") && w[1].is("pip"))?;
-    let rest = &args[m + 2..];
-    let mut i = 0;
-    while i < rest.len() {
-        let t = rest[i].text();
-        if t.starts_with('-') {
-            i += if pip.value_flags.iter().any(|f| f == t) {
-                2
-            } else {
-                1
-            };
-            continue;
+    positional_in(&args[m + 2..], &pip.value_flags)
+        .first()
+        .copied()
+        .filter(|w| w.is("install"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every entry's tool has a spec, and the subcommands the entry names
+    /// are the spec's.
+    #[test]
+    fn the_table_agrees_with_the_specs() {
+        let all = [
+            &APT_GET, &APK, &DNF, &YUM, &ZYPPER, &PIP, &GEM, &NPM, &GO, &YARN,
+        ];
+        for pm in all {
+            let spec = pm.spec();
+            for name in pm.names {
+                assert!(spec.named(name), "`{name}` has no spec of its own");
+            }
+            let subs = pm
+                .install
+                .iter()
+                .chain(pm.confirm.subs)
+                .chain(pm.clean.after);
+            for sub in subs.chain(pm.clean.subs) {
+                assert!(
+                    spec.subcommands.iter().any(|s| s == sub),
+                    "`{} {sub}` is not in its spec",
+                    pm.names[0]
+                );
+            }
         }
-        return rest[i].is("install").then_some(&rest[i]);
     }
-    None
 }

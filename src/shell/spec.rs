@@ -146,8 +146,13 @@ impl CommandSpec {
 /// skipped, and so is the next word after a flag in `value_flags` (`-c
 /// FILE`); `-` alone is positional, and so is every word after `--`.
 pub fn positional<'c, S: AsRef<str>>(cmd: &'c Command, value_flags: &[S]) -> Vec<&'c ShWord> {
+    positional_in(cmd.args(), value_flags)
+}
+
+/// [`positional`] over some of a command's words (those after `-m pip`).
+pub fn positional_in<'c, S: AsRef<str>>(words: &'c [ShWord], value_flags: &[S]) -> Vec<&'c ShWord> {
     let mut out = Vec::new();
-    let mut args = cmd.args().iter();
+    let mut args = words.iter();
     while let Some(w) = args.next() {
         let t = w.text();
         if t == "--" {
