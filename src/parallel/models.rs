@@ -4,23 +4,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::shell::Command;
-
-const SOURCES: [(&str, &str); 4] = [
-    ("core.toml", include_str!("../../rules/commands/core.toml")),
-    (
-        "fetch.toml",
-        include_str!("../../rules/commands/fetch.toml"),
-    ),
-    (
-        "shared.toml",
-        include_str!("../../rules/commands/shared.toml"),
-    ),
-    (
-        "readonly.toml",
-        include_str!("../../rules/commands/readonly.toml"),
-    ),
-];
+use crate::shell::spec::{self, parse_file, SOURCES};
+use crate::shell::{Command, ShWord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -64,27 +49,23 @@ pub struct CommandModel {
     pub cpu: bool,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    command: Vec<CommandModel>,
-}
-
-/// Every built-in model, in file order. A malformed built-in file is a bug caught by tests.
+/// Every built-in model, in file order. A built-in file that does not load
+/// is a bug: it panics here (and fails `validate_builtin` in the tests)
+/// rather than leaving the commands it models opaque.
 pub fn builtin() -> &'static [CommandModel] {
     static MODELS: OnceLock<Vec<CommandModel>> = OnceLock::new();
-    MODELS.get_or_init(|| {
-        SOURCES
-            .iter()
-            .flat_map(|(name, text)| match toml::from_str::<File>(text) {
-                Ok(f) => f.command,
-                Err(e) => {
-                    debug_assert!(false, "rules/commands/{name}: {e}");
-                    Vec::new()
-                }
-            })
-            .collect()
-    })
+    MODELS.get_or_init(|| load_builtin().unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn load_builtin() -> Result<Vec<CommandModel>, String> {
+    let mut out = Vec::new();
+    for (name, text) in SOURCES {
+        for m in parse_file::<CommandModel>(name, text)?.command {
+            validate(&m).map_err(|e| format!("rules/commands/{name}: `{}`: {e}", m.name))?;
+            out.push(m);
+        }
+    }
+    Ok(out)
 }
 
 /// Check one model: every selector and the cost are understood.
@@ -105,47 +86,30 @@ pub fn validate(m: &CommandModel) -> Result<(), String> {
     Ok(())
 }
 
-/// Check the built-in files (for tests): every file parses and every model is valid.
+/// Check the built-in files (for tests): every file parses, every model
+/// and every spec is valid. The number of models.
 pub fn validate_builtin() -> Result<usize, String> {
-    let mut n = 0;
-    for (name, text) in SOURCES {
-        let f: File = toml::from_str(text).map_err(|e| format!("rules/commands/{name}: {e}"))?;
-        for m in &f.command {
-            validate(m).map_err(|e| format!("rules/commands/{name}: `{}`: {e}", m.name))?;
-            n += 1;
-        }
-    }
-    Ok(n)
+    spec::validate_builtin()?;
+    Ok(load_builtin()?.len())
+}
+
+/// The operands of `cmd` for model `m`: its positional words read with the
+/// model's value flags and those of the command's spec, after the
+/// subcommand when the model names one.
+pub fn operands<'c>(cmd: &'c Command, m: &CommandModel) -> Vec<&'c ShWord> {
+    let mut flags: Vec<&str> = m.value_flags.iter().map(String::as_str).collect();
+    flags.extend(spec::spec_of(cmd).value_flags.iter().map(String::as_str));
+    let words = spec::positional(cmd, &flags);
+    let skip = usize::from(m.name.contains(' ')).min(words.len());
+    words[skip..].to_vec()
 }
 
 /// The model for a command: by `name sub` first, then by `name`, the first
 /// whose `needs-flag` (if any) the command has.
 pub fn find<'m>(models: &'m [CommandModel], cmd: &Command) -> Option<&'m CommandModel> {
     let name = cmd.base_name()?;
-    let sub = cmd
-        .args()
-        .iter()
-        .find(|w| !w.text().starts_with('-'))
-        .map(|w| w.text().to_string());
-    // Operands after the sub-command, flags and their values skipped.
-    let count = |m: &CommandModel| {
-        let mut n = 0;
-        let mut skip = false;
-        let mut sub = m.name.contains(' ');
-        for w in cmd.args() {
-            let t = w.text();
-            if skip {
-                skip = false;
-            } else if t.starts_with('-') && t.len() > 1 {
-                skip = m.value_flags.iter().any(|f| f == t);
-            } else if sub {
-                sub = false;
-            } else {
-                n += 1;
-            }
-        }
-        n
-    };
+    let sub = cmd.operands().next().map(|w| w.text().to_string());
+    let count = |m: &CommandModel| operands(cmd, m).len();
     let applies = |m: &&CommandModel| {
         (m.needs_flag.is_empty() || m.needs_flag.iter().any(|f| cmd.has_flag(f)))
             && m.operand_count.is_none_or(|c| c == count(m))

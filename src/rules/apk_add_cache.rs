@@ -1,4 +1,5 @@
-use super::runs::{apk_sub, runs, sub_word};
+use super::packages::{apk_sub, APK};
+use super::runs::runs;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
@@ -29,18 +30,18 @@ impl Rule for ApkAddCache {
             if run.inst.flags_named("mount").any(|f| {
                 f.value
                     .as_deref()
-                    .is_some_and(|v| v.contains("/var/cache/apk") || v.contains("/etc/apk/cache"))
+                    .is_some_and(|v| APK.clean.cache.iter().any(|c| v.contains(c)))
             }) {
                 continue;
             }
-            let cleaned = run.inst.args_text.contains("/var/cache/apk");
+            let cleaned = run.inst.args_text.contains(APK.clean.cache[0]);
             for cmd in &run.script.commands {
-                if !apk_sub(cmd, "add") || cmd.has_flag("--no-cache") || cleaned {
-                    continue;
-                }
-                let Some(sub) = sub_word(cmd, "add") else {
+                let Some(sub) = APK.sub(cmd, &["add"]) else {
                     continue;
                 };
+                if cmd.has_flag(APK.clean.flag) || cleaned {
+                    continue;
+                }
                 let d = cx.report(
                     &META,
                     sub.span,

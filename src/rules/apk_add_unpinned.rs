@@ -1,4 +1,4 @@
-use super::runs::{apk_sub, runs};
+use super::packages::{unpinned, APK};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -24,44 +24,6 @@ impl Rule for ApkAddUnpinned {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            for cmd in &run.script.commands {
-                if !apk_sub(cmd, "add") {
-                    continue;
-                }
-                let mut skip_next = false;
-                for w in cmd.args() {
-                    let t = w.text();
-                    if std::mem::take(&mut skip_next) {
-                        continue;
-                    }
-                    if matches!(
-                        t,
-                        "-t" | "--virtual" | "-X" | "--repository" | "--arch" | "--root" | "-p"
-                    ) {
-                        skip_next = true;
-                        continue;
-                    }
-                    if t.starts_with('-') || t == "add" {
-                        continue;
-                    }
-                    if t.contains('=')
-                        || t.contains('<')
-                        || t.contains('>')
-                        || t.contains('~')
-                        || t.ends_with(".apk")
-                    {
-                        continue;
-                    }
-                    let d = cx.report(
-                        &META,
-                        w.span,
-                        format!("package `{t}` is not pinned to a version"),
-                    );
-                    d.label = Some("unpinned".into());
-                    d.help = Some(format!("write `{t}=<version>`"));
-                }
-            }
-        }
+        unpinned(cx, &META, &APK);
     }
 }

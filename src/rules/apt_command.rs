@@ -1,4 +1,4 @@
-use super::runs::{positional, runs};
+use super::runs::posix_commands;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
@@ -38,36 +38,32 @@ impl Rule for AptCommand {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+        for cmd in posix_commands(cx.model) {
+            if cmd.base_name() != Some("apt") {
                 continue;
             }
-            for cmd in &run.script.commands {
-                if cmd.base_name() != Some("apt") {
-                    continue;
-                }
-                let word = &cmd.words[0];
-                let sub = positional(cmd, &["-o", "-c", "-t"])
-                    .first()
-                    .and_then(|w| w.lit.clone())
-                    .unwrap_or_default();
-                let tool = script_tool(&sub);
-                let d = cx.report(
-                    &META,
-                    word.span,
-                    "`apt` is meant for people at a terminal; its interface may change between releases",
-                );
-                d.label = Some("interactive front end".into());
-                d.help = Some(format!(
-                    "use `{}` in scripts",
-                    tool.unwrap_or("apt-get` or `apt-cache")
+            let word = &cmd.words[0];
+            let sub = cmd
+                .operands()
+                .next()
+                .and_then(|w| w.lit.clone())
+                .unwrap_or_default();
+            let tool = script_tool(&sub);
+            let d = cx.report(
+                &META,
+                word.span,
+                "`apt` is meant for people at a terminal; its interface may change between releases",
+            );
+            d.label = Some("interactive front end".into());
+            d.help = Some(format!(
+                "use `{}` in scripts",
+                tool.unwrap_or("apt-get` or `apt-cache")
+            ));
+            if let (Some(tool), Some("apt")) = (tool, cmd.name()) {
+                d.fix = Some(Fix::unsafe_(
+                    format!("Replace `apt` with `{tool}` (`apt upgrade` also installs new dependencies, `apt-get upgrade` does not; output and defaults differ)"),
+                    vec![Edit::replace(word.span, tool)],
                 ));
-                if let (Some(tool), Some("apt")) = (tool, cmd.name()) {
-                    d.fix = Some(Fix::unsafe_(
-                        format!("Replace `apt` with `{tool}` (`apt upgrade` also installs new dependencies, `apt-get upgrade` does not; output and defaults differ)"),
-                        vec![Edit::replace(word.span, tool)],
-                    ));
-                }
             }
         }
     }

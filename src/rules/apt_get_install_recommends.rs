@@ -1,4 +1,5 @@
-use super::runs::{apt_sub, runs, sub_word};
+use super::packages::APT_GET;
+use super::runs::runs;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
@@ -28,7 +29,10 @@ impl Rule for AptGetInstallRecommends {
         for run in runs(cx.model) {
             let configured = run.inst.args_text.contains("APT::Install-Recommends");
             for cmd in &run.script.commands {
-                if cmd.base_name() != Some("apt-get") || !apt_sub(cmd, "install") || configured {
+                let Some(sub) = APT_GET.sub(cmd, &["install"]) else {
+                    continue;
+                };
+                if cmd.base_name() != Some("apt-get") || configured {
                     continue;
                 }
                 if cmd.has_flag("--no-install-recommends")
@@ -39,9 +43,6 @@ impl Rule for AptGetInstallRecommends {
                 {
                     continue;
                 }
-                let Some(sub) = sub_word(cmd, "install") else {
-                    continue;
-                };
                 let d = cx.report(
                     &META,
                     sub.span,

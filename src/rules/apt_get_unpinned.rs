@@ -1,4 +1,4 @@
-use super::runs::{apt_sub, packages, runs};
+use super::packages::{unpinned, APT_GET};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -24,25 +24,6 @@ impl Rule for AptGetUnpinned {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            for cmd in &run.script.commands {
-                if !apt_sub(cmd, "install") {
-                    continue;
-                }
-                for p in packages(cmd) {
-                    let t = p.text();
-                    if t.contains('=') || t.ends_with(".deb") || t.contains('/') {
-                        continue;
-                    }
-                    let d = cx.report(
-                        &META,
-                        p.span,
-                        format!("package `{t}` is not pinned to a version"),
-                    );
-                    d.label = Some("unpinned".into());
-                    d.help = Some(format!("write `{t}=<version>`"));
-                }
-            }
-        }
+        unpinned(cx, &META, &APT_GET);
     }
 }

@@ -1,4 +1,5 @@
-use super::runs::{append_to_run, apt_sub, runs, stage_in_image, Run};
+use super::packages::apt_sub;
+use super::runs::{append_to_run, runs, stage_in_image, Run};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::Fix;

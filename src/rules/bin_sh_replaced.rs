@@ -1,4 +1,4 @@
-use super::runs::{positional, runs};
+use super::runs::posix_commands;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -24,40 +24,35 @@ impl Rule for BinShReplaced {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+        for cmd in posix_commands(cx.model) {
+            if cmd.base_name() != Some("ln") || cmd.has_flag("-t") {
                 continue;
             }
-            for cmd in &run.script.commands {
-                if cmd.base_name() != Some("ln") || cmd.has_flag("-t") {
-                    continue;
-                }
-                if cmd
-                    .args()
-                    .iter()
-                    .any(|w| w.text().starts_with("--target-directory"))
-                {
-                    continue;
-                }
-                let ops = positional(cmd, &["-S", "--suffix"]);
-                if ops.len() < 2 {
-                    continue;
-                }
-                let Some(link) = ops.last() else { continue };
-                if !(link.is("/bin/sh") || link.is("/usr/bin/sh")) {
-                    continue;
-                }
-                let d = cx.report(
-                    &META,
-                    link.span,
-                    "`ln` replaces /bin/sh: use the SHELL instruction to change the shell of RUN",
-                );
-                d.label = Some("replaces /bin/sh".into());
-                d.help = Some(
-                    "write `SHELL [\"/bin/bash\", \"-c\"]`; scripts in the image that expect a POSIX /bin/sh keep working"
-                        .into(),
-                );
+            if cmd
+                .args()
+                .iter()
+                .any(|w| w.text().starts_with("--target-directory"))
+            {
+                continue;
             }
+            let ops: Vec<_> = cmd.operands().collect();
+            if ops.len() < 2 {
+                continue;
+            }
+            let Some(link) = ops.last() else { continue };
+            if !(link.is("/bin/sh") || link.is("/usr/bin/sh")) {
+                continue;
+            }
+            let d = cx.report(
+                &META,
+                link.span,
+                "`ln` replaces /bin/sh: use the SHELL instruction to change the shell of RUN",
+            );
+            d.label = Some("replaces /bin/sh".into());
+            d.help = Some(
+                "write `SHELL [\"/bin/bash\", \"-c\"]`; scripts in the image that expect a POSIX /bin/sh keep working"
+                    .into(),
+            );
         }
     }
 }

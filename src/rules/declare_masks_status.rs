@@ -1,4 +1,4 @@
-use super::runs::runs;
+use super::runs::posix_commands;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -24,33 +24,28 @@ impl Rule for DeclareMasksStatus {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+        for cmd in posix_commands(cx.model) {
+            let Some(name) = cmd.name() else { continue };
+            if !matches!(
+                name,
+                "export" | "local" | "declare" | "readonly" | "typeset"
+            ) {
                 continue;
             }
-            for cmd in &run.script.commands {
-                let Some(name) = cmd.name() else { continue };
-                if !matches!(
-                    name,
-                    "export" | "local" | "declare" | "readonly" | "typeset"
-                ) {
+            for w in cmd.args() {
+                let Some((_, value)) = w.raw.split_once('=') else {
                     continue;
-                }
-                for w in cmd.args() {
-                    let Some((_, value)) = w.raw.split_once('=') else {
-                        continue;
-                    };
-                    if value.contains("$(") || value.contains('`') {
-                        let d = cx.report(
-                            &META,
-                            w.span,
-                            format!("`{name}` succeeds even when the command substitution fails"),
-                        );
-                        d.label = Some("status masked".into());
-                        d.help = Some(format!(
-                            "assign first, then `{name}` the variable: `X=$(cmd) && {name} X`"
-                        ));
-                    }
+                };
+                if value.contains("$(") || value.contains('`') {
+                    let d = cx.report(
+                        &META,
+                        w.span,
+                        format!("`{name}` succeeds even when the command substitution fails"),
+                    );
+                    d.label = Some("status masked".into());
+                    d.help = Some(format!(
+                        "assign first, then `{name}` the variable: `X=$(cmd) && {name} X`"
+                    ));
                 }
             }
         }

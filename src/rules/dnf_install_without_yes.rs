@@ -1,7 +1,6 @@
-use super::runs::{runs, tool_sub, RPM_VALUED};
+use super::packages::{without_yes, DNF};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
-use crate::fix::{Edit, Fix};
 
 /// `dnf install` without `-y`.
 pub(crate) struct DnfInstallWithoutYes;
@@ -19,40 +18,12 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/dnf-install-without-yes.md"),
 };
 
-/// dnf and its variants.
-pub(crate) const DNF: [&str; 3] = ["dnf", "microdnf", "dnf5"];
-
 impl Rule for DnfInstallWithoutYes {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
-                continue;
-            }
-            for cmd in &run.script.commands {
-                let subs = ["install", "groupinstall", "localinstall", "reinstall"];
-                let Some(sub) = tool_sub(cmd, &DNF, &subs, RPM_VALUED) else {
-                    continue;
-                };
-                if cmd.has_flag("-y") || cmd.has_flag("--assumeyes") {
-                    continue;
-                }
-                let tool = cmd.base_name().unwrap_or("dnf");
-                let d = cx.report(
-                    &META,
-                    sub.span,
-                    format!("`{tool} {}` without `-y` asks for confirmation", sub.text()),
-                );
-                d.label = Some("no -y".into());
-                d.help = Some("add `-y`".into());
-                d.fix = Some(Fix::safe(
-                    "Add `-y`",
-                    vec![Edit::insert(sub.span.end, " -y")],
-                ));
-            }
-        }
+        without_yes(cx, &META, &DNF);
     }
 }

@@ -1,6 +1,4 @@
-use super::dnf_install_without_yes::DNF;
-use super::runs::runs;
-use super::yum_unpinned::report_unpinned;
+use super::packages::{unpinned, DNF};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -26,13 +24,6 @@ impl Rule for DnfUnpinned {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
-                continue;
-            }
-            for cmd in &run.script.commands {
-                report_unpinned(cx, cmd, &DNF, &META);
-            }
-        }
+        unpinned(cx, &META, &DNF);
     }
 }

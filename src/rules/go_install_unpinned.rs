@@ -1,4 +1,4 @@
-use super::runs::{operands_after, runs, tool_sub};
+use super::packages::{unpinned, GO};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -18,64 +18,12 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/go-install-unpinned.md"),
 };
 
-const GO_VALUED: &[&str] = &[
-    "-o",
-    "-p",
-    "-C",
-    "-tags",
-    "-ldflags",
-    "-gcflags",
-    "-asmflags",
-    "-gccgoflags",
-    "-mod",
-    "-modfile",
-    "-pkgdir",
-    "-toolexec",
-    "-exec",
-    "-overlay",
-    "-pgo",
-    "-buildmode",
-    "-compiler",
-    "-installsuffix",
-    "-coverpkg",
-    "-covermode",
-];
-
 impl Rule for GoInstallUnpinned {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
-                continue;
-            }
-            for cmd in &run.script.commands {
-                let Some(sub) = tool_sub(cmd, &["go"], &["install", "get"], GO_VALUED) else {
-                    continue;
-                };
-                for p in operands_after(cmd, sub, GO_VALUED) {
-                    let Some(t) = p.lit.as_deref() else { continue };
-                    // Local packages (`./cmd/x`, `.`) build from the source tree.
-                    let first = t.split('/').next().unwrap_or("");
-                    if t.starts_with('.') || t.starts_with('/') || !first.contains('.') {
-                        continue;
-                    }
-                    let message = match t.rsplit_once('@') {
-                        None => format!("`go {} {t}` without a version", sub.text()),
-                        Some((_, "latest")) => format!(
-                            "`go {} {t}` follows the latest release, not a version",
-                            sub.text()
-                        ),
-                        Some(_) => continue,
-                    };
-                    let d = cx.report(&META, p.span, message);
-                    d.label = Some("unpinned".into());
-                    let path = t.split('@').next().unwrap_or(t);
-                    d.help = Some(format!("write `{path}@v<version>`"));
-                }
-            }
-        }
+        unpinned(cx, &META, &GO);
     }
 }

@@ -50,6 +50,7 @@ mod maintainer_instruction;
 mod meta;
 mod non_numeric_user;
 mod npm_unpinned;
+mod packages;
 mod pip_install_cache;
 mod pip_unpinned;
 mod pipe_without_pipefail;

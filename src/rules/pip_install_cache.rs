@@ -1,4 +1,5 @@
-use super::runs::{later, mounts_over, pip_install, removes, runs, stage_in_image};
+use super::packages::PIP;
+use super::runs::{later, mounts_over, removes, runs, stage_in_image};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
@@ -38,7 +39,7 @@ impl Rule for PipInstallCache {
             if !run.posix || !stage_in_image(cx, run.stage) {
                 continue;
             }
-            if mounts_over(&run, &[".cache/pip", "/root/.cache"]) {
+            if mounts_over(&run, PIP.clean.cache) {
                 continue;
             }
             let env_off = model
@@ -60,14 +61,14 @@ impl Rule for PipInstallCache {
                 continue;
             }
             for cmd in &run.script.commands {
-                let Some(install) = pip_install(cmd) else {
+                let Some(install) = PIP.install_word(cmd) else {
                     continue;
                 };
-                if cmd.has_flag("--no-cache-dir") {
+                if cmd.has_flag(PIP.clean.flag) {
                     continue;
                 }
                 let purged = later(&run, cmd, |c| {
-                    removes(c, &[".cache/pip", "/root/.cache"])
+                    removes(c, PIP.clean.cache)
                         || (pip_like(c)
                             && c.args()
                                 .windows(2)

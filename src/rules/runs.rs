@@ -3,7 +3,7 @@
 use super::Context;
 use crate::fix::Edit;
 use crate::model::Model;
-use crate::shell::{self, Command, Script, ShWord};
+use crate::shell::{Command, Script};
 use crate::syntax::{Instruction, Kind};
 
 /// A RUN instruction with its parsed body.
@@ -41,76 +41,12 @@ pub(crate) fn runs<'m>(model: &'m Model<'_>) -> Vec<Run<'m>> {
     out
 }
 
-/// Whether `cmd` is `apt-get`/`apt` with the subcommand `sub` (`install`).
-pub(crate) fn apt_sub(cmd: &Command, sub: &str) -> bool {
-    matches!(cmd.base_name(), Some("apt-get" | "apt"))
-        && cmd.operands().next().is_some_and(|w| w.is(sub))
-}
-
-/// The package operands of `apt-get install` / `apk add` (after the subcommand).
-pub(crate) fn packages(cmd: &Command) -> Vec<&shell::ShWord> {
-    cmd.operands().skip(1).collect()
-}
-
-/// The subcommand word of `apk`.
-pub(crate) fn apk_sub(cmd: &Command, sub: &str) -> bool {
-    cmd.base_name() == Some("apk") && cmd.operands().next().is_some_and(|w| w.is(sub))
-}
-
-/// Where the word holding `sub` sits (the subcommand of an apt/apk command).
-pub(crate) fn sub_word<'c>(cmd: &'c Command, sub: &str) -> Option<&'c shell::ShWord> {
-    cmd.args().iter().find(|w| w.is(sub))
-}
-
-/// The positional words of `cmd` (its operands), skipping flags and the
-/// values of the flags in `valued` that take one as the next word
-/// (`-c FILE`); everything after `--` is positional.
-pub(crate) fn positional<'c>(cmd: &'c Command, valued: &[&str]) -> Vec<&'c ShWord> {
-    let mut out = Vec::new();
-    let mut args = cmd.args().iter();
-    while let Some(w) = args.next() {
-        let t = w.text();
-        if t == "--" {
-            out.extend(args.by_ref());
-            break;
-        }
-        if t.starts_with('-') && t.len() > 1 {
-            if valued.contains(&t) {
-                args.next();
-            }
-            continue;
-        }
-        out.push(w);
-    }
-    out
-}
-
-/// The subcommand word when `cmd` is one of `names` (by base name) and its
-/// first operand is one of `subs`.
-pub(crate) fn tool_sub<'c>(
-    cmd: &'c Command,
-    names: &[&str],
-    subs: &[&str],
-    valued: &[&str],
-) -> Option<&'c ShWord> {
-    let name = cmd.base_name()?;
-    if !names.contains(&name) {
-        return None;
-    }
-    let first = positional(cmd, valued).into_iter().next()?;
-    subs.iter().any(|s| first.is(s)).then_some(first)
-}
-
-/// The operands after the subcommand word `sub`.
-pub(crate) fn operands_after<'c>(
-    cmd: &'c Command,
-    sub: &ShWord,
-    valued: &[&str],
-) -> Vec<&'c ShWord> {
-    positional(cmd, valued)
+/// Every simple command of the RUNs under a POSIX-like shell, in file order.
+pub(crate) fn posix_commands<'m>(model: &'m Model<'_>) -> impl Iterator<Item = &'m Command> {
+    runs(model)
         .into_iter()
-        .filter(|w| w.span.start > sub.span.start)
-        .collect()
+        .filter(|r| r.posix)
+        .flat_map(|r| r.script.commands.iter())
 }
 
 /// Whether a stage's files end up in a built image: it is a build target,
@@ -165,145 +101,6 @@ pub(crate) fn append_to_run(run: &Run<'_>, model: &Model<'_>, command: &str) -> 
         inst.span.end,
         format!(" {escape}{newline}    && {command}"),
     ))
-}
-
-/// The `install` word of a pip install: `pip install`, `pip3 install`,
-/// `python3 -m pip install`. Not pipx or pipenv, which manage their own
-/// environments.
-pub(crate) fn pip_install(cmd: &Command) -> Option<&ShWord> {
-    let name = cmd.base_name()?;
-    let is_pip = name
-        .strip_prefix("pip")
-        .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-    if is_pip {
-        return tool_sub(cmd, &[name], &["install"], PIP_VALUED);
-    }
-    let is_python = name
-        .strip_prefix("python")
-        .is_some_and(|v| v.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-    if !is_python {
-        return None;
-    }
-    let args = cmd.args();
-    let m = args
-        .windows(2)
-        .position(|w| w[0].is("-m") && w[1].is("pip"))?;
-    let rest = &args[m + 2..];
-    let mut i = 0;
-    while i < rest.len() {
-        let t = rest[i].text();
-        if t.starts_with('-') {
-            i += if PIP_VALUED.contains(&t) { 2 } else { 1 };
-            continue;
-        }
-        return rest[i].is("install").then_some(&rest[i]);
-    }
-    None
-}
-
-/// pip options that take a value as the next word.
-pub(crate) const PIP_VALUED: &[&str] = &[
-    "-r",
-    "--requirement",
-    "-c",
-    "--constraint",
-    "-e",
-    "--editable",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "-t",
-    "--target",
-    "--prefix",
-    "--root",
-    "--platform",
-    "--python-version",
-    "--implementation",
-    "--abi",
-    "--trusted-host",
-    "--proxy",
-    "--src",
-    "--upgrade-strategy",
-    "--progress-bar",
-    "--no-binary",
-    "--only-binary",
-    "--cache-dir",
-    "--log",
-    "--timeout",
-    "--retries",
-    "--exists-action",
-    "--cert",
-    "--client-cert",
-    "-C",
-    "--config-settings",
-    "--report",
-    "--python",
-    "--global-option",
-    "--install-option",
-];
-
-/// yum and dnf options that take a value as the next word.
-pub(crate) const RPM_VALUED: &[&str] = &[
-    "-c",
-    "--config",
-    "-d",
-    "--debuglevel",
-    "-e",
-    "--errorlevel",
-    "--installroot",
-    "--enablerepo",
-    "--disablerepo",
-    "-x",
-    "--exclude",
-    "--setopt",
-    "--releasever",
-    "--repo",
-    "--repoid",
-    "--downloaddir",
-    "--destdir",
-    "--color",
-];
-
-/// zypper options that take a value as the next word.
-pub(crate) const ZYPPER_VALUED: &[&str] = &[
-    "-R",
-    "--root",
-    "-c",
-    "--config",
-    "-D",
-    "--reposd-dir",
-    "-C",
-    "--cache-dir",
-    "--raw-cache-dir",
-    "--solv-cache-dir",
-    "--pkg-cache-dir",
-    "-r",
-    "--repo",
-    "--from",
-    "-t",
-    "--type",
-];
-
-/// Whether an RPM package argument names a version: `name-1.2.3`,
-/// `name-1.2-3.el9`, an `.rpm` file, a URL or path, or an `@group`.
-pub(crate) fn rpm_versioned(package: &str) -> bool {
-    if package.ends_with(".rpm") || package.contains('/') || package.starts_with('@') {
-        return true;
-    }
-    let mut parts = package.split('-');
-    parts.next();
-    let rest: Vec<&str> = parts.collect();
-    !rest.is_empty()
-        && rest.iter().all(|p| {
-            p.chars().all(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, '.' | '~' | '^' | '_' | ':' | '+')
-            })
-        })
-        && rest
-            .iter()
-            .any(|p| p.chars().next().is_some_and(|c| c.is_ascii_digit()))
 }
 
 /// Whether a later command of the RUN (after `after`) matches `pred`.

@@ -1,4 +1,4 @@
-use super::runs::runs;
+use super::runs::posix_commands;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::{Severity, Span};
 
@@ -100,37 +100,32 @@ impl Rule for SingleQuotedExpansion {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+        for cmd in posix_commands(cx.model) {
+            let Some(name) = cmd.base_name() else {
+                continue;
+            };
+            if EXEMPT.contains(&name) || name.starts_with("python") {
                 continue;
             }
-            for cmd in &run.script.commands {
-                let Some(name) = cmd.base_name() else {
+            for w in cmd.args() {
+                let Some(at) = single_quoted_dollar(&w.raw) else {
                     continue;
                 };
-                if EXEMPT.contains(&name) || name.starts_with("python") {
-                    continue;
-                }
-                for w in cmd.args() {
-                    let Some(at) = single_quoted_dollar(&w.raw) else {
-                        continue;
-                    };
-                    let span = if w.span.len() == w.raw.len() {
-                        Span::new(w.span.start + at, w.span.start + at + 1)
-                    } else {
-                        w.span
-                    };
-                    let d = cx.report(
-                        &META,
-                        span,
-                        "`$` in single quotes stays literal: the shell does not expand it",
-                    );
-                    d.label = Some("not expanded".into());
-                    d.help = Some(
-                        "use double quotes to expand it, or leave it if the text is meant literally"
-                            .into(),
-                    );
-                }
+                let span = if w.span.len() == w.raw.len() {
+                    Span::new(w.span.start + at, w.span.start + at + 1)
+                } else {
+                    w.span
+                };
+                let d = cx.report(
+                    &META,
+                    span,
+                    "`$` in single quotes stays literal: the shell does not expand it",
+                );
+                d.label = Some("not expanded".into());
+                d.help = Some(
+                    "use double quotes to expand it, or leave it if the text is meant literally"
+                        .into(),
+                );
             }
         }
     }

@@ -1,4 +1,4 @@
-use super::runs::runs;
+use super::runs::posix_commands;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::{Severity, Span};
 use crate::fix::{Edit, Fix};
@@ -25,40 +25,34 @@ impl Rule for SudoCommand {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+        for cmd in posix_commands(cx.model) {
+            if cmd.base_name() != Some("sudo") {
                 continue;
             }
-            for cmd in &run.script.commands {
-                if cmd.base_name() != Some("sudo") {
-                    continue;
-                }
-                let d = cx.report(
-                    &META,
-                    cmd.words[0].span,
-                    "`sudo` in a RUN: the step already runs as the stage's USER",
-                );
-                d.label = Some("sudo".into());
-                d.help = Some(
-                    "switch with `USER root` before the step and back after it; to drop privileges when the container starts, use `gosu` or `su-exec`"
-                        .into(),
-                );
-                // `sudo cmd ...` with no sudo options: drop the word.
-                let Some(next) = cmd.words.get(1) else {
-                    continue;
-                };
-                let plain = next.lit.is_some()
-                    && !next.text().starts_with('-')
-                    && !next.text().contains('=');
-                if plain && cmd.assignments.is_empty() {
-                    d.fix = Some(Fix::unsafe_(
-                        "Remove `sudo` (if the stage's USER is not root, the command now runs as that user)",
-                        vec![Edit::delete(Span::new(
-                            cmd.words[0].span.start,
-                            next.span.start,
-                        ))],
-                    ));
-                }
+            let d = cx.report(
+                &META,
+                cmd.words[0].span,
+                "`sudo` in a RUN: the step already runs as the stage's USER",
+            );
+            d.label = Some("sudo".into());
+            d.help = Some(
+                "switch with `USER root` before the step and back after it; to drop privileges when the container starts, use `gosu` or `su-exec`"
+                    .into(),
+            );
+            // `sudo cmd ...` with no sudo options: drop the word.
+            let Some(next) = cmd.words.get(1) else {
+                continue;
+            };
+            let plain =
+                next.lit.is_some() && !next.text().starts_with('-') && !next.text().contains('=');
+            if plain && cmd.assignments.is_empty() {
+                d.fix = Some(Fix::unsafe_(
+                    "Remove `sudo` (if the stage's USER is not root, the command now runs as that user)",
+                    vec![Edit::delete(Span::new(
+                        cmd.words[0].span.start,
+                        next.span.start,
+                    ))],
+                ));
             }
         }
     }

@@ -1,4 +1,4 @@
-use super::runs::{runs, unquoted_expansions};
+use super::runs::{posix_commands, unquoted_expansions};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::{Severity, Span};
 
@@ -24,32 +24,27 @@ impl Rule for UnquotedCommandSubstitution {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+        for cmd in posix_commands(cx.model) {
+            if cmd.name() == Some("[[") || cmd.ctx.in_substitution {
                 continue;
             }
-            for cmd in &run.script.commands {
-                if cmd.name() == Some("[[") || cmd.ctx.in_substitution {
-                    continue;
-                }
-                for w in cmd.args() {
-                    for (at, len, subst) in unquoted_expansions(&w.raw) {
-                        if !subst {
-                            continue;
-                        }
-                        let span = if w.span.len() == w.raw.len() {
-                            Span::new(w.span.start + at, w.span.start + at + len)
-                        } else {
-                            w.span
-                        };
-                        let d = cx.report(
-                            &META,
-                            span,
-                            "the output of this command substitution is split on spaces and globbed",
-                        );
-                        d.label = Some("unquoted".into());
-                        d.help = Some("quote it: \"$(...)\"".into());
+            for w in cmd.args() {
+                for (at, len, subst) in unquoted_expansions(&w.raw) {
+                    if !subst {
+                        continue;
                     }
+                    let span = if w.span.len() == w.raw.len() {
+                        Span::new(w.span.start + at, w.span.start + at + len)
+                    } else {
+                        w.span
+                    };
+                    let d = cx.report(
+                        &META,
+                        span,
+                        "the output of this command substitution is split on spaces and globbed",
+                    );
+                    d.label = Some("unquoted".into());
+                    d.help = Some("quote it: \"$(...)\"".into());
                 }
             }
         }

@@ -1,4 +1,4 @@
-use super::runs::runs;
+use super::runs::posix_commands;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
@@ -47,38 +47,33 @@ impl Rule for UseraddLargeUid {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+        for cmd in posix_commands(cx.model) {
+            if cmd.base_name() != Some("useradd") {
                 continue;
             }
-            for cmd in &run.script.commands {
-                if cmd.base_name() != Some("useradd") {
-                    continue;
-                }
-                if cmd.has_flag("-l") || cmd.has_flag("--no-log-init") {
-                    continue;
-                }
-                let Some((word, uid)) = uid(cmd) else {
-                    continue;
-                };
-                // hadolint's threshold: six digits or more.
-                if uid.len() <= 5 || !uid.bytes().all(|b| b.is_ascii_digit()) {
-                    continue;
-                }
-                let d = cx.report(
-                    &META,
-                    word.span,
-                    format!(
-                        "`useradd` with UID {uid} and without `-l` writes a lastlog and faillog record at offset {uid}: files of hundreds of megabytes in the layer"
-                    ),
-                );
-                d.label = Some("large UID".into());
-                d.help = Some("add `-l` (`--no-log-init`)".into());
-                d.fix = Some(Fix::unsafe_(
-                    "Add `-l`",
-                    vec![Edit::insert(cmd.words[0].span.end, " -l")],
-                ));
+            if cmd.has_flag("-l") || cmd.has_flag("--no-log-init") {
+                continue;
             }
+            let Some((word, uid)) = uid(cmd) else {
+                continue;
+            };
+            // hadolint's threshold: six digits or more.
+            if uid.len() <= 5 || !uid.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let d = cx.report(
+                &META,
+                word.span,
+                format!(
+                    "`useradd` with UID {uid} and without `-l` writes a lastlog and faillog record at offset {uid}: files of hundreds of megabytes in the layer"
+                ),
+            );
+            d.label = Some("large UID".into());
+            d.help = Some("add `-l` (`--no-log-init`)".into());
+            d.fix = Some(Fix::unsafe_(
+                "Add `-l`",
+                vec![Edit::insert(cmd.words[0].span.end, " -l")],
+            ));
         }
     }
 }

@@ -1,6 +1,5 @@
-use super::runs::{
-    append_to_run, later, mounts_over, positional, removes, runs, stage_in_image, tool_sub,
-};
+use super::packages::YARN;
+use super::runs::{append_to_run, later, mounts_over, removes, runs, stage_in_image};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 use crate::fix::Fix;
@@ -21,9 +20,6 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/yarn-cache-not-cleaned.md"),
 };
 
-const YARN_VALUED: &[&str] = &["--cwd", "--modules-folder", "--mutex", "--network-timeout"];
-const CACHE: [&str; 3] = [".cache/yarn", "/usr/local/share/.cache", ".yarn/cache"];
-
 impl Rule for YarnCacheNotCleaned {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -37,14 +33,14 @@ impl Rule for YarnCacheNotCleaned {
             }
             // `yarn install`, or `yarn` alone (which installs).
             let found = run.script.commands.iter().find_map(|c| {
-                if let Some(s) = tool_sub(c, &["yarn"], &["install"], YARN_VALUED) {
+                if let Some(s) = YARN.sub(c, YARN.install) {
                     return Some((c, s));
                 }
                 // `yarn --version` and `yarn --help` install nothing.
                 let asks = ["--version", "-v", "-V", "--help", "-h"]
                     .iter()
                     .any(|f| c.args().iter().any(|w| w.is(f)));
-                (c.base_name() == Some("yarn") && !asks && positional(c, YARN_VALUED).is_empty())
+                (c.base_name() == Some("yarn") && !asks && YARN.spec().positional(c).is_empty())
                     .then(|| (c, &c.words[0]))
             });
             let Some((cmd, at)) = found else { continue };
@@ -56,7 +52,7 @@ impl Rule for YarnCacheNotCleaned {
                     && c.args()
                         .windows(2)
                         .any(|w| w[0].is("cache") && w[1].is("clean")))
-                    || removes(c, &CACHE)
+                    || removes(c, YARN.clean.cache)
             });
             if cleaned {
                 continue;

@@ -1,7 +1,6 @@
-use super::runs::{runs, tool_sub, RPM_VALUED};
+use super::packages::{without_yes, YUM};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
-use crate::fix::{Edit, Fix};
 
 /// `yum install` without `-y`.
 pub(crate) struct YumInstallWithoutYes;
@@ -25,30 +24,6 @@ impl Rule for YumInstallWithoutYes {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
-                continue;
-            }
-            for cmd in &run.script.commands {
-                let subs = ["install", "groupinstall", "localinstall", "reinstall"];
-                let Some(sub) = tool_sub(cmd, &["yum"], &subs, RPM_VALUED) else {
-                    continue;
-                };
-                if cmd.has_flag("-y") || cmd.has_flag("--assumeyes") {
-                    continue;
-                }
-                let d = cx.report(
-                    &META,
-                    sub.span,
-                    format!("`yum {}` without `-y` asks for confirmation", sub.text()),
-                );
-                d.label = Some("no -y".into());
-                d.help = Some("add `-y`".into());
-                d.fix = Some(Fix::safe(
-                    "Add `-y`",
-                    vec![Edit::insert(sub.span.end, " -y")],
-                ));
-            }
-        }
+        without_yes(cx, &META, &YUM);
     }
 }

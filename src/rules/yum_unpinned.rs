@@ -1,4 +1,4 @@
-use super::runs::{operands_after, positional, rpm_versioned, runs, tool_sub, RPM_VALUED};
+use super::packages::{unpinned, YUM};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -24,58 +24,6 @@ impl Rule for YumUnpinned {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
-                continue;
-            }
-            for cmd in &run.script.commands {
-                report_unpinned(cx, cmd, &["yum"], &META);
-            }
-        }
-    }
-}
-
-/// Unpinned packages of `<tool> install` and modules of `<tool> module install`.
-pub(crate) fn report_unpinned(
-    cx: &mut Context<'_>,
-    cmd: &crate::shell::Command,
-    tools: &[&str],
-    meta: &'static RuleMeta,
-) {
-    let module = tool_sub(cmd, tools, &["module"], RPM_VALUED).is_some();
-    let sub = if module {
-        positional(cmd, RPM_VALUED)
-            .get(1)
-            .copied()
-            .filter(|w| w.is("install"))
-    } else {
-        tool_sub(cmd, tools, &["install"], RPM_VALUED)
-    };
-    let Some(sub) = sub else { return };
-    for p in operands_after(cmd, sub, RPM_VALUED) {
-        let Some(t) = p.lit.as_deref() else { continue };
-        let ok = if module {
-            t.contains(':')
-        } else {
-            rpm_versioned(t)
-        };
-        if ok {
-            continue;
-        }
-        let d = cx.report(
-            meta,
-            p.span,
-            if module {
-                format!("module `{t}` names no stream (`{t}:<stream>`)")
-            } else {
-                format!("package `{t}` is not pinned to a version")
-            },
-        );
-        d.label = Some("unpinned".into());
-        d.help = Some(if module {
-            format!("write `{t}:<stream>`")
-        } else {
-            format!("write `{t}-<version>`")
-        });
+        unpinned(cx, &META, &YUM);
     }
 }

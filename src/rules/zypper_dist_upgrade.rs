@@ -1,4 +1,5 @@
-use super::runs::{runs, tool_sub, ZYPPER_VALUED};
+use super::packages::ZYPPER;
+use super::runs::posix_commands;
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
 
@@ -24,26 +25,19 @@ impl Rule for ZypperDistUpgrade {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+        for cmd in posix_commands(cx.model) {
+            let Some(sub) = ZYPPER.sub(cmd, &["dist-upgrade", "dup"]) else {
                 continue;
-            }
-            for cmd in &run.script.commands {
-                let Some(sub) = tool_sub(cmd, &["zypper"], &["dist-upgrade", "dup"], ZYPPER_VALUED)
-                else {
-                    continue;
-                };
-                let d = cx.report(
-                    &META,
-                    sub.span,
-                    "`zypper dist-upgrade` can move the image to another distribution release than its base image",
-                );
-                d.label = Some("distribution upgrade".into());
-                d.help = Some(
-                    "use `zypper update` for updates within the release, or a newer base image"
-                        .into(),
-                );
-            }
+            };
+            let d = cx.report(
+                &META,
+                sub.span,
+                "`zypper dist-upgrade` can move the image to another distribution release than its base image",
+            );
+            d.label = Some("distribution upgrade".into());
+            d.help = Some(
+                "use `zypper update` for updates within the release, or a newer base image".into(),
+            );
         }
     }
 }

@@ -1,7 +1,6 @@
-use super::runs::{runs, tool_sub, ZYPPER_VALUED};
+use super::packages::{without_yes, ZYPPER};
 use super::{Context, FixAvailability, Rule, RuleMeta};
 use crate::diagnostic::Severity;
-use crate::fix::{Edit, Fix};
 
 /// A zypper command that changes packages without `--non-interactive` or `-y`.
 pub(crate) struct ZypperWithoutYes;
@@ -25,44 +24,6 @@ impl Rule for ZypperWithoutYes {
     }
 
     fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
-                continue;
-            }
-            for cmd in &run.script.commands {
-                let subs = [
-                    "install",
-                    "in",
-                    "remove",
-                    "rm",
-                    "source-install",
-                    "si",
-                    "patch",
-                ];
-                let Some(sub) = tool_sub(cmd, &["zypper"], &subs, ZYPPER_VALUED) else {
-                    continue;
-                };
-                let yes = ["-y", "--no-confirm", "-n", "--non-interactive"]
-                    .iter()
-                    .any(|f| cmd.has_flag(f));
-                if yes {
-                    continue;
-                }
-                let d = cx.report(
-                    &META,
-                    sub.span,
-                    format!(
-                        "`zypper {}` without `--non-interactive` asks for confirmation",
-                        sub.text()
-                    ),
-                );
-                d.label = Some("interactive".into());
-                d.help = Some("write `zypper --non-interactive ...` (or `-n`)".into());
-                d.fix = Some(Fix::safe(
-                    "Add `--non-interactive`",
-                    vec![Edit::insert(cmd.words[0].span.end, " --non-interactive")],
-                ));
-            }
-        }
+        without_yes(cx, &META, &ZYPPER);
     }
 }

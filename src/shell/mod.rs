@@ -4,6 +4,7 @@
 //! byte ranges in the Dockerfile.
 
 mod guards;
+pub mod spec;
 pub(crate) use guards::quiet_catch;
 pub use guards::MAX_NESTING;
 use guards::{huge_io_number, nesting_depth, unclosed_subshells, MAX_UNCLOSED_SUBSHELLS};
@@ -174,9 +175,10 @@ impl Command {
                     && t[flag.len()..].starts_with('='))
         })
     }
-    /// Arguments that do not start with `-`.
+    /// The positional words (subcommands and operands), read with the
+    /// command's spec (`spec::positional`).
     pub fn operands(&self) -> impl Iterator<Item = &ShWord> {
-        self.args().iter().filter(|w| !w.text().starts_with('-'))
+        spec::spec_of(self).positional(self).into_iter()
     }
 }
 

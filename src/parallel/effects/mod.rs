@@ -584,7 +584,7 @@ fn command(
             ));
         }
         Kind::Fs => {
-            let operands = operands(cmd, model);
+            let operands = models::operands(cmd, model);
             let apply = |sels: &[String], out: u8, cx: &mut Ctx<'_>| -> Result<(), String> {
                 for sel in sels {
                     let s = models::parse_selector(sel)
@@ -666,38 +666,6 @@ enum Sel {
     Word(ShWord),
     Cwd,
     Path(String),
-}
-
-/// Operands: arguments that are not flags or flag values, after the sub-command.
-fn operands<'c>(cmd: &'c Command, model: &CommandModel) -> Vec<&'c ShWord> {
-    let mut out = Vec::new();
-    let mut args = cmd.args().iter();
-    let has_sub = model.name.contains(' ');
-    let mut skipped_sub = !has_sub;
-    let mut after_dashdash = false;
-    while let Some(w) = args.next() {
-        let t = w.text();
-        if after_dashdash {
-            out.push(w);
-            continue;
-        }
-        if t == "--" {
-            after_dashdash = true;
-            continue;
-        }
-        if t.starts_with('-') && t.len() > 1 {
-            if model.value_flags.iter().any(|f| f == t) {
-                args.next();
-            }
-            continue;
-        }
-        if !skipped_sub {
-            skipped_sub = true;
-            continue;
-        }
-        out.push(w);
-    }
-    out
 }
 
 /// The value of a flag: `-o F`, `-oF`, `--output=F`, `--output F`.
@@ -812,7 +780,7 @@ fn cost(cx: &Ctx<'_>, model: &CommandModel, cmd: &Command) -> f64 {
                 .strip_prefix("operand:")
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
-            let ops = operands(cmd, model);
+            let ops = models::operands(cmd, model);
             let w = if n < 0 {
                 ops.len()
                     .checked_sub(n.unsigned_abs() as usize)
