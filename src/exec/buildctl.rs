@@ -53,11 +53,11 @@ impl Buildctl {
                 _ => (DEFAULT_ADDR.to_string(), "buildctl's default address"),
             },
         };
-        let out = Command::new(&buildctl)
-            .args(["--addr", &addr, "debug", "info", "--format"])
-            .arg("{{.BuildkitVersion.Version}}")
-            .stdin(Stdio::null())
-            .output();
+        let out = super::output_within(
+            Command::new(&buildctl)
+                .args(["--addr", &addr, "debug", "info", "--format"])
+                .arg("{{.BuildkitVersion.Version}}"),
+        );
         let version = match out {
             Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
             Ok(o) => {
@@ -258,14 +258,12 @@ impl Executor for Buildctl {
                 "buildctl's metadata has no containerimage.config.digest".into(),
             ));
         };
-        let out = self
-            .buildctl()
-            .args(["debug", "get", digest])
-            .output()
-            .map_err(|source| ExecError::Spawn {
+        let out = super::output_within(self.buildctl().args(["debug", "get", digest])).map_err(
+            |source| ExecError::Spawn {
                 program: self.program(),
                 source,
-            })?;
+            },
+        )?;
         if !out.status.success() {
             return Err(ExecError::Protocol(format!(
                 "`buildctl debug get {digest}` failed: {}",

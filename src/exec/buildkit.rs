@@ -26,11 +26,7 @@ impl BuildKit {
             .map(|h| format!("DOCKER_HOST={h}"))
             .unwrap_or_else(|_| "DOCKER_HOST unset (the default socket)".into());
         let run = |args: &[&str]| -> Result<String, String> {
-            match Command::new(&docker)
-                .args(args)
-                .stdin(Stdio::null())
-                .output()
-            {
+            match super::output_within(Command::new(&docker).args(args)) {
                 Ok(o) if o.status.success() => {
                     Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
                 }
@@ -102,14 +98,17 @@ impl Executor for BuildKit {
             return Err(build_failed(req, &log, &other));
         }
 
-        let out = self
-            .docker()
-            .args(["image", "inspect", "--format", "{{json .Config}}", &req.tag])
-            .output()
-            .map_err(|source| ExecError::Spawn {
-                program: self.docker.to_string_lossy().into_owned(),
-                source,
-            })?;
+        let out = super::output_within(self.docker().args([
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config}}",
+            &req.tag,
+        ]))
+        .map_err(|source| ExecError::Spawn {
+            program: self.docker.to_string_lossy().into_owned(),
+            source,
+        })?;
         if !out.status.success() {
             return Err(ExecError::Protocol(format!(
                 "`docker image inspect {}` failed: {}",
@@ -140,11 +139,9 @@ impl Executor for BuildKit {
     }
 
     fn remove(&self, output: &BuildOutput) {
-        let _ = self
-            .docker()
-            .args(["image", "rm", "--force", &output.image])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        let _ = super::output_within(
+            self.docker()
+                .args(["image", "rm", "--force", &output.image]),
+        );
     }
 }

@@ -138,6 +138,71 @@ pub enum ExecError {
     Protocol(String),
 }
 
+/// How long a question to an engine (`docker version`, `buildctl debug
+/// info`, `docker image inspect`) may take before rdock gives up on it: a
+/// daemon that hangs must not hang `rdock verify`. `RDOCK_ENGINE_TIMEOUT`
+/// (seconds) overrides it. Builds themselves have no limit.
+pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn probe_timeout() -> std::time::Duration {
+    std::env::var("RDOCK_ENGINE_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(PROBE_TIMEOUT, std::time::Duration::from_secs_f64)
+}
+
+/// Run `cmd` to the end like `Command::output`, killing it when it takes
+/// longer than the probe timeout (an error of kind `TimedOut` then).
+pub(crate) fn output_within(
+    cmd: &mut std::process::Command,
+) -> std::io::Result<std::process::Output> {
+    use std::io::Read;
+    use wait_timeout::ChildExt;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    // Read both pipes while waiting, so a chatty command cannot block on a full pipe.
+    let mut out = child.stdout.take();
+    let mut err = child.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(o) = out.as_mut() {
+            let _ = o.read_to_end(&mut buf);
+        }
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(e) = err.as_mut() {
+            let _ = e.read_to_end(&mut buf);
+        }
+        buf
+    });
+    let limit = probe_timeout();
+    let status = match child.wait_timeout(limit)? {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "no answer in {} s (RDOCK_ENGINE_TIMEOUT sets the limit)",
+                    limit.as_secs_f64()
+                ),
+            ));
+        }
+    };
+    Ok(std::process::Output {
+        status,
+        stdout: reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+    })
+}
+
 /// A backend that builds Dockerfiles.
 pub trait Executor {
     /// The engine and its version, for reports.

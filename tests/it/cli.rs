@@ -2137,3 +2137,35 @@ fn ctrl_c_during_fix_leaves_whole_files() {
         assert!(stderr.contains("interrupted (Ctrl-C)"), "{stderr}");
     }
 }
+
+/// A Docker daemon that never answers does not hang `rdock verify`: every
+/// question to the engine has a time limit, and the error says which.
+#[cfg(unix)]
+#[test]
+fn verify_gives_up_on_an_engine_that_never_answers() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = Project::new().with("Dockerfile", "FROM scratch\nCOPY a /a\n");
+    let fake = p.path("docker");
+    fs::write(&fake, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let start = std::time::Instant::now();
+    let run = Run::of(
+        p.cmd(&[
+            "verify",
+            "--engine",
+            "docker",
+            "Dockerfile",
+            "--against",
+            "Dockerfile",
+        ])
+        .env("RDOCK_DOCKER", &fake)
+        .env("RDOCK_ENGINE_TIMEOUT", "1")
+        .timeout(std::time::Duration::from_secs(120)),
+    );
+    run.code(2);
+    assert!(run.stderr.contains("no answer in 1 s"), "{run}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(60),
+        "{run}"
+    );
+}
