@@ -260,19 +260,50 @@ impl<'t> Model<'t> {
     pub fn script(&self, ii: usize) -> Option<&crate::shell::Script> {
         use rayon::prelude::*;
         let scripts = self.scripts.get_or_init(|| {
+            let within = self.within_shell_budget();
             (0..self.instructions.len())
                 .into_par_iter()
-                .map(|i| self.parse_run(i))
+                .map(|i| self.parse_run(i, within[i]))
                 .collect()
         });
         scripts.get(ii)?.as_ref()
     }
 
-    fn parse_run(&self, i: usize) -> Option<crate::shell::Script> {
+    fn parse_run(&self, i: usize, budget: Budget) -> Option<crate::shell::Script> {
         let inst = self.instruction(i);
-        (inst.kind() == Kind::Run)
-            .then(|| crate::shell::parse_instruction(inst, self.text))
-            .flatten()
+        if inst.kind() != Kind::Run {
+            return None;
+        }
+        match budget {
+            Budget::Within => crate::shell::parse_instruction(inst, self.text),
+            Budget::FirstOver => Some(crate::shell::over_budget(inst, false)),
+            Budget::Over => Some(crate::shell::over_budget(inst, true)),
+        }
+    }
+
+    /// For each instruction, whether its RUN body is among the first
+    /// [`crate::shell::MAX_FILE_SCRIPT_BYTES`] of shell text of the file.
+    fn within_shell_budget(&self) -> Vec<Budget> {
+        let mut used = 0usize;
+        let mut over = false;
+        (0..self.instructions.len())
+            .map(|i| {
+                let inst = self.instruction(i);
+                // A body over the size of one script is refused by its size
+                // (not parsed, so it costs nothing against the budget).
+                if inst.kind() != Kind::Run || inst.span.len() > crate::shell::MAX_SCRIPT_BYTES {
+                    return Budget::Within;
+                }
+                used = used.saturating_add(inst.span.len());
+                if used <= crate::shell::MAX_FILE_SCRIPT_BYTES {
+                    Budget::Within
+                } else if std::mem::replace(&mut over, true) {
+                    Budget::Over
+                } else {
+                    Budget::FirstOver
+                }
+            })
+            .collect()
     }
 
     /// Fill the caches that rules share ([`Model::script`], the POSIX-shell
@@ -281,9 +312,10 @@ impl<'t> Model<'t> {
     pub fn prime_caches(&self, cancelled: &(dyn Fn() -> bool + Sync)) -> bool {
         use rayon::prelude::*;
         if self.scripts.get().is_none() {
+            let within = self.within_shell_budget();
             let parsed: Option<Vec<_>> = (0..self.instructions.len())
                 .into_par_iter()
-                .map(|i| (!cancelled()).then(|| self.parse_run(i)))
+                .map(|i| (!cancelled()).then(|| self.parse_run(i, within[i])))
                 .collect();
             match parsed {
                 // Another thread may have filled it meanwhile: same value.
@@ -875,6 +907,15 @@ impl Iterator for BaseChain<'_, '_> {
         }
         Some(s)
     }
+}
+
+/// Whether a RUN body is within the file's shell budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Budget {
+    Within,
+    /// The first RUN past it (RD305 says so, once).
+    FirstOver,
+    Over,
 }
 
 /// Where an instruction's shell comes from.

@@ -31,6 +31,22 @@ impl Rule for ShellSyntaxError {
             let Some(err) = &run.script.error else {
                 continue;
             };
+            if err.repeated {
+                continue;
+            }
+            if err.limit {
+                let d = cx.report(
+                    &META,
+                    err.span,
+                    format!("rdock does not analyse this RUN: {}", err.message),
+                );
+                d.label = Some("not analysed".into());
+                d.help = Some(
+                    "the rules that read shell skip this RUN; split it into smaller steps, or ignore RD305 here"
+                        .into(),
+                );
+                continue;
+            }
             let d = cx.report(
                 &META,
                 err.span,

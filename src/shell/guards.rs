@@ -6,6 +6,16 @@
 /// The deepest nesting of shell constructs rdock analyses.
 pub const MAX_NESTING: usize = 64;
 
+/// The longest shell script (a RUN body) rdock analyses. A parsed script
+/// takes about 200 bytes of memory per byte of text (the parser's tree and
+/// rdock's commands and words); no real RUN body comes near this.
+pub const MAX_SCRIPT_BYTES: usize = 256 << 10;
+
+/// The most shell text of one file rdock analyses: the RUN bodies past it
+/// are not parsed, so a file of many huge bodies stays within a few
+/// hundred megabytes.
+pub const MAX_FILE_SCRIPT_BYTES: usize = 2 << 20;
+
 /// An over-estimate of how deeply `text` nests: brackets, braces and
 /// compound-command keywords, quotes ignored.
 pub(super) fn nesting_depth(text: &str) -> usize {

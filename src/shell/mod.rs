@@ -6,8 +6,8 @@
 mod guards;
 pub mod spec;
 pub(crate) use guards::quiet_catch;
-pub use guards::MAX_NESTING;
 use guards::{huge_io_number, nesting_depth, unclosed_subshells, MAX_UNCLOSED_SUBSHELLS};
+pub use guards::{MAX_FILE_SCRIPT_BYTES, MAX_NESTING, MAX_SCRIPT_BYTES};
 mod source;
 
 use brush_parser::ast;
@@ -33,6 +33,11 @@ pub struct Script {
 pub struct ShellError {
     pub message: String,
     pub span: Span,
+    /// Not a mistake in the script: rdock declined to analyse it (too big,
+    /// too deep, too unbalanced for the parser to finish in time).
+    pub limit: bool,
+    /// The same limit as an earlier RUN of the file (reported once).
+    pub repeated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,6 +288,19 @@ mod memo {
 
 fn parse_uncached(src: &ScriptSource) -> Script {
     let mut script = Script::default();
+    if src.text.len() > MAX_SCRIPT_BYTES {
+        script.error = Some(ShellError {
+            message: format!(
+                "the script is {} bytes, more than rdock analyses ({} KiB)",
+                src.text.len(),
+                MAX_SCRIPT_BYTES >> 10
+            ),
+            span: src.whole,
+            limit: true,
+            repeated: false,
+        });
+        return script;
+    }
     // brush-parser recurses once per nesting level: deep nesting (10,000
     // `$(`) overflows the stack. No real script nests this deep.
     if nesting_depth(&src.text) > MAX_NESTING {
@@ -291,6 +309,8 @@ fn parse_uncached(src: &ScriptSource) -> Script {
                 "the script nests more than {MAX_NESTING} levels deep; rdock does not analyse it"
             ),
             span: src.whole,
+            limit: true,
+            repeated: false,
         });
         return script;
     }
@@ -306,6 +326,24 @@ fn parse_uncached(src: &ScriptSource) -> Script {
 /// `None` for an exec form that is not `[shell, -c, script]`, or when there is no body.
 pub fn script_source(inst: &Instruction, text: &str) -> Option<ScriptSource> {
     ScriptSource::for_instruction(inst, text)
+}
+
+/// A RUN whose body is left unparsed because the file's shell text is over
+/// [`MAX_FILE_SCRIPT_BYTES`]: the error says so, so that the rules that
+/// read shell skip it and RD305 tells the user.
+pub fn over_budget(inst: &Instruction, repeated: bool) -> Script {
+    Script {
+        error: Some(ShellError {
+            message: format!(
+                "the file has more than {} MiB of shell in its RUN steps; rdock does not analyse the rest",
+                MAX_FILE_SCRIPT_BYTES >> 20
+            ),
+            span: inst.args_span,
+            limit: true,
+            repeated,
+        }),
+        ..Script::default()
+    }
 }
 
 /// Parse the body of a RUN instruction; exec form becomes one command.
@@ -368,6 +406,8 @@ fn parse_into(
                     "{unclosed} `(` are never closed; rdock does not analyse a script this unbalanced"
                 ),
                 span: src.span(base + at, base + at + 1),
+                limit: true,
+                repeated: false,
             });
         }
         return;
@@ -387,6 +427,8 @@ fn parse_into(
                     "the shell parser could not read this script".into()
                 },
                 span: src.span(base + at, base + (at + 1).min(text.len().max(at + 1))),
+                limit: false,
+                repeated: false,
             });
         }
         return;
@@ -419,6 +461,8 @@ fn parse_into(
                 out.error = Some(ShellError {
                     message: e.to_string(),
                     span,
+                    limit: false,
+                    repeated: false,
                 });
             }
         }
