@@ -59,9 +59,132 @@ pub struct FoundTarget {
     pub origin: String,
 }
 
-/// A value that holds a variable rdock cannot know (`${TAG}`, `$(TARGET)`).
-fn dynamic(s: &str) -> bool {
-    s.contains('$')
+/// A piece of a value as written: text, or a variable rdock cannot know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    /// `$X`, `${X}`, `${X:-d}`, `$(X)`, `$(cmd ...)`, `$*`, `$1`,
+    /// `${{ matrix.x }}`, a glob `*`: any text, empty included.
+    Any,
+}
+
+/// The end (exclusive, in bytes) of a bracketed group opening at `open`
+/// (`(` or `{`), nested groups and quotes included; the text's length when
+/// it is not closed.
+fn group_end(s: &str, open: usize) -> usize {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut i = open;
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                b'\'' | b'"' if depth > 0 => quote = Some(c),
+                b'(' | b'{' => depth += 1,
+                b')' | b'}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+fn pieces(s: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    let any = |out: &mut Vec<Piece>, text: &mut String| {
+        if !text.is_empty() {
+            out.push(Piece::Text(std::mem::take(text)));
+        }
+        if out.last() != Some(&Piece::Any) {
+            out.push(Piece::Any);
+        }
+    };
+    while i < b.len() {
+        match b[i] {
+            b'*' => {
+                any(&mut out, &mut text);
+                i += 1;
+            }
+            b'$' => {
+                // `$$` is make's escape for `$`.
+                let mut j = i + 1;
+                if b.get(j) == Some(&b'$') {
+                    j += 1;
+                }
+                match b.get(j) {
+                    Some(b'(' | b'{') => {
+                        any(&mut out, &mut text);
+                        i = group_end(s, j);
+                    }
+                    Some(c) if c.is_ascii_alphanumeric() || *c == b'_' => {
+                        any(&mut out, &mut text);
+                        i = j;
+                        while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                            i += 1;
+                        }
+                    }
+                    Some(b'*' | b'@' | b'#' | b'?' | b'!' | b'<' | b'^') => {
+                        any(&mut out, &mut text);
+                        i = j + 1;
+                    }
+                    _ => {
+                        text.push('$');
+                        i += 1;
+                    }
+                }
+            }
+            _ => {
+                let c = s[i..].chars().next().unwrap_or(' ');
+                text.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    if !text.is_empty() {
+        out.push(Piece::Text(text));
+    }
+    out
+}
+
+/// Whether a value holds a variable rdock cannot know (`${TAG}`,
+/// `$(TARGET)`, `${{ matrix.target }}`) or a glob `*`: it is then a
+/// pattern, each variable standing for any text.
+pub fn is_pattern(s: &str) -> bool {
+    pieces(s).contains(&Piece::Any)
+}
+
+/// Whether `name` is a value `pattern` could take, each variable in it
+/// standing for any text (ASCII case ignored, as for stage names).
+pub fn pattern_matches(pattern: &str, name: &str) -> bool {
+    fn go(p: &[Piece], s: &str) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some((Piece::Text(t), rest)) => {
+                s.len() >= t.len()
+                    && s.is_char_boundary(t.len())
+                    && s[..t.len()].eq_ignore_ascii_case(t)
+                    && go(rest, &s[t.len()..])
+            }
+            Some((Piece::Any, rest)) => s
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(s.len()))
+                .any(|i| go(rest, &s[i..])),
+        }
+    }
+    go(&pieces(pattern), name)
 }
 
 /// The 1-based line of the first line at or after `from` that contains all of `needles`.
@@ -103,11 +226,9 @@ fn resolve_bake(name: &str, all: &BTreeMap<String, BakeTarget>, depth: usize) ->
 fn bake_refs(text: &str, targets: BTreeMap<String, BakeTarget>) -> Vec<BuildRef> {
     let mut out = Vec::new();
     for name in targets.keys() {
+        // A target or Dockerfile holding a variable (a `matrix`, a
+        // `variable`) stays, as a pattern.
         let t = resolve_bake(name, &targets, 0);
-        if t.target.as_deref().is_some_and(dynamic) || t.dockerfile.as_deref().is_some_and(dynamic)
-        {
-            continue;
-        }
         // Targets that only serve as parents still build when named; list them all.
         let line = line_of(text, 1, &[&format!("target \"{name}\"")])
             .or_else(|| line_of(text, 1, &[&format!("\"{name}\":")]))
@@ -142,8 +263,10 @@ pub fn parse_bake_hcl(text: &str) -> Result<Vec<BuildRef>, String> {
         for attr in block.body().attributes() {
             let string = match attr.expr() {
                 hcl::Expression::String(s) => Some(s.clone()),
-                hcl::Expression::TemplateExpr(_) => Some("$".to_string()),
-                _ => None,
+                hcl::Expression::TemplateExpr(t) => Some(t.to_string()),
+                hcl::Expression::Null => None,
+                // A variable, a function call, a condition: any value.
+                _ => Some("${}".to_string()),
             };
             match attr.key() {
                 "context" => t.context = string,
@@ -228,9 +351,6 @@ pub fn parse_compose(text: &str) -> Result<Vec<BuildRef>, String> {
                 yaml_str(m, "target"),
             ),
         };
-        if target.as_deref().is_some_and(dynamic) || dockerfile.as_deref().is_some_and(dynamic) {
-            continue;
-        }
         let line = match &target {
             Some(t) => line_of(text, service_line, &["target:", t]).unwrap_or(service_line),
             None => line_of(text, service_line, &["build:"]).unwrap_or(service_line),
@@ -249,54 +369,195 @@ pub fn parse_compose(text: &str) -> Result<Vec<BuildRef>, String> {
     Ok(out)
 }
 
-/// GitHub workflows: `docker/build-push-action` steps (`target:`, `file:`,
-/// `context:`) and `docker build` commands in `run:` steps.
+/// The values `${{ matrix.<key> }}` takes in a job: the list under
+/// `strategy.matrix.<key>` and the `include` entries' `<key>`. Empty when
+/// one of them is not a plain value (an expression, a list from `fromJSON`).
+fn matrix_values(job: &serde_yaml_ng::Value, key: &str) -> Vec<String> {
+    let Some(matrix) = job.get("strategy").and_then(|s| s.get("matrix")) else {
+        return Vec::new();
+    };
+    let scalar = |v: &serde_yaml_ng::Value| match v {
+        serde_yaml_ng::Value::String(s) => Some(s.clone()),
+        serde_yaml_ng::Value::Number(n) => Some(n.to_string()),
+        serde_yaml_ng::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    match matrix.get(key) {
+        Some(serde_yaml_ng::Value::Sequence(items)) => {
+            for i in items {
+                match scalar(i) {
+                    Some(s) => out.push(s),
+                    None => return Vec::new(),
+                }
+            }
+        }
+        Some(_) => return Vec::new(),
+        None => {}
+    }
+    if let Some(include) = matrix.get("include").and_then(|i| i.as_sequence()) {
+        for row in include {
+            if let Some(v) = row.get(key) {
+                match scalar(v) {
+                    Some(s) => out.push(s),
+                    None => return Vec::new(),
+                }
+            }
+        }
+    } else if matrix.get("include").is_some() {
+        return Vec::new();
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|v| seen.insert(v.clone()));
+    out
+}
+
+/// `value` with each `${{ matrix.<key> }}` replaced by the values the job's
+/// matrix gives it (every combination, at most 64); the value itself, a
+/// pattern, when a key's values are not all written out.
+fn expand_matrix(value: &str, job: &serde_yaml_ng::Value) -> Vec<String> {
+    let mut results = vec![String::new()];
+    let mut rest = value;
+    while let Some(open) = rest.find("${{") {
+        let Some(close) = rest[open..].find("}}") else {
+            break;
+        };
+        let expr = rest[open + 3..open + close].trim();
+        let values = match expr.strip_prefix("matrix.") {
+            Some(key)
+                if key
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-') =>
+            {
+                matrix_values(job, key)
+            }
+            _ => Vec::new(),
+        };
+        if values.is_empty() || results.len() * values.len() > 64 {
+            return vec![value.to_string()];
+        }
+        let head = &rest[..open];
+        results = results
+            .iter()
+            .flat_map(|r| values.iter().map(move |v| format!("{r}{head}{v}")))
+            .collect();
+        rest = &rest[open + close + 2..];
+    }
+    results.iter().map(|r| format!("{r}{rest}")).collect()
+}
+
+/// Whether a `uses:` step builds an image from a Dockerfile: a build-push
+/// action (docker's, depot's, ...), buildah-build, or any action given a
+/// `target`, `file` or `dockerfile` (bake actions excepted: their targets
+/// are bake targets).
+fn is_build_action(uses: &str, with: Option<&serde_yaml_ng::Value>) -> bool {
+    let lower = uses.to_ascii_lowercase();
+    if lower.contains("bake") {
+        return false;
+    }
+    lower.contains("build-push-action")
+        || lower.contains("buildah-build")
+        || [
+            "target",
+            "file",
+            "dockerfile",
+            "containerfiles",
+            "dockerfiles",
+        ]
+        .iter()
+        .any(|k| with.is_some_and(|w| w.get(*k).is_some()))
+}
+
+/// GitHub workflows and composite actions (`jobs.<id>.steps`, `runs.steps`):
+/// build action steps (`docker/build-push-action` and the like: `target:`,
+/// `file:`, `context:`), and `docker build` commands in `run:` steps. A
+/// `${{ matrix.<key> }}` is replaced by the values the job's matrix lists.
 pub fn parse_workflow(text: &str) -> Result<Vec<BuildRef>, String> {
     let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    let Some(jobs) = v.get("jobs").and_then(|j| j.as_mapping()) else {
-        return Ok(out);
-    };
+    let mut jobs: Vec<&serde_yaml_ng::Value> = Vec::new();
+    if let Some(js) = v.get("jobs").and_then(|j| j.as_mapping()) {
+        jobs.extend(js.values());
+    }
+    if let Some(runs) = v.get("runs") {
+        jobs.push(runs);
+    }
     let mut cursor = 1;
-    for (_, job) in jobs {
+    for job in jobs {
         let Some(steps) = job.get("steps").and_then(|s| s.as_sequence()) else {
             continue;
         };
         for step in steps {
             if let Some(uses) = yaml_str(step, "uses") {
-                if !uses.starts_with("docker/build-push-action") {
+                let with = step.get("with");
+                if !is_build_action(&uses, with) {
                     continue;
                 }
-                let with = step.get("with");
                 let get = |k: &str| with.and_then(|w| yaml_str(w, k));
-                let (target, file, context) = (get("target"), get("file"), get("context"));
+                let target = get("target");
+                let file = get("file")
+                    .or_else(|| get("dockerfile"))
+                    .or_else(|| get("containerfiles"))
+                    .or_else(|| get("dockerfiles"))
+                    .and_then(|f| {
+                        f.lines()
+                            .map(str::trim)
+                            .find(|l| !l.is_empty())
+                            .map(str::to_string)
+                    });
+                let context = get("context");
                 let uses_line = line_of(text, cursor, &[&uses]).unwrap_or(cursor);
                 cursor = uses_line + 1;
-                if target.as_deref().is_some_and(dynamic) || file.as_deref().is_some_and(dynamic) {
-                    continue;
-                }
                 let line = match &target {
                     Some(t) => line_of(text, uses_line, &["target:", t]).unwrap_or(uses_line),
                     None => uses_line,
                 };
-                out.push(BuildRef {
-                    target,
-                    context,
-                    dockerfile: match file {
-                        Some(f) => DockerfilePath::FromCwd(f),
-                        None => DockerfilePath::Default,
-                    },
-                    line,
-                    kind: SourceKind::Workflow,
-                });
+                let targets = match &target {
+                    Some(t) => expand_matrix(t, job).into_iter().map(Some).collect(),
+                    None => vec![None],
+                };
+                let files = match &file {
+                    Some(f) => expand_matrix(f, job).into_iter().map(Some).collect(),
+                    None => vec![None],
+                };
+                let contexts = match &context {
+                    Some(c) => expand_matrix(c, job).into_iter().map(Some).collect(),
+                    None => vec![None],
+                };
+                for target in &targets {
+                    for file in &files {
+                        for context in &contexts {
+                            out.push(BuildRef {
+                                target: target.clone(),
+                                context: context.clone(),
+                                dockerfile: match file {
+                                    Some(f) => DockerfilePath::FromCwd(f.clone()),
+                                    None => DockerfilePath::Default,
+                                },
+                                line,
+                                kind: SourceKind::Workflow,
+                            });
+                        }
+                    }
+                }
             } else if let Some(run) = yaml_str(step, "run") {
                 let first = run.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
                 let start = line_of(text, cursor, &[first.trim()]).unwrap_or(cursor);
-                for mut b in parse_script(&run) {
+                for b in parse_script(&run) {
                     let needle = run.lines().nth(b.line - 1).unwrap_or("").trim().to_string();
-                    b.line = line_of(text, start, &[&needle]).unwrap_or(start);
-                    b.kind = SourceKind::Workflow;
-                    out.push(b);
+                    let line = line_of(text, start, &[&needle]).unwrap_or(start);
+                    let targets = match &b.target {
+                        Some(t) => expand_matrix(t, job).into_iter().map(Some).collect(),
+                        None => vec![None],
+                    };
+                    for target in targets {
+                        out.push(BuildRef {
+                            target,
+                            line,
+                            kind: SourceKind::Workflow,
+                            ..b.clone()
+                        });
+                    }
                 }
                 cursor = start + 1;
             }
@@ -305,25 +566,45 @@ pub fn parse_workflow(text: &str) -> Result<Vec<BuildRef>, String> {
     Ok(out)
 }
 
-/// Split a command line into words, honouring quotes.
+/// Split a command line into words, honouring quotes; `$(...)`, `${...}`
+/// and backquoted commands stay whole, inside the word they are part of.
 fn shell_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut cur = String::new();
     let mut has = false;
     let mut quote: Option<char> = None;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut i = 0;
+    while i < line.len() {
+        let c = line[i..].chars().next().unwrap_or(' ');
+        let len = c.len_utf8();
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
+            (q, '$')
+                if q != Some('\'') && matches!(line.as_bytes().get(i + 1), Some(b'(' | b'{')) =>
+            {
+                let end = group_end(line, i + 1);
+                cur.push_str(&line[i..end]);
+                i = end;
+                continue;
+            }
+            (None, '`') => {
+                let end = line[i + 1..]
+                    .find('`')
+                    .map_or(line.len(), |e| i + 1 + e + 1);
+                cur.push_str(&line[i..end]);
+                i = end;
+                continue;
+            }
             (Some(_), c) => cur.push(c),
             (None, '\'' | '"') => {
                 quote = Some(c);
                 has = true;
             }
             (None, '\\') => {
-                if let Some(n) = chars.next() {
+                if let Some(n) = line[i + 1..].chars().next() {
                     cur.push(n);
                     has = true;
+                    i += n.len_utf8();
                 }
             }
             (None, c) if c.is_whitespace() => {
@@ -334,11 +615,59 @@ fn shell_words(line: &str) -> Vec<String> {
             }
             (None, c) => cur.push(c),
         }
+        i += len;
     }
     if has || !cur.is_empty() {
         words.push(cur);
     }
     words
+}
+
+/// Split a logical line into simple commands at `;`, `&`, `|`, `(` and `)`
+/// outside quotes and `$(...)`/`${...}`; the commands inside `$(...)` and
+/// backquotes come too (`ID=$(docker build -q .)`).
+fn simple_commands(line: &str, depth: usize, out: &mut Vec<String>) {
+    let b = line.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(b'\'') => {}
+            _ if c == b'$' && matches!(b.get(i + 1), Some(b'(' | b'{')) => {
+                let end = group_end(line, i + 1);
+                if b[i + 1] == b'(' && depth < 4 && end > i + 2 {
+                    simple_commands(&line[i + 2..end - 1], depth + 1, out);
+                }
+                i = end;
+                continue;
+            }
+            Some(_) => {}
+            None => match c {
+                b'\'' | b'"' => quote = Some(c),
+                b'\\' => i += 1,
+                b'`' => {
+                    let end = line[i + 1..].find('`').map_or(line.len(), |e| i + 1 + e);
+                    if depth < 4 {
+                        simple_commands(&line[i + 1..end], depth + 1, out);
+                    }
+                    i = end + 1;
+                    continue;
+                }
+                b';' | b'&' | b'|' | b'(' | b')' => {
+                    out.push(line[start..i].to_string());
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    if start < line.len() {
+        out.push(line[start..].to_string());
+    }
 }
 
 /// `docker build` flags that take a value (the next word when not `--flag=value`).
@@ -420,34 +749,71 @@ pub fn parse_script(text: &str) -> Vec<BuildRef> {
         if text.trim_start().starts_with('#') {
             continue;
         }
-        for command in text.split(['&', '|', ';', '(', ')', '`']) {
-            if let Some(b) = build_command(&shell_words(command), line) {
+        let mut commands = Vec::new();
+        simple_commands(&text, 0, &mut commands);
+        let mut i = 0;
+        while i < commands.len() {
+            let words = shell_words(&commands[i]);
+            if let Some(b) = build_command(&words, line) {
                 out.push(b);
             }
+            // A command given as one quoted word: `sh -c "docker build ..."`.
+            if commands.len() < 256 {
+                for w in &words {
+                    // (Command substitutions were split out already.)
+                    if w.contains(char::is_whitespace)
+                        && w.contains("build")
+                        && !w.contains("$(")
+                        && !w.contains('`')
+                    {
+                        simple_commands(w, 3, &mut commands);
+                    }
+                }
+            }
+            i += 1;
         }
     }
     out
 }
 
+/// Whether a word runs a build tool: `docker`, `/usr/bin/podman`,
+/// `@docker` (a Makefile recipe), or a variable that names one
+/// (`$(DOCKER)`, `${CONTAINER_ENGINE}`, `$(CONTAINER_TOOL)`).
+fn is_build_tool(word: &str) -> bool {
+    let w = word
+        .trim_start_matches(['@', '-', '+'])
+        .to_ascii_lowercase();
+    let base = w.rsplit('/').next().unwrap_or(&w);
+    if ["docker", "podman", "buildctl", "nerdctl", "buildah"].contains(&base) {
+        return true;
+    }
+    let inner = w
+        .strip_prefix("$(")
+        .and_then(|r| r.strip_suffix(')'))
+        .or_else(|| w.strip_prefix("${").and_then(|r| r.strip_suffix('}')))
+        .or_else(|| w.strip_prefix('$'));
+    inner.is_some_and(|v| {
+        v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && ["docker", "podman", "container", "engine", "buildah", "oci"]
+                .iter()
+                .any(|t| v.contains(t))
+    })
+}
+
 fn build_command(words: &[String], line: usize) -> Option<BuildRef> {
-    let is_tool = |w: &str, tool: &str| {
-        let w = w.to_ascii_lowercase();
-        w == tool
-            || w.ends_with(&format!("/{tool}"))
-            || w == format!("$({})", tool.to_ascii_uppercase())
-            || w == format!("${{{}}}", tool.to_ascii_uppercase())
+    let skip_of = |rest: &[String]| match rest {
+        [a, b, ..] if a == "buildx" && (b == "build" || b == "b") => Some(2),
+        [a, b, ..] if a == "image" && b == "build" => Some(2),
+        [a, ..] if a == "build" || a == "bud" => Some(1),
+        _ => None,
     };
-    let start = words
+    let (start, skip) = words
         .iter()
-        .position(|w| is_tool(w, "docker") || is_tool(w, "podman") || is_tool(w, "buildctl"))?;
+        .enumerate()
+        .filter(|(_, w)| is_build_tool(w))
+        .find_map(|(i, _)| skip_of(&words[i + 1..]).map(|k| (i, k)))?;
     let tool = words[start].to_ascii_lowercase();
     let rest = &words[start + 1..];
-    let skip = match rest {
-        [a, b, ..] if a == "buildx" && (b == "build" || b == "b") => 2,
-        [a, b, ..] if a == "image" && b == "build" => 2,
-        [a, ..] if a == "build" => 1,
-        _ => return None,
-    };
     let args = &rest[skip..];
     let buildctl = tool.contains("buildctl");
     let mut target = None;
@@ -507,10 +873,9 @@ fn build_command(words: &[String], line: usize) -> Option<BuildRef> {
             None => filename.unwrap_or_else(|| "Dockerfile".into()),
         });
     }
-    if target.as_deref().is_some_and(dynamic)
-        || file.as_deref().is_some_and(dynamic)
-        || file.as_deref() == Some("-")
-    {
+    // A target or file holding a variable stays, as a pattern: the build
+    // builds some stage (of some Dockerfile) that matches it.
+    if file.as_deref() == Some("-") {
         return None;
     }
     Some(BuildRef {
@@ -533,7 +898,7 @@ mod tests {
     fn scripts() {
         let s = "build:\n\tdocker buildx build --target=test -f build/Dockerfile . \\\n\t  --load\n\t$(DOCKER) build --target \"$(T)\" .\n# docker build --target nope .\nbuildctl build --frontend dockerfile.v0 --local context=. --local dockerfile=ci --opt target=lint\npodman build -t x --target dev ctx && echo done\n";
         let b = parse_script(s);
-        assert_eq!(b.len(), 3, "{b:?}");
+        assert_eq!(b.len(), 4, "{b:?}");
         assert_eq!(b[0].target.as_deref(), Some("test"));
         assert_eq!(
             b[0].dockerfile,
@@ -541,14 +906,118 @@ mod tests {
         );
         assert_eq!(b[0].context.as_deref(), Some("."));
         assert_eq!(b[0].line, 2);
-        assert_eq!(b[1].target.as_deref(), Some("lint"));
+        // A target in a variable stays, as a pattern.
+        assert_eq!(b[1].target.as_deref(), Some("$(T)"));
+        assert_eq!(b[1].line, 4);
+        assert_eq!(b[2].target.as_deref(), Some("lint"));
         assert_eq!(
-            b[1].dockerfile,
+            b[2].dockerfile,
             DockerfilePath::FromCwd("ci/Dockerfile".into())
         );
-        assert_eq!(b[1].line, 6);
-        assert_eq!(b[2].target.as_deref(), Some("dev"));
-        assert_eq!(b[2].context.as_deref(), Some("ctx"));
+        assert_eq!(b[2].line, 6);
+        assert_eq!(b[3].target.as_deref(), Some("dev"));
+        assert_eq!(b[3].context.as_deref(), Some("ctx"));
+    }
+
+    #[test]
+    fn variables_do_not_drop_a_build() {
+        // `$(VAR)` anywhere on a Makefile line.
+        let b = parse_script(
+            "image:\n\t$(CONTAINER_ENGINE) build --build-arg=GOARCH=$(GOARCH) -t $(REGISTRY)/app:$(TAG) --target release -f build/Dockerfile .\n",
+        );
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].target.as_deref(), Some("release"));
+        assert_eq!(
+            b[0].dockerfile,
+            DockerfilePath::FromCwd("build/Dockerfile".into())
+        );
+        // A command substitution before the target and file.
+        let b = parse_script(
+            "docker build --build-arg NOW=$(date +%s) --target test --file \"docker/Dockerfile.$2\" .\n",
+        );
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].target.as_deref(), Some("test"));
+        assert_eq!(
+            b[0].dockerfile,
+            DockerfilePath::FromCwd("docker/Dockerfile.$2".into())
+        );
+        // Targets through variables, make's `$*`, recipes' `@`, `sh -c`.
+        let b = parse_script(
+            "build-%:\n\t@docker build --target $* .\nfor t in \"${targets[@]}\"; do docker buildx build --target \"$t\" .; done\nsh -c \"docker build --target lint .\"\nID=$(docker build -q --target=app .)\n",
+        );
+        let targets: Vec<_> = b.iter().map(|b| b.target.clone().unwrap()).collect();
+        assert_eq!(targets, ["$*", "$t", "lint", "app"], "{b:?}");
+        // Not builds: `go build`, `docker run`, `docker buildx create`.
+        assert!(parse_script(
+            "go build ./...\ndocker run --rm x build\ndocker buildx create --use\n"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(is_pattern("$(TARGET)"));
+        assert!(is_pattern("${{ matrix.target }}"));
+        assert!(is_pattern("build-$ARCH"));
+        assert!(!is_pattern("build"));
+        assert!(!is_pattern("a$"));
+        assert!(pattern_matches("${TARGETARCH}-base", "amd64-base"));
+        assert!(pattern_matches("${TARGETARCH}-base", "-base"));
+        assert!(!pattern_matches("${TARGETARCH}-base", "base"));
+        assert!(pattern_matches("binaries-$TARGETOS", "Binaries-linux"));
+        assert!(pattern_matches("${BASE:-debug}", "anything"));
+        assert!(pattern_matches(
+            "platform-${TARGETPLATFORM}",
+            "platform-linux/amd64"
+        ));
+        assert!(pattern_matches("build-$(ARCH)-$(OS)", "build-arm64-linux"));
+        assert!(!pattern_matches("build-$(ARCH)", "test-arm64"));
+        assert!(pattern_matches(
+            "docker/Dockerfile.$2",
+            "docker/Dockerfile.alpine"
+        ));
+        assert!(pattern_matches("$$(DIR)/Dockerfile", "a/b/Dockerfile"));
+    }
+
+    #[test]
+    fn workflow_matrix_and_other_actions() {
+        let wf = "jobs:\n  build:\n    strategy:\n      matrix:\n        target: [app, debug]\n        include:\n          - target: tools\n    steps:\n      - uses: docker/setup-buildx-action@v3\n      - uses: depot/build-push-action@v1\n        with:\n          file: build/Dockerfile\n          target: ${{ matrix.target }}\n      - uses: docker/build-push-action@v6\n        with:\n          target: ${{ matrix.unknown }}\n      - run: docker build --target ${{ matrix.target }}-test .\n";
+        let b = parse_workflow(wf).unwrap();
+        let targets: Vec<_> = b.iter().map(|b| b.target.clone().unwrap()).collect();
+        assert_eq!(
+            targets,
+            [
+                "app",
+                "debug",
+                "tools",
+                "${{ matrix.unknown }}",
+                "app-test",
+                "debug-test",
+                "tools-test"
+            ],
+            "{b:?}"
+        );
+        assert_eq!(
+            b[0].dockerfile,
+            DockerfilePath::FromCwd("build/Dockerfile".into())
+        );
+        // A composite action's steps.
+        let action = "runs:\n  using: composite\n  steps:\n    - run: docker build --target ci .\n      shell: bash\n";
+        let b = parse_workflow(action).unwrap();
+        assert_eq!(b[0].target.as_deref(), Some("ci"));
+    }
+
+    #[test]
+    fn bake_variables() {
+        let hcl = "variable \"T\" { default = \"x\" }\ntarget \"all\" {\n  name = \"all-${tgt}\"\n  matrix = { tgt = [\"a\", \"b\"] }\n  target = \"${tgt}\"\n}\ntarget \"v\" {\n  target = T\n  dockerfile = \"docker/${T}.Dockerfile\"\n}\n";
+        let b = parse_bake_hcl(hcl).unwrap();
+        assert_eq!(b.len(), 2, "{b:?}");
+        assert_eq!(b[0].target.as_deref(), Some("${tgt}"));
+        assert!(is_pattern(b[1].target.as_deref().unwrap()));
+        assert_eq!(
+            b[1].dockerfile,
+            DockerfilePath::InContext("docker/${T}.Dockerfile".into())
+        );
     }
 
     #[test]

@@ -79,16 +79,56 @@ fn kind_of(rel: &Path) -> Option<SourceKind> {
         Some(SourceKind::Bake)
     } else if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
         Some(SourceKind::Compose)
+    } else if yaml && (name == "action" || name.starts_with("action.")) {
+        // A composite action: `runs.steps`, read as a workflow.
+        Some(SourceKind::Workflow)
     } else if name == "makefile"
         || name == "gnumakefile"
         || name.ends_with(".mk")
         || name.ends_with(".sh")
         || name.ends_with(".bash")
+        || name == "justfile"
+        || name == "jenkinsfile"
+        || name == ".gitlab-ci.yml"
+        || name == "taskfile.yml"
+        || name == "taskfile.yaml"
     {
         Some(SourceKind::Script)
     } else {
         None
     }
+}
+
+/// A file without an extension that starts with a shell's `#!` line
+/// (`hack/build`, `bin/release`, `scripts/image`): a script.
+fn is_shell_script(path: &Path) -> bool {
+    use std::io::Read;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    if name.is_none_or(|n| n.contains('.')) {
+        return false;
+    }
+    if std::fs::metadata(path).map_or(true, |m| m.len() > 1 << 20) {
+        return false;
+    }
+    let mut head = [0u8; 128];
+    let Ok(n) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else {
+        return false;
+    };
+    let first = String::from_utf8_lossy(&head[..n]);
+    let first = first.lines().next().unwrap_or("");
+    first.starts_with("#!")
+        && ["sh", "bash", "zsh", "ksh", "dash", "make"]
+            .iter()
+            .any(|s| first.split(['/', ' ']).any(|w| w == *s))
+}
+
+/// A file a build could name with `-f`: its name holds `dockerfile` or
+/// `containerfile`.
+fn is_dockerfile_like(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        let n = n.to_string_lossy().to_ascii_lowercase();
+        n.contains("dockerfile") || n.contains("containerfile")
+    })
 }
 
 /// Walk the repository at `root` (honouring .gitignore) and read every build file.
@@ -104,9 +144,26 @@ pub fn discover(root: &Path) -> Discovery {
         .map(|e| e.into_path())
         .collect();
     files.sort();
+    // The Dockerfiles a build path holding a variable could name.
+    let candidates: Vec<(String, PathBuf)> = files
+        .iter()
+        .filter(|p| is_dockerfile_like(p))
+        .filter_map(|p| {
+            let rel = p
+                .strip_prefix(root)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            Some((rel, std::fs::canonicalize(p).ok()?))
+        })
+        .collect();
     for path in files {
         let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-        let Some(kind) = kind_of(&rel) else { continue };
+        let kind = match kind_of(&rel) {
+            Some(k) => k,
+            None if is_shell_script(&path) => SourceKind::Script,
+            None => continue,
+        };
         let rel_s = rel.to_string_lossy().replace('\\', "/");
         let Ok(text) = std::fs::read_to_string(&path) else {
             d.problems.push(format!("{rel_s}: cannot be read"));
@@ -129,7 +186,7 @@ pub fn discover(root: &Path) -> Discovery {
         d.evidence.push(rel_s.clone());
         let dir = path.parent().unwrap_or(root).to_path_buf();
         for r in refs {
-            if let Some(dockerfile) = resolve(&r, &dir, root) {
+            for dockerfile in resolve(&r, &dir, root, &candidates) {
                 d.builds.push(Build {
                     dockerfile,
                     target: r.target.clone(),
@@ -142,28 +199,89 @@ pub fn discover(root: &Path) -> Discovery {
     d
 }
 
-/// The Dockerfile a build reads, if it exists.
-fn resolve(r: &BuildRef, dir: &Path, root: &Path) -> Option<PathBuf> {
+/// The Dockerfiles a build reads: the one its path names, if it exists, or
+/// when the path holds a variable (`-f Dockerfile.$2`, `-f $(DIR)/$(FILE)`),
+/// every Dockerfile of the repository (`candidates`: root-relative path,
+/// real path) it could name.
+fn resolve(
+    r: &BuildRef,
+    dir: &Path,
+    root: &Path,
+    candidates: &[(String, PathBuf)],
+) -> Vec<PathBuf> {
     // Bake and compose paths are relative to their file; workflows run at the
     // repository root; scripts and Makefiles run in their folder or at the root.
     let cwds: Vec<&Path> = match r.kind {
         SourceKind::Bake | SourceKind::Compose | SourceKind::Script => vec![dir, root],
         SourceKind::Workflow => vec![root],
     };
+    let context = r.context.as_deref().unwrap_or(".");
+    let written = match &r.dockerfile {
+        DockerfilePath::Default => format!("{context}/Dockerfile"),
+        DockerfilePath::InContext(f) => format!("{context}/{f}"),
+        DockerfilePath::FromCwd(f) => f.clone(),
+    };
+    let mut found = Vec::new();
+    if targets::is_pattern(&written) {
+        if written.starts_with('/') {
+            return found;
+        }
+        for cwd in cwds {
+            let Ok(rel_cwd) = cwd.strip_prefix(root) else {
+                continue;
+            };
+            let rel_cwd = rel_cwd.to_string_lossy().replace('\\', "/");
+            let mut patterns = vec![written.clone()];
+            // `$(CURDIR)/build/Dockerfile`, `${GITHUB_WORKSPACE}/Dockerfile`:
+            // a first folder that is a variable may be the working directory.
+            if let Some((first, rest)) = written.split_once('/') {
+                if targets::is_pattern(first) {
+                    patterns.push(rest.to_string());
+                }
+            }
+            for p in patterns {
+                let Some(p) = normalize(&format!("{rel_cwd}/{p}")) else {
+                    continue;
+                };
+                for (rel, real) in candidates {
+                    if targets::pattern_matches(&p, rel) && !found.contains(real) {
+                        found.push(real.clone());
+                    }
+                }
+            }
+        }
+        return found;
+    }
     for cwd in cwds {
-        let context = cwd.join(r.context.as_deref().unwrap_or("."));
         let file = match &r.dockerfile {
-            DockerfilePath::Default => context.join("Dockerfile"),
-            DockerfilePath::InContext(f) => context.join(f),
+            DockerfilePath::Default => cwd.join(context).join("Dockerfile"),
+            DockerfilePath::InContext(f) => cwd.join(context).join(f),
             DockerfilePath::FromCwd(f) => cwd.join(f),
         };
         if let Ok(p) = std::fs::canonicalize(&file) {
             if p.is_file() {
-                return Some(p);
+                found.push(p);
+                break;
             }
         }
     }
-    None
+    found
+}
+
+/// A root-relative path pattern without `.`, `..` or empty segments; `None`
+/// when it leaves the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop()?;
+            }
+            s => out.push(s),
+        }
+    }
+    Some(out.join("/"))
 }
 
 /// The `.dockerignore` of a Dockerfile's build context, as BuildKit picks it:
