@@ -1975,6 +1975,89 @@ fn unreachable_stage_counts_the_repository_builds() {
     assert_eq!(run.stdout.matches(": RD101 ").count(), 5, "{}", run.stdout);
 }
 
+/// A repository whose builds go through variables: a Makefile building
+/// `--target $(TARGET)` with `$(VAR)`s on the line, a script without an
+/// extension looping over a bash array, a workflow matrix, and FROM lines
+/// choosing stages by ARG. Only the stage nothing could build is reported.
+#[test]
+fn unreachable_stage_follows_variables_in_builds_and_from() {
+    let p = Project::new()
+        .with(
+            "build/Dockerfile",
+            "\
+ARG ARCH=amd64
+FROM alpine AS amd64-base
+RUN echo amd64
+
+FROM alpine AS arm64-base
+RUN echo arm64
+
+FROM ${ARCH}-base AS build
+RUN echo build > /out
+
+FROM alpine AS test-unit
+RUN echo unit
+
+FROM alpine AS test-e2e
+RUN echo e2e
+
+FROM alpine AS lint
+RUN echo lint
+
+FROM alpine AS debug
+RUN echo debug
+
+FROM alpine AS forgotten
+RUN echo nobody builds me
+
+FROM scratch AS release
+COPY --from=build /out /out
+",
+        )
+        .with(
+            "Makefile",
+            "TARGET ?= release\nimage:\n\t$(DOCKER) build --build-arg=GOARCH=$(GOARCH) -t $(REGISTRY)/app:$(TAG) --target $(TARGET) -f build/Dockerfile .\ntest-%:\n\tdocker build --target test-$* -f build/Dockerfile .\n",
+        )
+        .with(
+            "hack/lint",
+            "#!/usr/bin/env bash\nset -e\ndocker build --build-arg NOW=$(date +%s) --target lint -f \"build/${DOCKERFILE:-Dockerfile}\" .\n",
+        );
+    fs::create_dir_all(p.path(".git")).expect("mkdir .git");
+    // The Makefile's `--target $(TARGET)` could build any stage.
+    let run = p.concise(&["--select", "RD101", "build/Dockerfile"]);
+    assert!(unreachable_stages(&run).is_empty(), "{run}");
+    // Without it: the pattern `test-$*`, the script's `lint` (after a
+    // `$(date +%s)`), the workflow matrix and `${ARCH}-base` still count;
+    // `forgotten` does not.
+    p.write(
+        "Makefile",
+        "image:\n\t$(DOCKER) build --build-arg=GOARCH=$(GOARCH) -t $(REGISTRY)/app:$(TAG) -f build/Dockerfile .\ntest-%:\n\tdocker build --target test-$* -f build/Dockerfile .\n",
+    );
+    p.write(
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  images:\n    strategy:\n      matrix:\n        stage: [debug]\n    steps:\n      - uses: depot/build-push-action@v1\n        with:\n          file: build/Dockerfile\n          target: ${{ matrix.stage }}\n",
+    );
+    let run = p.concise(&["--select", "RD101", "build/Dockerfile"]);
+    assert_eq!(unreachable_stages(&run), ["forgotten"], "{run}");
+    // `rdock targets` lists the builds, patterns as written.
+    let targets = Run::of(&mut p.cmd(&["targets"]));
+    for want in [
+        "build/Dockerfile: <last stage> (Makefile:2, script)",
+        "build/Dockerfile: test-$* (Makefile:4, script)",
+        "build/Dockerfile: lint (hack/lint:3, script)",
+        "build/Dockerfile: debug (.github/workflows/ci.yml:11, workflow)",
+    ] {
+        assert!(targets.stdout.contains(want), "{want}\n{targets}");
+    }
+    // A script looping over a bash array builds stages rdock cannot name.
+    p.write(
+        "hack/all",
+        "#!/bin/sh\ntargets=(a b)\nfor t in \"${targets[@]}\"; do docker build --target \"$t\" -f build/Dockerfile .; done\n",
+    );
+    let run = p.concise(&["--select", "RD101", "build/Dockerfile"]);
+    assert!(unreachable_stages(&run).is_empty(), "{run}");
+}
+
 /// `rdock rules | head -1`: the reader leaves early; rdock ends without a
 /// panic message.
 #[test]
