@@ -134,6 +134,15 @@ impl StageGraph {
             if let RefTarget::Stage(to) = r.target {
                 graph.add_edge(NodeIndex::new(r.stage), NodeIndex::new(to), edge);
             }
+            // `FROM 0`: Buildah (imagebuilder) takes a number in FROM as an
+            // earlier stage's index; BuildKit pulls an image of that name.
+            if r.kind == RefKind::From && matches!(r.target, RefTarget::Image(_)) {
+                if let Ok(n) = r.raw.parse::<usize>() {
+                    if n < r.stage {
+                        possible.push((r.stage, n, edge));
+                    }
+                }
+            }
             if !variable_reference(model, r) {
                 continue;
             }

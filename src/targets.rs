@@ -117,6 +117,11 @@ fn pieces(s: &str) -> Vec<Piece> {
                 any(&mut out, &mut text);
                 i += 1;
             }
+            // A template: `{{.TARGET}}` (Taskfile, Helm), `{{ target }}` (Jinja).
+            b'{' if b.get(i + 1) == Some(&b'{') => {
+                any(&mut out, &mut text);
+                i = s[i..].find("}}").map_or(b.len(), |e| i + e + 2);
+            }
             b'$' => {
                 // `$$` is make's escape for `$`.
                 let mut j = i + 1;
@@ -332,7 +337,9 @@ fn yaml_str(v: &serde_yaml_ng::Value, key: &str) -> Option<String> {
 /// Compose files: `services.<name>.build` as a context string or a map with
 /// `context`, `dockerfile` and `target`.
 pub fn parse_compose(text: &str) -> Result<Vec<BuildRef>, String> {
-    let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+    let mut v: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+    // `<<: *common`: a service taking its `build` from an anchor.
+    let _ = v.apply_merge();
     let mut out = Vec::new();
     let Some(services) = v.get("services").and_then(|s| s.as_mapping()) else {
         return Ok(out);
@@ -473,7 +480,8 @@ fn is_build_action(uses: &str, with: Option<&serde_yaml_ng::Value>) -> bool {
 /// `file:`, `context:`), and `docker build` commands in `run:` steps. A
 /// `${{ matrix.<key> }}` is replaced by the values the job's matrix lists.
 pub fn parse_workflow(text: &str) -> Result<Vec<BuildRef>, String> {
-    let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+    let mut v: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+    let _ = v.apply_merge();
     let mut out = Vec::new();
     let mut jobs: Vec<&serde_yaml_ng::Value> = Vec::new();
     if let Some(js) = v.get("jobs").and_then(|j| j.as_mapping()) {
@@ -566,6 +574,68 @@ pub fn parse_workflow(text: &str) -> Result<Vec<BuildRef>, String> {
     Ok(out)
 }
 
+/// Stage names a build file hands to builds rdock cannot follow: `--target X`
+/// outside a build command (`ARGS="--target X"`, then `docker build $ARGS`),
+/// and the values of variables named `*TARGET` or `*TARGETS` (`DOCKER_TARGET:
+/// slim` in a workflow's `env`, `TARGET ?= release` in a Makefile, a bash
+/// array `targets=(a b)`). With the 1-based line of each.
+pub fn target_hints(text: &str) -> Vec<(String, usize)> {
+    let literal = |w: &str| {
+        let w = w.trim_matches(|c| matches!(c, '"' | '\'' | ',' | '[' | ']' | '(' | ')'));
+        let ok = w.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        ok.then(|| w.to_string())
+    };
+    let mut out = Vec::new();
+    for (line_no, line) in logical_lines(text) {
+        let l = line.trim();
+        // Builds rdock follows are not hints.
+        if l.starts_with('#') || l.starts_with("//") || !parse_script(l).is_empty() {
+            continue;
+        }
+        // `--target X`, `--target=X`, `--opt target=X`.
+        let words: Vec<&str> = l.split_whitespace().collect();
+        for (j, w) in words.iter().enumerate() {
+            let w = w.trim_matches(|c| matches!(c, '"' | '\''));
+            let w = w.find("--target").map_or(w, |p| &w[p..]);
+            let value = match w.strip_prefix("--target") {
+                Some("") => words.get(j + 1).copied(),
+                Some(v) => v.strip_prefix('='),
+                None => w.strip_prefix("target="),
+            };
+            if let Some(v) = value.and_then(literal) {
+                out.push((v, line_no));
+            }
+        }
+        // `NAME=value`, `NAME := a b`, `NAME: value`, `export NAME=value`.
+        let l = l.strip_prefix("export ").unwrap_or(l);
+        let l = l.strip_prefix("- ").unwrap_or(l);
+        let Some(pos) = l.find(['=', ':']) else {
+            continue;
+        };
+        let name = l[..pos].trim_end_matches(['?', ':', '+', ' ']).trim();
+        let upper = name.to_ascii_uppercase();
+        // (`target:` in YAML is a build's own input, read with the build.)
+        let yaml_own = l.as_bytes()[pos] == b':' && (upper == "TARGET" || upper == "TARGETS");
+        let named = !name.is_empty()
+            && !yaml_own
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && (upper.ends_with("TARGET") || upper.ends_with("TARGETS"));
+        if !named {
+            continue;
+        }
+        let value = l[pos..].trim_start_matches(['=', ':']).trim();
+        let value = value.split('#').next().unwrap_or("");
+        for w in value.split([' ', ',', '\t']) {
+            if let Some(v) = literal(w) {
+                out.push((v, line_no));
+            }
+        }
+    }
+    out
+}
+
 /// Split a command line into words, honouring quotes; `$(...)`, `${...}`
 /// and backquoted commands stay whole, inside the word they are part of.
 fn shell_words(line: &str) -> Vec<String> {
@@ -583,6 +653,12 @@ fn shell_words(line: &str) -> Vec<String> {
                 if q != Some('\'') && matches!(line.as_bytes().get(i + 1), Some(b'(' | b'{')) =>
             {
                 let end = group_end(line, i + 1);
+                cur.push_str(&line[i..end]);
+                i = end;
+                continue;
+            }
+            (_, '{') if line[i..].starts_with("{{") => {
+                let end = line[i..].find("}}").map_or(line.len(), |e| i + e + 2);
                 cur.push_str(&line[i..end]);
                 i = end;
                 continue;
@@ -642,6 +718,10 @@ fn simple_commands(line: &str, depth: usize, out: &mut Vec<String>) {
                     simple_commands(&line[i + 2..end - 1], depth + 1, out);
                 }
                 i = end;
+                continue;
+            }
+            _ if c == b'{' && b.get(i + 1) == Some(&b'{') => {
+                i = line[i..].find("}}").map_or(line.len(), |e| i + e + 2);
                 continue;
             }
             Some(_) => {}
@@ -722,18 +802,43 @@ const VALUE_FLAGS: &[&str] = &[
     "--addr",
 ];
 
-/// Commands in `text` (a Makefile, a shell script, a `run:` block) that
-/// build an image: `docker build`, `docker buildx build`, `docker image
-/// build`, `podman build`, `buildctl build`.
-pub fn parse_script(text: &str) -> Vec<BuildRef> {
-    let mut out = Vec::new();
+/// The logical lines of a script: continuation lines joined, and a YAML
+/// folded block as one line; with the 1-based line each starts on.
+fn logical_lines(text: &str) -> Vec<(usize, String)> {
     // Join continuation lines, remembering where each logical line starts.
+    // A YAML folded block (`- >`, `cmd: >-`: a Taskfile, a CI file) is one
+    // line too: its lines, indented deeper than the key, joined by spaces.
     let mut logical: Vec<(usize, String)> = Vec::new();
     let mut pending: Option<(usize, String)> = None;
+    let mut folded: Option<(usize, usize, String)> = None;
+    let indent = |l: &str| l.len() - l.trim_start().len();
     for (i, raw) in text.lines().enumerate() {
+        if let Some((start, depth, mut acc)) = folded.take() {
+            if raw.trim().is_empty() || indent(raw) > depth {
+                acc.push(' ');
+                acc.push_str(raw.trim());
+                folded = Some((start, depth, acc));
+                continue;
+            }
+            logical.push((start, acc));
+        }
+        let t = raw.trim_end();
+        if pending.is_none()
+            && [">", ">-", ">+"]
+                .iter()
+                .any(|m| t.ends_with(&format!(" {m}")))
+            && (t.trim_start().starts_with("- ") || t.contains(": "))
+        {
+            folded = Some((i + 2, indent(raw), String::new()));
+            continue;
+        }
         let (start, mut acc) = pending.take().unwrap_or((i + 1, String::new()));
         let trimmed = raw.trim_end();
-        if let Some(head) = trimmed.strip_suffix('\\') {
+        // `\` continues a shell line, a backquote a PowerShell one.
+        if let Some(head) = trimmed
+            .strip_suffix('\\')
+            .or_else(|| trimmed.strip_suffix(" `"))
+        {
             acc.push_str(head);
             acc.push(' ');
             pending = Some((start, acc));
@@ -745,6 +850,18 @@ pub fn parse_script(text: &str) -> Vec<BuildRef> {
     if let Some(p) = pending {
         logical.push(p);
     }
+    if let Some((start, _, acc)) = folded {
+        logical.push((start, acc));
+    }
+    logical
+}
+
+/// Commands in `text` (a Makefile, a shell script, a `run:` block) that
+/// build an image: `docker build`, `docker buildx build`, `docker image
+/// build`, `podman build`, `buildctl build`.
+pub fn parse_script(text: &str) -> Vec<BuildRef> {
+    let mut out = Vec::new();
+    let logical = logical_lines(text);
     for (line, text) in logical {
         if text.trim_start().starts_with('#') {
             continue;
@@ -821,6 +938,7 @@ fn build_command(words: &[String], line: usize) -> Option<BuildRef> {
     let mut context = None;
     let mut dockerfile_dir = None;
     let mut filename = None;
+    let mut positional: Vec<String> = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
@@ -857,10 +975,26 @@ fn build_command(words: &[String], line: usize) -> Option<BuildRef> {
                 }
                 _ => {}
             }
-        } else if context.is_none() && !buildctl {
-            context = Some(a.to_string());
+        } else if a.starts_with(['>', '<']) || a.ends_with(['>', '<']) {
+            // A redirection (`> log`, `2>`): its file is no context.
+            if a.ends_with(['>', '<']) {
+                i += 1;
+            }
+        } else if !buildctl && !a.starts_with("{{") {
+            // (`{{if .X}}--flag{{end}}`: a template around a flag.)
+            positional.push(a.to_string());
         }
         i += 1;
+    }
+    // One positional word is the context; with more, a variable among them
+    // may hold flags (`"$BUILD_FLAGS" .`): the last plain word wins.
+    if context.is_none() {
+        context = positional
+            .iter()
+            .rev()
+            .find(|w| !is_pattern(w))
+            .or(positional.last())
+            .cloned();
     }
     if buildctl {
         let dir = dockerfile_dir.or_else(|| context.clone());
@@ -947,11 +1081,41 @@ mod tests {
         );
         let targets: Vec<_> = b.iter().map(|b| b.target.clone().unwrap()).collect();
         assert_eq!(targets, ["$*", "$t", "lint", "app"], "{b:?}");
+        // A Taskfile's folded block with Go templates.
+        let b = parse_script(
+            "tasks:\n  build:\n    cmds:\n      - >\n        docker buildx build --builder=x\n        --file=build/{{.FILE}}.Dockerfile\n        {{if .PLATFORM}}--platform={{.PLATFORM}}{{end}}\n        --target={{.TARGET}}\n        .\n      - echo done\n",
+        );
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].target.as_deref(), Some("{{.TARGET}}"));
+        assert_eq!(b[0].line, 5);
+        assert_eq!(b[0].context.as_deref(), Some("."));
+        assert!(pattern_matches(
+            "build/{{.FILE}}.Dockerfile",
+            "build/a.Dockerfile"
+        ));
         // Not builds: `go build`, `docker run`, `docker buildx create`.
         assert!(parse_script(
             "go build ./...\ndocker run --rm x build\ndocker buildx create --use\n"
         )
         .is_empty());
+    }
+
+    #[test]
+    fn compose_merge_keys() {
+        let yaml = "x-common: &common\n  build:\n    context: .\n    target: airflow\nservices:\n  web:\n    <<: *common\n    ports: [\"80:80\"]\n";
+        let b = parse_compose(yaml).unwrap();
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].target.as_deref(), Some("airflow"));
+    }
+
+    #[test]
+    fn hints() {
+        let text = "DOCKER_TARGET ?= slim\nARGS=\"--target debug\"\ntargets=(a b)\n    env:\n      BUILD_TARGET: tools\nTARGETARCH=amd64\ncargo build --target=$(T)\n# --target commented\n";
+        let names: Vec<String> = target_hints(text).into_iter().map(|h| h.0).collect();
+        assert_eq!(names, ["slim", "debug", "a", "b", "tools"]);
+        // A build's own target, and a workflow step's `target:` input, are no hints.
+        let text = "docker build \\\n  --target app .\n      with:\n        target: lint\n";
+        assert!(target_hints(text).is_empty(), "{:?}", target_hints(text));
     }
 
     #[test]

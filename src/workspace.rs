@@ -29,6 +29,10 @@ pub struct Discovery {
     pub evidence: Vec<String>,
     /// Files that could not be read or parsed, with why.
     pub problems: Vec<String>,
+    /// Stage names the build files pass along outside a build rdock can
+    /// follow (`targets::target_hints`), with `path:line`: a stage of that
+    /// name, in any Dockerfile, may be a target.
+    pub hints: Vec<(String, String)>,
 }
 
 impl Discovery {
@@ -37,15 +41,42 @@ impl Discovery {
         let Ok(file) = std::fs::canonicalize(file) else {
             return Vec::new();
         };
-        self.builds
+        let mut found: Vec<FoundTarget> = self
+            .builds
             .iter()
             .filter(|b| b.dockerfile == file)
             .map(|b| FoundTarget {
                 name: b.target.clone(),
                 origin: b.origin.clone(),
             })
-            .collect()
+            .collect();
+        if !self.hints.is_empty() {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let stages = stage_names(&text);
+            for (name, origin) in &self.hints {
+                if stages.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                    found.push(FoundTarget {
+                        name: Some(name.clone()),
+                        origin: origin.clone(),
+                    });
+                }
+            }
+        }
+        found
     }
+}
+
+/// The names of the stages of a Dockerfile, read from its `FROM ... AS name`
+/// lines (enough to match target hints; the model does the real parsing).
+fn stage_names(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let from = w.first()?.eq_ignore_ascii_case("from");
+            let n = w.len();
+            (from && n >= 4 && w[n - 2].eq_ignore_ascii_case("as")).then(|| w[n - 1].to_string())
+        })
+        .collect()
 }
 
 /// The repository a path belongs to: the nearest folder with `.git`, else the path's folder.
@@ -74,7 +105,8 @@ fn kind_of(rel: &Path) -> Option<SourceKind> {
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
     if in_workflows && yaml {
         Some(SourceKind::Workflow)
-    } else if name.starts_with("docker-bake") && (name.ends_with(".hcl") || name.ends_with(".json"))
+    } else if (name.starts_with("docker-bake") || name.contains(".bake."))
+        && (name.ends_with(".hcl") || name.ends_with(".json"))
     {
         Some(SourceKind::Bake)
     } else if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
@@ -87,6 +119,7 @@ fn kind_of(rel: &Path) -> Option<SourceKind> {
         || name.ends_with(".mk")
         || name.ends_with(".sh")
         || name.ends_with(".bash")
+        || name.ends_with(".ps1")
         || name == "justfile"
         || name == "jenkinsfile"
         || name == ".gitlab-ci.yml"
@@ -184,6 +217,11 @@ pub fn discover(root: &Path) -> Discovery {
             }
         };
         d.evidence.push(rel_s.clone());
+        if matches!(kind, SourceKind::Script | SourceKind::Workflow) {
+            for (name, line) in targets::target_hints(&text) {
+                d.hints.push((name, format!("{rel_s}:{line}")));
+            }
+        }
         let dir = path.parent().unwrap_or(root).to_path_buf();
         for r in refs {
             for dockerfile in resolve(&r, &dir, root, &candidates) {
