@@ -919,7 +919,16 @@ fn is_build_tool(word: &str) -> bool {
 
 fn build_command(words: &[String], line: usize) -> Option<BuildRef> {
     let skip_of = |rest: &[String]| match rest {
-        [a, b, ..] if a == "buildx" && (b == "build" || b == "b") => Some(2),
+        // `docker buildx --builder x build`: buildx's own flags first.
+        [a, ..] if a == "buildx" => {
+            let mut k = 1;
+            while rest.get(k).is_some_and(|w| w.starts_with('-')) {
+                k += if rest[k] == "--builder" { 2 } else { 1 };
+            }
+            rest.get(k)
+                .is_some_and(|w| w == "build" || w == "b")
+                .then_some(k + 1)
+        }
         [a, b, ..] if a == "image" && b == "build" => Some(2),
         [a, ..] if a == "build" || a == "bud" => Some(1),
         _ => None,
@@ -1093,6 +1102,10 @@ mod tests {
             "build/{{.FILE}}.Dockerfile",
             "build/a.Dockerfile"
         ));
+        // buildx's own flags before `build`.
+        let b = parse_script("docker buildx \\\n  --builder x \\\n  build --target main .\n");
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].target.as_deref(), Some("main"));
         // Not builds: `go build`, `docker run`, `docker buildx create`.
         assert!(parse_script(
             "go build ./...\ndocker run --rm x build\ndocker buildx create --use\n"

@@ -175,6 +175,25 @@ fn safe_to_delete(model: &Model<'_>, graph: &StageGraph, s: usize) -> bool {
         return false;
     }
     let deleted = model.stage_span(s);
+    // `COPY --from builder` (no `=`): BuildKit rejects it and rdock reads
+    // no reference, but the author meant the stage; leave it alone.
+    if let Some(name) = &model.stages[s].name {
+        let name = name.text.to_ascii_lowercase();
+        let mentioned = model.instructions.iter().enumerate().any(|(ii, r)| {
+            let inst = model.instruction(ii);
+            if r.stage == Some(s) || deleted.contains(inst.span) {
+                return false;
+            }
+            let words: Vec<String> = model.text[inst.span.range()]
+                .split_whitespace()
+                .map(str::to_ascii_lowercase)
+                .collect();
+            words.windows(2).any(|w| w[0] == "--from" && w[1] == name)
+        });
+        if mentioned {
+            return false;
+        }
+    }
     !model.references.iter().any(|r| {
         if deleted.contains(r.span) || r.kind == RefKind::From {
             return false;
