@@ -579,7 +579,7 @@ pub fn parse_workflow(text: &str) -> Result<Vec<BuildRef>, String> {
 /// and the values of variables named `*TARGET` or `*TARGETS` (`DOCKER_TARGET:
 /// slim` in a workflow's `env`, `TARGET ?= release` in a Makefile, a bash
 /// array `targets=(a b)`). With the 1-based line of each.
-pub fn target_hints(text: &str) -> Vec<(String, usize)> {
+pub fn target_hints(text: &str, yaml_target_keys: bool) -> Vec<(String, usize)> {
     let literal = |w: &str| {
         let w = w.trim_matches(|c| matches!(c, '"' | '\'' | ',' | '[' | ']' | '(' | ')'));
         let ok = w.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -597,7 +597,8 @@ pub fn target_hints(text: &str) -> Vec<(String, usize)> {
         // `--target X`, `--target=X`, `--opt target=X`.
         let words: Vec<&str> = l.split_whitespace().collect();
         for (j, w) in words.iter().enumerate() {
-            let w = w.trim_matches(|c| matches!(c, '"' | '\''));
+            // (`'--target', 'prod',` in a YAML list: Cloud Build's args.)
+            let w = w.trim_matches(|c| matches!(c, '"' | '\'' | ',' | '[' | ']' | '(' | ')'));
             let w = w.find("--target").map_or(w, |p| &w[p..]);
             let value = match w.strip_prefix("--target") {
                 Some("") => words.get(j + 1).copied(),
@@ -617,7 +618,9 @@ pub fn target_hints(text: &str) -> Vec<(String, usize)> {
         let name = l[..pos].trim_end_matches(['?', ':', '+', ' ']).trim();
         let upper = name.to_ascii_uppercase();
         // (`target:` in YAML is a build's own input, read with the build.)
-        let yaml_own = l.as_bytes()[pos] == b':' && (upper == "TARGET" || upper == "TARGETS");
+        let yaml_own = !yaml_target_keys
+            && l.as_bytes()[pos] == b':'
+            && (upper == "TARGET" || upper == "TARGETS");
         let named = !name.is_empty()
             && !yaml_own
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -1124,11 +1127,15 @@ mod tests {
     #[test]
     fn hints() {
         let text = "DOCKER_TARGET ?= slim\nARGS=\"--target debug\"\ntargets=(a b)\n    env:\n      BUILD_TARGET: tools\nTARGETARCH=amd64\ncargo build --target=$(T)\n# --target commented\n";
-        let names: Vec<String> = target_hints(text).into_iter().map(|h| h.0).collect();
+        let names: Vec<String> = target_hints(text, false).into_iter().map(|h| h.0).collect();
         assert_eq!(names, ["slim", "debug", "a", "b", "tools"]);
         // A build's own target, and a workflow step's `target:` input, are no hints.
         let text = "docker build \\\n  --target app .\n      with:\n        target: lint\n";
-        assert!(target_hints(text).is_empty(), "{:?}", target_hints(text));
+        assert!(target_hints(text, false).is_empty());
+        // Cloud Build's list of args, Skaffold's `target:`, a Tiltfile.
+        let text = "  args: ['build', '--target', 'prod', '.']\n    docker:\n      target: dev\ndocker_build('img', '.', target='tilt')\n";
+        let names: Vec<String> = target_hints(text, true).into_iter().map(|h| h.0).collect();
+        assert_eq!(names, ["prod", "dev", "tilt"]);
     }
 
     #[test]

@@ -122,14 +122,68 @@ fn kind_of(rel: &Path) -> Option<SourceKind> {
         || name.ends_with(".ps1")
         || name == "justfile"
         || name == "jenkinsfile"
-        || name == ".gitlab-ci.yml"
-        || name == "taskfile.yml"
-        || name == "taskfile.yaml"
+        || name == "tiltfile"
+        || name.ends_with(".md")
+        || name == "earthfile"
+        || (yaml && other_ci_file(rel, &name))
     {
         Some(SourceKind::Script)
     } else {
         None
     }
+}
+
+/// YAML files of other CI and build tools, read line by line as scripts:
+/// GitLab (`.gitlab-ci.yml`, `.gitlab/`), CircleCI, Buildkite, Drone,
+/// Woodpecker, Azure Pipelines, Bitbucket, Travis, Cloud Build, Skaffold,
+/// Taskfiles.
+fn other_ci_file(rel: &Path, name: &str) -> bool {
+    let in_dir = |d: &str| {
+        rel.components()
+            .any(|c| c.as_os_str().to_string_lossy().eq_ignore_ascii_case(d))
+    };
+    name.contains("gitlab-ci")
+        || [
+            "cloudbuild",
+            "skaffold",
+            "azure-pipelines",
+            "bitbucket-pipelines",
+            "taskfile",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || name.starts_with(".drone")
+        || name.starts_with(".travis")
+        || name.starts_with(".woodpecker")
+        || [
+            ".gitlab",
+            ".circleci",
+            ".buildkite",
+            ".woodpecker",
+            ".tekton",
+            ".azure-pipelines",
+        ]
+        .iter()
+        .any(|d| in_dir(d))
+}
+
+/// The lines of a Markdown text inside fenced code blocks; every other line
+/// empty, so that line numbers stay.
+fn fenced_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut fence: Option<&str> = None;
+    for line in text.lines() {
+        let t = line.trim_start();
+        match fence {
+            Some(f) if t.starts_with(f) => fence = None,
+            Some(_) => out.push_str(line),
+            None if t.starts_with("```") => fence = Some("```"),
+            None if t.starts_with("~~~") => fence = Some("~~~"),
+            None => {}
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// A file without an extension that starts with a shell's `#!` line
@@ -202,6 +256,10 @@ pub fn discover(root: &Path) -> Discovery {
             d.problems.push(format!("{rel_s}: cannot be read"));
             continue;
         };
+        // Markdown: only its fenced code blocks (`docker build --target dev
+        // .` in a README is a build people run), line numbers kept.
+        let markdown = rel_s.to_ascii_lowercase().ends_with(".md");
+        let text = if markdown { fenced_code(&text) } else { text };
         let parsed = match kind {
             SourceKind::Bake if rel_s.ends_with(".json") => targets::parse_bake_json(&text),
             SourceKind::Bake => targets::parse_bake_hcl(&text),
@@ -216,11 +274,20 @@ pub fn discover(root: &Path) -> Discovery {
                 continue;
             }
         };
-        d.evidence.push(rel_s.clone());
-        if matches!(kind, SourceKind::Script | SourceKind::Workflow) {
-            for (name, line) in targets::target_hints(&text) {
-                d.hints.push((name, format!("{rel_s}:{line}")));
-            }
+        let hints = if matches!(kind, SourceKind::Script | SourceKind::Workflow) {
+            // A `target:` key is a workflow step's own input (read with the
+            // step); in another tool's file (Skaffold) it is a hint.
+            let yaml_targets = kind == SourceKind::Script && !markdown;
+            targets::target_hints(&text, yaml_targets)
+        } else {
+            Vec::new()
+        };
+        // (Documents count as looked at only when they show a build.)
+        if !markdown || !refs.is_empty() || !hints.is_empty() {
+            d.evidence.push(rel_s.clone());
+        }
+        for (name, line) in hints {
+            d.hints.push((name, format!("{rel_s}:{line}")));
         }
         let dir = path.parent().unwrap_or(root).to_path_buf();
         for r in refs {
@@ -357,4 +424,54 @@ pub fn settings_for_file(
         per_file.target_evidence = discovery.evidence.clone();
     }
     Some(per_file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_code_only() {
+        let md = "Run `docker build --target prose .`\n\n```sh\ndocker build --target dev .\n```\n";
+        let code = fenced_code(md);
+        assert_eq!(code.lines().count(), 5);
+        let b = targets::parse_script(&code);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].target.as_deref(), Some("dev"));
+        assert_eq!(b[0].line, 4);
+    }
+
+    #[test]
+    fn build_files_of_other_tools() {
+        for f in [
+            ".gitlab-ci.yml",
+            ".gitlab/ci/build.yml",
+            ".circleci/config.yml",
+            ".buildkite/pipeline.yaml",
+            "cloudbuild.yaml",
+            "skaffold.yaml",
+            "Taskfile.yml",
+            "hack/Tiltfile",
+            "docs/README.md",
+            "build.ps1",
+        ] {
+            assert_eq!(kind_of(Path::new(f)), Some(SourceKind::Script), "{f}");
+        }
+        assert_eq!(kind_of(Path::new("config/app.yml")), None);
+        assert_eq!(
+            kind_of(Path::new("ci/action.yml")),
+            Some(SourceKind::Workflow)
+        );
+        assert_eq!(
+            kind_of(Path::new("build/app.bake.hcl")),
+            Some(SourceKind::Bake)
+        );
+    }
+
+    #[test]
+    fn stage_names_of_a_dockerfile() {
+        let names =
+            stage_names("FROM alpine AS base\nfrom --platform=$X base as Build\nFROM scratch\n");
+        assert_eq!(names, ["base", "Build"]);
+    }
 }
