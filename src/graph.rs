@@ -53,6 +53,10 @@ fn variable_names(word: &str) -> Vec<String> {
     out
 }
 
+/// How many possible edges (see [`StageGraph::possible`]) a graph lists at
+/// most; past it every stage counts as possibly reached.
+const MAX_POSSIBLE_EDGES: usize = 1 << 18;
+
 /// Why a stage needs another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Edge {
@@ -126,6 +130,9 @@ impl StageGraph {
             graph.add_node(s.index);
         }
         let mut possible = Vec::new();
+        // Too many references holding variables to list where each may go:
+        // every stage counts as possibly used.
+        let mut overflow = false;
         for (i, r) in model.references.iter().enumerate() {
             let edge = Edge {
                 kind: r.kind,
@@ -143,7 +150,11 @@ impl StageGraph {
                     }
                 }
             }
-            if !variable_reference(model, r) {
+            if overflow || !variable_reference(model, r) {
+                continue;
+            }
+            if possible.len() + model.stages.len() > MAX_POSSIBLE_EDGES {
+                overflow = true;
                 continue;
             }
             for s in &model.stages {
@@ -215,7 +226,7 @@ impl StageGraph {
         for &(from, to, _) in &possible {
             possible_from[from].push(to);
         }
-        let mut maybe_reachable = vec![false; model.stages.len()];
+        let mut maybe_reachable = vec![overflow; model.stages.len()];
         let mut todo: Vec<usize> = (0..model.stages.len())
             .filter(|&s| reachable[s])
             .chain(possible_targets.iter().copied())

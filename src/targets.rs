@@ -173,23 +173,39 @@ pub fn is_pattern(s: &str) -> bool {
 /// Whether `name` is a value `pattern` could take, each variable in it
 /// standing for any text (ASCII case ignored, as for stage names).
 pub fn pattern_matches(pattern: &str, name: &str) -> bool {
-    fn go(p: &[Piece], s: &str) -> bool {
-        match p.split_first() {
-            None => s.is_empty(),
-            Some((Piece::Text(t), rest)) => {
-                s.len() >= t.len()
-                    && s.is_char_boundary(t.len())
-                    && s[..t.len()].eq_ignore_ascii_case(t)
-                    && go(rest, &s[t.len()..])
+    // The classic wildcard match (back to the last `*` on a mismatch):
+    // linear in practice, never exponential however many variables.
+    let pat: Vec<Option<char>> = pieces(pattern)
+        .into_iter()
+        .flat_map(|p| match p {
+            Piece::Text(t) => t.chars().map(Some).collect::<Vec<_>>(),
+            Piece::Any => vec![None],
+        })
+        .collect();
+    let s: Vec<char> = name.chars().collect();
+    let (mut p, mut i) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while i < s.len() {
+        match pat.get(p) {
+            Some(Some(c)) if c.eq_ignore_ascii_case(&s[i]) => {
+                p += 1;
+                i += 1;
             }
-            Some((Piece::Any, rest)) => s
-                .char_indices()
-                .map(|(i, _)| i)
-                .chain(std::iter::once(s.len()))
-                .any(|i| go(rest, &s[i..])),
+            Some(None) => {
+                star = Some((p, i));
+                p += 1;
+            }
+            _ => match star {
+                Some((sp, si)) => {
+                    p = sp + 1;
+                    i = si + 1;
+                    star = Some((sp, si + 1));
+                }
+                None => return false,
+            },
         }
     }
-    go(&pieces(pattern), name)
+    pat[p..].iter().all(Option::is_none)
 }
 
 /// The 1-based line of the first line at or after `from` that contains all of `needles`.
@@ -1161,6 +1177,11 @@ mod tests {
             "docker/Dockerfile.alpine"
         ));
         assert!(pattern_matches("$$(DIR)/Dockerfile", "a/b/Dockerfile"));
+        assert!(pattern_matches("a${x}b${y}c", "aXXbYYbZc"));
+        assert!(!pattern_matches("a${x}b${y}c", "aXXbYYbZ"));
+        // Many variables: no exponential backtracking.
+        let many = "$a-".repeat(60);
+        assert!(!pattern_matches(&format!("{many}x"), &"-".repeat(200)));
     }
 
     #[test]

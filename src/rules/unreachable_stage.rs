@@ -96,6 +96,7 @@ impl Rule for UnreachableStage {
             }
             why.join("; ")
         };
+        let mut guard: Option<Guard<'_>> = None;
         for stage in &model.stages {
             // A stage whose name holds a variable (`AS ${STAGE}`) could be
             // any name: what uses it is unknown.
@@ -130,7 +131,8 @@ impl Rule for UnreachableStage {
                 "delete the stage, or if it is built on purpose, name it with --target or in `targets` in .rdock.toml (`rdock targets` lists the builds rdock found)"
                     .into(),
             );
-            d.fix = delete_stage(model, graph, stage.index);
+            let guard = guard.get_or_insert_with(|| Guard::new(model, graph));
+            d.fix = delete_stage(model, guard, stage.index);
         }
     }
 }
@@ -159,69 +161,97 @@ fn describe_stage(model: &Model<'_>, s: usize) -> String {
     }
 }
 
-/// Whether deleting stage `s` provably leaves every other stage as it was:
-/// no other stage uses it (surely or possibly), and no reference holding a
-/// variable could name a stage by an index the deletion would change.
-fn safe_to_delete(model: &Model<'_>, graph: &StageGraph, s: usize) -> bool {
-    if s + 1 == model.stages.len() {
-        return false;
-    }
-    if graph.dependents(s).any(|(from, _)| from != s)
-        || graph
-            .possible
-            .iter()
-            .any(|&(from, to, _)| to == s && from != s)
-    {
-        return false;
-    }
-    let deleted = model.stage_span(s);
-    // `COPY --from builder` (no `=`): BuildKit rejects it and rdock reads
-    // no reference, but the author meant the stage; leave it alone.
-    if let Some(name) = &model.stages[s].name {
-        let name = name.text.to_ascii_lowercase();
-        let mentioned = model.instructions.iter().enumerate().any(|(ii, r)| {
+/// What makes deleting a stage unsafe, computed once per file so that the
+/// rule stays linear in the number of stages.
+struct Guard<'m> {
+    /// Per stage: another stage uses it, surely, possibly (a reference
+    /// holding a variable) or by `COPY --from <name>` (no `=`: BuildKit
+    /// rejects it and rdock reads no reference, but the author meant it).
+    used: Vec<bool>,
+    /// Per stage: how many references in it could name a stage by a number
+    /// rdock cannot renumber (`--from=$SRC` with `SRC=1`, `--from=${IDX:-1}`).
+    hidden_numbers: Vec<usize>,
+    hidden_total: usize,
+    /// References by index (`--from=0`), which deleting a stage renumbers.
+    numeric_refs: Vec<&'m StageRef>,
+}
+
+impl<'m> Guard<'m> {
+    fn new(model: &'m Model<'_>, graph: &StageGraph) -> Guard<'m> {
+        let n = model.stages.len();
+        let mut used: Vec<bool> = (0..n)
+            .map(|s| graph.dependents(s).any(|(from, _)| from != s))
+            .collect();
+        for &(from, to, _) in &graph.possible {
+            used[to] |= from != to;
+        }
+        let mut loose: Vec<(usize, String)> = Vec::new();
+        for (ii, r) in model.instructions.iter().enumerate() {
+            let Some(stage) = r.stage else { continue };
             let inst = model.instruction(ii);
-            if r.stage == Some(s) || deleted.contains(inst.span) {
-                return false;
+            let mut words = model.text[inst.span.range()].split_whitespace();
+            while let Some(w) = words.next() {
+                if w.eq_ignore_ascii_case("--from") {
+                    if let Some(name) = words.next() {
+                        loose.push((stage, name.to_ascii_lowercase()));
+                    }
+                }
             }
-            let words: Vec<String> = model.text[inst.span.range()]
-                .split_whitespace()
-                .map(str::to_ascii_lowercase)
-                .collect();
-            words.windows(2).any(|w| w[0] == "--from" && w[1] == name)
-        });
-        if mentioned {
-            return false;
+        }
+        if !loose.is_empty() {
+            for st in &model.stages {
+                if let Some(name) = &st.name {
+                    let name = name.text.to_ascii_lowercase();
+                    used[st.index] |= loose
+                        .iter()
+                        .any(|(from, n)| *from != st.index && *n == name);
+                }
+            }
+        }
+        let mut hidden_numbers = vec![0; n];
+        for r in &model.references {
+            if r.kind == RefKind::From {
+                continue;
+            }
+            let numeric_value =
+                r.raw.parse::<usize>().is_err() && r.resolved.parse::<usize>().is_ok();
+            let numeric_pattern = variable_reference(model, r)
+                && (0..n).any(|i| pattern_matches(&r.raw, &i.to_string()));
+            if numeric_value || numeric_pattern {
+                hidden_numbers[r.stage] += 1;
+            }
+        }
+        Guard {
+            used,
+            hidden_total: hidden_numbers.iter().sum(),
+            hidden_numbers,
+            numeric_refs: model
+                .references
+                .iter()
+                .filter(|r| r.raw.parse::<usize>().is_ok())
+                .collect(),
         }
     }
-    !model.references.iter().any(|r| {
-        if deleted.contains(r.span) || r.kind == RefKind::From {
-            return false;
-        }
-        // `--from=$SRC` with `SRC=3`: the number is not in the reference.
-        let numeric_value = r.raw.parse::<usize>().is_err() && r.resolved.parse::<usize>().is_ok();
-        let numeric_pattern = variable_reference(model, r)
-            && (s..model.stages.len()).any(|i| pattern_matches(&r.raw, &i.to_string()));
-        numeric_value || numeric_pattern
-    })
+
+    /// Whether deleting stage `s` provably leaves every other stage as it
+    /// was: not the last stage (the default target), no other stage uses
+    /// it, and no reference elsewhere names a stage by a number hidden in a
+    /// variable.
+    fn safe_to_delete(&self, model: &Model<'_>, s: usize) -> bool {
+        s + 1 != model.stages.len() && !self.used[s] && self.hidden_total == self.hidden_numbers[s]
+    }
 }
 
 /// Delete a stage's instructions, renumbering index references to the
 /// stages after it. Its comments stay, one per line, where the stage was: a
 /// fix never deletes what a person wrote to explain something.
-/// `None` when deleting is not provably safe ([`safe_to_delete`]): the last
+/// `None` when deleting is not provably safe ([`Guard::safe_to_delete`]): the last
 /// stage (the default target), a stage another stage uses, or references
 /// holding a variable that could name a stage by index.
-fn delete_stage(model: &Model<'_>, graph: &StageGraph, s: usize) -> Option<Fix> {
-    if !safe_to_delete(model, graph, s) {
+fn delete_stage(model: &Model<'_>, guard: &Guard<'_>, s: usize) -> Option<Fix> {
+    if !guard.safe_to_delete(model, s) {
         return None;
     }
-    // References by index (`--from=0`), which deleting a stage renumbers.
-    let numeric_refs: Vec<&StageRef> = model
-        .references
-        .iter()
-        .filter(|r| r.raw.parse::<usize>().is_ok())
-        .collect();
     let deleted = model.stage_span(s);
     let mut kept = String::new();
     let mut keep = |span: Span| {
@@ -259,7 +289,7 @@ fn delete_stage(model: &Model<'_>, graph: &StageGraph, s: usize) -> Option<Fix> 
         return None;
     }
     let mut edits = vec![Edit::replace(deleted, kept)];
-    for r in &numeric_refs {
+    for r in &guard.numeric_refs {
         if let RefTarget::Stage(t) = r.target {
             // References inside the deleted stage go with it.
             if t > s && r.raw.parse::<usize>().is_ok() && !deleted.contains(r.span) {
