@@ -105,21 +105,31 @@ fn kind_of(rel: &Path) -> Option<SourceKind> {
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
     if in_workflows && yaml {
         Some(SourceKind::Workflow)
-    } else if (name.starts_with("docker-bake") || name.contains(".bake."))
+    } else if (name.starts_with("docker-bake")
+        || name.contains(".bake.")
+        || name.starts_with("bake."))
         && (name.ends_with(".hcl") || name.ends_with(".json"))
     {
         Some(SourceKind::Bake)
-    } else if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
+    } else if yaml
+        && (name.starts_with("compose")
+            || name.starts_with("docker-compose")
+            || name.contains(".compose.")
+            || name.contains("-compose."))
+    {
         Some(SourceKind::Compose)
     } else if yaml && (name == "action" || name.starts_with("action.")) {
         // A composite action: `runs.steps`, read as a workflow.
         Some(SourceKind::Workflow)
-    } else if name == "makefile"
-        || name == "gnumakefile"
+    } else if name.starts_with("makefile")
+        || name.ends_with("makefile")
         || name.ends_with(".mk")
-        || name.ends_with(".sh")
-        || name.ends_with(".bash")
-        || name.ends_with(".ps1")
+        || name.ends_with(".make")
+        || [
+            ".sh", ".bash", ".zsh", ".ksh", ".bats", ".ps1", ".psm1", ".bat", ".cmd",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
         || name == "justfile"
         || name == "jenkinsfile"
         || name == "tiltfile"
@@ -454,6 +464,10 @@ mod tests {
             "hack/Tiltfile",
             "docs/README.md",
             "build.ps1",
+            "Makefile.docker",
+            "docker.Makefile",
+            "hack/test.bats",
+            "build.cmd",
         ] {
             assert_eq!(kind_of(Path::new(f)), Some(SourceKind::Script), "{f}");
         }
@@ -465,6 +479,10 @@ mod tests {
         assert_eq!(
             kind_of(Path::new("build/app.bake.hcl")),
             Some(SourceKind::Bake)
+        );
+        assert_eq!(
+            kind_of(Path::new("dev.compose.yaml")),
+            Some(SourceKind::Compose)
         );
     }
 
