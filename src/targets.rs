@@ -887,10 +887,37 @@ pub fn parse_script(text: &str) -> Vec<BuildRef> {
         }
         let mut commands = Vec::new();
         simple_commands(&text, 0, &mut commands);
+        // `cd services/api && docker build .`: the folder the build runs in.
+        let mut cd: Option<String> = None;
         let mut i = 0;
         while i < commands.len() {
             let words = shell_words(&commands[i]);
-            if let Some(b) = build_command(&words, line) {
+            match words.first().map(|w| w.trim_start_matches(['@', '-', '+'])) {
+                Some("cd" | "pushd") => {
+                    if let Some(dir) = words.get(1).filter(|d| !d.starts_with('-')) {
+                        cd = Some(match (&cd, dir.starts_with('/')) {
+                            (Some(prev), false) => format!("{prev}/{dir}"),
+                            _ => dir.clone(),
+                        });
+                    }
+                }
+                Some("popd") => cd = None,
+                _ => {}
+            }
+            if let Some(mut b) = build_command(&words, line) {
+                if let Some(dir) = &cd {
+                    let join = |p: &str| {
+                        if p.starts_with('/') {
+                            p.to_string()
+                        } else {
+                            format!("{dir}/{p}")
+                        }
+                    };
+                    b.context = Some(join(b.context.as_deref().unwrap_or(".")));
+                    if let DockerfilePath::FromCwd(f) = &b.dockerfile {
+                        b.dockerfile = DockerfilePath::FromCwd(join(f));
+                    }
+                }
                 out.push(b);
             }
             // A command given as one quoted word: `sh -c "docker build ..."`.
@@ -1121,6 +1148,14 @@ mod tests {
             "build/{{.FILE}}.Dockerfile",
             "build/a.Dockerfile"
         ));
+        // A `cd` before the build, on the same line.
+        let b =
+            parse_script("\tcd services/api && docker build -f Dockerfile.dev --target dev .\n");
+        assert_eq!(b[0].context.as_deref(), Some("services/api/."));
+        assert_eq!(
+            b[0].dockerfile,
+            DockerfilePath::FromCwd("services/api/Dockerfile.dev".into())
+        );
         // buildx's own flags before `build`.
         let b = parse_script("docker buildx \\\n  --builder x \\\n  build --target main .\n");
         assert_eq!(b.len(), 1, "{b:?}");

@@ -380,6 +380,20 @@ fn resolve(
             }
         }
     }
+    // Not found where the script runs: it may `cd` first (`cd build &&
+    // docker build -f docker/Dockerfile.prod .` over several lines). A path
+    // more telling than `Dockerfile` stands for the Dockerfiles ending so.
+    if found.is_empty() && matches!(r.kind, SourceKind::Script | SourceKind::Workflow) {
+        let tail = normalize(&written).unwrap_or_default();
+        let plain = ["dockerfile", "containerfile"].contains(&tail.to_ascii_lowercase().as_str());
+        if !tail.is_empty() && !plain {
+            for (rel, real) in candidates {
+                if (rel == &tail || rel.ends_with(&format!("/{tail}"))) && !found.contains(real) {
+                    found.push(real.clone());
+                }
+            }
+        }
+    }
     found
 }
 

@@ -2049,6 +2049,21 @@ COPY --from=build /out /out
     ] {
         assert!(targets.stdout.contains(want), "{want}\n{targets}");
     }
+    // A script that changes folder first: `build/Dockerfile` is found from
+    // the `cd` on the same line, or from a path that ends like it.
+    p.write(
+        "ci/release.sh",
+        "cd build && docker build --target forgotten -f Dockerfile .\n",
+    );
+    let run = p.concise(&["--select", "RD101", "build/Dockerfile"]);
+    assert!(unreachable_stages(&run).is_empty(), "{run}");
+    p.write(
+        "ci/release.sh",
+        "cd \"$ROOT\"\ndocker build --target forgotten -f build/Dockerfile .\n",
+    );
+    let run = p.concise(&["--select", "RD101", "build/Dockerfile"]);
+    assert!(unreachable_stages(&run).is_empty(), "{run}");
+    fs::remove_file(p.path("ci/release.sh")).expect("rm");
     // A script looping over a bash array builds stages rdock cannot name.
     p.write(
         "hack/all",
