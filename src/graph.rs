@@ -258,6 +258,33 @@ impl StageGraph {
         }
     }
 
+    /// For each stage, whether one of `seeds` reaches it through edges and
+    /// possible edges.
+    pub fn maybe_reachable_from(&self, seeds: &[usize]) -> Vec<bool> {
+        let n = self.reachable.len();
+        let mut possible_from = vec![Vec::new(); n];
+        for &(from, to, _) in &self.possible {
+            possible_from[from].push(to);
+        }
+        let mut seen = vec![false; n];
+        let mut todo: Vec<usize> = seeds.iter().copied().filter(|&s| s < n).collect();
+        while let Some(s) = todo.pop() {
+            if std::mem::replace(&mut seen[s], true) {
+                continue;
+            }
+            let definite = self
+                .graph
+                .edges(NodeIndex::new(s))
+                .map(|e| self.graph[e.target()]);
+            todo.extend(
+                definite
+                    .chain(possible_from[s].iter().copied())
+                    .filter(|&t| !seen[t]),
+            );
+        }
+        seen
+    }
+
     /// Stages that `stage` needs directly, with the reference.
     pub fn dependencies(&self, stage: usize) -> impl Iterator<Item = (usize, Edge)> + '_ {
         self.graph

@@ -55,6 +55,10 @@ pub struct BuildRef {
 pub struct FoundTarget {
     /// The stage built; `None` for a build without a target (the last stage).
     pub name: Option<String>,
+    /// A stage name the repository hands to a build rdock cannot follow
+    /// ([`target_hints`]): the stage may be built. Such an entry has no
+    /// `name`, so that it counts for RD101 only, not as a sure target.
+    pub hint: Option<String>,
     /// Where: `path:line`.
     pub origin: String,
 }

@@ -47,6 +47,7 @@ impl Discovery {
             .filter(|b| b.dockerfile == file)
             .map(|b| FoundTarget {
                 name: b.target.clone(),
+                hint: None,
                 origin: b.origin.clone(),
             })
             .collect();
@@ -56,7 +57,8 @@ impl Discovery {
             for (name, origin) in &self.hints {
                 if stages.iter().any(|s| s.eq_ignore_ascii_case(name)) {
                     found.push(FoundTarget {
-                        name: Some(name.clone()),
+                        name: None,
+                        hint: Some(name.clone()),
                         origin: origin.clone(),
                     });
                 }

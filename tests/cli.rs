@@ -2064,6 +2064,22 @@ COPY --from=build /out /out
     let run = p.concise(&["--select", "RD101", "build/Dockerfile"]);
     assert!(unreachable_stages(&run).is_empty(), "{run}");
     fs::remove_file(p.path("ci/release.sh")).expect("rm");
+    // A target handed over in a variable, the build's flags assembled
+    // elsewhere: `forgotten` is possibly built, and not reported.
+    p.write(
+        "ci/release.sh",
+        "ARGS=\"--target ${DOCKER_TARGET}\"\ndocker build $ARGS -f build/Dockerfile .\n",
+    );
+    p.write(
+        ".github/workflows/release.yml",
+        "on: push\njobs:\n  release:\n    runs-on: ubuntu-latest\n    env:\n      DOCKER_TARGET: forgotten\n    steps:\n      - run: ci/release.sh\n",
+    );
+    let run = p.concise(&["--select", "RD101", "build/Dockerfile"]);
+    assert!(unreachable_stages(&run).is_empty(), "{run}");
+    fs::remove_file(p.path("ci/release.sh")).expect("rm");
+    fs::remove_file(p.path(".github/workflows/release.yml")).expect("rm");
+    let run = p.concise(&["--select", "RD101", "build/Dockerfile"]);
+    assert_eq!(unreachable_stages(&run), ["forgotten"], "{run}");
     // A script looping over a bash array builds stages rdock cannot name.
     p.write(
         "hack/all",

@@ -96,11 +96,25 @@ impl Rule for UnreachableStage {
             }
             why.join("; ")
         };
+        // Stages a build file names in a way rdock cannot follow to a build
+        // (`DOCKER_TARGET: slim`): possibly built, with what they use.
+        let hinted: Vec<usize> = cx
+            .settings
+            .discovered_targets
+            .iter()
+            .filter_map(|t| model.stage_by_name(t.hint.as_deref()?))
+            .collect();
+        let hinted = if hinted.is_empty() {
+            Vec::new()
+        } else {
+            graph.maybe_reachable_from(&hinted)
+        };
         let mut guard: Option<Guard<'_>> = None;
         for stage in &model.stages {
             // A stage whose name holds a variable (`AS ${STAGE}`) could be
             // any name: what uses it is unknown.
             if graph.maybe_reachable[stage.index]
+                || hinted.get(stage.index).copied().unwrap_or(false)
                 || stage.name.as_ref().is_some_and(|n| is_pattern(&n.text))
             {
                 continue;
