@@ -29,6 +29,10 @@ pub struct Discovery {
     pub evidence: Vec<String>,
     /// Files that could not be read or parsed, with why.
     pub problems: Vec<String>,
+    /// Stage names the build files pass along outside a build rdock can
+    /// follow (`targets::target_hints`), with `path:line`: a stage of that
+    /// name, in any Dockerfile, may be a target.
+    pub hints: Vec<(String, String)>,
 }
 
 impl Discovery {
@@ -37,15 +41,44 @@ impl Discovery {
         let Ok(file) = std::fs::canonicalize(file) else {
             return Vec::new();
         };
-        self.builds
+        let mut found: Vec<FoundTarget> = self
+            .builds
             .iter()
             .filter(|b| b.dockerfile == file)
             .map(|b| FoundTarget {
                 name: b.target.clone(),
+                hint: None,
                 origin: b.origin.clone(),
             })
-            .collect()
+            .collect();
+        if !self.hints.is_empty() {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let stages = stage_names(&text);
+            for (name, origin) in &self.hints {
+                if stages.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                    found.push(FoundTarget {
+                        name: None,
+                        hint: Some(name.clone()),
+                        origin: origin.clone(),
+                    });
+                }
+            }
+        }
+        found
     }
+}
+
+/// The names of the stages of a Dockerfile, read from its `FROM ... AS name`
+/// lines (enough to match target hints; the model does the real parsing).
+fn stage_names(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let from = w.first()?.eq_ignore_ascii_case("from");
+            let n = w.len();
+            (from && n >= 4 && w[n - 2].eq_ignore_ascii_case("as")).then(|| w[n - 1].to_string())
+        })
+        .collect()
 }
 
 /// The repository a path belongs to: the nearest folder with `.git`, else the path's folder.
@@ -74,21 +107,127 @@ fn kind_of(rel: &Path) -> Option<SourceKind> {
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
     if in_workflows && yaml {
         Some(SourceKind::Workflow)
-    } else if name.starts_with("docker-bake") && (name.ends_with(".hcl") || name.ends_with(".json"))
+    } else if (name.starts_with("docker-bake")
+        || name.contains(".bake.")
+        || name.starts_with("bake."))
+        && (name.ends_with(".hcl") || name.ends_with(".json"))
     {
         Some(SourceKind::Bake)
-    } else if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
+    } else if yaml
+        && (name.starts_with("compose")
+            || name.starts_with("docker-compose")
+            || name.contains(".compose.")
+            || name.contains("-compose."))
+    {
         Some(SourceKind::Compose)
-    } else if name == "makefile"
-        || name == "gnumakefile"
+    } else if yaml && (name == "action" || name.starts_with("action.")) {
+        // A composite action: `runs.steps`, read as a workflow.
+        Some(SourceKind::Workflow)
+    } else if name.starts_with("makefile")
+        || name.ends_with("makefile")
         || name.ends_with(".mk")
-        || name.ends_with(".sh")
-        || name.ends_with(".bash")
+        || name.ends_with(".make")
+        || [
+            ".sh", ".bash", ".zsh", ".ksh", ".bats", ".ps1", ".psm1", ".bat", ".cmd",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
+        || name == "justfile"
+        || name == "jenkinsfile"
+        || name == "tiltfile"
+        || name.ends_with(".md")
+        || name == "earthfile"
+        || (yaml && other_ci_file(rel, &name))
     {
         Some(SourceKind::Script)
     } else {
         None
     }
+}
+
+/// YAML files of other CI and build tools, read line by line as scripts:
+/// GitLab (`.gitlab-ci.yml`, `.gitlab/`), CircleCI, Buildkite, Drone,
+/// Woodpecker, Azure Pipelines, Bitbucket, Travis, Cloud Build, Skaffold,
+/// Taskfiles.
+fn other_ci_file(rel: &Path, name: &str) -> bool {
+    let in_dir = |d: &str| {
+        rel.components()
+            .any(|c| c.as_os_str().to_string_lossy().eq_ignore_ascii_case(d))
+    };
+    name.contains("gitlab-ci")
+        || [
+            "cloudbuild",
+            "skaffold",
+            "azure-pipelines",
+            "bitbucket-pipelines",
+            "taskfile",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || name.starts_with(".drone")
+        || name.starts_with(".travis")
+        || name.starts_with(".woodpecker")
+        || [
+            ".gitlab",
+            ".circleci",
+            ".buildkite",
+            ".woodpecker",
+            ".tekton",
+            ".azure-pipelines",
+        ]
+        .iter()
+        .any(|d| in_dir(d))
+}
+
+/// The lines of a Markdown text inside fenced code blocks; every other line
+/// empty, so that line numbers stay.
+fn fenced_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut fence: Option<&str> = None;
+    for line in text.lines() {
+        let t = line.trim_start();
+        match fence {
+            Some(f) if t.starts_with(f) => fence = None,
+            Some(_) => out.push_str(line),
+            None if t.starts_with("```") => fence = Some("```"),
+            None if t.starts_with("~~~") => fence = Some("~~~"),
+            None => {}
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A file without an extension that starts with a shell's `#!` line
+/// (`hack/build`, `bin/release`, `scripts/image`): a script.
+fn is_shell_script(path: &Path) -> bool {
+    use std::io::Read;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    if name.is_none_or(|n| n.contains('.')) {
+        return false;
+    }
+    if std::fs::metadata(path).map_or(true, |m| m.len() > 1 << 20) {
+        return false;
+    }
+    let mut head = [0u8; 128];
+    let Ok(n) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else {
+        return false;
+    };
+    let first = String::from_utf8_lossy(&head[..n]);
+    let first = first.lines().next().unwrap_or("");
+    first.starts_with("#!")
+        && ["sh", "bash", "zsh", "ksh", "dash", "make"]
+            .iter()
+            .any(|s| first.split(['/', ' ']).any(|w| w == *s))
+}
+
+/// A file a build could name with `-f`: its name holds `dockerfile` or
+/// `containerfile`.
+fn is_dockerfile_like(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        let n = n.to_string_lossy().to_ascii_lowercase();
+        n.contains("dockerfile") || n.contains("containerfile")
+    })
 }
 
 /// Walk the repository at `root` (honouring .gitignore) and read every build file.
@@ -104,14 +243,35 @@ pub fn discover(root: &Path) -> Discovery {
         .map(|e| e.into_path())
         .collect();
     files.sort();
+    // The Dockerfiles a build path holding a variable could name.
+    let candidates: Vec<(String, PathBuf)> = files
+        .iter()
+        .filter(|p| is_dockerfile_like(p))
+        .filter_map(|p| {
+            let rel = p
+                .strip_prefix(root)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            Some((rel, std::fs::canonicalize(p).ok()?))
+        })
+        .collect();
     for path in files {
         let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-        let Some(kind) = kind_of(&rel) else { continue };
+        let kind = match kind_of(&rel) {
+            Some(k) => k,
+            None if is_shell_script(&path) => SourceKind::Script,
+            None => continue,
+        };
         let rel_s = rel.to_string_lossy().replace('\\', "/");
         let Ok(text) = std::fs::read_to_string(&path) else {
             d.problems.push(format!("{rel_s}: cannot be read"));
             continue;
         };
+        // Markdown: only its fenced code blocks (`docker build --target dev
+        // .` in a README is a build people run), line numbers kept.
+        let markdown = rel_s.to_ascii_lowercase().ends_with(".md");
+        let text = if markdown { fenced_code(&text) } else { text };
         let parsed = match kind {
             SourceKind::Bake if rel_s.ends_with(".json") => targets::parse_bake_json(&text),
             SourceKind::Bake => targets::parse_bake_hcl(&text),
@@ -126,10 +286,24 @@ pub fn discover(root: &Path) -> Discovery {
                 continue;
             }
         };
-        d.evidence.push(rel_s.clone());
+        let hints = if matches!(kind, SourceKind::Script | SourceKind::Workflow) {
+            // A `target:` key is a workflow step's own input (read with the
+            // step); in another tool's file (Skaffold) it is a hint.
+            let yaml_targets = kind == SourceKind::Script && !markdown;
+            targets::target_hints(&text, yaml_targets)
+        } else {
+            Vec::new()
+        };
+        // (Documents count as looked at only when they show a build.)
+        if !markdown || !refs.is_empty() || !hints.is_empty() {
+            d.evidence.push(rel_s.clone());
+        }
+        for (name, line) in hints {
+            d.hints.push((name, format!("{rel_s}:{line}")));
+        }
         let dir = path.parent().unwrap_or(root).to_path_buf();
         for r in refs {
-            if let Some(dockerfile) = resolve(&r, &dir, root) {
+            for dockerfile in resolve(&r, &dir, root, &candidates) {
                 d.builds.push(Build {
                     dockerfile,
                     target: r.target.clone(),
@@ -142,28 +316,103 @@ pub fn discover(root: &Path) -> Discovery {
     d
 }
 
-/// The Dockerfile a build reads, if it exists.
-fn resolve(r: &BuildRef, dir: &Path, root: &Path) -> Option<PathBuf> {
+/// The Dockerfiles a build reads: the one its path names, if it exists, or
+/// when the path holds a variable (`-f Dockerfile.$2`, `-f $(DIR)/$(FILE)`),
+/// every Dockerfile of the repository (`candidates`: root-relative path,
+/// real path) it could name.
+fn resolve(
+    r: &BuildRef,
+    dir: &Path,
+    root: &Path,
+    candidates: &[(String, PathBuf)],
+) -> Vec<PathBuf> {
     // Bake and compose paths are relative to their file; workflows run at the
     // repository root; scripts and Makefiles run in their folder or at the root.
     let cwds: Vec<&Path> = match r.kind {
         SourceKind::Bake | SourceKind::Compose | SourceKind::Script => vec![dir, root],
         SourceKind::Workflow => vec![root],
     };
+    let context = r.context.as_deref().unwrap_or(".");
+    let written = match &r.dockerfile {
+        DockerfilePath::Default => format!("{context}/Dockerfile"),
+        DockerfilePath::InContext(f) => format!("{context}/{f}"),
+        DockerfilePath::FromCwd(f) => f.clone(),
+    };
+    let mut found = Vec::new();
+    if targets::is_pattern(&written) {
+        if written.starts_with('/') {
+            return found;
+        }
+        for cwd in cwds {
+            let Ok(rel_cwd) = cwd.strip_prefix(root) else {
+                continue;
+            };
+            let rel_cwd = rel_cwd.to_string_lossy().replace('\\', "/");
+            let mut patterns = vec![written.clone()];
+            // `$(CURDIR)/build/Dockerfile`, `${GITHUB_WORKSPACE}/Dockerfile`:
+            // a first folder that is a variable may be the working directory.
+            if let Some((first, rest)) = written.split_once('/') {
+                if targets::is_pattern(first) {
+                    patterns.push(rest.to_string());
+                }
+            }
+            for p in patterns {
+                let Some(p) = normalize(&format!("{rel_cwd}/{p}")) else {
+                    continue;
+                };
+                for (rel, real) in candidates {
+                    if targets::pattern_matches(&p, rel) && !found.contains(real) {
+                        found.push(real.clone());
+                    }
+                }
+            }
+        }
+        return found;
+    }
     for cwd in cwds {
-        let context = cwd.join(r.context.as_deref().unwrap_or("."));
         let file = match &r.dockerfile {
-            DockerfilePath::Default => context.join("Dockerfile"),
-            DockerfilePath::InContext(f) => context.join(f),
+            DockerfilePath::Default => cwd.join(context).join("Dockerfile"),
+            DockerfilePath::InContext(f) => cwd.join(context).join(f),
             DockerfilePath::FromCwd(f) => cwd.join(f),
         };
         if let Ok(p) = std::fs::canonicalize(&file) {
             if p.is_file() {
-                return Some(p);
+                found.push(p);
+                break;
             }
         }
     }
-    None
+    // Not found where the script runs: it may `cd` first (`cd build &&
+    // docker build -f docker/Dockerfile.prod .` over several lines). A path
+    // more telling than `Dockerfile` stands for the Dockerfiles ending so.
+    if found.is_empty() && matches!(r.kind, SourceKind::Script | SourceKind::Workflow) {
+        let tail = normalize(&written).unwrap_or_default();
+        let plain = ["dockerfile", "containerfile"].contains(&tail.to_ascii_lowercase().as_str());
+        if !tail.is_empty() && !plain {
+            for (rel, real) in candidates {
+                if (rel == &tail || rel.ends_with(&format!("/{tail}"))) && !found.contains(real) {
+                    found.push(real.clone());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// A root-relative path pattern without `.`, `..` or empty segments; `None`
+/// when it leaves the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop()?;
+            }
+            s => out.push(s),
+        }
+    }
+    Some(out.join("/"))
 }
 
 /// The `.dockerignore` of a Dockerfile's build context, as BuildKit picks it:
@@ -201,4 +450,62 @@ pub fn settings_for_file(
         per_file.build.target_evidence = discovery.evidence.clone();
     }
     Some(per_file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_code_only() {
+        let md = "Run `docker build --target prose .`\n\n```sh\ndocker build --target dev .\n```\n";
+        let code = fenced_code(md);
+        assert_eq!(code.lines().count(), 5);
+        let b = targets::parse_script(&code);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].target.as_deref(), Some("dev"));
+        assert_eq!(b[0].line, 4);
+    }
+
+    #[test]
+    fn build_files_of_other_tools() {
+        for f in [
+            ".gitlab-ci.yml",
+            ".gitlab/ci/build.yml",
+            ".circleci/config.yml",
+            ".buildkite/pipeline.yaml",
+            "cloudbuild.yaml",
+            "skaffold.yaml",
+            "Taskfile.yml",
+            "hack/Tiltfile",
+            "docs/README.md",
+            "build.ps1",
+            "Makefile.docker",
+            "docker.Makefile",
+            "hack/test.bats",
+            "build.cmd",
+        ] {
+            assert_eq!(kind_of(Path::new(f)), Some(SourceKind::Script), "{f}");
+        }
+        assert_eq!(kind_of(Path::new("config/app.yml")), None);
+        assert_eq!(
+            kind_of(Path::new("ci/action.yml")),
+            Some(SourceKind::Workflow)
+        );
+        assert_eq!(
+            kind_of(Path::new("build/app.bake.hcl")),
+            Some(SourceKind::Bake)
+        );
+        assert_eq!(
+            kind_of(Path::new("dev.compose.yaml")),
+            Some(SourceKind::Compose)
+        );
+    }
+
+    #[test]
+    fn stage_names_of_a_dockerfile() {
+        let names =
+            stage_names("FROM alpine AS base\nfrom --platform=$X base as Build\nFROM scratch\n");
+        assert_eq!(names, ["base", "Build"]);
+    }
 }

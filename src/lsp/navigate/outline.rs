@@ -83,6 +83,14 @@ pub fn code_lens(s: &Snapshot) -> Vec<lsp::CodeLens> {
                 format!("target ({targets})")
             } else if reached {
                 format!("reached by target {targets}")
+            } else if a
+                .graph
+                .maybe_reachable
+                .get(st.index)
+                .copied()
+                .unwrap_or(false)
+            {
+                "may be reached: a build or a reference picks it through a variable".to_string()
             } else {
                 format!("not reached by target {targets}: BuildKit skips it")
             };
