@@ -19,6 +19,9 @@ Scenarios:
           edit to the last diagnostics (settled: nothing more for 1 s)
   huge    a 50,000-line file is opened; meanwhile a hover on a small open
           document is timed (is the server blocked?)
+  actions 40 textDocument/codeAction requests at the cursor (one line,
+          each time another) in the 5,000-line file, with the
+          resolveSupport for edits that VS Code advertises: median and p99
   memory  resident set size (VmRSS, process tree) after the large scenario
 """
 
@@ -204,7 +207,10 @@ def run_server(name, cmd, args, texts):
     res = {"server": name, "command": " ".join(cmd)}
     s = Server(cmd)
     s.request("initialize", {"processId": os.getpid(), "rootUri": None, "capabilities": {
-        "textDocument": {"publishDiagnostics": {"versionSupport": True}}}})
+        "textDocument": {"publishDiagnostics": {"versionSupport": True},
+                         "codeAction": {"resolveSupport": {"properties": ["edit"]},
+                                        "codeActionLiteralSupport": {"codeActionKind": {"valueSet": [
+                                            "quickfix", "refactor", "source"]}}}}}})
     s.wait(lambda m: m.get("id") == 1)
     s.notify("initialized", {})
 
@@ -216,6 +222,22 @@ def run_server(name, cmd, args, texts):
     res["large"] = {"lines": texts["large"].count("\n"), "edits": len(t),
                     "median_ms": statistics.median(t), "p99_ms": pct(t, 99)}
     res["memory_mb_after_large"] = round(s.rss_kb() / 1024, 1)
+
+    # Code actions at the cursor, as an editor asks on every cursor move.
+    s.drain(0.3)
+    times = []
+    n_lines = texts["large"].count("\n")
+    for k in range(40):
+        line = (k * 997) % n_lines
+        t0 = time.perf_counter()
+        rid = s.request("textDocument/codeAction", {
+            "textDocument": {"uri": doc.uri},
+            "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}},
+            "context": {"diagnostics": []}})
+        t1, _ = s.wait(lambda m, rid=rid: m.get("id") == rid and "method" not in m, timeout=300)
+        times.append((t1 - t0) * 1000)
+    res["actions"] = {"lines": n_lines, "requests": len(times),
+                      "median_ms": statistics.median(times), "p99_ms": pct(times, 99)}
 
     # Burst: 50 edits at once, then wait for the diagnostics of the last one.
     s.drain(0.3)
@@ -284,6 +306,9 @@ def main():
               % (b["last_version_ms"], b["settled_ms"]))
         print("  huge   %d lines opened: hover on another document answered in %.1f ms"
               % (r["huge"]["lines"], r["huge"]["hover_on_other_doc_ms"]))
+        a = r["actions"]
+        print("  actions %d lines: code actions at the cursor median %.2f ms  p99 %.2f ms  (%d requests)"
+              % (a["lines"], a["median_ms"], a["p99_ms"], a["requests"]))
         print("  memory %.1f MB after the 5,000-line file, %.1f MB after the 50,000-line one"
               % (r["memory_mb_after_large"], r["memory_mb_peak_observed"]))
 

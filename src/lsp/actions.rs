@@ -41,6 +41,10 @@ pub struct Request<'a> {
     pub only: Option<&'a [lsp::CodeActionKind]>,
     /// Offer `source.fixAll.rdock` (the `fixAll` setting).
     pub fix_all: bool,
+    /// The client resolves edits (`codeAction/resolve`): the fix-all edit,
+    /// which re-lints the whole file until nothing changes, is computed
+    /// only when the action is chosen.
+    pub lazy: bool,
 }
 
 /// Every action for the request, edits included.
@@ -103,7 +107,23 @@ pub fn code_actions(req: &Request<'_>) -> Vec<lsp::CodeAction> {
         }
     }
     if req.fix_all && wanted(req.only, &fix_all_kind()) {
-        if let Some(edit) = fix_all_edit(&req.conv, req.settings) {
+        let safe_fix = |d: &&Diagnostic| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Safe)
+        };
+        if req.lazy {
+            if req.diagnostics.iter().any(|d| safe_fix(&d)) {
+                out.push(action(
+                    "Fix all auto-fixable problems (rdock)".into(),
+                    fix_all_kind(),
+                    req.uri,
+                    Vec::new(),
+                    Vec::new(),
+                    false,
+                ));
+            }
+        } else if let Some(edit) = fix_all_edit(&req.conv, req.settings) {
             out.push(action(
                 "Fix all auto-fixable problems (rdock)".into(),
                 fix_all_kind(),

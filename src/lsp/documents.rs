@@ -22,6 +22,18 @@ pub struct Document {
     /// Counts changes (and the close): work on an older text watches it to
     /// stop early.
     pub generation: Arc<AtomicU64>,
+    /// The findings of the last lint: for this version, with these
+    /// settings (by identity). Requests on an unchanged document (code
+    /// actions at each cursor move) read them instead of linting again.
+    pub findings: Option<Findings>,
+}
+
+/// Findings computed for one version of a document with one `Settings`.
+#[derive(Debug, Clone)]
+pub struct Findings {
+    pub version: i32,
+    pub settings: Arc<crate::settings::Settings>,
+    pub diagnostics: Arc<Vec<crate::Diagnostic>>,
 }
 
 impl Document {
@@ -34,6 +46,7 @@ impl Document {
             linting: false,
             dirty: false,
             generation: Arc::new(AtomicU64::new(0)),
+            findings: None,
         }
     }
 

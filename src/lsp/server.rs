@@ -166,9 +166,9 @@ impl Backend {
         T: Send + 'static,
         F: FnOnce(Snapshot) -> T + Send + 'static,
     {
-        let Some((text, version)) = lock(&self.state.docs)
+        let Some((text, version, findings)) = lock(&self.state.docs)
             .get(uri)
-            .map(|d| (d.text.clone(), d.version))
+            .map(|d| (d.text.clone(), d.version, d.findings.clone()))
         else {
             return Ok(None);
         };
@@ -188,6 +188,7 @@ impl Backend {
             encoding: state.caps().encoding,
             options: state.options(),
             resolve_edits: state.caps().resolve_edits,
+            findings,
         };
         let result = tokio::task::spawn_blocking(move || f(snap))
             .await
@@ -296,16 +297,21 @@ async fn lint_loop(client: Client, state: Arc<State>, uri: lsp::Uri) {
             // Decided and queued under the lock: a later edit or the close
             // cannot slip in between.
             {
-                let docs = lock(&st.docs);
-                if docs
-                    .get(&u)
-                    .is_some_and(|d| d.version == version && !d.dirty)
+                let mut docs = lock(&st.docs);
+                if let Some(d) = docs
+                    .get_mut(&u)
+                    .filter(|d| d.version == version && !d.dirty)
                 {
                     st.outbox.push_diagnostics(u.as_str(), body);
+                    d.findings = Some(super::documents::Findings {
+                        version,
+                        settings: settings.clone(),
+                        diagnostics: Arc::new(diags),
+                    });
                 }
             }
             if !inline {
-                drop((diags, index, text));
+                drop((index, text));
                 release_memory();
             }
             Some(())
@@ -554,6 +560,7 @@ impl LanguageServer for Backend {
                 range: conv.span(range),
                 only: only.as_deref(),
                 fix_all: s.options.fix_all,
+                lazy: s.resolve_edits,
             };
             actions::code_actions(&req)
                 .into_iter()
@@ -599,7 +606,9 @@ impl LanguageServer for Backend {
                     diagnostics: &diags,
                     range: conv.span(range),
                     only: None,
-                    fix_all: s.options.fix_all,
+                    // The whole-file fix runs only when that is the action chosen.
+                    fix_all: s.options.fix_all && wanted.kind == Some(actions::fix_all_kind()),
+                    lazy: false,
                 };
                 actions::code_actions(&req)
                     .into_iter()
