@@ -127,6 +127,14 @@ impl Session {
         lock(&self.builds).entry(root).or_insert(d).clone()
     }
 
+    /// Forget the configuration files read (a new `.rdock.toml` may have
+    /// appeared), keeping the builds found in each repository.
+    pub fn invalidate_config(&self) {
+        self.configs.clear();
+        lock(&self.resolved).clear();
+        lock(&self.files).clear();
+    }
+
     /// Forget everything read from disk (a configuration, build or
     /// `.dockerignore` file changed).
     pub fn invalidate(&self) {

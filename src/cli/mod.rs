@@ -150,7 +150,9 @@ pub fn main() -> ExitCode {
         } => rule::rule(&rule, output_format),
         Command::Rules { output_format } => rule::rules(output_format),
         Command::Lsp { stdio: _ } => match crate::lsp::run() {
-            Ok(()) => Exit::Ok,
+            Ok(true) => Exit::Ok,
+            // `exit` without `shutdown` (or the input ended): 1, as LSP says.
+            Ok(false) => Exit::Findings,
             Err(e) => {
                 error(e, None);
                 Exit::Error

@@ -1,6 +1,6 @@
 //! `rdock lsp`: the language server. The only user of LSP types; it calls
 //! the same library entry points as `rdock lint` (`crate::check`,
-//! `crate::check_and_fix`, `Settings::resolve`, `config::Discovery`).
+//! `crate::check_and_fix`, `session::Session`).
 
 pub mod actions;
 pub mod convert;
@@ -12,9 +12,11 @@ pub mod server;
 pub mod snapshot;
 pub mod transport;
 
-/// Serve over stdin/stdout until the client exits. Returns an error message
-/// when the runtime cannot start.
-pub fn run() -> Result<(), String> {
+/// Serve over stdin/stdout until the client exits. `Ok(true)` when it asked
+/// for `shutdown` first, `Ok(false)` when it did not (the process then
+/// exits with 1, as the LSP specification says); an error message when the
+/// runtime cannot start.
+pub fn run() -> Result<bool, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -23,7 +25,7 @@ pub fn run() -> Result<(), String> {
     // A computation still running on the blocking pool (a cancelled request
     // on a huge file) must not keep the process alive after `exit`.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
-    Ok(())
+    Ok(server::SHUTDOWN_REQUESTED.load(std::sync::atomic::Ordering::SeqCst))
 }
 
 /// Serve the LSP messages framed on `input` (`Content-Length` headers) on

@@ -50,6 +50,25 @@ pub enum OneOrMany {
     Many(Vec<String>),
 }
 
+/// Whether editor settings say anything about rdock's: an `rdock` section,
+/// or one of rdock's own keys at the top.
+pub fn mentions_rdock(value: &serde_json::Value) -> bool {
+    const KEYS: [&str; 9] = [
+        "target",
+        "buildArgs",
+        "select",
+        "extendSelect",
+        "ignore",
+        "allowedRegistries",
+        "fixAll",
+        "noConfig",
+        "rdock",
+    ];
+    value
+        .as_object()
+        .is_some_and(|o| KEYS.iter().any(|k| o.contains_key(*k)))
+}
+
 impl Options {
     /// Read the settings; unknown rule selectors are an error that says which.
     pub fn from_json(value: Option<serde_json::Value>) -> Result<Options, String> {

@@ -199,6 +199,32 @@ impl Backend {
     }
 }
 
+/// Set by `shutdown`: `exit` after it ends the process with 0, without it 1
+/// (the LSP specification's rule), see `lsp::run`.
+pub static SHUTDOWN_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// End the server when the editor that started it (`processId` of
+/// `initialize`) is gone, so a crashed editor leaves no server behind.
+fn watch_parent(pid: u32) {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return;
+        };
+        std::thread::spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            // SAFETY: kill with signal 0 only checks that the process exists.
+            let gone = unsafe { libc::kill(pid, 0) } != 0
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+            if gone {
+                std::process::exit(1);
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
+}
+
 /// Sets its flag when dropped.
 struct CancelOnDrop(Arc<AtomicBool>);
 
@@ -343,6 +369,9 @@ async fn lint_loop(client: Client, state: Arc<State>, uri: lsp::Uri) {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: lsp::InitializeParams) -> Result<lsp::InitializeResult> {
+        if let Some(pid) = params.process_id {
+            watch_parent(pid);
+        }
         let caps = &params.capabilities;
         let encoding = Encoding::negotiate(
             caps.general
@@ -470,10 +499,12 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        SHUTDOWN_REQUESTED.store(true, Ordering::SeqCst);
         Ok(())
     }
 
     async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
+        self.reread_without_watching();
         let d = params.text_document;
         lock(&self.state.docs).open(d.uri.clone(), d.version, d.text);
         self.schedule(d.uri);
@@ -496,7 +527,14 @@ impl LanguageServer for Backend {
         self.schedule(uri);
     }
 
-    async fn did_save(&self, _: lsp::DidSaveTextDocumentParams) {}
+    async fn did_save(&self, _: lsp::DidSaveTextDocumentParams) {
+        // A saved `.rdock.toml` or build file, for a client that cannot
+        // tell the server about file changes.
+        if !self.state.caps().watch_dynamic {
+            self.state.session().invalidate();
+            self.relint_all().await;
+        }
+    }
 
     async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
@@ -509,6 +547,11 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
+        // `null`, `{}` or another tool's settings say nothing about rdock's:
+        // keep them (some clients send such a change for every server).
+        if !super::options::mentions_rdock(&params.settings) {
+            return;
+        }
         match Options::from_json(Some(params.settings)) {
             Ok(o) => self.state.set_options(o),
             Err(msg) => {
@@ -733,6 +776,15 @@ impl LanguageServer for Backend {
 }
 
 impl Backend {
+    /// A client that does not watch files for the server (Neovim 0.7, say):
+    /// the configuration and build files are read again when a document
+    /// opens, so a new `.rdock.toml` counts without a restart.
+    fn reread_without_watching(&self) {
+        if !self.state.caps().watch_dynamic {
+            self.state.session().invalidate_config();
+        }
+    }
+
     /// Answers a message the transport could not accept (see `transport`).
     pub async fn malformed(&self, params: super::transport::Malformed) -> Result<Value> {
         super::transport::malformed_error(&params)

@@ -41,7 +41,20 @@ pub fn screen(body: &[u8]) -> Vec<u8> {
         .to_string()
         .into_bytes()
     };
-    match serde_json::from_slice::<Value>(body) {
+    let repaired;
+    let mut body = body;
+    let parsed = match serde_json::from_slice::<Value>(body) {
+        Err(e) => match without_lone_surrogates(body) {
+            Some(b) => {
+                repaired = b;
+                body = &repaired[..];
+                serde_json::from_slice::<Value>(body).map_err(|_| e)
+            }
+            None => Err(e),
+        },
+        ok => ok,
+    };
+    match parsed {
         Err(e) => replacement(Value::Null, false, e.to_string()),
         Ok(v) => {
             let ok = v.is_object()
@@ -68,8 +81,56 @@ pub fn screen(body: &[u8]) -> Vec<u8> {
     }
 }
 
+/// `body` with every `\\uD800`-`\\uDFFF` escape that is not half of a pair
+/// replaced by `\\uFFFD`, or `None` when it has none. JavaScript strings
+/// may hold lone surrogates and clients send them as such; serde_json
+/// refuses them, and dropping the whole edit would leave the server's copy
+/// of the document different from the editor's.
+fn without_lone_surrogates(body: &[u8]) -> Option<Vec<u8>> {
+    let hex = |at: usize| -> Option<u16> {
+        let h = body.get(at..at + 4)?;
+        u16::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+    };
+    let escape_at = |at: usize| -> Option<u16> {
+        (body.get(at) == Some(&b'\\') && body.get(at + 1) == Some(&b'u'))
+            .then(|| hex(at + 2))
+            .flatten()
+    };
+    let mut out = Vec::with_capacity(body.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] != b'\\' {
+            out.push(body[i]);
+            i += 1;
+            continue;
+        }
+        match escape_at(i) {
+            Some(u @ 0xD800..=0xDBFF) if matches!(escape_at(i + 6), Some(0xDC00..=0xDFFF)) => {
+                let _ = u;
+                out.extend_from_slice(&body[i..i + 12]);
+                i += 12;
+            }
+            Some(0xD800..=0xDFFF) => {
+                out.extend_from_slice(b"\\ufffd");
+                changed = true;
+                i += 6;
+            }
+            _ => {
+                // Any other escape: copy it whole (`\\\\` must not start one).
+                let end = (i + 2).min(body.len());
+                out.extend_from_slice(&body[i..end]);
+                i = end;
+            }
+        }
+    }
+    changed.then_some(out)
+}
+
 /// One framed message from `r`: `None` at the end of the stream, `Err` when
-/// the headers give no usable `Content-Length`.
+/// the headers give no usable `Content-Length`. A header line that holds
+/// `Content-Length:` after other bytes (the end of a body whose length was
+/// given too short) is read from there: framing recovers at the next header.
 async fn read_frame(
     r: &mut (impl AsyncBufRead + Unpin),
 ) -> Option<std::result::Result<Vec<u8>, ()>> {
@@ -81,12 +142,17 @@ async fn read_frame(
             Ok(0) | Err(_) => return None,
             Ok(_) => {}
         }
-        let line = line.trim_end_matches(['\r', '\n']);
+        let mut line = line.trim_end_matches(['\r', '\n']);
         if line.is_empty() {
             if saw_header {
                 break;
             }
             continue;
+        }
+        if let Some(at) = header_start(line.as_bytes()).filter(|&at| at > 0) {
+            // Leftover bytes of a body, then the next message's header.
+            line = &line[at..];
+            length = None;
         }
         saw_header = true;
         if let Some((k, v)) = line.split_once(':') {
@@ -105,6 +171,25 @@ async fn read_frame(
     }
 }
 
+/// Where a `Content-Length:` header starts in `bytes` (any case).
+fn header_start(bytes: &[u8]) -> Option<usize> {
+    const NAME: &[u8] = b"content-length:";
+    bytes
+        .windows(NAME.len())
+        .position(|w| w.eq_ignore_ascii_case(NAME))
+}
+
+/// A body that is not JSON but holds the next message's header (its
+/// `Content-Length` was too long): the bytes before the header, and the
+/// rest, to be read again as frames.
+fn split_overlong(body: &[u8]) -> Option<(&[u8], &[u8])> {
+    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+        return None;
+    }
+    let at = header_start(body).filter(|&at| at > 0)?;
+    Some((&body[..at], &body[at..]))
+}
+
 async fn write_frame(output: &mut (impl AsyncWrite + Unpin), body: &[u8]) -> bool {
     // One write: with tokio's stdout each write is a hand-over to a thread.
     let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
@@ -112,12 +197,26 @@ async fn write_frame(output: &mut (impl AsyncWrite + Unpin), body: &[u8]) -> boo
     output.write_all(&frame).await.is_ok() && output.flush().await.is_ok()
 }
 
-/// Copy framed messages from `input` to `output`, screening each body.
-pub async fn pump(input: impl AsyncRead + Unpin, mut output: impl AsyncWrite + Unpin) {
-    let mut r = BufReader::new(input);
+/// Copy framed messages from `input` to `output`, screening each body. A
+/// wrong `Content-Length` costs one parse error, not the session: the
+/// framing recovers at the next header (see [`read_frame`], [`split_overlong`]).
+pub async fn pump(
+    input: impl AsyncRead + Unpin + Send + 'static,
+    mut output: impl AsyncWrite + Unpin,
+) {
+    let mut r: std::pin::Pin<Box<dyn AsyncBufRead + Send>> = Box::pin(BufReader::new(input));
     while let Some(frame) = read_frame(&mut r).await {
         let body = match frame {
-            Ok(body) => screen(&body),
+            Ok(body) => match split_overlong(&body) {
+                Some((head, rest)) => {
+                    // Read the rest again, before what is still to come.
+                    let rest = std::io::Cursor::new(rest.to_vec());
+                    let head = screen(head);
+                    r = Box::pin(BufReader::new(rest.chain(r)));
+                    head
+                }
+                None => screen(&body),
+            },
             Err(()) => screen(b"missing or invalid Content-Length header"),
         };
         if !write_frame(&mut output, &body).await {
@@ -244,6 +343,15 @@ pub async fn write(outbox: Outbox, mut output: impl AsyncWrite + Unpin) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_surrogates_become_the_replacement_character() {
+        let body =
+            br#"{"jsonrpc":"2.0","method":"x","params":{"t":"a\ud800b\ud83d\ude00c\\ud800"}}"#;
+        let fixed = screen(body);
+        let v: Value = serde_json::from_slice(&fixed).unwrap();
+        assert_eq!(v["params"]["t"], "a\u{fffd}b\u{1f600}c\\ud800");
+    }
 
     #[test]
     fn screens_bad_messages() {

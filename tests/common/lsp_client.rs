@@ -116,6 +116,12 @@ impl Client {
         self.stdin.flush().expect("flush");
     }
 
+    /// Write bytes as they are: frames with wrong headers, say.
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
     /// Send several messages in one write, so that they arrive together.
     pub fn send_batch(&mut self, msgs: &[Value]) {
         let mut buf = Vec::new();
@@ -222,12 +228,22 @@ impl Client {
     /// Shut down and check the process exits cleanly.
     pub fn shutdown(mut self) {
         self.request("shutdown", Value::Null).expect("shutdown");
+        let status = self.exit();
+        assert!(status.success(), "rdock lsp exited with {status}");
+    }
+
+    /// The exit status, if the process has ended.
+    pub fn try_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Send `exit` (with or without a `shutdown` before) and wait for the process.
+    pub fn exit(&mut self) -> std::process::ExitStatus {
         self.notify("exit", Value::Null);
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                assert!(status.success(), "rdock lsp exited with {status}");
-                return;
+                return status;
             }
             assert!(Instant::now() < deadline, "rdock lsp did not exit");
             std::thread::sleep(Duration::from_millis(10));

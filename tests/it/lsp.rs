@@ -455,6 +455,159 @@ fn malformed_json_gets_an_error_and_the_server_goes_on() {
     c.shutdown();
 }
 
+/// A Content-Length that is too long, too short or not a number costs
+/// one parse error; the framing recovers at the next header and the
+/// session goes on to a clean shutdown.
+#[test]
+fn a_wrong_content_length_costs_one_message_not_the_session() {
+    let (mut c, _) = Client::start(json!({}), Value::Null);
+    let hover = |id: i64| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+               "params": {"textDocument": {"uri": "file:///not/open"}, "position": {"line": 0, "character": 0}}})
+        .to_string()
+    };
+    // Too long: the body swallows the next message's header.
+    let (a, b) = (hover(501), hover(502));
+    c.send_bytes(format!("Content-Length: {}\r\n\r\n{a}", a.len() + 30).as_bytes());
+    c.send_bytes(format!("Content-Length: {}\r\n\r\n{b}", b.len()).as_bytes());
+    let answered = c.wait_for(|m| m.get("id") == Some(&json!(502)));
+    assert_eq!(answered["result"], Value::Null, "{answered}");
+    // Too short: the rest of the body runs into the next header.
+    let (a, b) = (hover(503), hover(504));
+    c.send_bytes(format!("Content-Length: {}\r\n\r\n{a}", a.len() - 10).as_bytes());
+    c.send_bytes(format!("Content-Length: {}\r\n\r\n{b}", b.len()).as_bytes());
+    let answered = c.wait_for(|m| m.get("id") == Some(&json!(504)));
+    assert_eq!(answered["result"], Value::Null, "{answered}");
+    // Not a number: a parse error, and the next message is read.
+    c.send_bytes(b"Content-Length: lots\r\n\r\n");
+    let b = hover(505);
+    c.send_bytes(format!("Content-Length: {}\r\n\r\n{b}", b.len()).as_bytes());
+    let answered = c.wait_for(|m| m.get("id") == Some(&json!(505)));
+    assert_eq!(answered["result"], Value::Null, "{answered}");
+    c.shutdown();
+}
+
+/// A lone surrogate in an edit (JavaScript strings may hold one) is read
+/// as U+FFFD: the notification is kept, so the server's copy of the
+/// document stays the editor's and later incremental edits land right.
+#[test]
+fn a_lone_surrogate_is_read_as_the_replacement_character() {
+    let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true, "select": ["RD001"]}));
+    let uri = "file:///nonexistent/surrogate/Dockerfile";
+    let open = r#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"URI","languageId":"dockerfile","version":1,"text":"FROM alpine\nLABEL a=\"\ud800\"\nRUN true\n"}}}"#
+        .replace("URI", uri);
+    c.send_raw(open.as_bytes());
+    let change = r#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"URI","version":2},"contentChanges":[{"range":{"start":{"line":1,"character":9},"end":{"line":1,"character":10}},"text":"\ud800x"}]}}"#
+        .replace("URI", uri);
+    c.send_raw(change.as_bytes());
+    // Line 2 is still `RUN true`: an edit on a stale copy would have broken it.
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"range": {"start": {"line": 2, "character": 4}, "end": {"line": 2, "character": 8}}, "text": "echo hi"}]}));
+    assert!(
+        c.pull(uri).is_empty(),
+        "no RD001: the server's text is the editor's"
+    );
+    let symbols = c
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    assert!(!symbols.as_array().unwrap().is_empty(), "{symbols}");
+    c.shutdown();
+}
+
+/// `exit` without `shutdown` ends the server with 1, as the LSP
+/// specification says (an editor tells a crash from a clean stop so).
+#[test]
+fn exit_without_shutdown_exits_with_one() {
+    let (mut c, _) = Client::start(json!({}), Value::Null);
+    let status = c.exit();
+    assert_eq!(status.code(), Some(1), "{status}");
+}
+
+/// When the editor that started it (`processId`) is gone, the server ends.
+#[cfg(unix)]
+#[test]
+fn the_server_ends_when_its_editor_is_gone() {
+    let mut editor = std::process::Command::new("sleep")
+        .arg("1")
+        .spawn()
+        .expect("run sleep");
+    let mut c = Client::spawn();
+    c.request(
+        "initialize",
+        json!({"processId": editor.id(), "rootUri": null, "capabilities": {}}),
+    )
+    .unwrap();
+    c.notify("initialized", json!({}));
+    editor.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = c.try_status() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server outlived its editor"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(status.code(), Some(1), "{status}");
+}
+
+/// A configuration change that says nothing about rdock (`null`, `{}`,
+/// another tool's section) keeps rdock's settings; an `rdock` section
+/// replaces them.
+#[test]
+fn configuration_changes_for_other_tools_keep_the_settings() {
+    let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true, "ignore": ["RD101"]}));
+    let uri = "file:///nonexistent/config-keep/Dockerfile";
+    c.open(uri, "FROM alpine:3.19 AS a\nFROM alpine:3.19 AS b\n");
+    let has_rd101 = |items: &[Value]| items.iter().any(|d| d["code"] == "RD101");
+    assert!(!has_rd101(&c.pull(uri)));
+    for settings in [
+        Value::Null,
+        json!({}),
+        json!({"docker": {"languageserver": {}}}),
+    ] {
+        c.notify(
+            "workspace/didChangeConfiguration",
+            json!({ "settings": settings }),
+        );
+        assert!(!has_rd101(&c.pull(uri)), "{settings} reset the settings");
+    }
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"rdock": {"noConfig": true}}}),
+    );
+    assert!(
+        has_rd101(&c.pull(uri)),
+        "an rdock section replaces the settings"
+    );
+    c.shutdown();
+}
+
+/// Without file watching (Neovim 0.7), a `.rdock.toml` written after the
+/// server started counts from the next document opened.
+#[test]
+fn a_new_rdock_toml_counts_without_file_watching() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "FROM alpine:3.19 AS a\nFROM alpine:3.19 AS b\n";
+    for name in ["one", "two"] {
+        std::fs::create_dir(dir.path().join(name)).unwrap();
+        std::fs::write(dir.path().join(name).join("Dockerfile"), text).unwrap();
+    }
+    let (mut c, _) = Client::start(pull_caps(), Value::Null);
+    let one = file_uri(&dir.path().join("one/Dockerfile"));
+    c.open(&one, text);
+    assert!(c.pull(&one).iter().any(|d| d["code"] == "RD101"));
+    std::fs::write(dir.path().join(".rdock.toml"), "ignore = [\"RD101\"]\n").unwrap();
+    let two = file_uri(&dir.path().join("two/Dockerfile"));
+    c.open(&two, text);
+    assert!(!c.pull(&two).iter().any(|d| d["code"] == "RD101"));
+    c.shutdown();
+}
+
 #[test]
 fn a_panicking_request_does_not_end_the_server() {
     let mut c = Client::spawn_with_env(&[("RDOCK_LSP_TEST_PANIC", "hover")]);
