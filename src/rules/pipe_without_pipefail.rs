@@ -46,6 +46,9 @@ impl Rule for PipeWithoutPipefail {
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
+        // Stages whose first finding already got the SHELL fix: it covers
+        // the later RUNs, so they get none (one SHELL line, not one per RUN).
+        let mut shell_fixed: Vec<usize> = Vec::new();
         for run in runs(model) {
             if !run.posix || run.inst.is_exec_form() {
                 continue;
@@ -59,6 +62,7 @@ impl Rule for PipeWithoutPipefail {
                 !script_sets_pipefail(run.script, p.commands[0])
                     // `cmd | true`-style tails mean the failure is meant to be ignored
                     && p.commands.len() >= 2
+                    && !status_dropped(run.script, p)
             }) else {
                 continue;
             };
@@ -79,7 +83,10 @@ impl Rule for PipeWithoutPipefail {
                 "set `pipefail`: `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` or `set -o pipefail &&` at the start of the RUN"
                     .into(),
             );
-            if is_bash && run.inst.flags.is_empty() && run.inst.heredocs.is_empty() {
+            // ash (Alpine, BusyBox) has `set -o pipefail` too; dash (Debian's
+            // /bin/sh) has not.
+            let set_works = is_bash || (shell == ["/bin/sh", "-c"] && ash_image(model, run.stage));
+            if set_works && run.inst.flags.is_empty() && run.inst.heredocs.is_empty() {
                 d.fix = Some(Fix::unsafe_(
                     "Start the RUN with `set -o pipefail &&` (the build now fails where a piped command fails)",
                     vec![Edit::insert(body.start, "set -o pipefail && ")],
@@ -89,7 +96,8 @@ impl Rule for PipeWithoutPipefail {
                     .rfind('\n')
                     .map_or(0, |i| i + 1);
                 let indent = &model.text[indent_start..run.inst.span.start];
-                if indent.trim().is_empty() {
+                if indent.trim().is_empty() && !shell_fixed.contains(&run.stage) {
+                    shell_fixed.push(run.stage);
                     d.fix = Some(Fix::unsafe_(
                         "Add `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN (needs bash in the image; the build now fails where a piped command fails, and later RUNs use bash)",
                         vec![Edit::insert(
@@ -101,4 +109,34 @@ impl Rule for PipeWithoutPipefail {
             }
         }
     }
+}
+
+/// Whether the image a stage is built on (through its base stages) is
+/// Alpine or BusyBox, whose `/bin/sh` is ash.
+fn ash_image(model: &crate::model::Model<'_>, stage: usize) -> bool {
+    let Some(root) = model.base_chain(stage).last() else {
+        return false;
+    };
+    let crate::model::Base::Image { raw, resolved } = &model.stages[root].base else {
+        return false;
+    };
+    let image = resolved.as_deref().unwrap_or(raw).to_ascii_lowercase();
+    let name = image.rsplit('/').next().unwrap_or(&image);
+    name.starts_with("alpine") || name.starts_with("busybox")
+}
+
+/// Whether a pipeline's status is dropped: it is inside `$(...)` that is an
+/// argument of a command (`echo "$(a | b)"`, `tar -C "$(x | y)"`), whose
+/// status is the command's. In an assignment alone (`V=$(a | b) && ...`)
+/// the status is the substitution's, and pipefail matters.
+fn status_dropped(script: &Script, p: &crate::shell::Pipeline) -> bool {
+    let first = &script.commands[p.commands[0]];
+    if !first.ctx.in_substitution {
+        return false;
+    }
+    let last = &script.commands[*p.commands.last().unwrap_or(&p.commands[0])];
+    let (start, end) = (first.span.start, last.span.end);
+    script.commands.iter().any(|c| {
+        c.span.start < start && end <= c.span.end && c.name().is_some() && !c.words.is_empty()
+    })
 }

@@ -34,6 +34,22 @@ impl Site<'_> {
         self.ii.and_then(|ii| self.model.instructions[ii].stage)
     }
 
+    /// Whether every pipeline of the RUN is inside `$(...)` or backticks.
+    pub fn pipes_only_in_substitutions(&self) -> bool {
+        let Some(script) = self.ii.and_then(|ii| self.model.script(ii)) else {
+            return false;
+        };
+        let multi: Vec<_> = script
+            .pipelines
+            .iter()
+            .filter(|p| p.commands.len() >= 2)
+            .collect();
+        !multi.is_empty()
+            && multi
+                .iter()
+                .all(|p| script.commands[p.commands[0]].ctx.in_substitution)
+    }
+
     /// Whether the instruction is in the file's last stage (the default target).
     pub fn is_last_stage(&self) -> bool {
         self.stage()

@@ -189,6 +189,9 @@ fn why_hadolint_only(id: &str, site: &Site<'_>, graph_ok: bool) -> &'static str 
         "RD300" if t.contains("pipefail") => {
             "pipefail set inside the RUN (`set -o pipefail`): deliberate, rdock recognises it"
         }
+        "RD300" if site.pipes_only_in_substitutions() => {
+            "the pipelines are inside `$(...)`, whose status the command around it drops: pipefail changes nothing there (deliberate)"
+        }
 
         "RD305" => "ShellCheck parse error on text brush-parser accepts (bash syntax)",
         "RD402" | "RD414" | "RD420" | "RD424" | "RD427" | "RD429" if !graph_ok => {
