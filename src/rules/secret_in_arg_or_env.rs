@@ -34,10 +34,47 @@ const SECRET_PARTS: [&str; 10] = [
 ];
 
 /// ...and no part is `public`.
+/// Last words that make a name about a secret, not the secret itself:
+/// `GKE_AUTH_PLUGIN_VERSION`, `SSH_KEY_PATH`, `TOKEN_URL`.
+const NOT_SECRET_ENDINGS: [&str; 16] = [
+    "version", "ver", "url", "uri", "path", "file", "dir", "name", "host", "server", "endpoint",
+    "type", "length", "size", "enabled", "mode",
+];
+
+/// BuildKit's SecretsUsedInArgOrEnv reads the name alone; this is its test.
 pub(crate) fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let parts: Vec<&str> = lower.split('_').collect();
     parts.iter().any(|p| SECRET_PARTS.contains(p)) && !parts.contains(&"public")
+}
+
+/// The name and the value together: a name about a secret
+/// (`..._VERSION`, `..._URL`) or a value that is a URL or a path (where the
+/// key is fetched from, not the key) is not a secret.
+fn is_secret(name: &str, value: Option<&str>) -> bool {
+    if !is_secret_name(name) {
+        return false;
+    }
+    let lower = name.to_ascii_lowercase();
+    // A GPG/PGP key id (`GPG_KEY=A035C8C1...`) names a public key.
+    if lower
+        .split('_')
+        .any(|p| matches!(p, "gpg" | "pgp" | "fingerprint"))
+    {
+        return false;
+    }
+    if lower
+        .rsplit('_')
+        .next()
+        .is_some_and(|last| NOT_SECRET_ENDINGS.contains(&last))
+    {
+        return false;
+    }
+    let value = value.unwrap_or("").trim_matches(['"', '\'']);
+    let located = ["http://", "https://", "/", "./", "../", "~/"]
+        .iter()
+        .any(|p| value.starts_with(p));
+    !located
 }
 
 impl Rule for SecretInArgOrEnv {
@@ -53,7 +90,8 @@ impl Rule for SecretInArgOrEnv {
                 continue;
             }
             for kv in pairs(inst) {
-                if !is_secret_name(&kv.key.text) {
+                let value = kv.value.as_ref().map(|v| v.text.as_str());
+                if !is_secret(&kv.key.text, value) {
                     continue;
                 }
                 let d = cx.report(
@@ -77,7 +115,25 @@ impl Rule for SecretInArgOrEnv {
 
 #[cfg(test)]
 mod tests {
-    use super::is_secret_name;
+    use super::{is_secret, is_secret_name};
+
+    #[test]
+    fn names_and_values_together() {
+        assert!(is_secret("GITHUB_TOKEN", None));
+        assert!(is_secret("API_KEY", Some("abc123")));
+        assert!(is_secret("NPM_TOKEN", Some("${NPM_TOKEN}")));
+        assert!(!is_secret("GKE_AUTH_PLUGIN_VERSION", Some("0.1")));
+        assert!(!is_secret("DOCKER_AUTH_VERSION", None));
+        assert!(!is_secret("SSH_KEY_PATH", None));
+        assert!(!is_secret(
+            "RELEASE_KEY",
+            Some("https://packages.fluentbit.io/fluentbit.key")
+        ));
+        assert!(!is_secret(
+            "GPG_KEY",
+            Some("A035C8C19219BA821ECEA86B64E628F8D684696D")
+        ));
+    }
 
     #[test]
     fn names() {

@@ -356,6 +356,9 @@ fn why_buildkit_only(id: &str, site: &Site<'_>) -> &'static str {
         "RD203" | "RD204" if assumed_from_image(&text) => {
             "a variable base images commonly set (rdock's list in rules/undefined-variable.md): BuildKit sees the offline stand-in base, which sets no ENV"
         }
+        "RD205" => {
+            "a name about a secret (`..._VERSION`, `..._URL`, `..._PATH`, a GPG key id) or a value that is a URL or a path: BuildKit reads the name alone, rdock the name and the value (deliberate)"
+        }
         _ => UNEXPLAINED,
     }
 }
