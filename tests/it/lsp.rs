@@ -1094,13 +1094,19 @@ fn navigation_hover_rename_symbols_completion() {
     // Hover on a rule id in a suppression comment shows the rule's doc.
     c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 5}, "contentChanges": [{"text": "# rdock ignore=RD101\nFROM alpine\n"}]}));
     let h = c.request("textDocument/hover", at(0, 17, uri)).unwrap();
+    let v = h["contents"]["value"].as_str().unwrap();
+    assert!(v.contains("## What it does"), "{h}");
+    assert!(!v.contains("<!--"), "no generator markers: {v}");
+    // Hover on a finding: its message, the rule's summary and a link, not
+    // the rule's whole doc.
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 6}, "contentChanges": [{"text": "FROM alpine AS a\nFROM alpine AS b\n"}]}));
+    let h = c.request("textDocument/hover", at(0, 2, uri)).unwrap();
+    let v = h["contents"]["value"].as_str().unwrap();
     assert!(
-        h["contents"]["value"]
-            .as_str()
-            .unwrap()
-            .contains("## What it does"),
-        "{h}"
+        v.contains("**RD101**") && v.contains("rules/unreachable-stage.md"),
+        "{v}"
     );
+    assert!(!v.contains("## What it does") && v.len() < 1500, "{v}");
     c.shutdown();
 }
 

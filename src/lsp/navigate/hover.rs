@@ -44,11 +44,16 @@ pub fn hover(s: &Snapshot, pos: lsp::Position) -> Option<lsp::Hover> {
         .filter(|d| d.span.start <= offset && offset <= d.span.end)
         .filter_map(|d| {
             let meta = rules::lookup(d.code)?;
+            // The rule's summary and a link: its whole doc under every
+            // finding made hovers pages long.
             Some(format!(
-                "**{}** {}\n\n---\n\n{}",
+                "**{}** {}\n\n{} ([{} {}]({}))",
                 d.code,
                 d.message,
-                rule_doc(meta)
+                meta.summary,
+                meta.id,
+                meta.slug,
+                meta.url()
             ))
         })
         .collect();
@@ -134,10 +139,18 @@ pub fn hover(s: &Snapshot, pos: lsp::Position) -> Option<lsp::Hover> {
     None
 }
 
+/// A rule's doc for a hover on its code, without the markers the doc
+/// generator keeps in it.
 fn rule_doc(meta: &rules::RuleMeta) -> String {
+    let doc: String = meta
+        .doc
+        .lines()
+        .filter(|l| !(l.trim_start().starts_with("<!--") && l.trim_end().ends_with("-->")))
+        .map(|l| format!("{l}\n"))
+        .collect();
     format!(
         "{}\n\n[{} {}]({})",
-        meta.doc,
+        doc.trim_end(),
         meta.id,
         meta.slug,
         meta.url()
