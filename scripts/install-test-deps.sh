@@ -92,7 +92,7 @@ helix_src=$repo/../shared/third-party/helix-25.07.1
 if [[ -x $repo/target/helix/debug/hx ]]; then
     log "helix: present ($("$repo/target/helix/debug/hx" --version))"
 elif [[ ! -f $helix_src/Cargo.toml ]]; then
-    log "helix: the source ../shared/third-party/helix-25.07.1 is absent, not building hx (tests/it/helix.rs will skip)"
+    log "helix: the source ../shared/third-party/helix-25.07.1 is absent, not building hx (tests/it/helix.rs skips, or fails under RDOCK_REQUIRE_EXTERNAL=1)"
 else
     log "building Helix 25.07.1 (hx) into target/helix, about 4 minutes"
     RUSTUP_TOOLCHAIN=stable HELIX_DISABLE_AUTO_GRAMMAR_BUILD=1 \
