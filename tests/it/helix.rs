@@ -6,7 +6,8 @@
 //!   defaults) and lists rdock;
 //! - an editing session in a terminal opens Dockerfiles under the names
 //!   Helix's own `file-types` match and starts rdock for each, whose
-//!   findings reach Helix.
+//!   findings reach Helix;
+//! - a finding's fix is applied from Helix's code action menu and written.
 //!
 //! hx is `$RDOCK_HX`, else target/helix/debug/hx; its runtime is
 //! `$HELIX_RUNTIME`, else ../shared/third-party/helix-25.07.1/runtime. The
@@ -118,17 +119,116 @@ fn helix_health_loads_the_shipped_config_and_lists_rdock() {
     assert_eq!(servers, ["rdock", "docker-langserver"], "{stdout}");
 }
 
-/// A Helix session in a pseudo-terminal (util-linux `script`), logging its
-/// language server traffic (`hx -v --log`): every file name is opened as the
+/// hx editing files in a pseudo-terminal (util-linux `script`), with its
+/// language server traffic logged (`hx -v --log`), driven by keystrokes.
+struct Session {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    log: PathBuf,
+}
+
+impl Session {
+    /// hx on `names` in `work`, or `None` after saying why the test skips.
+    fn start(test: &str, dir: &Path, work: &Path, names: &[&str]) -> Option<Session> {
+        let hx = hx(test)?;
+        if Command::new("script").arg("--version").output().is_err() {
+            common::skip(test, "util-linux `script` (a pseudo-terminal) is absent");
+            return None;
+        }
+        let log = dir.join("helix.log");
+        let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
+        let cmd = format!(
+            "stty rows 30 cols 120; exec {} -v --log {} {}",
+            quote(&hx),
+            quote(&log),
+            names.join(" ")
+        );
+        let mut child = Command::new("script")
+            .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+            .current_dir(work)
+            .env("TERM", "xterm-256color")
+            .env("XDG_CONFIG_HOME", config_home(dir))
+            .env("XDG_CACHE_HOME", dir.join("cache"))
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("HELIX_RUNTIME", runtime())
+            .env("HOME", dir)
+            .env("PATH", path_with_rdock())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run hx in script");
+        let stdin = child.stdin.take().unwrap();
+        Some(Session { child, stdin, log })
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Wait up to `secs` for `done` to hold of the log; whether it did.
+    fn wait(&self, secs: u64, done: impl Fn(&str) -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if done(&self.log()) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        false
+    }
+
+    /// Type `keys`, then give hx a moment to draw. (Escape then `:` in one
+    /// read would be Alt-:, so keys are sent as hx would get them typed.)
+    fn keys(&mut self, keys: &str) {
+        self.stdin.write_all(keys.as_bytes()).unwrap();
+        self.stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
+    /// `:qa!`; whether hx exited within 20 s (else it is killed).
+    fn quit(mut self) -> bool {
+        let _ = self.stdin.write_all(b":qa!\r");
+        let _ = self.stdin.flush();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.child.try_wait().unwrap().is_some() {
+                return true;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The log lines about rdock, and errors, for a failure message.
+fn rdock_lines(log: &str) -> String {
+    log.lines()
+        .filter(|l| l.contains("rdock") || l.contains("ERROR") || l.contains("WARN"))
+        .map(|l| &l[..l.len().min(400)])
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// rdock's findings for the file `name`, as Helix logged receiving them.
+fn published(log: &str, name: &str, code: &str) -> bool {
+    log.lines().any(|l| {
+        l.contains("rdock <- ")
+            && l.contains("textDocument/publishDiagnostics")
+            && l.contains(&format!("/{name}\""))
+            && l.contains(code)
+    })
+}
+
+/// Every file name Helix's own `file-types` match is opened as the
 /// dockerfile language, rdock is started and its findings are received.
 #[test]
 fn helix_session_starts_rdock_for_each_dockerfile_name() {
     let test = "helix_session_starts_rdock_for_each_dockerfile_name";
-    let Some(hx) = hx(test) else { return };
-    if Command::new("script").arg("--version").output().is_err() {
-        common::skip(test, "util-linux `script` (a pseudo-terminal) is absent");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
     std::fs::create_dir_all(work.join(".git")).unwrap();
@@ -142,91 +242,76 @@ fn helix_session_starts_rdock_for_each_dockerfile_name() {
     for name in names {
         std::fs::write(work.join(name), "FROM alpine:3 as build\nRUN true\n").unwrap();
     }
-    let log = dir.path().join("helix.log");
-    let shell_quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
-    let cmd = format!(
-        "stty rows 30 cols 120; exec {} -v --log {} {}",
-        shell_quote(&hx),
-        shell_quote(&log),
-        names.join(" ")
-    );
-    let mut child = Command::new("script")
-        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
-        .current_dir(&work)
-        .env("TERM", "xterm-256color")
-        .env("XDG_CONFIG_HOME", config_home(dir.path()))
-        .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env("HELIX_RUNTIME", runtime())
-        .env("HOME", dir.path())
-        .env("PATH", path_with_rdock())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run hx in script");
-
-    // Each file opened in rdock as the dockerfile language, and its
-    // findings published by rdock, as Helix logged them.
-    let opened = |text: &str, name: &str| {
-        text.lines().any(|l| {
+    let Some(hx) = Session::start(test, dir.path(), &work, &names) else {
+        return;
+    };
+    hx.wait(60, |log| names.iter().all(|n| published(log, n, "RD108")));
+    let log = hx.log();
+    let exited = hx.quit();
+    let opened = |name: &str| {
+        log.lines().any(|l| {
             l.contains("rdock -> ")
                 && l.contains("textDocument/didOpen")
                 && l.contains(&format!("/{name}\""))
                 && l.contains("\"languageId\":\"dockerfile\"")
         })
     };
-    let published = |text: &str, name: &str| {
-        text.lines().any(|l| {
-            l.contains("rdock <- ")
-                && l.contains("textDocument/publishDiagnostics")
-                && l.contains(&format!("/{name}\""))
-                && l.contains("RD108")
-        })
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut text = String::new();
-    while Instant::now() < deadline {
-        text = std::fs::read_to_string(&log).unwrap_or_default();
-        if names.iter().all(|n| published(&text, n)) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    // Helix starts in normal mode. (No Escape first: Escape then `:` in one
-    // read is Alt-:.)
-    let mut stdin = child.stdin.take().unwrap();
-    let _ = stdin.write_all(b":qa!\r");
-    let _ = stdin.flush();
-    let quit = Instant::now() + Duration::from_secs(20);
-    let exited = loop {
-        if child.try_wait().unwrap().is_some() {
-            break true;
-        }
-        if Instant::now() > quit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break false;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    drop(stdin);
-    let relevant: Vec<&str> = text
-        .lines()
-        .filter(|l| l.contains("rdock") || l.contains("ERROR") || l.contains("WARN"))
-        .map(|l| &l[..l.len().min(400)])
-        .collect();
     for name in names {
         assert!(
-            opened(&text, name) && published(&text, name),
+            opened(name) && published(&log, name, "RD108"),
             "Helix did not open {name} with rdock, or rdock's RD108 did not reach it:\n{}",
-            relevant.join("\n")
+            rdock_lines(&log)
         );
     }
+    assert!(exited, "hx did not quit on :qa!");
+}
+
+/// rdock's quick fix applied from Helix's code action menu, and written:
+/// `]d` (go to the finding), `space a` (code actions), Enter (the first,
+/// the finding's fix), `:w`.
+#[test]
+fn helix_applies_an_rdock_fix_from_the_code_action_menu() {
+    let test = "helix_applies_an_rdock_fix_from_the_code_action_menu";
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(work.join(".git")).unwrap();
+    let file = work.join("Dockerfile");
+    std::fs::write(&file, "FROM alpine:3 as build\nRUN true\n").unwrap();
+    let Some(mut hx) = Session::start(test, dir.path(), &work, &["Dockerfile"]) else {
+        return;
+    };
+    let found = hx.wait(60, |log| published(log, "Dockerfile", "RD108"));
+    let mut offered = false;
+    if found {
+        hx.keys("]d");
+        hx.keys(" a");
+        offered = hx.wait(20, |log| {
+            log.lines()
+                .any(|l| l.contains("rdock <- ") && l.contains("Write `AS`"))
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        hx.keys("\r");
+        hx.keys(":w\r");
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline
+        && std::fs::read_to_string(&file).unwrap() == "FROM alpine:3 as build\nRUN true\n"
+    {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let log = hx.log();
+    let exited = hx.quit();
+    assert!(found, "no RD108 from rdock:\n{}", rdock_lines(&log));
     assert!(
-        !text.contains("Error parsing user language config"),
-        "{}",
-        relevant.join("\n")
+        offered,
+        "no code actions from rdock:\n{}",
+        rdock_lines(&log)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "FROM alpine:3 AS build\nRUN true\n",
+        "the fix was not applied and written:\n{}",
+        rdock_lines(&log)
     );
     assert!(exited, "hx did not quit on :qa!");
 }
