@@ -8,7 +8,7 @@
 # - PyPI `pre-commit`: runs the hooks of .pre-commit-hooks.yaml in tests/precommit.rs.
 # - PyPI `jsonschema`: validates SARIF output against the SARIF 2.1.0 schema in tests/sarif.rs.
 # - Helix 25.07.1 (`hx`), built from ../shared/third-party/helix-25.07.1 into
-#   target/helix: the real editor of tests/it/helix.rs (about 4 minutes, once).
+#   target/helix: the real editor of tests/it/helix.rs (4 to 8 minutes, once).
 set -euo pipefail
 
 log() { printf '[install-test-deps] %s\n' "$*" >&2; }
@@ -94,7 +94,7 @@ if [[ -x $repo/target/helix/debug/hx ]]; then
 elif [[ ! -f $helix_src/Cargo.toml ]]; then
     log "helix: the source ../shared/third-party/helix-25.07.1 is absent, not building hx (tests/it/helix.rs skips, or fails under RDOCK_REQUIRE_EXTERNAL=1)"
 else
-    log "building Helix 25.07.1 (hx) into target/helix, about 4 minutes"
+    log "building Helix 25.07.1 (hx) into target/helix, 4 to 8 minutes"
     RUSTUP_TOOLCHAIN=stable HELIX_DISABLE_AUTO_GRAMMAR_BUILD=1 \
         cargo build --quiet --locked --manifest-path "$helix_src/Cargo.toml" \
         --bin hx --target-dir "$repo/target/helix"

@@ -225,7 +225,8 @@ fn published(log: &str, name: &str, code: &str) -> bool {
 }
 
 /// Every file name Helix's own `file-types` match is opened as the
-/// dockerfile language, rdock is started and its findings are received.
+/// dockerfile language, rdock is started and its findings are received,
+/// and hover is asked of rdock.
 #[test]
 fn helix_session_starts_rdock_for_each_dockerfile_name() {
     let test = "helix_session_starts_rdock_for_each_dockerfile_name";
@@ -242,10 +243,16 @@ fn helix_session_starts_rdock_for_each_dockerfile_name() {
     for name in names {
         std::fs::write(work.join(name), "FROM alpine:3 as build\nRUN true\n").unwrap();
     }
-    let Some(hx) = Session::start(test, dir.path(), &work, &names) else {
+    let Some(mut hx) = Session::start(test, dir.path(), &work, &names) else {
         return;
     };
     hx.wait(60, |log| names.iter().all(|n| published(log, n, "RD108")));
+    // Hover (`space k`) on `FROM`: asked of rdock, the first server.
+    hx.keys(" k");
+    let hovered = hx.wait(20, |log| {
+        log.lines()
+            .any(|l| l.contains("rdock <- ") && l.contains("\"contents\""))
+    });
     let log = hx.log();
     let exited = hx.quit();
     let opened = |name: &str| {
@@ -263,6 +270,11 @@ fn helix_session_starts_rdock_for_each_dockerfile_name() {
             rdock_lines(&log)
         );
     }
+    assert!(
+        hovered && log.contains("rdock -> {\"jsonrpc\":\"2.0\",\"method\":\"textDocument/hover\""),
+        "no hover from rdock:\n{}",
+        rdock_lines(&log)
+    );
     assert!(exited, "hx did not quit on :qa!");
 }
 
