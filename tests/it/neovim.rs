@@ -73,47 +73,112 @@ fn neovim_gets_diagnostics_and_applies_a_code_action() {
     assert_eq!(after, 0, "no findings left after the fix: {out}");
 }
 
-/// No Helix can be installed here (see editors/helix/README.md): its
-/// configuration is checked as data instead, for what `hx --health
-/// dockerfile` would read: rdock started as `rdock lsp`, attached to the
-/// dockerfile language for diagnostics and code actions, fix-all on save,
-/// and the file names the other editors' configurations cover.
+/// The plugin's editor side with the real Neovim: `*.dockerfile` detected
+/// (0.7's filetype.vim misses it), `K` and `gd` mapped and working, one
+/// client per root folder (nearest `.git` / `.rdock.toml`), and the 0.11
+/// runtime file `lsp/rdock.lua` a configuration table. The settings are
+/// the README's example, which must fit a Dockerfile without any particular
+/// stage (a `target` there reported RD109 on every other file).
 #[test]
-fn helix_languages_toml_starts_rdock_for_dockerfiles() {
-    let path = common::root().join("editors/helix/languages.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let toml: toml::Value = toml::from_str(&text).unwrap();
-    let server = &toml["language-server"]["rdock"];
-    assert_eq!(server["command"].as_str(), Some("rdock"));
-    assert_eq!(
-        server["args"].as_array().unwrap(),
-        &vec![toml::Value::from("lsp")]
-    );
-    let langs = toml["language"].as_array().unwrap();
-    let docker = langs
-        .iter()
-        .find(|l| l["name"].as_str() == Some("dockerfile"))
-        .expect("a dockerfile language");
-    let rdock = docker["language-servers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s.get("name").and_then(|n| n.as_str()) == Some("rdock"))
-        .expect("rdock among the dockerfile language servers");
-    let features: Vec<&str> = rdock["only-features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|f| f.as_str())
-        .collect();
-    assert_eq!(features, ["diagnostics", "code-action"]);
-    let on_save = docker["code-actions-on-save"].as_array().unwrap();
-    assert_eq!(
-        on_save[0]["code-action"].as_str(),
-        Some("source.fixAll.rdock")
-    );
-    let types = docker["file-types"].to_string();
-    for name in ["Containerfile", "Dockerfile.*", "*.Dockerfile"] {
-        assert!(types.contains(name), "{name} missing from {types}");
+fn neovim_detects_maps_and_keeps_one_client_per_root() {
+    let test = "neovim_detects_maps_and_keeps_one_client_per_root";
+    if Command::new("nvim").arg("--version").output().is_err() {
+        common::skip(test, "`nvim` is not on PATH");
+        return;
     }
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let text = "FROM alpine:3 as build\nRUN true\nFROM build as final\n";
+    for (path, content) in [
+        ("a/.git/HEAD", "ref: refs/heads/main\n"),
+        ("a/app.dockerfile", text),
+        ("a/sub/Dockerfile.prod", text),
+        ("b/.rdock.toml", "ignore = [\"RD107\"]\n"),
+        ("b/Containerfile", text),
+    ] {
+        let path = work.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    let result = dir.path().join("result");
+    let root = common::root();
+    let readme = std::fs::read_to_string(root.join("editors/neovim/README.md")).unwrap();
+    let settings = readme
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("settings = "))
+        .expect("a `settings = ` line in editors/neovim/README.md");
+    let settings = settings
+        .split(" --")
+        .next()
+        .unwrap()
+        .trim()
+        .trim_end_matches(',');
+    let status = Command::new("nvim")
+        .args(["--headless", "-u", "NONE", "-i", "NONE", "-n"])
+        .arg("--cmd")
+        .arg(format!(
+            "set rtp+={}",
+            root.join("editors/neovim").display()
+        ))
+        .arg("-c")
+        .arg(format!(
+            "luafile {}",
+            root.join("editors/neovim/test/features.lua").display()
+        ))
+        .env("RDOCK", env!("CARGO_BIN_EXE_rdock"))
+        .env("WORK", &work)
+        .env("SETTINGS", settings)
+        .env("RESULT", &result)
+        .env("HOME", dir.path())
+        .env("XDG_STATE_HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdin(std::process::Stdio::null())
+        .status()
+        .expect("run nvim");
+    let out = std::fs::read_to_string(&result).unwrap_or_else(|_| format!("no result ({status})"));
+    eprintln!("{out}");
+    let get = |key: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("no `{key}` in:\n{out}"))
+    };
+    assert_eq!(get("done"), "ok", "{out}");
+    for file in [
+        "a/app.dockerfile",
+        "a/sub/Dockerfile.prod",
+        "b/Containerfile",
+    ] {
+        assert_eq!(get(&format!("filetype {file}")), "dockerfile", "{out}");
+    }
+    assert_eq!(get("map K"), "buffer", "{out}");
+    assert_eq!(get("map gd"), "buffer", "{out}");
+    // Column 17: `build` in `FROM alpine:3 as build`.
+    assert_eq!(get("gd"), "1:17", "gd goes to the stage name: {out}");
+    assert_eq!(get("hover"), "float", "{out}");
+    // a/app.dockerfile and a/sub/Dockerfile.prod share a's client; b has its own.
+    let client = |file: &str| get(&format!("clients {file}")).to_string();
+    let a = work.join("a").canonicalize().unwrap();
+    let b = work.join("b").canonicalize().unwrap();
+    assert_eq!(
+        client("a/app.dockerfile"),
+        client("a/sub/Dockerfile.prod"),
+        "{out}"
+    );
+    assert!(
+        client("a/app.dockerfile").ends_with(&format!("@{}", a.display())),
+        "{out}"
+    );
+    assert!(
+        client("b/Containerfile").ends_with(&format!("@{}", b.display())),
+        "{out}"
+    );
+    assert_eq!(get("client count"), "2", "{out}");
+    let codes = get("codes");
+    assert!(codes.contains("RD108"), "{out}");
+    assert!(
+        !codes.contains("RD109"),
+        "the README's settings: {settings}: {out}"
+    );
+    assert_eq!(get("lsp/rdock.lua"), "rdock lsp|dockerfile", "{out}");
 }

@@ -9,11 +9,14 @@ M.defaults = {
   settings = { target = nil, fixAll = true },
   -- Apply source.fixAll.rdock before writing a Dockerfile.
   fix_all_on_save = true,
+  -- Buffer-local K (hover) and gd (go to definition) where rdock attaches.
+  keymaps = true,
 }
 
+local patterns = { "Containerfile", "Containerfile.*", "Dockerfile.*", "*.Dockerfile", "*.dockerfile" }
+
 local function filetypes()
-  vim.filetype = vim.filetype or {}
-  if vim.filetype.add then
+  if vim.filetype and vim.filetype.add then
     vim.filetype.add({
       filename = { Containerfile = "dockerfile" },
       pattern = {
@@ -23,27 +26,37 @@ local function filetypes()
         ["Containerfile%..*"] = "dockerfile",
       },
     })
-  else
-    vim.cmd([[
-      augroup rdock_filetypes
-        autocmd!
-        autocmd BufRead,BufNewFile Containerfile,Containerfile.*,Dockerfile.*,*.Dockerfile,*.dockerfile setfiletype dockerfile
-      augroup END
-    ]])
+  end
+  -- Neovim 0.7 has vim.filetype.add but reads its rules only with
+  -- g:do_filetype_lua = 1; its filetype.vim misses *.dockerfile.
+  if vim.fn.has("nvim-0.8") == 0 then
+    vim.api.nvim_create_autocmd({ "BufRead", "BufNewFile" }, {
+      group = vim.api.nvim_create_augroup("rdock_filetypes", { clear = true }),
+      pattern = patterns,
+      command = "setfiletype dockerfile",
+    })
   end
 end
 
-local function root_dir(fname)
-  local dir = vim.fn.fnamemodify(fname, ":p:h")
-  local found = vim.fn.findfile(".rdock.toml", dir .. ";")
-  if found ~= "" then
-    return vim.fn.fnamemodify(found, ":p:h")
+M.root_markers = { ".rdock.toml", "rdock.toml", ".git" }
+
+--- The nearest folder above `fname` holding one of M.root_markers, else
+--- the file's own folder.
+function M.root_dir(fname)
+  local start = vim.fn.fnamemodify(fname, ":p:h")
+  local dir = start
+  while true do
+    for _, marker in ipairs(M.root_markers) do
+      if vim.loop.fs_stat(dir .. "/" .. marker) then
+        return dir
+      end
+    end
+    local parent = vim.fn.fnamemodify(dir, ":h")
+    if parent == dir then
+      return start
+    end
+    dir = parent
   end
-  local git = vim.fn.finddir(".git", dir .. ";")
-  if git ~= "" then
-    return vim.fn.fnamemodify(git, ":p:h:h")
-  end
-  return dir
 end
 
 --- Apply the fix-all code action synchronously (for BufWritePre).
@@ -70,35 +83,42 @@ end
 function M.setup(opts)
   opts = vim.tbl_deep_extend("force", M.defaults, opts or {})
   filetypes()
+  local function on_attach(_, bufnr)
+    if opts.keymaps then
+      vim.keymap.set("n", "K", vim.lsp.buf.hover, { buffer = bufnr, desc = "rdock: hover" })
+      vim.keymap.set("n", "gd", vim.lsp.buf.definition, { buffer = bufnr, desc = "rdock: go to definition" })
+    end
+  end
   local config = {
     name = "rdock",
     cmd = opts.cmd,
     filetypes = { "dockerfile" },
     init_options = opts.settings,
     settings = { rdock = opts.settings },
+    on_attach = on_attach,
   }
   if vim.lsp.config and vim.lsp.enable then
-    config.root_markers = { ".rdock.toml", "rdock.toml", ".git" }
+    config.root_markers = M.root_markers
     vim.lsp.config("rdock", config)
     vim.lsp.enable("rdock")
   else
+    -- One client per root folder (M.root_dir): a Dockerfile of another
+    -- project gets its own server, with that project's .rdock.toml.
+    local clients = {}
     local group = vim.api.nvim_create_augroup("rdock_lsp", { clear = true })
-    local client_id
     vim.api.nvim_create_autocmd("FileType", {
       group = group,
       pattern = "dockerfile",
       callback = function(args)
-        if not client_id or not vim.lsp.get_client_by_id(client_id) then
-          client_id = vim.lsp.start_client({
-            name = "rdock",
-            cmd = opts.cmd,
-            root_dir = root_dir(vim.api.nvim_buf_get_name(args.buf)),
-            init_options = opts.settings,
-            settings = { rdock = opts.settings },
-          })
+        local root = M.root_dir(vim.api.nvim_buf_get_name(args.buf))
+        local id = clients[root]
+        local client = id and vim.lsp.get_client_by_id(id)
+        if not client or client.is_stopped() then
+          id = vim.lsp.start_client(vim.tbl_extend("force", config, { root_dir = root }))
+          clients[root] = id
         end
-        if client_id then
-          vim.lsp.buf_attach_client(args.buf, client_id)
+        if id then
+          vim.lsp.buf_attach_client(args.buf, id)
         end
       end,
     })
@@ -106,7 +126,7 @@ function M.setup(opts)
   if opts.fix_all_on_save then
     vim.api.nvim_create_autocmd("BufWritePre", {
       group = vim.api.nvim_create_augroup("rdock_fix_all", { clear = true }),
-      pattern = { "Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile", "Containerfile.*" },
+      pattern = vim.list_extend({ "Dockerfile" }, patterns),
       callback = function(args)
         M.fix_all(args.buf, 1000)
       end,
