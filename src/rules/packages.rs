@@ -555,6 +555,8 @@ pub(crate) fn unpinned(cx: &mut Context<'_>, meta: &'static RuleMeta, pm: &Packa
             {
                 continue;
             }
+            // (span, package, message, help) of each unpinned package.
+            let mut found: Vec<(crate::Span, String, String, String)> = Vec::new();
             for p in pm.spec().operands_after(cmd, sub) {
                 let t = match (&p.lit, pin.expanded) {
                     (Some(t), _) => t.as_str(),
@@ -568,14 +570,54 @@ pub(crate) fn unpinned(cx: &mut Context<'_>, meta: &'static RuleMeta, pm: &Packa
                     (pin.check)(sub.text(), t)
                 };
                 let Some(message) = message else { continue };
-                let d = cx.report(meta, p.span, message);
-                d.label = Some("unpinned".into());
-                d.help = Some(if module {
+                let help = if module {
                     format!("write `{t}:<stream>`")
                 } else {
                     (pin.help)(t)
-                });
+                };
+                found.push((p.span, t.to_string(), message, help));
             }
+            report_unpinned(cx, meta, found);
+        }
+    }
+}
+
+/// One finding per install command: a single package as it is, several as
+/// one finding over them that names them, so a long `apt-get install` is one finding, not twenty.
+fn report_unpinned(
+    cx: &mut Context<'_>,
+    meta: &'static RuleMeta,
+    found: Vec<(crate::Span, String, String, String)>,
+) {
+    match found.len() {
+        0 => {}
+        1 => {
+            let (span, _, message, help) = found.into_iter().next().expect("one");
+            let d = cx.report(meta, span, message);
+            d.label = Some("unpinned".into());
+            d.help = Some(help);
+        }
+        n => {
+            const SHOWN: usize = 5;
+            let names: Vec<String> = found
+                .iter()
+                .take(SHOWN)
+                .map(|(_, t, _, _)| format!("`{t}`"))
+                .collect();
+            let more = if n > SHOWN {
+                format!(" and {} more", n - SHOWN)
+            } else {
+                String::new()
+            };
+            let span = found[0].0.cover(found[n - 1].0);
+            let help = format!("{}; likewise for the others", found[0].3);
+            let d = cx.report(
+                meta,
+                span,
+                format!("{n} packages are not pinned: {}{more}", names.join(", ")),
+            );
+            d.label = Some("unpinned".into());
+            d.help = Some(help);
         }
     }
 }
