@@ -32,32 +32,5 @@ mod check;
 pub use check::{check, check_and_fix, check_unless, FixError, FixOutcome, MAX_FIX_PASSES};
 pub use diagnostic::{Diagnostic, Related, Severity, Span};
 
-/// Where rule docs are published.
-pub const REPOSITORY: &str = "https://github.com/rdock-dev/rdock";
-
-/// The findings for one file, with what the renderers need to show them.
-#[derive(Debug, Clone)]
-pub struct FileResult {
-    /// The path as the user gave it (or `--stdin-filename`, or `-`).
-    pub path: String,
-    pub text: String,
-    pub diagnostics: Vec<Diagnostic>,
-    pub index: line_index::LineIndex,
-}
-
-impl FileResult {
-    pub fn new(
-        path: impl Into<String>,
-        text: impl Into<String>,
-        diagnostics: Vec<Diagnostic>,
-    ) -> Self {
-        let text = text.into();
-        let index = line_index::LineIndex::new(&text);
-        FileResult {
-            path: path.into(),
-            text,
-            diagnostics,
-            index,
-        }
-    }
-}
+pub use render::FileResult;
+pub use rules::REPOSITORY;

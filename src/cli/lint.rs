@@ -14,11 +14,12 @@ use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::fix::diff::unified;
 use crate::input::{self, ReadError};
+use crate::render::FileResult;
 use crate::render::{self, OutputFormat, RenderOptions};
 use crate::rules;
 use crate::session::{ConfigChoice, Session};
 use crate::settings::{self, Overrides, Settings};
-use crate::{check, check_and_fix, FileResult};
+use crate::{check, check_and_fix};
 
 #[derive(Debug, Args)]
 pub struct LintArgs {

@@ -3,11 +3,11 @@
 
 use std::io::{self, Write};
 
+use super::FileResult;
 use super::{
     paint, severity_sgr, span_range, terminal_text, write_summary, RenderOptions, BOLD, CYAN,
 };
 use crate::fix::Applicability;
-use crate::FileResult;
 
 pub(super) fn render(
     results: &[FileResult],

@@ -1,9 +1,9 @@
 //! Hand-built results shared by the renderer tests.
 
+use super::FileResult;
 use crate::diagnostic::{Diagnostic, Related, Severity, Span};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::rules::{FixAvailability, RuleMeta};
-use crate::FileResult;
 
 pub const STAGE_CASE: RuleMeta = RuleMeta {
     id: "RD102",

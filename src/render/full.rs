@@ -8,11 +8,11 @@ use miette::{
     SourceCode, SourceSpan, SpanContents,
 };
 
+use super::FileResult;
 use super::{clamp_span, find_rule, span_range, terminal_text, write_summary, RenderOptions};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::Applicability;
 use crate::rules::RuleMeta;
-use crate::FileResult;
 
 /// Columns the reports wrap at.
 const WIDTH: usize = 100;

@@ -6,8 +6,8 @@
 use std::io::{self, Write};
 
 use super::span_range;
+use super::FileResult;
 use crate::diagnostic::Severity;
-use crate::FileResult;
 
 pub(super) fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
     for result in results {

@@ -4,9 +4,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::FileResult;
 use super::{fingerprints, span_range};
 use crate::diagnostic::Severity;
-use crate::FileResult;
 
 #[derive(Serialize)]
 struct Issue<'a> {
@@ -78,7 +78,7 @@ mod tests {
     use super::super::fixtures::{self, render_to_string};
     use super::super::{OutputFormat, RenderOptions};
     use crate::diagnostic::{Diagnostic, Severity, Span};
-    use crate::FileResult;
+    use crate::render::FileResult;
 
     #[test]
     fn gitlab() {

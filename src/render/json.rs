@@ -4,10 +4,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::FileResult;
 use super::{find_rule, span_range};
 use crate::diagnostic::Diagnostic;
 use crate::rules::RuleMeta;
-use crate::FileResult;
 
 #[derive(Serialize)]
 struct Message<'a> {

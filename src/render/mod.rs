@@ -23,7 +23,33 @@ use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::fix::Applicability;
 use crate::line_index::{floor_char_boundary, LineCol};
 use crate::rules::RuleMeta;
-use crate::FileResult;
+
+/// The findings for one file, with what the renderers need to show them.
+#[derive(Debug, Clone)]
+pub struct FileResult {
+    /// The path as the user gave it (or `--stdin-filename`, or `-`).
+    pub path: String,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+    pub index: crate::line_index::LineIndex,
+}
+
+impl FileResult {
+    pub fn new(
+        path: impl Into<String>,
+        text: impl Into<String>,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Self {
+        let text = text.into();
+        let index = crate::line_index::LineIndex::new(&text);
+        FileResult {
+            path: path.into(),
+            text,
+            diagnostics,
+            index,
+        }
+    }
+}
 
 /// How findings are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

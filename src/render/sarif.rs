@@ -8,10 +8,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::FileResult;
 use super::{find_rule, fingerprints, span_range};
 use crate::diagnostic::{Severity, Span};
 use crate::rules::RuleMeta;
-use crate::FileResult;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The base URI id relative paths are resolved against.
@@ -346,7 +346,7 @@ pub(super) fn render(
                 driver: Driver {
                     name: "rdock",
                     version: env!("CARGO_PKG_VERSION"),
-                    information_uri: crate::REPOSITORY,
+                    information_uri: crate::rules::REPOSITORY,
                     rules: rules.iter().map(|r| descriptor(r)).collect(),
                 },
             },

@@ -3,6 +3,9 @@
 
 use crate::diagnostic::Severity;
 
+/// Where rule docs are published.
+pub const REPOSITORY: &str = "https://github.com/rdock-dev/rdock";
+
 /// Whether a rule can offer a fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FixAvailability {
@@ -75,7 +78,7 @@ impl RuleMeta {
 
     /// Where the doc is published.
     pub fn url(&self) -> String {
-        format!("{}/blob/main/rules/{}.md", crate::REPOSITORY, self.slug)
+        format!("{}/blob/main/rules/{}.md", REPOSITORY, self.slug)
     }
 }
 

@@ -89,7 +89,7 @@ mod zypper_unpinned;
 mod zypper_without_yes;
 
 pub use build::BuildSettings;
-pub use meta::{doc_header, FixAvailability, RuleMeta, GENERATED_BEGIN, GENERATED_END};
+pub use meta::{doc_header, FixAvailability, RuleMeta, GENERATED_BEGIN, GENERATED_END, REPOSITORY};
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::graph::StageGraph;
