@@ -165,22 +165,17 @@ pub(crate) fn output_within(
         .stderr(std::process::Stdio::piped())
         .spawn()?;
     // Read both pipes while waiting, so a chatty command cannot block on a full pipe.
-    let mut out = child.stdout.take();
-    let mut err = child.stderr.take();
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(o) = out.as_mut() {
-            let _ = o.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(e) = err.as_mut() {
-            let _ = e.read_to_end(&mut buf);
-        }
-        buf
-    });
+    fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    }
+    let reader = drain(child.stdout.take());
+    let err_reader = drain(child.stderr.take());
     let limit = probe_timeout();
     let status = match child.wait_timeout(limit)? {
         Some(status) => status,

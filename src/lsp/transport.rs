@@ -183,10 +183,12 @@ fn header_start(bytes: &[u8]) -> Option<usize> {
 /// `Content-Length` was too long): the bytes before the header, and the
 /// rest, to be read again as frames.
 fn split_overlong(body: &[u8]) -> Option<(&[u8], &[u8])> {
+    // The scan for a header first: the JSON check (a second parse of the
+    // body, which `screen` parses anyway) only for the rare body holding one.
+    let at = header_start(body).filter(|&at| at > 0)?;
     if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
         return None;
     }
-    let at = header_start(body).filter(|&at| at > 0)?;
     Some((&body[..at], &body[at..]))
 }
 

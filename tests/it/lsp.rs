@@ -805,18 +805,7 @@ fn code_lens_knows_the_targets_the_repository_builds() {
     let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));
     let uri = file_uri(&path);
     c.open(&uri, text);
-    let lenses = c
-        .request(
-            "textDocument/codeLens",
-            json!({"textDocument": {"uri": uri}}),
-        )
-        .unwrap();
-    let titles: Vec<_> = lenses
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["command"]["title"].as_str().unwrap().to_string())
-        .collect();
+    let titles = lens_titles(&mut c, &uri);
     assert!(titles[0].starts_with("target"), "{titles:?}");
     assert!(titles[1].starts_with("not reached"), "{titles:?}");
     assert!(titles[2].starts_with("not reached"), "{titles:?}");
@@ -958,6 +947,22 @@ fn code_actions_resolve_lazily_when_the_client_can() {
 
 const NAV: &str = "ARG VERSION=3.20\nFROM alpine:${VERSION} AS build\nENV GREETING=hi\nRUN echo $GREETING\nFROM build AS test\nFROM alpine AS final\nCOPY --from=build /a /a\nRUN --mount=type=cache,from=build,target=/c true\n";
 
+/// The titles of a document's code lenses, in order.
+fn lens_titles(c: &mut Client, uri: &str) -> Vec<String> {
+    let lenses = c
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn at(line: u32, character: u32, uri: &str) -> Value {
     json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
 }
@@ -1044,18 +1049,7 @@ fn navigation_hover_rename_symbols_completion() {
         .unwrap()
         .iter()
         .any(|f| f["startLine"] == 1 && f["endLine"] == 3));
-    let lenses = c
-        .request(
-            "textDocument/codeLens",
-            json!({"textDocument": {"uri": uri}}),
-        )
-        .unwrap();
-    let titles: Vec<_> = lenses
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["command"]["title"].as_str().unwrap().to_string())
-        .collect();
+    let titles = lens_titles(&mut c, uri);
     assert!(titles[1].starts_with("not reached"), "{titles:?}");
     assert!(titles[2].starts_with("target"), "{titles:?}");
     // Completion: stage names after --from=, variables after $, keywords.
