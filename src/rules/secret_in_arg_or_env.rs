@@ -36,9 +36,9 @@ const SECRET_PARTS: [&str; 10] = [
 /// ...and no part is `public`.
 /// Last words that make a name about a secret, not the secret itself:
 /// `GKE_AUTH_PLUGIN_VERSION`, `SSH_KEY_PATH`, `TOKEN_URL`.
-const NOT_SECRET_ENDINGS: [&str; 16] = [
+const NOT_SECRET_ENDINGS: [&str; 18] = [
     "version", "ver", "url", "uri", "path", "file", "dir", "name", "host", "server", "endpoint",
-    "type", "length", "size", "enabled", "mode",
+    "type", "length", "size", "enabled", "mode", "commit", "label",
 ];
 
 /// BuildKit's SecretsUsedInArgOrEnv reads the name alone; this is its test.
@@ -61,6 +61,10 @@ fn is_secret(name: &str, value: Option<&str>) -> bool {
         .split('_')
         .any(|p| matches!(p, "gpg" | "pgp" | "fingerprint"))
     {
+        return false;
+    }
+    // A switch about a secret (`TS_DISABLE_TOKEN_AUTHORIZATION`), not one.
+    if lower.split('_').any(|p| matches!(p, "disable" | "enable")) {
         return false;
     }
     if lower
@@ -125,6 +129,10 @@ mod tests {
         assert!(!is_secret("GKE_AUTH_PLUGIN_VERSION", Some("0.1")));
         assert!(!is_secret("DOCKER_AUTH_VERSION", None));
         assert!(!is_secret("SSH_KEY_PATH", None));
+        assert!(!is_secret("PG_AUTH_MON_COMMIT", Some("1a2b3c")));
+        assert!(!is_secret("HSM_TOKEN_LABEL", None));
+        assert!(!is_secret("TS_DISABLE_TOKEN_AUTHORIZATION", Some("1")));
+        assert!(is_secret("SSH_PRIVATE_KEY", None));
         assert!(!is_secret(
             "RELEASE_KEY",
             Some("https://packages.fluentbit.io/fluentbit.key")
