@@ -22,7 +22,13 @@ Scenarios:
   actions 40 textDocument/codeAction requests at the cursor (one line,
           each time another) in the 5,000-line file, with the
           resolveSupport for edits that VS Code advertises: median and p99
-  memory  resident set size (VmRSS, process tree) after the large scenario
+  huge requests  on the 50,000-line file: outline (documentSymbol), code
+          actions at a line, semantic tokens, formatting: time, answer size
+          and the peak RSS while each ran
+  memory  resident set size (VmRSS, process tree): idle after initialize;
+          after the large scenario; after the huge one (with the requests
+          above on it); the peak, sampled every 50 ms through all of them;
+          and after closing every document (didClose), 2 s later
 """
 
 import argparse
@@ -120,6 +126,26 @@ class Server:
                 pass
         return total
 
+    def sample_peak(self):
+        """Start sampling the RSS every 50 ms; returns stop(), which gives the peak in kB."""
+        peak = [0]
+        done = threading.Event()
+
+        def run():
+            while not done.is_set():
+                peak[0] = max(peak[0], self.rss_kb())
+                done.wait(0.05)
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+
+        def stop():
+            done.set()
+            t.join()
+            return max(peak[0], self.rss_kb())
+
+        return stop
+
     def close(self):
         try:
             self.request("shutdown", None)
@@ -213,6 +239,9 @@ def run_server(name, cmd, args, texts):
                                             "quickfix", "refactor", "source"]}}}}}})
     s.wait(lambda m: m.get("id") == 1)
     s.notify("initialized", {})
+    s.drain(0.5)
+    res["memory_mb_idle"] = round(s.rss_kb() / 1024, 1)
+    stop_sampling = s.sample_peak()
 
     _, t = edit_latencies(s, "file:///bench/small/Dockerfile", texts["small"], args.edits)
     res["small"] = {"lines": texts["small"].count("\n"), "edits": len(t),
@@ -250,14 +279,63 @@ def run_server(name, cmd, args, texts):
                     "settled_ms": (max(t_settled, t_first) - t_last_edit) * 1000}
 
     # Huge: open 50,000 lines, then time a hover on the small document.
-    Doc(s, "file:///bench/huge/Dockerfile", texts["huge"])
+    huge = Doc(s, "file:///bench/huge/Dockerfile", texts["huge"])
     t0 = time.perf_counter()
     rid = s.request("textDocument/hover", {"textDocument": {"uri": "file:///bench/small/Dockerfile"},
                                             "position": {"line": 2, "character": 1}})
-    t1, _ = s.wait(lambda m: m.get("id") == rid and "method" not in m, timeout=300)
+    huge_linted = huge.diagnostics_pred(1)
+    seen = []
+
+    def hover_answer(m):
+        if huge_linted(m):
+            seen.append(m)
+        return m.get("id") == rid and "method" not in m
+
+    t1, _ = s.wait(hover_answer, timeout=300)
     res["huge"] = {"lines": texts["huge"].count("\n"), "hover_on_other_doc_ms": (t1 - t0) * 1000}
+    if not seen:
+        s.wait(huge_linted, timeout=600)
     s.drain(0.5)
     res["memory_mb_peak_observed"] = round(s.rss_kb() / 1024, 1)
+
+    # The huge file as an editor uses it: its outline, code actions at the
+    # cursor, semantic tokens, formatting (each timed, with the peak RSS
+    # while it ran); then every document is closed.
+    res["huge_requests"] = {}
+    for name, method, params in [
+        ("outline", "textDocument/documentSymbol", {"textDocument": {"uri": huge.uri}}),
+        ("code_actions", "textDocument/codeAction", {"textDocument": {"uri": huge.uri},
+                                                     "range": {"start": {"line": 1000, "character": 0},
+                                                               "end": {"line": 1000, "character": 0}},
+                                                     "context": {"diagnostics": []}}),
+        ("semantic_tokens", "textDocument/semanticTokens/full", {"textDocument": {"uri": huge.uri}}),
+        ("formatting", "textDocument/formatting", {"textDocument": {"uri": huge.uri},
+                                                   "options": {"tabSize": 4, "insertSpaces": True}}),
+    ]:
+        stop_request = s.sample_peak()
+        t0 = time.perf_counter()
+        rid = s.request(method, params)
+        try:
+            t1, msg = s.wait(lambda m, rid=rid: m.get("id") == rid and "method" not in m,
+                             timeout=args.request_timeout)
+        except (TimeoutError, queue.Empty):
+            # No answer in time: say so, cancel it, and go on.
+            s.notify("$/cancelRequest", {"id": rid})
+            res["huge_requests"][name] = {"ms": None, "answer_kb": 0, "error": "timeout",
+                                          "peak_mb": round(stop_request() / 1024, 1)}
+            continue
+        res["huge_requests"][name] = {
+            "ms": round((t1 - t0) * 1000, 1),
+            "answer_kb": round(len(json.dumps(msg.get("result"))) / 1024, 1),
+            "error": "error" in msg,
+            "peak_mb": round(stop_request() / 1024, 1),
+        }
+    res["memory_mb_after_huge_requests"] = round(s.rss_kb() / 1024, 1)
+    for uri in ("file:///bench/small/Dockerfile", doc.uri, huge.uri):
+        s.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    s.drain(2.0)
+    res["memory_mb_after_close"] = round(s.rss_kb() / 1024, 1)
+    res["memory_mb_peak"] = round(stop_sampling() / 1024, 1)
     s.close()
     return res
 
@@ -265,6 +343,8 @@ def run_server(name, cmd, args, texts):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--edits", type=int, default=200)
+    ap.add_argument("--request-timeout", type=float, default=180,
+                    help="seconds to wait for each request on the 50,000-line file")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--install", action="store_true", help="npm install the reference server into target/bench-lsp")
     ap.add_argument("--server", action="append", default=[], help="NAME=COMMAND (repeatable)")
@@ -291,26 +371,39 @@ def main():
             print("reference server skipped: %s missing (pass --install)" % ref, file=sys.stderr)
 
     texts = {"small": multi_stage(59), "large": multi_stage(5000), "huge": multi_stage(50000)}
-    results = [run_server(name, cmd, args, texts) for name, cmd in servers]
+    results = []
+    for name, cmd in servers:
+        results.append(run_server(name, cmd, args, texts))
+        if not args.json:
+            report(results[-1])
     if args.json:
         print(json.dumps(results, indent=2))
-        return
-    for r in results:
-        print("== %s (%s)" % (r["server"], r["command"]))
-        for k in ("small", "large"):
-            x = r[k]
-            print("  %-6s %6d lines: edit->diagnostics median %8.2f ms  p99 %8.2f ms  (%d edits)"
-                  % (k, x["lines"], x["median_ms"], x["p99_ms"], x["edits"]))
-        b = r["burst"]
-        print("  burst  50 edits: last version's diagnostics %.1f ms after the last edit, settled %.1f ms"
-              % (b["last_version_ms"], b["settled_ms"]))
-        print("  huge   %d lines opened: hover on another document answered in %.1f ms"
-              % (r["huge"]["lines"], r["huge"]["hover_on_other_doc_ms"]))
-        a = r["actions"]
-        print("  actions %d lines: code actions at the cursor median %.2f ms  p99 %.2f ms  (%d requests)"
-              % (a["lines"], a["median_ms"], a["p99_ms"], a["requests"]))
-        print("  memory %.1f MB after the 5,000-line file, %.1f MB after the 50,000-line one"
-              % (r["memory_mb_after_large"], r["memory_mb_peak_observed"]))
+
+
+def report(r):
+    print("== %s (%s)" % (r["server"], r["command"]), flush=True)
+    for k in ("small", "large"):
+        x = r[k]
+        print("  %-6s %6d lines: edit->diagnostics median %8.2f ms  p99 %8.2f ms  (%d edits)"
+              % (k, x["lines"], x["median_ms"], x["p99_ms"], x["edits"]))
+    b = r["burst"]
+    print("  burst  50 edits: last version's diagnostics %.1f ms after the last edit, settled %.1f ms"
+          % (b["last_version_ms"], b["settled_ms"]))
+    print("  huge   %d lines opened: hover on another document answered in %.1f ms"
+          % (r["huge"]["lines"], r["huge"]["hover_on_other_doc_ms"]))
+    a = r["actions"]
+    print("  actions %d lines: code actions at the cursor median %.2f ms  p99 %.2f ms  (%d requests)"
+          % (a["lines"], a["median_ms"], a["p99_ms"], a["requests"]))
+    for name, q in r["huge_requests"].items():
+        if q["ms"] is None:
+            print("  huge   %-15s no answer in time  peak %.1f MB" % (name, q["peak_mb"]))
+            continue
+        print("  huge   %-15s %9.1f ms  %8.1f KB answer%s  peak %.1f MB"
+              % (name, q["ms"], q["answer_kb"], " (error)" if q["error"] else "", q["peak_mb"]))
+    print("  memory %.1f MB idle, %.1f MB after the 5,000-line file, %.1f MB after the 50,000-line one,"
+          " %.1f MB after the requests on it, %.1f MB 2 s after closing them all; peak %.1f MB"
+          % (r["memory_mb_idle"], r["memory_mb_after_large"], r["memory_mb_peak_observed"],
+             r["memory_mb_after_huge_requests"], r["memory_mb_after_close"], r["memory_mb_peak"]))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # fuzz.sh: build rdock's cargo-fuzz targets (fuzz/) and run each for a bounded
-# time with libFuzzer, starting from the committed corpus (fuzz/corpus/TARGET)
-# and the rule fixtures. A crash fails the script and leaves the input in
-# fuzz/artifacts/TARGET/.
+# time with libFuzzer, starting from the committed corpus (fuzz/corpus/TARGET),
+# the hostile inputs of fuzz/hostile/ and the rule fixtures. A crash fails the
+# script and leaves the input in fuzz/artifacts/TARGET/.
 #
 # Works on stable Rust: instead of `cargo fuzz run` (whose default
 # AddressSanitizer needs nightly), it builds with the same coverage
@@ -18,7 +18,7 @@ Usage: scripts/fuzz.sh [--seconds N] [--minimize] [TARGET...]
 
   --seconds N   run each target N seconds (default 30; env RDOCK_FUZZ_SECONDS)
   --minimize    afterwards, merge what was found into a minimal fuzz/corpus/TARGET
-  TARGET        parser, lint, fix, shell, lsp (default: all)
+  TARGET        parser, lint, fix, shell, lsp, generated (default: all)
 USAGE
 }
 
@@ -35,7 +35,7 @@ while (($#)); do
         *) targets+=("$1"); shift ;;
     esac
 done
-((${#targets[@]})) || targets=(parser lint fix shell lsp)
+((${#targets[@]})) || targets=(parser lint fix shell lsp generated)
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: --seconds must be a positive integer" >&2; exit 2; }
 
 cd "$(dirname "$0")/../fuzz"
@@ -55,9 +55,10 @@ for t in "${targets[@]}"; do
     mkdir -p "corpus/$t" "artifacts/$t"
     new=$(mktemp -d)
     echo "=== fuzz $t for ${seconds}s"
-    # New inputs go to a scratch directory; the committed corpus and the
+    # New inputs go to a scratch directory; the committed corpus, the
+    # hostile inputs found so far (hostile/, never minimized away) and the
     # fixtures are read only.
-    if ! "$bin/$t" "$new" "corpus/$t" ../tests/fixtures \
+    if ! "$bin/$t" "$new" "corpus/$t" hostile ../tests/fixtures \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1 2>"artifacts/$t/log"; then
         tail -n 40 "artifacts/$t/log" >&2

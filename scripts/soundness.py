@@ -109,9 +109,11 @@ class Gen:
         "rm", "rm_rf", "rm_made", "replace_doc", "chmod", "chmod_made", "chmod_r", "chown",
         "chown_made", "chgrp", "touch", "sed", "tar_c", "tar_cx", "gzip", "gzip_k", "gunzip",
         "sort_env", "rm_env", "cd", "sh_c", "for", "if", "test_or", "cat", "cat_link", "via_link",
-        "later", "var", "export_sh", "unexported_sh", "write_hard", "heredoc_style",
+        "later", "var", "export_sh", "unexported_sh", "write_hard", "heredoc_style", "stat",
+        "exit_guard",
     ]
-    DEBIAN_OPS = ["install_d", "install_d_mode", "install_m", "install_t", "install_D", "localtime", "timezone", "useradd"]
+    DEBIAN_OPS = ["install_d", "install_d_mode", "install_m", "install_t", "install_D", "localtime", "timezone", "useradd",
+                  "getconf", "dpkg_arch"]
 
     def op_write_new(self):
         p = self.fresh()
@@ -356,6 +358,13 @@ class Gen:
         f = self.file() or "/work/none"
         return f"test -f {f} || touch {self.fresh()}"
 
+    def op_exit_guard(self):
+        """`|| exit`: the guard real scripts end a check with (never taken
+        here, the file exists or is made first)."""
+        p = self.fresh()
+        self.made_file(p)
+        return f"echo e > {p} && {{ test -f {p} || exit 3; }}"
+
     def op_cat(self):
         f = self.file()
         p = self.fresh()
@@ -433,6 +442,23 @@ class Gen:
         self.made_file(p + "/deep/file")
         return f"install -D {f} {p}/deep/file"
 
+    def op_stat(self):
+        f, p = self.file(), self.fresh()
+        if not f:
+            return self.op_write_new()
+        self.made_file(p)
+        return f"stat -c %s {f} > {p}"
+
+    def op_getconf(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"getconf LONG_BIT > {p}"
+
+    def op_dpkg_arch(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"echo $(dpkg --print-architecture) > {p}"
+
     def op_localtime(self):
         return "ln -sf /usr/share/zoneinfo/Europe/Paris /etc/localtime"
 
@@ -442,6 +468,61 @@ class Gen:
     def op_useradd(self):
         self.n += 1
         return f"useradd -m u{self.n}"
+
+    def between(self):
+        """Instructions between RUN steps: metadata and ENV/ARG, which rdock
+        moves RUN steps past (a split chain repeats ENV and ARG), and
+        WORKDIR, which it does not."""
+        r = self.r
+        k = r.random()
+        if k < 0.2:
+            self.n += 1
+            p = self.fresh()
+            self.made_file(p)
+            return [f"ENV OUT{self.n}={p}", f"RUN sleep 1 > $OUT{self.n}"]
+        if k < 0.3:
+            self.n += 1
+            return [f"ARG LEVEL{self.n}=3", f"RUN sleep 1 && echo $LEVEL{self.n} > {self.fresh()}"]
+        return [r.choice([
+            "ENV MODE=batch", "LABEL step=x", "WORKDIR /work/shared", "ARG LEVEL=3",
+            "EXPOSE 8080", 'CMD ["true"]', "ENV PATH=/opt/app/bin:$PATH", "STOPSIGNAL SIGTERM",
+            'HEALTHCHECK CMD ["true"]', 'ENTRYPOINT ["sh"]',
+        ])]
+
+    def pieces_body(self):
+        """One RUN whose commands rdock may split into stages of their own
+        (`shell::pieces`): slow writes between other operations, joined
+        with `&&` or after `set -e` with `;`, sometimes after a `cd` or a
+        variable that every later piece carries."""
+        r = self.r
+        parts = []
+        if r.random() < 0.3:
+            d = self.dir()
+            parts.append(f"cd {d}")
+            self.n += 1
+            rel = f"r{self.n}"
+            self.made_file(f"{d}/{rel}")
+            parts.append(f"sleep 1 > {rel}")
+        if r.random() < 0.2:
+            d = self.dir()
+            parts.append(f"D={d}")
+            self.n += 1
+            self.made_file(f"{d}/v{self.n}")
+            parts.append(f"sleep 1 > $D/v{self.n}")
+        for _ in range(r.randint(2, 3)):
+            p = self.fresh()
+            self.made_file(p)
+            parts.append(f"sleep 1 > {p}")
+            parts += [self.op() for _ in range(r.randint(0, 1))]
+        and_sep, seq_sep = " && ", "; "
+        if r.random() < 0.4:
+            # Across continuation lines with comment and blank lines inside,
+            # which BuildKit's parser drops before the shell sees the script.
+            gap = r.choice([" \\\n    # next step\n    ", " \\\n\n    ", " \\\n    "])
+            and_sep, seq_sep = gap + "&& ", ";" + gap
+        if r.random() < 0.6:
+            return and_sep.join(parts)
+        return "set -e" + seq_sep + seq_sep.join(parts)
 
     def program(self):
         r = self.r
@@ -455,6 +536,11 @@ class Gen:
             out.append("ARG GREETING=hello")
         steps = r.randint(2, 5)
         for i in range(steps):
+            if r.random() < 0.3:
+                out.append("RUN " + self.pieces_body())
+                if r.random() < 0.25:
+                    out += self.between()
+                continue
             ops = [self.op() for _ in range(r.randint(1, 2))]
             body = " && ".join(["sleep 1"] + ops)
             k = r.random()
@@ -466,8 +552,8 @@ class Gen:
                 out.append('RUN ["sh", "-c", ' + json.dumps(body) + "]")
             else:
                 out.append("RUN " + body)
-            if r.random() < 0.1:
-                out.append(r.choice(["ENV MODE=batch", "LABEL step=x", "WORKDIR /work/shared"]))
+            if r.random() < 0.25:
+                out += self.between()
         return "\n".join(out) + "\n"
 
 

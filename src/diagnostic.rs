@@ -74,6 +74,9 @@ pub struct Diagnostic {
     /// A hint on how to resolve it, shown as "help".
     pub help: Option<String>,
     pub fix: Option<Fix>,
+    /// The code the finding shows to be dead (an unreachable stage, from
+    /// its `FROM` to its last instruction): editors fade it.
+    pub unused: Option<Span>,
 }
 
 impl Diagnostic {
@@ -94,6 +97,25 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             fix: None,
+            unused: None,
         }
+    }
+
+    /// Sets the primary label's text; chains after `Context::report`.
+    pub fn label(&mut self, text: impl Into<String>) -> &mut Self {
+        self.label = Some(text.into());
+        self
+    }
+
+    /// Sets the help: how to resolve the finding.
+    pub fn help(&mut self, text: impl Into<String>) -> &mut Self {
+        self.help = Some(text.into());
+        self
+    }
+
+    /// Sets the fix.
+    pub fn fix(&mut self, fix: Fix) -> &mut Self {
+        self.fix = Some(fix);
+        self
     }
 }

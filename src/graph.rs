@@ -5,7 +5,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Dfs, EdgeRef};
 
 use crate::model::{Model, RefKind, RefTarget, StageRef};
-use crate::targets::{is_pattern, pattern_matches};
+use crate::workspace::targets::{is_pattern, pattern_matches};
 
 /// Whether a reference holds a variable that a `--build-arg` could set
 /// (`FROM ${ARCH}-base`, `--from=${SRC:-0}`): one not given a value on the

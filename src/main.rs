@@ -35,5 +35,15 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // The embedded engine's sandbox helper: this binary started again for one step.
+    #[cfg(target_os = "linux")]
+    {
+        let mut args = std::env::args_os().skip(1);
+        if args.next().as_deref() == Some(std::ffi::OsStr::new(rdock::exec::embedded::HELPER_ARG)) {
+            let spec = std::path::PathBuf::from(args.next().unwrap_or_default());
+            let code = rdock::exec::embedded::helper_main(&spec);
+            return ExitCode::from(code.clamp(0, 255) as u8);
+        }
+    }
     rdock::cli::main()
 }

@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::config::Config;
+use crate::config::{Config, Vocabulary};
 use crate::diagnostic::Severity;
 use crate::model::BuildInputs;
+use crate::parallel::models::{self, CommandModel};
 use crate::rules::{self, BuildSettings, RuleMeta};
 
 /// Options given on the command line or by an editor; they win over the config file.
@@ -31,6 +32,7 @@ pub enum OverrideField {
     ExtendSelect,
     Ignore,
     AllowedRegistries,
+    Targets,
 }
 
 /// An override no rule or registry matches.
@@ -61,6 +63,14 @@ impl Overrides {
                     why: "no rule has this id, prefix or slug (`rdock rules` lists them)".into(),
                 });
             }
+        }
+        // As `targets` in the configuration: a stage name is never empty.
+        if let Some(t) = self.targets.iter().find(|t| t.trim().is_empty()) {
+            return Err(InvalidOverride {
+                field: OverrideField::Targets,
+                value: t.clone(),
+                why: "a stage name cannot be empty".into(),
+            });
         }
         for r in &self.allowed_registries {
             if let Some(why) = crate::config::invalid_registry(r) {
@@ -120,6 +130,40 @@ impl Default for Settings {
 
 pub use crate::config::DEFAULT_FAIL_LEVEL;
 
+/// What a configuration file may name: the rules' selectors and the
+/// parallelizer's command models (`config::Vocabulary`).
+pub const VOCABULARY: Vocabulary = Vocabulary {
+    is_known_selector: rules::is_known_selector,
+    check_commands,
+};
+
+/// The `[[command]]` tables of a configuration file's text, read as
+/// command models: the deserializer's error, else each model that
+/// `models::validate` refuses, by name, with why.
+fn check_commands(text: &str) -> Result<Vec<crate::config::BadCommand>, toml::de::Error> {
+    #[derive(serde::Deserialize)]
+    struct Commands {
+        #[serde(default)]
+        command: Vec<CommandModel>,
+    }
+    let file: Commands = toml::from_str(text)?;
+    Ok(file
+        .command
+        .into_iter()
+        .filter_map(|m| models::validate(&m).err().map(|e| (m.name, e)))
+        .collect())
+}
+
+/// The command models of a configuration's `[[command]]` tables (checked
+/// by [`VOCABULARY`] when the file was read).
+fn command_models(config: &Config) -> Vec<CommandModel> {
+    config
+        .commands
+        .iter()
+        .filter_map(|t| t.clone().try_into().ok())
+        .collect()
+}
+
 impl Settings {
     pub fn resolve(config: Option<&Config>, cli: &Overrides) -> Settings {
         let pick = |sels: &[String]| -> Vec<&'static RuleMeta> {
@@ -169,10 +213,11 @@ impl Settings {
                     .into_iter()
                     .chain(cli.allowed_registries.iter().cloned())
                     .collect(),
-                commands: config.map(|c| c.commands.clone()).unwrap_or_default(),
+                commands: config.map(command_models).unwrap_or_default(),
                 dockerignore: None,
                 discovered_targets: Vec::new(),
                 target_evidence: Vec::new(),
+                passed: Default::default(),
             },
             fail_level: cli
                 .fail_level

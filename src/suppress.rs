@@ -244,20 +244,21 @@ mod tests {
 
     #[test]
     fn extends_the_ignore_comment_above() {
-        let text = "FROM a\n  # rdock ignore=RD101  the reason\nRUN x\n";
-        let at = text.find("RUN").unwrap();
-        let (pos, comma) = extend_ignore_above(text, at).unwrap();
-        assert_eq!(
-            (&text[..pos], comma),
-            ("FROM a\n  # rdock ignore=RD101", true)
-        );
-        let text = "FROM a\r\n# rdock ignore = RD101,\r\nRUN x\r\n";
-        let at = text.find("RUN").unwrap();
-        let (pos, comma) = extend_ignore_above(text, at).unwrap();
-        assert_eq!(
-            (&text[..pos], comma),
-            ("FROM a\r\n# rdock ignore = RD101,", false)
-        );
+        // The text up to where a code goes, and whether it needs a comma.
+        for (text, want) in [
+            (
+                "FROM a\n  # rdock ignore=RD101  the reason\nRUN x\n",
+                ("FROM a\n  # rdock ignore=RD101", true),
+            ),
+            (
+                "FROM a\r\n# rdock ignore = RD101,\r\nRUN x\r\n",
+                ("FROM a\r\n# rdock ignore = RD101,", false),
+            ),
+        ] {
+            let at = text.find("RUN").unwrap();
+            let (pos, comma) = extend_ignore_above(text, at).unwrap();
+            assert_eq!((&text[..pos], comma), want);
+        }
         for above in [
             "# rdock global ignore=RD101\n",
             "# hadolint ignore=DL3008\n",

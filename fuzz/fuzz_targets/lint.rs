@@ -3,36 +3,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rdock::settings::{Overrides, Settings};
-use rdock::Span;
 
-fn in_file(text: &str, span: Span, what: &str) {
-    assert!(
-        span.start <= span.end
-            && span.end <= text.len()
-            && text.is_char_boundary(span.start)
-            && text.is_char_boundary(span.end),
-        "{what} span {span:?} is not inside the {} bytes of the file",
-        text.len()
-    );
-}
+mod spans;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let settings = Settings::resolve(
-        None,
-        &Overrides {
-            select: Some(vec!["ALL".into()]),
-            ..Overrides::default()
-        },
-    );
-    for d in rdock::check(&text, &settings) {
-        in_file(&text, d.span, d.code);
-        for r in &d.related {
-            in_file(&text, r.span, "related");
-        }
-        for e in d.fix.iter().flat_map(|f| &f.edits) {
-            in_file(&text, e.span, "edit");
-        }
-    }
+    spans::lint_in_file(&text, &spans::all_rules());
 });

@@ -25,6 +25,10 @@ pub struct ExplainArgs {
     /// Ignore `.rdock.toml` (its `[[command]]` models and build args).
     #[arg(long)]
     pub no_config: bool,
+    /// Look at the commands of each RUN (`a && b`, `set -e; a; b`) as steps
+    /// of their own, as RD501 does when whole RUN steps give no split.
+    #[arg(long)]
+    pub commands: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -85,10 +89,31 @@ pub fn run(args: ExplainArgs) -> Exit {
     };
     let model = Model::new(&text, &settings.build.inputs);
     let extra = &settings.build.commands;
-    let analyses = parallel::analyze(&model, extra);
-    let out = match args.format {
-        ExplainFormat::Text => text_report(&model, &analyses),
-        ExplainFormat::Dot => dot(&model, &analyses),
+    let exploded = args
+        .commands
+        .then(|| parallel::explode::explode(&model, &settings.build.inputs, extra))
+        .flatten();
+    let out = match &exploded {
+        Some(e) => {
+            let emodel = Model::new(&e.text, &settings.build.inputs);
+            let analyses: Vec<StageAnalysis> = (0..emodel.stages.len())
+                .map(|s| e.analyze(&emodel, s, &settings.build.inputs, extra))
+                .collect();
+            let line_of = |ii: usize| line(&model, e.original_instruction[ii]);
+            match args.format {
+                ExplainFormat::Text => report(&emodel, &analyses, &line_of, true),
+                ExplainFormat::Dot => dot(&emodel, &analyses),
+            }
+        }
+        None => {
+            let analyses: Vec<StageAnalysis> = (0..model.stages.len())
+                .map(|s| parallel::analyze_settled(&model, s, &settings.build.inputs, extra))
+                .collect();
+            match args.format {
+                ExplainFormat::Text => text_report(&model, &analyses),
+                ExplainFormat::Dot => dot(&model, &analyses),
+            }
+        }
     };
     print!("{out}");
     Exit::Ok
@@ -109,8 +134,33 @@ fn summary(model: &Model<'_>, ii: usize) -> String {
     s
 }
 
+/// A RUN of one command of a longer RUN: its last line, where the command is.
+fn command_summary(model: &Model<'_>, ii: usize) -> String {
+    let inst = model.instruction(ii);
+    let text = &model.text[inst.span.range()];
+    if !text.contains('\n') {
+        return summary(model, ii);
+    }
+    let last = text.lines().last().unwrap_or("").trim();
+    let mut s: String = last.chars().take(66).collect();
+    if last.chars().count() > 66 {
+        s.push_str(" …");
+    }
+    format!("RUN … {s}")
+}
+
 /// The report `explain-deps` prints.
 pub fn text_report(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
+    report(model, analyses, &|ii| line(model, ii), false)
+}
+
+/// The report, with the line of instruction `ii` given by `line_of`.
+fn report(
+    model: &Model<'_>,
+    analyses: &[StageAnalysis],
+    line_of: &dyn Fn(usize) -> usize,
+    commands: bool,
+) -> String {
     let mut o = String::new();
     for a in analyses {
         let st = &model.stages[a.stage];
@@ -119,15 +169,19 @@ pub fn text_report(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
             "stage {} `{}` (line {})",
             a.stage,
             st.label(),
-            line(model, st.from)
+            line_of(st.from)
         );
         for (i, step) in a.steps.iter().enumerate() {
             let fx = &step.effects;
             let _ = writeln!(
                 o,
                 "  [{i}] line {}: {}",
-                line(model, step.instruction),
-                summary(model, step.instruction)
+                line_of(step.instruction),
+                if commands {
+                    command_summary(model, step.instruction)
+                } else {
+                    summary(model, step.instruction)
+                }
             );
             match &step.barrier {
                 Some(b) if fx.opaque.is_some() => {
@@ -217,12 +271,52 @@ pub fn text_report(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
             }
             (None, Some(w)) => {
                 let _ = writeln!(o, "  => no split: {w}");
+                if let Some((i, why, n)) = most_blocking(model, a) {
+                    let _ = writeln!(
+                        o,
+                        "  => knowing what step [{i}] does would join {n} RUN steps of real work: {why}"
+                    );
+                }
             }
             (None, None) => {}
         }
         o.push('\n');
     }
     o
+}
+
+/// The opaque RUN step whose effects, if rdock knew them, would put the
+/// most RUN steps of real work (a second or more) into one run: `(step,
+/// why it is opaque, how many)`, when that is at least two.
+fn most_blocking(model: &Model<'_>, a: &StageAnalysis) -> Option<(usize, String, usize)> {
+    use crate::syntax::Kind;
+    let is_run = |i: usize| model.instruction(a.steps[i].instruction).kind() == Kind::Run;
+    let costly = |i: usize| {
+        is_run(i)
+            && a.steps[i].barrier.is_none()
+            && a.steps[i].effects.cost >= parallel::MIN_CHAIN_SECONDS
+    };
+    // Costly known steps on each side of an opaque step, up to the next barrier.
+    let side = |range: &mut dyn Iterator<Item = usize>| -> usize {
+        let mut n = 0;
+        for j in range {
+            if a.steps[j].barrier.is_some() {
+                break;
+            }
+            n += usize::from(costly(j));
+        }
+        n
+    };
+    (0..a.steps.len())
+        .filter(|&i| is_run(i) && a.steps[i].effects.opaque.is_some())
+        .map(|i| {
+            let n = side(&mut (0..i).rev())
+                + side(&mut (i + 1..a.steps.len()))
+                + usize::from(a.steps[i].effects.cost >= parallel::MIN_CHAIN_SECONDS);
+            (i, a.steps[i].effects.opaque.clone().unwrap_or_default(), n)
+        })
+        .filter(|(_, _, n)| *n >= 2)
+        .max_by_key(|(i, _, n)| (*n, usize::MAX - i))
 }
 
 fn dot(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {

@@ -69,11 +69,35 @@ pub struct Found {
     pub files: Vec<PathBuf>,
     /// Paths that could not be walked, with the reason.
     pub errors: Vec<(PathBuf, String)>,
+    /// Files found by walking a folder through a symbolic link that lands
+    /// outside every folder given, with where it lands: linted, but never
+    /// written (`--fix`) unless named on the command line.
+    pub outside: Vec<(PathBuf, PathBuf)>,
+    /// Paths left out because another path found is the same file (a link
+    /// and its target): (left out, the one linted).
+    pub same: Vec<(PathBuf, PathBuf)>,
+}
+
+/// One file found, before files reached twice are merged.
+#[derive(Debug)]
+struct Candidate {
+    path: PathBuf,
+    /// Named on the command line (not found by a walk).
+    explicit: bool,
+    /// The path is a symbolic link.
+    link: bool,
 }
 
 /// Expand the paths given on the command line into files to lint, sorted.
 pub fn collect(paths: &[PathBuf]) -> Found {
     let found = Mutex::new(Found::default());
+    let candidates = Mutex::new(Vec::new());
+    // The folders given, by their real paths: a walk writes only inside them.
+    let roots: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
     for path in paths {
         if !path.exists() && path.symlink_metadata().is_err() {
             lock(&found)
@@ -82,7 +106,11 @@ pub fn collect(paths: &[PathBuf]) -> Found {
             continue;
         }
         if !path.is_dir() {
-            lock(&found).files.push(path.clone());
+            lock(&candidates).push(Candidate {
+                path: path.clone(),
+                explicit: true,
+                link: path.is_symlink(),
+            });
             continue;
         }
         let walker = WalkBuilder::new(path)
@@ -96,16 +124,26 @@ pub fn collect(paths: &[PathBuf]) -> Found {
             .build_parallel();
         walker.run(|| {
             let found = &found;
+            let candidates = &candidates;
             Box::new(move |entry| {
                 match entry {
                     Ok(e) => {
-                        let is_file = e.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+                        let link = e.file_type().is_some_and(|t| t.is_symlink());
+                        let is_file = e.file_type().is_some_and(|t| t.is_file()) || link;
                         let name = e.file_name().to_string_lossy();
+                        // `Dockerfile.dockerignore` is the Dockerfile's
+                        // `.dockerignore` (BuildKit), not a Dockerfile.
+                        let ignore_file = name.to_ascii_lowercase().ends_with(".dockerignore");
                         if is_file
+                            && !ignore_file
                             && (is_dockerfile_name(&name)
                                 || (may_be_dockerfile_name(&name) && sniff(e.path())))
                         {
-                            lock(found).files.push(e.into_path());
+                            lock(candidates).push(Candidate {
+                                path: e.into_path(),
+                                explicit: false,
+                                link,
+                            });
                         }
                     }
                     Err(err) => {
@@ -118,15 +156,57 @@ pub fn collect(paths: &[PathBuf]) -> Found {
         });
     }
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    // `./Dockerfile` and `Dockerfile` are one file, shown as `Dockerfile`:
-    // sort and deduplicate by the path as shown.
-    for file in &mut found.files {
-        *file = without_leading_curdir(file);
-    }
-    found.files.sort();
-    found.files.dedup();
+    let candidates = candidates.into_inner().unwrap_or_else(|e| e.into_inner());
+    merge(&mut found, candidates, &roots);
     found.errors.sort();
     found
+}
+
+/// Each file once, by its real path: `./Dockerfile` and `Dockerfile`, or a
+/// link and its target, are one file (linted and fixed once, by the path
+/// that is not a link, else the first). A file found by a walk whose real
+/// path is outside every folder given (`roots`) is marked `outside`.
+fn merge(found: &mut Found, mut candidates: Vec<Candidate>, roots: &[PathBuf]) {
+    for c in &mut candidates {
+        c.path = without_leading_curdir(&c.path);
+    }
+    candidates.sort_by(|a, b| a.path.cmp(&b.path));
+    // By real path; a path that does not resolve (a loop, a dangling link)
+    // stands alone, and its read error is reported.
+    let mut groups: Vec<(Option<PathBuf>, Vec<Candidate>)> = Vec::new();
+    let mut index: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    for c in candidates {
+        let real = std::fs::canonicalize(&c.path).ok();
+        let key = real.clone().unwrap_or_else(|| c.path.clone());
+        match index.get(&key) {
+            Some(&i) => groups[i].1.push(c),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((real, vec![c]));
+            }
+        }
+    }
+    for (real, mut group) in groups {
+        let explicit = group.iter().any(|c| c.explicit);
+        // Not a link first, then named on the command line, then by path.
+        let keep = (0..group.len())
+            .min_by_key(|&i| (group[i].link, !group[i].explicit, i))
+            .unwrap_or(0);
+        let kept = group.swap_remove(keep);
+        for other in group {
+            if other.path != kept.path {
+                found.same.push((other.path, kept.path.clone()));
+            }
+        }
+        if let Some(real) = real {
+            if !explicit && !roots.iter().any(|r| real.starts_with(r)) {
+                found.outside.push((kept.path.clone(), real));
+            }
+        }
+        found.files.push(kept.path);
+    }
+    found.files.sort();
+    found.same.sort();
 }
 
 /// `path` without leading `.` components (`./a/Dockerfile` is `a/Dockerfile`).

@@ -10,12 +10,12 @@ use rayon::prelude::*;
 
 use super::files::{self, display};
 use super::{CliError, ColorArg, Exit};
-use crate::config::Config;
+use crate::config::ConfigError;
 use crate::diagnostic::Severity;
 use crate::fix::diff::unified;
 use crate::input::{self, ReadError};
-use crate::render::FileResult;
 use crate::render::{self, OutputFormat, RenderOptions};
+use crate::render::{FileResult, RunError};
 use crate::rules;
 use crate::session::{ConfigChoice, Session};
 use crate::settings::{self, Overrides, Settings};
@@ -80,7 +80,9 @@ pub struct LintArgs {
 
 /// One input: a path or standard input.
 enum Input {
-    File(PathBuf),
+    /// A file, and where it lands when a walk reached it through a link
+    /// to outside the folders given (then it is not written).
+    File(PathBuf, Option<PathBuf>),
     Stdin,
 }
 
@@ -90,21 +92,96 @@ struct Outcome {
     fail_level: Severity,
     /// The diff to print (with --diff).
     diff: String,
-    /// Fixed text for standard input with --fix.
-    stdin_fixed: Option<String>,
+    /// What standard input's --fix prints: the fixed text, or the input
+    /// unchanged when it was not fixed.
+    stdin_fixed: Option<Vec<u8>>,
     fixed: usize,
-    error: Option<Problem>,
+    error: Option<Failure>,
 }
 
-/// An error about one input, shown after the report.
+/// An error as miette shows it on standard error.
 type Problem = Box<dyn miette::Diagnostic + Send + Sync>;
 
+/// An input that could not be linted: why, and standard input's bytes
+/// when they were read (--fix gives them back unchanged).
+struct NotRead {
+    failure: Failure,
+    stdin: Option<Vec<u8>>,
+}
+
+fn not_read(failure: Failure, stdin: Option<Vec<u8>>) -> Box<NotRead> {
+    Box::new(NotRead { failure, stdin })
+}
+
+/// An error about one input: shown on standard error, and in the report.
+struct Failure {
+    shown: Problem,
+    entry: RunError,
+}
+
+impl Failure {
+    /// An error about the file shown as `path` (`None`: about no file).
+    fn new(path: Option<&str>, shown: Problem) -> Failure {
+        let entry = RunError {
+            path: path.map(str::to_owned),
+            line_col: None,
+            message: shown.to_string(),
+            help: shown.help().map(|h| h.to_string()),
+        };
+        Failure { shown, entry }
+    }
+
+    /// A configuration file that could not be used: about that file, at
+    /// the line and column of the problem.
+    fn config(e: ConfigError) -> Failure {
+        let path = display(e.path());
+        // The message without the location, which the report gives apart.
+        let (line_col, message) = match &e {
+            ConfigError::Parse(p) => (p.line_col, p.message.clone()),
+            ConfigError::Io { cause, .. } => (None, format!("cannot read configuration: {cause}")),
+            ConfigError::Ambiguous { .. } => (
+                None,
+                "both `.rdock.toml` and `rdock.toml` are in this folder; rdock will not guess which one is meant".into(),
+            ),
+        };
+        let mut f = Failure::new(Some(&path), Box::new(e));
+        f.entry.line_col = line_col;
+        f.entry.message = message;
+        f
+    }
+}
+
 pub fn run(args: LintArgs) -> Exit {
-    let Some(session) = session(&args) else {
-        return Exit::Error;
+    let session = match session(&args) {
+        Ok(s) => s,
+        Err(f) => {
+            // Nothing was linted: the report holds the error alone.
+            report_errors(&args, vec![f]);
+            return Exit::Error;
+        }
     };
+    // Outside a repository, the top of what was linted is the root builds
+    // are looked for in (`workspace::root`).
+    let named: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
+    let named = if named.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        named
+    };
+    // (Paths on unrelated trees have `/` in common: each is then its own top,
+    // rather than walking the whole filesystem.)
+    let tops = match crate::workspace::common_top(&named) {
+        Some(top) if top.parent().is_some() => vec![top],
+        _ => named,
+    };
+    let session = session.with_tops(tops);
     let mut inputs = Vec::new();
-    let mut exit = Exit::Ok;
+    let mut failures = Vec::new();
     // Inputs named but not linted (their errors are printed).
     let mut not_linted = 0;
     let paths = if args.paths.is_empty() {
@@ -119,14 +196,33 @@ pub fn run(args: LintArgs) -> Exit {
     if !paths.is_empty() {
         let found = files::collect(&paths);
         for (path, why) in &found.errors {
-            super::error(
-                format!("cannot read `{}`: {why}", display(path)),
-                Some("check the path and its permissions".into()),
-            );
-            exit = Exit::Error;
+            let name = display(path);
+            failures.push(Failure::new(
+                Some(&name),
+                plain(
+                    format!("cannot read `{name}`: {why}"),
+                    "check the path and its permissions",
+                ),
+            ));
             not_linted += 1;
         }
-        inputs.extend(found.files.into_iter().map(Input::File));
+        if !args.quiet {
+            for (left, kept) in &found.same {
+                eprintln!(
+                    "note: `{}` is the same file as `{}` (a link); it is linted{} once, as `{}`",
+                    display(left),
+                    display(kept),
+                    if args.fix { " and fixed" } else { "" },
+                    display(kept)
+                );
+            }
+        }
+        let outside: std::collections::HashMap<PathBuf, PathBuf> =
+            found.outside.into_iter().collect();
+        inputs.extend(found.files.into_iter().map(|f| {
+            let real = outside.get(&f).cloned();
+            Input::File(f, real)
+        }));
     }
 
     if args.fix && !args.diff {
@@ -137,7 +233,15 @@ pub fn run(args: LintArgs) -> Exit {
         .par_iter()
         .map(|input| match read_input(input, &args, &session) {
             Ok((name, text, settings)) => lint_one(&args, input, name, text, &settings),
-            Err(e) => Outcome::error(e),
+            Err(e) => {
+                let NotRead { failure, stdin } = *e;
+                let mut o = Outcome::error(failure);
+                if args.fix && !args.diff {
+                    // An editor piping the buffer through must get it back unchanged.
+                    o.stdin_fixed = stdin;
+                }
+                o
+            }
         })
         .collect();
 
@@ -146,27 +250,21 @@ pub fn run(args: LintArgs) -> Exit {
     let mut changed_files = 0;
     let mut fixed_total = 0;
     let mut failing = false;
-    // The same error (a bad configuration file shared by many Dockerfiles) is shown once.
-    let mut shown_errors = std::collections::HashSet::new();
     for o in outcomes {
         if o.error.is_some() && o.result.is_none() {
             not_linted += 1;
         }
-        if let Some(e) = &o.error {
-            let shown = super::render_error(e.as_ref(), super::stderr_color());
-            if shown_errors.insert(shown.clone()) {
-                eprint!("{shown}");
-            }
-            exit = Exit::Error;
+        if let Some(e) = o.error {
+            failures.push(e);
         }
         if !o.diff.is_empty() {
             changed_files += 1;
         }
         diffs.push_str(&o.diff);
         fixed_total += o.fixed;
-        if let Some(text) = &o.stdin_fixed {
+        if let Some(bytes) = &o.stdin_fixed {
             // Not `print!`: a closed pipe must not panic.
-            let _ = std::io::stdout().write_all(text.as_bytes());
+            let _ = std::io::stdout().write_all(bytes);
         }
         if let Some(r) = o.result {
             if r.diagnostics.iter().any(|d| d.severity >= o.fail_level) {
@@ -175,23 +273,24 @@ pub fn run(args: LintArgs) -> Exit {
             results.push(r);
         }
     }
+    if !args.quiet {
+        // A build file rdock could not read (a bake `inherits` cycle, bad
+        // YAML): the builds it names do not count as targets.
+        for p in session.build_problems() {
+            let line =
+                crate::workspace::problem_line(&p, "; the builds it names do not count as targets");
+            eprintln!("warning: {line}");
+        }
+    }
+    let exit = if failures.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Error
+    };
+    let errors = show_errors(failures);
 
     let format = args.output_format;
-    // With --fix on stdin, stdout holds the fixed file: findings go to stderr.
-    let to_stderr = args.fix && !args.diff && inputs.iter().any(|i| matches!(i, Input::Stdin));
-    // Colour is decided by the stream the report goes to; only the human formats have it.
-    let report_is_terminal = if to_stderr {
-        std::io::IsTerminal::is_terminal(&std::io::stderr())
-    } else {
-        super::stdout_is_terminal()
-    };
-    let color = args.color.enabled(report_is_terminal)
-        && matches!(format, OutputFormat::Full | OutputFormat::Concise);
-    let mut out: Box<dyn Write> = if to_stderr {
-        Box::new(std::io::stderr().lock())
-    } else {
-        Box::new(std::io::stdout().lock())
-    };
+    let mut out = report_stream(&args);
     if args.diff {
         let _ = out.write_all(diffs.as_bytes());
         if !args.quiet {
@@ -215,12 +314,12 @@ pub fn run(args: LintArgs) -> Exit {
     } else {
         let metas: Vec<&'static rules::RuleMeta> = rules::metas().collect();
         let opts = RenderOptions {
-            color,
+            color: color(&args),
             show_source: true,
             quiet: args.quiet,
             not_linted,
         };
-        if let Err(e) = render::render(format, &results, &metas, &opts, &mut *out) {
+        if let Err(e) = render::render(format, &results, &errors, &metas, &opts, &mut *out) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 super::error(format!("cannot write the report: {e}"), None);
                 return Exit::Error;
@@ -244,34 +343,86 @@ pub fn run(args: LintArgs) -> Exit {
     }
 }
 
-/// The session every file of this run is linted in: the overrides from
-/// the flags and the configuration choice. `None` after printing why not.
-fn session(args: &LintArgs) -> Option<Session> {
-    let overrides = match overrides(args) {
-        Ok(o) => o,
-        Err((msg, help)) => {
-            super::error(msg, Some(help));
-            return None;
-        }
+/// Whether standard input is fixed: stdout then holds the fixed file, and
+/// the report goes to stderr.
+fn stdin_fix(args: &LintArgs) -> bool {
+    args.fix && !args.diff && args.paths.iter().any(|p| p.as_os_str() == "-")
+}
+
+/// Where the report goes: stdout, or stderr when stdout holds a fixed file.
+fn report_stream(args: &LintArgs) -> Box<dyn Write> {
+    if stdin_fix(args) {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(std::io::stdout().lock())
+    }
+}
+
+/// Colour is decided by the stream the report goes to; only the human
+/// formats have it.
+fn color(args: &LintArgs) -> bool {
+    let report_is_terminal = if stdin_fix(args) {
+        std::io::IsTerminal::is_terminal(&std::io::stderr())
+    } else {
+        super::stdout_is_terminal()
     };
+    args.color.enabled(report_is_terminal)
+        && matches!(
+            args.output_format,
+            OutputFormat::Full | OutputFormat::Concise
+        )
+}
+
+/// Print the errors on standard error, as every rdock error is, each once
+/// (a bad configuration file shared by many Dockerfiles is one error), and
+/// return them for the report, which carries them too.
+fn show_errors(failures: Vec<Failure>) -> Vec<RunError> {
+    let mut shown = std::collections::HashSet::new();
+    let mut errors = Vec::new();
+    for f in failures {
+        let text = super::render_error(f.shown.as_ref(), super::stderr_color());
+        if shown.insert(text.clone()) {
+            eprint!("{text}");
+            errors.push(f.entry);
+        }
+    }
+    errors
+}
+
+/// A report that holds errors alone (nothing could be linted), for the
+/// formats other programs read; `full` shows nothing more than standard
+/// error does, and `concise` has no summary line (nothing was linted).
+fn report_errors(args: &LintArgs, failures: Vec<Failure>) {
+    let errors = show_errors(failures);
+    if args.diff || args.statistics || args.output_format == OutputFormat::Full {
+        return;
+    }
+    let opts = RenderOptions {
+        color: color(args),
+        show_source: true,
+        quiet: true,
+        not_linted: 0,
+    };
+    let metas: Vec<&'static rules::RuleMeta> = rules::metas().collect();
+    let mut out = report_stream(args);
+    let _ = render::render(args.output_format, &[], &errors, &metas, &opts, &mut *out);
+    let _ = out.flush();
+}
+
+/// The session every file of this run is linted in: the overrides from
+/// the flags and the configuration choice, or why there is none.
+fn session(args: &LintArgs) -> Result<Session, Failure> {
+    let overrides = overrides(args).map_err(|(msg, help)| Failure::new(None, plain(msg, &help)))?;
     let choice = if args.no_config {
         ConfigChoice::Ignore
     } else if let Some(path) = &args.config {
-        match Config::load(path, &rules::is_known_selector) {
-            Ok(c) => ConfigChoice::Fixed(Arc::new(c)),
-            Err(e) => {
-                super::print_error(
-                    &e,
-                    super::ColorArg::Auto
-                        .enabled(std::io::IsTerminal::is_terminal(&std::io::stderr())),
-                );
-                return None;
-            }
-        }
+        let c = crate::workspace::config_files::load(path, &settings::VOCABULARY)
+            .map_err(Failure::config)?;
+        ConfigChoice::Fixed(Arc::new(c))
     } else {
         ConfigChoice::Discover
     };
-    Some(Session::new(overrides, choice))
+    Ok(Session::new(overrides, choice))
 }
 
 /// The command line's overrides, checked; an error and its help otherwise.
@@ -291,12 +442,13 @@ fn overrides(args: &LintArgs) -> Result<Overrides, (String, String)> {
     Ok(o)
 }
 
-/// Read a file or stdin as UTF-8, with the settings that apply to it.
+/// Read a file or stdin as UTF-8, with the settings that apply to it; or
+/// why not, with standard input's bytes when they were read.
 fn read_input(
     input: &Input,
     args: &LintArgs,
     session: &Session,
-) -> Result<(String, String, Arc<Settings>), Problem> {
+) -> Result<(String, String, Arc<Settings>), Box<NotRead>> {
     let (name, bytes, settings_path) = match input {
         Input::Stdin => {
             let name = args
@@ -305,28 +457,37 @@ fn read_input(
                 .map(|p| display(p))
                 .unwrap_or_else(|| "-".into());
             let bytes = input::read_stream(std::io::stdin().lock())
-                .map_err(|e| read_error("standard input", &e))?;
+                .map_err(|e| not_read(read_error(&name, "standard input", &e), None))?;
             let at = args
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("Dockerfile"));
             (name, bytes, at)
         }
-        Input::File(path) => {
+        Input::File(path, _) => {
             let name = display(path);
-            let bytes = input::read_file(path).map_err(|e| read_error(&format!("`{name}`"), &e))?;
+            let bytes = input::read_file(path)
+                .map_err(|e| not_read(read_error(&name, &format!("`{name}`"), &e), None))?;
             (name, bytes, path.clone())
         }
     };
-    let settings = session
-        .settings_for(&settings_path)
-        .map_err(|e| Box::new(e) as Problem)?;
-    let text = input::utf8(bytes).map_err(|e| read_error(&format!("`{name}`"), &e))?;
+    let stdin_bytes = |bytes: &[u8]| matches!(input, Input::Stdin).then(|| bytes.to_vec());
+    let settings = match session.settings_for(&settings_path) {
+        Ok(s) => s,
+        Err(e) => return Err(not_read(Failure::config(e), stdin_bytes(&bytes))),
+    };
+    // (Standard input's bytes are kept to be given back if they are not UTF-8.)
+    let kept = stdin_bytes(&bytes);
+    let text = input::utf8(bytes)
+        .map_err(|e| not_read(read_error(&name, &format!("`{name}`"), &e), kept))?;
     Ok((name, text, settings))
 }
 
-fn read_error(what: &str, e: &ReadError) -> Problem {
-    Box::new(CliError::new(format!("cannot read {what}: {e}"), e.help()))
+fn read_error(name: &str, what: &str, e: &ReadError) -> Failure {
+    Failure::new(
+        Some(name),
+        Box::new(CliError::new(format!("cannot read {what}: {e}"), e.help())),
+    )
 }
 
 fn plain(message: impl Into<String>, help: &str) -> Problem {
@@ -334,14 +495,14 @@ fn plain(message: impl Into<String>, help: &str) -> Problem {
 }
 
 impl Outcome {
-    fn error(message: impl Into<Problem>) -> Outcome {
+    fn error(message: Failure) -> Outcome {
         Outcome {
             result: None,
             fail_level: Severity::Error,
             diff: String::new(),
             stdin_fixed: None,
             fixed: 0,
-            error: Some(message.into()),
+            error: Some(message),
         }
     }
 }
@@ -367,21 +528,27 @@ fn lint_one(
     }
     if args.fix && !args.diff && super::write::interrupted() {
         // One message for all of them (identical errors are shown once).
-        return Outcome::error(plain(
-            "interrupted (Ctrl-C): the files not fixed yet were left as they are",
-            "run the command again to fix them",
+        return Outcome::error(Failure::new(
+            None,
+            plain(
+                "interrupted (Ctrl-C): the files not fixed yet were left as they are",
+                "run the command again to fix them",
+            ),
         ));
     }
     let fixed = match check_and_fix(&text, settings, args.unsafe_fixes) {
         Ok(f) => f,
         Err(e) => {
-            let mut o = Outcome::error(plain(
-                format!("`{name}`: {e}"),
-                "run `rdock lint` without --fix to see the findings",
+            let mut o = Outcome::error(Failure::new(
+                Some(&name),
+                plain(
+                    format!("`{name}`: {e}"),
+                    "run `rdock lint` without --fix to see the findings",
+                ),
             ));
             if matches!(input, Input::Stdin) && args.fix && !args.diff {
                 // An editor piping the buffer through must get it back unchanged.
-                o.stdin_fixed = Some(text);
+                o.stdin_fixed = Some(text.into_bytes());
             }
             return o;
         }
@@ -401,13 +568,24 @@ fn lint_one(
         return outcome;
     }
     match input {
-        Input::Stdin => outcome.stdin_fixed = Some(fixed.text.clone()),
-        Input::File(path) => {
+        Input::Stdin => outcome.stdin_fixed = Some(fixed.text.clone().into_bytes()),
+        Input::File(path, outside) => {
             if fixed.text != text {
-                if let Err(e) = super::write::write_fixed(path, &text, &fixed.text) {
+                let written = match outside {
+                    // Found by a walk, through a link to outside the folders given.
+                    Some(real) => Err((
+                        format!(
+                            "`{name}` was not fixed: it is a link to `{}`, outside the folders given",
+                            real.display()
+                        ),
+                        format!("name it on the command line to fix it: `rdock lint --fix {name}`"),
+                    )),
+                    None => super::write::write_fixed(path, &text, &fixed.text)
+                        .map_err(|e| (format!("`{name}` was not fixed: {e}"), e.help().to_owned())),
+                };
+                if let Err((message, help)) = written {
                     // The findings stay in the report: nothing was fixed.
-                    let mut o =
-                        Outcome::error(plain(format!("`{name}` was not fixed: {e}"), e.help()));
+                    let mut o = Outcome::error(Failure::new(Some(&name), plain(message, &help)));
                     let found = check(&text, settings);
                     o.result = Some(FileResult::new(name, text, found));
                     o.fail_level = fail_level;

@@ -228,9 +228,13 @@ pub(crate) fn invalid_override(e: crate::settings::InvalidOverride) -> (String, 
         F::ExtendSelect => ("--extend-select", "unknown rule selector"),
         F::Ignore => ("--ignore", "unknown rule selector"),
         F::AllowedRegistries => ("--allowed-registry", "invalid registry"),
+        F::Targets => ("--target", "empty stage name"),
     };
     let help = match e.field {
         F::AllowedRegistries => "give a registry host name, e.g. `ghcr.io` or `*.example.com`",
+        F::Targets => {
+            "name a stage, e.g. `--target release`, or leave the flag out for the last stage"
+        }
         _ => "`rdock rules` lists the rule ids and slugs",
     };
     let why = match e.field {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{DocFormat, Exit};
-use crate::workspace::{discover, repo_root};
+use crate::workspace::{discover, Roots};
 
 #[derive(Debug, Args)]
 pub struct TargetsArgs {
@@ -27,8 +27,9 @@ pub fn run(args: TargetsArgs) -> Exit {
         );
         return Exit::Error;
     }
-    let root = repo_root(&path);
-    let d = discover(&root);
+    let found = Roots::new(vec![path.clone()]).root_of(&path);
+    let d = discover(&found);
+    let root = found.dir.clone();
     let rel = |p: &Path| {
         p.strip_prefix(&root)
             .unwrap_or(p)
@@ -52,6 +53,7 @@ pub fn run(args: TargetsArgs) -> Exit {
                 .collect();
             let v = serde_json::json!({
                 "root": root.to_string_lossy(),
+                "root_kind": found.kind.as_str(),
                 "builds": builds,
                 "looked_at": d.evidence,
                 "problems": d.problems,
@@ -60,6 +62,11 @@ pub fn run(args: TargetsArgs) -> Exit {
             out.push('\n');
         }
         DocFormat::Text => {
+            out.push_str(&format!(
+                "Root: {} ({})\n",
+                root.display(),
+                found.kind.as_str()
+            ));
             if d.builds.is_empty() {
                 out.push_str("No builds found.\n");
             }
@@ -81,7 +88,10 @@ pub fn run(args: TargetsArgs) -> Exit {
                 }
             ));
             for p in &d.problems {
-                out.push_str(&format!("warning: skipped {p}\n"));
+                out.push_str(&format!(
+                    "warning: {}\n",
+                    crate::workspace::problem_line(p, "")
+                ));
             }
         }
     }

@@ -53,8 +53,9 @@ pub struct VerifyArgs {
     /// Keep the exported filesystems (tar files), the rewrite and the images.
     #[arg(long)]
     pub keep: bool,
-    /// The engine: the Docker CLI with BuildKit, or `buildctl` against a
-    /// buildkitd. `auto`: docker when it reaches a daemon, else buildctl.
+    /// The engine: the Docker CLI with BuildKit, `buildctl` against a
+    /// buildkitd, or `embedded`, rdock's own executor (no daemon; needs
+    /// root). `auto`: docker when it reaches a daemon, else buildctl.
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     pub engine: EngineArg,
     /// The buildkitd address for `--engine buildctl` (buildctl's `--addr`;
@@ -66,6 +67,15 @@ pub struct VerifyArgs {
     /// `NAME=DIR`. Serves `FROM NAME` without a registry.
     #[arg(long, value_name = "NAME=VALUE")]
     pub build_context: Vec<String>,
+    /// A base image for `--engine embedded`: `NAME=PATH`, where PATH is a
+    /// root filesystem folder, a `docker save` archive or an OCI image
+    /// layout. Images not given come from a local Docker daemon.
+    #[arg(long, value_name = "NAME=PATH")]
+    pub image: Vec<String>,
+    /// How many stages `--engine embedded` builds at once (default: every
+    /// stage that is ready, as BuildKit does).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -73,6 +83,7 @@ pub enum EngineArg {
     Auto,
     Docker,
     Buildctl,
+    Embedded,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -113,12 +124,17 @@ pub fn run(args: VerifyArgs) -> Exit {
         };
     // What `rdock lint --target T --build-arg ...` uses for this file: the
     // rewrite is the one `rdock lint --fix` writes.
+    let overrides = Overrides {
+        targets: args.target.iter().cloned().collect(),
+        build_args: build_args.iter().cloned().collect(),
+        ..Overrides::default()
+    };
+    if let Err(e) = overrides.validate() {
+        let (message, help) = super::invalid_override(e);
+        return fail(message, &help);
+    }
     let session = Session::new(
-        Overrides {
-            targets: args.target.iter().cloned().collect(),
-            build_args: build_args.iter().cloned().collect(),
-            ..Overrides::default()
-        },
+        overrides,
         if args.no_config {
             ConfigChoice::Ignore
         } else {
@@ -215,11 +231,16 @@ pub fn run(args: VerifyArgs) -> Exit {
     };
 
     let choice = match args.engine {
-        EngineArg::Auto => EngineChoice::Auto,
-        EngineArg::Docker => EngineChoice::Docker,
-        EngineArg::Buildctl => EngineChoice::Buildctl,
+        EngineArg::Auto => Some(EngineChoice::Auto),
+        EngineArg::Docker => Some(EngineChoice::Docker),
+        EngineArg::Buildctl => Some(EngineChoice::Buildctl),
+        EngineArg::Embedded => None,
     };
-    let engine = match crate::exec::detect(choice, args.buildkit_host.as_deref()) {
+    let engine = match choice {
+        Some(choice) => crate::exec::detect(choice, args.buildkit_host.as_deref()),
+        None => embedded_engine(&args, &contexts),
+    };
+    let engine = match engine {
         Ok(e) => e,
         Err(e) => {
             super::print_error(&e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
@@ -338,6 +359,57 @@ pub fn run(args: VerifyArgs) -> Exit {
 }
 
 type Runs = (Vec<BuildOutput>, Vec<BuildOutput>, Comparison);
+
+/// `--engine embedded`: its base images from `--image NAME=PATH`, and from
+/// `--build-context NAME=oci-layout://DIR` or `NAME=DIR` as the BuildKit
+/// backends would serve `FROM NAME`.
+fn embedded_engine(
+    args: &VerifyArgs,
+    contexts: &[(String, String)],
+) -> Result<Box<dyn Executor>, ExecError> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut images: Vec<(String, PathBuf)> = Vec::new();
+        for i in &args.image {
+            match i.split_once('=') {
+                Some((n, p)) if !n.is_empty() && !p.is_empty() => {
+                    images.push((n.to_string(), PathBuf::from(p)))
+                }
+                _ => {
+                    return Err(ExecError::BadContext(format!(
+                        "--image `{i}` is not NAME=PATH"
+                    )))
+                }
+            }
+        }
+        for (name, value) in contexts {
+            if let Some(layout) = value.strip_prefix("oci-layout://") {
+                // `DIR:TAG` or `DIR@DIGEST`: the folder; the image in it is found by name.
+                let dir = layout.split(['@']).next().unwrap_or(layout);
+                let dir = match dir.rsplit_once(':') {
+                    Some((d, tag)) if !tag.contains('/') && std::path::Path::new(d).is_dir() => d,
+                    _ => dir,
+                };
+                images.push((name.clone(), PathBuf::from(dir)));
+            } else if !value.contains("://") {
+                images.push((name.clone(), PathBuf::from(value)));
+            } else {
+                return Err(ExecError::BadContext(format!(
+                    "{name}={value}: the embedded engine takes oci-layout:// contexts and folders"
+                )));
+            }
+        }
+        let engine = crate::exec::embedded::Embedded::new(&images, args.jobs.map(|j| j as usize))?;
+        Ok(Box::new(engine))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (args, contexts);
+        Err(ExecError::NoEngine {
+            looked_for: "the embedded engine runs on Linux only".into(),
+        })
+    }
+}
 
 struct Builds<'a> {
     engine: &'a dyn Executor,
@@ -487,8 +559,14 @@ struct Timed {
     /// Whole-command times, exports included.
     walls: Vec<Duration>,
     wall_median: Duration,
+    /// Per build: how many steps ran, and how many of them the engine took
+    /// from its cache.
+    steps: Vec<usize>,
+    cached: Vec<usize>,
     /// The analysis of the build closest to the median.
     analysis: Analysis,
+    /// The compared image configuration fields of the first build.
+    config: crate::exec::ImageConfig,
 }
 
 fn timed(runs: &[BuildOutput], an: &[Analysis]) -> Timed {
@@ -507,7 +585,13 @@ fn timed(runs: &[BuildOutput], an: &[Analysis]) -> Timed {
         median,
         walls,
         wall_median,
+        steps: runs.iter().map(|o| o.steps.len()).collect(),
+        cached: runs
+            .iter()
+            .map(|o| o.steps.iter().filter(|s| s.cached).count())
+            .collect(),
         analysis: an.get(idx).cloned().unwrap_or_else(empty_analysis),
+        config: runs.first().map(|r| r.config.clone()).unwrap_or_default(),
     }
 }
 
@@ -653,11 +737,14 @@ impl Report<'_> {
                 "median_s": t.median.as_secs_f64(),
                 "wall_s": t.walls.iter().map(|w| w.as_secs_f64()).collect::<Vec<_>>(),
                 "wall_median_s": t.wall_median.as_secs_f64(),
+                "steps": t.steps,
+                "cached_steps": t.cached,
                 "stages": t.analysis.stages.iter().map(|st| json!({"stage": st.stage, "seconds": st.time.as_secs_f64()})).collect::<Vec<_>>(),
                 "serial_s": t.analysis.serial.as_secs_f64(),
                 "critical_path_s": t.analysis.critical_path.as_secs_f64(),
                 "critical_stages": t.analysis.critical_stages,
                 "ideal_speedup": t.analysis.ideal_speedup(),
+                "config": t.config,
             })
         };
         let diff = |d: &Difference| {

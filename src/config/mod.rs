@@ -11,6 +11,7 @@
 //! fail-level = "warning"        # error | warning | info | style; default "style"
 //! targets = ["test", "release"] # build targets that are really built
 //! allowed-registries = ["docker.io", "*.example.com"] # RD444; empty: any
+//! root = true                   # builds are looked for from this folder down
 //!
 //! [severity]                    # per-rule severity override
 //! RD101 = "error"
@@ -23,19 +24,20 @@
 //! selectors that name no rule are errors. Every error names the file, the
 //! line and the column, and says what is wrong.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use std::collections::BTreeMap;
 use std::io;
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::path::{Path, PathBuf};
 
-use miette::{NamedSource, SourceSpan};
+use miette::SourceSpan;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Severity;
+
+mod excerpt;
+pub use excerpt::Excerpt;
 
 /// The names a configuration file may have, in order of precedence within one
 /// directory.
@@ -45,6 +47,23 @@ pub const CONFIG_FILE_NAMES: [&str; 2] = [".rdock.toml", "rdock.toml"];
 /// one: `style`, the lowest severity, so any finding makes the run fail (exit
 /// code 1), as in ruff.
 pub const DEFAULT_FAIL_LEVEL: Severity = Severity::Style;
+
+/// What a configuration file names that config does not define: which
+/// rule selectors exist (the rules' registry) and what a `[[command]]`
+/// table holds (the parallelizer's effect models). `settings::VOCABULARY`
+/// is the real one; passing it in keeps config from importing either.
+#[derive(Clone, Copy)]
+pub struct Vocabulary {
+    /// Whether a rule selector names at least one rule.
+    pub is_known_selector: fn(&str) -> bool,
+    /// Reads the `[[command]]` tables of a file's text: the deserializer's
+    /// error (its span into the text), else each bad table's name and what
+    /// is wrong with it.
+    pub check_commands: fn(&str) -> Result<Vec<BadCommand>, toml::de::Error>,
+}
+
+/// A `[[command]]` table the vocabulary refuses: its name, and why.
+pub type BadCommand = (String, String);
 
 /// One configuration file, validated.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,9 +91,14 @@ pub struct Config {
     /// Registries base images may come from (RD444): host names, `*`
     /// matching any characters. Empty: any registry.
     pub allowed_registries: Vec<String>,
-    /// Effect models of the repository's own tools (`[[command]]` tables,
-    /// as in `rules/commands/*.toml`), tried before the built-in ones.
-    pub commands: Vec<crate::parallel::models::CommandModel>,
+    /// The `[[command]]` tables as written (checked by the vocabulary's
+    /// `check_commands`): effect models of the repository's own tools, as
+    /// in `rules/commands/*.toml`, tried before the built-in ones.
+    /// `settings` reads them into the parallelizer's models.
+    pub commands: Vec<toml::Value>,
+    /// `root = true`: this folder is the top of the repository: build
+    /// files above it are not read (`workspace::root`).
+    pub root: bool,
 }
 
 /// Why a configuration file could not be used.
@@ -83,8 +107,24 @@ pub enum ConfigError {
     /// The file could not be read.
     // The cause is part of the message, not a `#[source]`, so that it shows once.
     #[error("{}: cannot read configuration: {cause}", path.display())]
-    #[diagnostic(code(rdock::config))]
+    #[diagnostic(
+        code(rdock::config),
+        help(
+            "a configuration file is a readable regular file (or a link to one); fix or remove it"
+        )
+    )]
     Io { path: PathBuf, cause: io::Error },
+    /// Both `.rdock.toml` and `rdock.toml` in one folder (`path` is the
+    /// first).
+    #[error(
+        "{}: both `.rdock.toml` and `rdock.toml` are in this folder; rdock will not guess which one is meant",
+        path.display()
+    )]
+    #[diagnostic(
+        code(rdock::config),
+        help("keep one of them (merge the other into it)")
+    )]
+    Ambiguous { path: PathBuf },
     /// The file is not valid TOML or not a valid configuration. Boxed to
     /// keep `Result<_, ConfigError>` small.
     #[error(transparent)]
@@ -105,9 +145,9 @@ pub struct ParseError {
     pub line_col: Option<(usize, usize)>,
     /// What is wrong, one line.
     pub message: String,
-    /// The whole text of the file, named by `path`.
+    /// The text of the file around the problem, named by `path`.
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: Excerpt,
     /// Byte range of the problem in the text, when known.
     #[label("{label}")]
     pub span: Option<SourceSpan>,
@@ -122,7 +162,7 @@ impl ConfigError {
     /// The configuration file the error is about.
     pub fn path(&self) -> &Path {
         match self {
-            ConfigError::Io { path, .. } => path,
+            ConfigError::Io { path, .. } | ConfigError::Ambiguous { path } => path,
             ConfigError::Parse(e) => &e.path,
         }
     }
@@ -136,7 +176,7 @@ fn location(path: &Path, line_col: Option<(usize, usize)>) -> String {
 }
 
 /// The top-level keys, with what each expects.
-const KEYS: [(&str, &str); 9] = [
+const KEYS: [(&str, &str); 10] = [
     (
         "select",
         "`select` is an array of rule selectors, e.g. `select = [\"ALL\"]`",
@@ -170,10 +210,22 @@ const KEYS: [(&str, &str); 9] = [
         "`allowed-registries` is an array of registry host names, `*` matching any characters, e.g. `allowed-registries = [\"docker.io\", \"*.example.com\"]`",
     ),
     (
+        "root",
+        "`root` is true or false: `root = true` makes this folder the top of the repository for finding builds",
+    ),
+    (
         "command",
         "`[[command]]` tables describe your own tools for the parallelizer, e.g. `name = \"gen-assets\"`, `kind = \"fs\"`, `writes = [\"flag:-o\"]` (see rules/commands/README.md)",
     ),
 ];
+
+/// What the key `key` expects.
+fn key_help(key: &str) -> String {
+    KEYS.iter()
+        .find(|(name, _)| *name == key)
+        .map(|(_, help)| (*help).to_owned())
+        .unwrap_or_default()
+}
 
 const SELECTOR_HELP: &str = "a rule selector is `ALL`, an id prefix (`RD1`), an id (`RD101`) or a slug (`unreachable-stage`); `rdock rules` lists the rules";
 
@@ -198,8 +250,12 @@ struct RawConfig {
     build_args: BTreeMap<String, String>,
     #[serde(default)]
     allowed_registries: Vec<Spanned<String>>,
+    /// Read as tables here; `Vocabulary::check_commands` reads them again
+    /// as command models.
     #[serde(default)]
-    command: Vec<crate::parallel::models::CommandModel>,
+    command: Vec<toml::Value>,
+    #[serde(default)]
+    root: bool,
 }
 
 /// A problem found in a file: where, what, and how to fix it.
@@ -226,7 +282,11 @@ impl Problem {
             path: path.to_path_buf(),
             line_col: span.as_ref().map(|r| line_col(text, r.start)),
             message: self.message,
-            src: NamedSource::new(path.display().to_string(), text.to_owned()),
+            src: Excerpt::new(
+                path.display().to_string(),
+                text,
+                span.as_ref().map(|r| r.start),
+            ),
             span: span.map(SourceSpan::from),
             label: self.label,
             help: self.help,
@@ -236,27 +296,15 @@ impl Problem {
 
 impl Config {
     /// Parses and validates the text of a configuration file. `path` is used
-    /// in messages and stored in [`Config::path`]; `is_known_selector` says
-    /// whether a rule selector names any rule (`rules::is_known_selector`).
+    /// in messages and stored in [`Config::path`]; `vocabulary` knows the
+    /// rule selectors and command models (`settings::VOCABULARY`).
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(
         text: &str,
         path: &Path,
-        is_known_selector: &dyn Fn(&str) -> bool,
+        vocabulary: &Vocabulary,
     ) -> Result<Config, ConfigError> {
-        parse(text, path, is_known_selector).map_err(|p| p.into_error(text, path))
-    }
-
-    /// Reads, parses and validates the configuration file at `path`.
-    pub fn load(
-        path: &Path,
-        is_known_selector: &dyn Fn(&str) -> bool,
-    ) -> Result<Config, ConfigError> {
-        let text = crate::input::read_text(path).map_err(|e| ConfigError::Io {
-            path: path.to_path_buf(),
-            cause: e.into_io(),
-        })?;
-        Config::from_str(&text, path, is_known_selector)
+        parse(text, path, vocabulary).map_err(|p| p.into_error(text, path))
     }
 
     /// The fail level, or [`DEFAULT_FAIL_LEVEL`] (`style`) when unset.
@@ -265,7 +313,7 @@ impl Config {
     }
 }
 
-fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Config, Problem> {
+fn parse(text: &str, path: &Path, vocabulary: &Vocabulary) -> Result<Config, Problem> {
     // First pass: the top-level keys with their spans, to report unknown keys
     // well and to know which key a type error is under. A document this pass
     // cannot read is left to the strict pass, which reports it.
@@ -291,11 +339,16 @@ fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Con
     }
 
     let raw: RawConfig = toml::from_str(text).map_err(|e| toml_problem(&e, &keys))?;
+    let bad_commands = if raw.command.is_empty() {
+        Vec::new()
+    } else {
+        (vocabulary.check_commands)(text).map_err(|e| toml_problem(&e, &keys))?
+    };
 
     let mut problems = Vec::new();
     let mut check_selectors = |key: &str, selectors: &[Spanned<String>]| {
         for s in selectors {
-            if !is_known(s.get_ref()) {
+            if !(vocabulary.is_known_selector)(s.get_ref()) {
                 problems.push(unknown_selector(s, key));
             }
         }
@@ -333,7 +386,7 @@ fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Con
                 target.span(),
                 "empty target name in `targets`".to_owned(),
                 "a stage name is needed here",
-                Some(KEYS[5].1.to_owned()),
+                Some(key_help("targets")),
             ));
         }
     }
@@ -346,20 +399,18 @@ fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Con
                     registry.get_ref()
                 ),
                 "not a registry host name",
-                Some(KEYS[7].1.to_owned()),
+                Some(key_help("allowed-registries")),
             ));
         }
     }
 
-    for c in &raw.command {
-        if let Err(e) = crate::parallel::models::validate(c) {
-            problems.push(Problem {
-                span: None,
-                message: format!("`[[command]]` `{}`: {e}", c.name),
-                label: String::new(),
-                help: Some(KEYS[8].1.to_owned()),
-            });
-        }
+    for (name, e) in bad_commands {
+        problems.push(Problem {
+            span: None,
+            message: format!("`[[command]]` `{name}`: {e}"),
+            label: String::new(),
+            help: Some(key_help("command")),
+        });
     }
 
     // Report the first problem in the file.
@@ -382,6 +433,7 @@ fn parse(text: &str, path: &Path, is_known: &dyn Fn(&str) -> bool) -> Result<Con
         build_args: raw.build_args,
         allowed_registries: strings(raw.allowed_registries),
         commands: raw.command,
+        root: raw.root,
     })
 }
 
@@ -483,7 +535,8 @@ fn unknown_key_help(key: &str) -> String {
         .min();
     match closest {
         Some((0, name)) => format!("did you mean `{name}`? keys are kebab-case"),
-        Some((d, name)) if d <= 2 => format!("did you mean `{name}`?"),
+        // (At most a third of a short key's letters: `tool` is not `root`.)
+        Some((d, name)) if d <= 2 && d * 3 <= name.len() => format!("did you mean `{name}`?"),
         _ => {
             let names: Vec<String> = KEYS.iter().map(|(n, _)| format!("`{n}`")).collect();
             format!("the keys are {}", names.join(", "))
@@ -533,118 +586,6 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
     (line, col)
-}
-
-/// Finds the configuration for files: the nearest configuration file walking
-/// up from a file's directory to the filesystem root, the first found
-/// winning. Results are cached per directory, so asking for every file of a
-/// tree, from many threads, reads each configuration file once.
-///
-/// Directories are made absolute against the current directory at creation
-/// and normalized lexically (`a/../b` is `b`), without resolving symbolic
-/// links. The path stored in a found [`Config`] is relative to the current
-/// directory when the file is under it (`.rdock.toml`, `sub/.rdock.toml`),
-/// absolute otherwise. Errors are not cached: asking again reads the file
-/// again.
-pub struct Discovery {
-    is_known: fn(&str) -> bool,
-    cwd: PathBuf,
-    cache: Mutex<HashMap<PathBuf, Option<Arc<Config>>>>,
-}
-
-impl Discovery {
-    /// `is_known` says whether a rule selector names any rule; usually
-    /// `rules::is_known_selector`.
-    pub fn new(is_known: fn(&str) -> bool) -> Self {
-        Discovery::with_cwd(is_known, std::env::current_dir().unwrap_or_default())
-    }
-
-    fn with_cwd(is_known: fn(&str) -> bool, cwd: PathBuf) -> Self {
-        Discovery {
-            is_known,
-            cwd,
-            cache: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The configuration for `file`: that of the nearest configuration file
-    /// in its directory or above, or `None` when there is none.
-    pub fn for_file(&self, file: &Path) -> Result<Option<Arc<Config>>, ConfigError> {
-        let dir = file.parent().unwrap_or(Path::new(""));
-        self.for_dir(dir)
-    }
-
-    /// The configuration for files in `dir` (e.g. `.` for standard input).
-    pub fn for_dir(&self, dir: &Path) -> Result<Option<Arc<Config>>, ConfigError> {
-        let start = normalize(&self.cwd.join(dir));
-        let mut visited = Vec::new();
-        let mut found = None;
-        let mut current = Some(start.as_path());
-        while let Some(dir) = current {
-            if let Some(cached) = self.cached(dir) {
-                found = cached;
-                break;
-            }
-            visited.push(dir.to_path_buf());
-            if let Some(file) = CONFIG_FILE_NAMES
-                .iter()
-                .map(|name| dir.join(name))
-                .find(|p| p.is_file())
-            {
-                let shown = file.strip_prefix(&self.cwd).unwrap_or(&file);
-                let text = crate::input::read_text(&file).map_err(|e| ConfigError::Io {
-                    path: shown.to_path_buf(),
-                    cause: e.into_io(),
-                })?;
-                found = Some(Arc::new(Config::from_str(&text, shown, &self.is_known)?));
-                break;
-            }
-            current = dir.parent();
-        }
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        for dir in visited {
-            cache.insert(dir, found.clone());
-        }
-        Ok(found)
-    }
-
-    /// Forget the files read (one changed).
-    pub fn clear(&self) {
-        self.cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
-
-    fn cached(&self, dir: &Path) -> Option<Option<Arc<Config>>> {
-        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache.get(dir).cloned()
-    }
-}
-
-impl fmt::Debug for Discovery {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Discovery")
-            .field("cwd", &self.cwd)
-            .finish_non_exhaustive()
-    }
-}
-
-/// `path` without `.` components and with `..` applied lexically.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() && !out.has_root() {
-                    out.push(component);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

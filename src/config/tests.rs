@@ -3,8 +3,6 @@
 
 use super::*;
 
-use std::fs;
-
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 /// Stands in for the registry: three rules.
@@ -25,8 +23,32 @@ fn known(selector: &str) -> bool {
         })
 }
 
+/// Stands in for the parallelizer's models: a table named `bad` is wrong.
+fn check_commands(text: &str) -> Result<Vec<BadCommand>, toml::de::Error> {
+    #[derive(serde::Deserialize)]
+    struct Command {
+        name: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct File {
+        command: Vec<Command>,
+    }
+    let file: File = toml::from_str(text)?;
+    Ok(file
+        .command
+        .into_iter()
+        .filter(|c| c.name == "bad")
+        .map(|c| (c.name, "it is bad".to_owned()))
+        .collect())
+}
+
+const VOCAB: Vocabulary = Vocabulary {
+    is_known_selector: known,
+    check_commands,
+};
+
 fn parse(text: &str) -> Result<Config, ConfigError> {
-    Config::from_str(text, Path::new(".rdock.toml"), &known)
+    Config::from_str(text, Path::new(".rdock.toml"), &VOCAB)
 }
 
 fn parse_err(text: &str) -> ConfigError {
@@ -34,6 +56,14 @@ fn parse_err(text: &str) -> ConfigError {
         Ok(config) => panic!("expected an error, got {config:?}"),
         Err(e) => e,
     }
+}
+
+/// The error `text` gets, checked: its one-line message and its help.
+fn error_with(text: &str, message: &str, help_text: Option<&str>) -> ConfigError {
+    let e = parse_err(text);
+    assert_eq!(e.to_string(), message);
+    assert_eq!(help(&e), help_text);
+    e
 }
 
 fn render(error: &ConfigError) -> String {
@@ -48,7 +78,7 @@ fn render(error: &ConfigError) -> String {
 fn help(error: &ConfigError) -> Option<&str> {
     match error {
         ConfigError::Parse(e) => e.help.as_deref(),
-        ConfigError::Io { .. } => None,
+        ConfigError::Io { .. } | ConfigError::Ambiguous { .. } => None,
     }
 }
 
@@ -59,6 +89,7 @@ ignore = ["RD106", "unreachable-stage"]
 fail-level = "warning"
 targets = ["test", "release"]
 allowed-registries = ["docker.io", "*.example.com"]
+root = true
 
 [severity]
 RD101 = "error"
@@ -89,6 +120,7 @@ fn valid_file_round_trips() {
             ("VERSION".into(), "1.2".into()),
         ]),
         commands: Vec::new(),
+        root: true,
     };
     assert_eq!(config, expected);
     assert_eq!(config.effective_fail_level(), Severity::Warning);
@@ -120,9 +152,11 @@ fn dotted_keys_and_inline_tables() {
 
 #[test]
 fn unknown_key() {
-    let e = parse_err("select = [\"ALL\"]\nselec = [\"RD1\"]\n");
-    assert_eq!(e.to_string(), ".rdock.toml:2:1: unknown key `selec`");
-    assert_eq!(help(&e), Some("did you mean `select`?"));
+    let e = error_with(
+        "select = [\"ALL\"]\nselec = [\"RD1\"]\n",
+        ".rdock.toml:2:1: unknown key `selec`",
+        Some("did you mean `select`?"),
+    );
     insta::assert_snapshot!(render(&e));
 }
 
@@ -145,12 +179,11 @@ fn unknown_table() {
 
 #[test]
 fn wrong_type() {
-    let e = parse_err("# comment\nselect = \"ALL\"\n");
-    assert_eq!(
-        e.to_string(),
-        ".rdock.toml:2:10: invalid type: string \"ALL\", expected a sequence in `select`"
+    let e = error_with(
+        "# comment\nselect = \"ALL\"\n",
+        ".rdock.toml:2:10: invalid type: string \"ALL\", expected a sequence in `select`",
+        Some(KEYS[0].1),
     );
-    assert_eq!(help(&e), Some(KEYS[0].1));
     insta::assert_snapshot!(render(&e));
 }
 
@@ -165,20 +198,21 @@ fn wrong_type_in_array() {
 
 #[test]
 fn build_arg_must_be_a_string() {
-    let e = parse_err("ignore = []\n\n[build-args]\nVERSION = 1.2\n");
-    assert_eq!(
-        e.to_string(),
-        ".rdock.toml:4:11: invalid type: floating point `1.2`, expected a string in `build-args`"
+    let e = error_with(
+        "ignore = []\n\n[build-args]\nVERSION = 1.2\n",
+        ".rdock.toml:4:11: invalid type: floating point `1.2`, expected a string in `build-args`",
+        Some(KEYS[6].1),
     );
-    assert_eq!(help(&e), Some(KEYS[6].1));
     insta::assert_snapshot!(render(&e));
 }
 
 #[test]
 fn bad_severity() {
-    let e = parse_err("select = [\"ALL\"]\n[severity]\nRD101 = \"fatal\"\n");
-    assert_eq!(e.to_string(), ".rdock.toml:3:9: unknown severity `fatal`");
-    assert_eq!(help(&e), Some(SEVERITY_HELP));
+    let e = error_with(
+        "select = [\"ALL\"]\n[severity]\nRD101 = \"fatal\"\n",
+        ".rdock.toml:3:9: unknown severity `fatal`",
+        Some(SEVERITY_HELP),
+    );
     insta::assert_snapshot!(render(&e));
 }
 
@@ -195,12 +229,11 @@ fn bad_fail_level() {
 
 #[test]
 fn unknown_selector() {
-    let e = parse_err("select = [\"ALL\"]\nextend-select = []\nignore = [\"RD106\", \"RD999\"]\n");
-    assert_eq!(
-        e.to_string(),
-        ".rdock.toml:3:20: unknown rule selector `RD999` in `ignore`"
+    let e = error_with(
+        "select = [\"ALL\"]\nextend-select = []\nignore = [\"RD106\", \"RD999\"]\n",
+        ".rdock.toml:3:20: unknown rule selector `RD999` in `ignore`",
+        Some(SELECTOR_HELP),
     );
-    assert_eq!(help(&e), Some(SELECTOR_HELP));
     insta::assert_snapshot!(render(&e));
 }
 
@@ -249,23 +282,21 @@ fn empty_target() {
 
 #[test]
 fn bad_allowed_registries() {
-    let e = parse_err("allowed-registries = [\"ghcr.io\", \"ghcr.io/org\"]\n");
-    assert_eq!(
-        e.to_string(),
-        ".rdock.toml:1:34: invalid registry `ghcr.io/org` in `allowed-registries`: it has a `/`; give the host name only, e.g. `ghcr.io`, not an image path"
+    error_with(
+        "allowed-registries = [\"ghcr.io\", \"ghcr.io/org\"]\n",
+        ".rdock.toml:1:34: invalid registry `ghcr.io/org` in `allowed-registries`: it has a `/`; give the host name only, e.g. `ghcr.io`, not an image path",
+        Some(KEYS[7].1),
     );
-    assert_eq!(help(&e), Some(KEYS[7].1));
     let e = parse_err("allowed-registries = [\"\"]\n");
     assert_eq!(
         e.to_string(),
         ".rdock.toml:1:23: invalid registry `` in `allowed-registries`: it is empty"
     );
-    let e = parse_err("allowed-registries = \"docker.io\"\n");
-    assert_eq!(
-        e.to_string(),
-        ".rdock.toml:1:22: invalid type: string \"docker.io\", expected a sequence in `allowed-registries`"
+    error_with(
+        "allowed-registries = \"docker.io\"\n",
+        ".rdock.toml:1:22: invalid type: string \"docker.io\", expected a sequence in `allowed-registries`",
+        Some(KEYS[7].1),
     );
-    assert_eq!(help(&e), Some(KEYS[7].1));
     let e = parse_err("allowed_registries = [\"docker.io\"]\n");
     assert_eq!(
         e.to_string(),
@@ -303,191 +334,73 @@ fn columns_count_characters() {
     );
 }
 
+/// A long line is not echoed whole: the excerpt is a window of the line
+/// around the error, and the location is still the file's.
 #[test]
-fn io_error_names_the_file() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(".rdock.toml");
-    let e = match Config::load(&path, &known) {
-        Ok(config) => panic!("expected an error, got {config:?}"),
-        Err(e) => e,
-    };
-    assert!(matches!(e, ConfigError::Io { .. }));
-    assert_eq!(e.path(), path);
-    assert!(e
-        .to_string()
-        .starts_with(&format!("{}: cannot read configuration: ", path.display())));
-}
-
-#[test]
-fn load_reads_the_file() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("rdock.toml");
-    fs::write(&path, FULL).expect("write");
-    let config = Config::load(&path, &known).expect("valid");
-    assert_eq!(config.path.as_deref(), Some(path.as_path()));
-    assert_eq!(config.targets, ["test", "release"]);
-}
-
-fn write(path: &Path, text: &str) {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).expect("mkdir");
-    }
-    fs::write(path, text).expect("write");
-}
-
-fn found_path(found: &Option<Arc<Config>>) -> Option<PathBuf> {
-    found.as_ref().and_then(|c| c.path.clone())
-}
-
-#[test]
-fn discovery_walks_up() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
-    write(&root.join(".rdock.toml"), "ignore = [\"RD106\"]\n");
-    fs::create_dir_all(root.join("a/b")).expect("mkdir");
-    let discovery = Discovery::new(known);
-    let found = discovery
-        .for_file(&root.join("a/b/Dockerfile"))
-        .expect("valid");
-    assert_eq!(found_path(&found), Some(root.join(".rdock.toml")));
-    assert_eq!(found.map(|c| c.ignore.clone()), Some(vec!["RD106".into()]));
-}
-
-#[test]
-fn discovery_nearer_wins() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
-    write(&root.join(".rdock.toml"), "ignore = [\"RD106\"]\n");
-    write(&root.join("a/rdock.toml"), "ignore = [\"RD101\"]\n");
-    let discovery = Discovery::new(known);
-    let near = discovery
-        .for_file(&root.join("a/b/Dockerfile"))
-        .expect("valid");
-    assert_eq!(found_path(&near), Some(root.join("a/rdock.toml")));
-    let near = discovery
-        .for_file(&root.join("a/Dockerfile"))
-        .expect("valid");
-    assert_eq!(found_path(&near), Some(root.join("a/rdock.toml")));
-    let far = discovery
-        .for_file(&root.join("c/Dockerfile"))
-        .expect("valid");
-    assert_eq!(found_path(&far), Some(root.join(".rdock.toml")));
-}
-
-#[test]
-fn dot_name_wins_within_a_directory() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
-    write(&root.join("rdock.toml"), "ignore = [\"RD101\"]\n");
-    write(&root.join(".rdock.toml"), "ignore = [\"RD106\"]\n");
-    let found = Discovery::new(known)
-        .for_file(&root.join("Dockerfile"))
-        .expect("valid");
-    assert_eq!(found_path(&found), Some(root.join(".rdock.toml")));
-}
-
-#[test]
-fn discovery_none_found() {
-    // Assumes no configuration file above the system's temporary directory.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let discovery = Discovery::new(known);
-    let file = dir.path().join("x/Dockerfile");
-    assert!(discovery.for_file(&file).expect("no error").is_none());
-    // Cached as none too.
-    assert!(discovery.for_file(&file).expect("no error").is_none());
-}
-
-#[test]
-fn discovery_caches_per_directory() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
-    let config = root.join(".rdock.toml");
-    write(&config, "targets = [\"release\"]\n");
-    fs::create_dir_all(root.join("a/b")).expect("mkdir");
-    let discovery = Discovery::new(known);
-    let first = discovery
-        .for_file(&root.join("a/b/Dockerfile"))
-        .expect("valid")
-        .expect("found");
-    // Every directory on the way up shares the one parse...
-    for file in [
-        "a/b/other.Dockerfile",
-        "a/Dockerfile",
-        "Dockerfile",
-        "c/Dockerfile",
+fn a_long_line_is_clipped_in_the_excerpt() {
+    for text in [
+        format!("select = {}{}\n", "[".repeat(200_000), "]".repeat(200_000)),
+        format!("ignore = []\nselect = [\"{}\", 1]\n", "a".repeat(400_000)),
     ] {
-        let again = discovery
-            .for_file(&root.join(file))
-            .expect("valid")
-            .expect("found");
-        assert!(Arc::ptr_eq(&first, &again), "{file}");
+        let e = parse_err(&text);
+        let shown = render(&e);
+        assert!(
+            shown.len() < 2_000,
+            "{} bytes:\n{}",
+            shown.len(),
+            &shown[..2_000]
+        );
+        let (line, col) = match &e {
+            ConfigError::Parse(p) => p.line_col.expect("located"),
+            _ => panic!("{e}"),
+        };
+        assert!(
+            shown.contains(&format!("[.rdock.toml:{line}:{col}]")),
+            "{shown}"
+        );
     }
-    // ...and the file is not read again.
-    fs::remove_file(&config).expect("rm");
-    let cached = discovery
-        .for_file(&root.join("a/b/Dockerfile"))
-        .expect("valid")
-        .expect("found");
-    assert!(Arc::ptr_eq(&first, &cached));
-    // A new discovery sees the change.
-    let fresh = Discovery::new(known).for_file(&root.join("a/b/Dockerfile"));
-    assert!(fresh.expect("valid").is_none());
+    // A short file is shown whole, as before.
+    let shown = render(&parse_err("select = [\"ALL\"]\nfail-level = \"x\"\n"));
+    assert!(shown.contains(" 1 │ select = [\"ALL\"]"), "{shown}");
+    assert!(shown.contains(" 2 │ fail-level = \"x\""), "{shown}");
 }
 
+/// A command model's cost is a number of seconds, finite and not negative.
 #[test]
-fn discovery_from_many_threads() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
-    write(&root.join(".rdock.toml"), "select = [\"RD1\"]\n");
-    let discovery = Discovery::new(known);
-    let found: Vec<Arc<Config>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..8)
-            .map(|i| {
-                let discovery = &discovery;
-                let file = root.join(format!("d{}/Dockerfile", i % 3));
-                s.spawn(move || discovery.for_file(&file))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("thread").expect("valid").expect("found"))
-            .collect()
-    });
-    assert!(found.iter().all(|c| c.select == Some(vec!["RD1".into()])));
+fn command_cost_must_be_a_finite_number_of_seconds() {
+    let real =
+        |text: &str| Config::from_str(text, Path::new(".rdock.toml"), &crate::settings::VOCABULARY);
+    for bad in ["nan", "inf", "-inf", "-5", "-0.5"] {
+        let text = format!("[[command]]\nname = \"gen\"\nkind = \"pure\"\ncost = {bad}\n");
+        let e = real(&text).expect_err(bad);
+        assert!(e.to_string().contains("bad `cost`"), "{bad}: {e}");
+        assert!(e.to_string().contains("`gen`"), "{bad}: {e}");
+    }
+    for good in ["0", "2.5", "\"operand:1\""] {
+        let text = format!("[[command]]\nname = \"gen\"\nkind = \"pure\"\ncost = {good}\n");
+        real(&text).unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
 }
 
+/// A `[[command]]` table the vocabulary finds wrong is an error naming it,
+/// with the help for `[[command]]`; one it cannot read at all is located
+/// like any type error.
 #[test]
-fn discovery_reports_errors_with_paths_relative_to_cwd() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
-    write(&root.join("sub/.rdock.toml"), "ignore = [\"RD999\"]\n");
-    write(&root.join(".rdock.toml"), "ignore = [\"RD106\"]\n");
-    let discovery = Discovery::with_cwd(known, root.to_path_buf());
-    let e = match discovery.for_file(Path::new("sub/deeper/../Dockerfile")) {
-        Ok(found) => panic!("expected an error, got {found:?}"),
-        Err(e) => e,
-    };
+fn bad_command_tables() {
+    let e = parse_err("[[command]]\nname = \"bad\"\n");
+    assert_eq!(e.to_string(), ".rdock.toml: `[[command]]` `bad`: it is bad");
+    assert!(
+        help(&e).is_some_and(|h| h.starts_with("`[[command]]` tables")),
+        "{:?}",
+        help(&e)
+    );
+    let e = parse_err("[[command]]\nname = 1\n");
     assert_eq!(
         e.to_string(),
-        format!(
-            "{}:1:11: unknown rule selector `RD999` in `ignore`",
-            Path::new("sub").join(".rdock.toml").display()
-        )
+        ".rdock.toml:2:8: invalid type: integer `1`, expected a string in `command`"
     );
-    // Errors are not cached.
-    assert!(discovery.for_file(Path::new("sub/Dockerfile")).is_err());
-    // A file in the current directory, given as a bare name.
-    let found = discovery.for_file(Path::new("Dockerfile")).expect("valid");
-    assert_eq!(found_path(&found), Some(PathBuf::from(".rdock.toml")));
-    let found = discovery.for_dir(Path::new(".")).expect("valid");
-    assert_eq!(found_path(&found), Some(PathBuf::from(".rdock.toml")));
-}
-
-#[test]
-fn normalize_is_lexical() {
-    assert_eq!(normalize(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
-    assert_eq!(normalize(Path::new("/../a")), PathBuf::from("/a"));
-    assert_eq!(normalize(Path::new("../a")), PathBuf::from("../a"));
+    let config = parse("[[command]]\nname = \"good\"\n").expect("valid");
+    assert_eq!(config.commands.len(), 1);
 }
 
 #[test]

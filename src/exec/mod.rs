@@ -12,6 +12,8 @@
 
 mod buildctl;
 mod buildkit;
+#[cfg(target_os = "linux")]
+pub mod embedded;
 mod rawjson;
 
 use std::collections::BTreeMap;
@@ -133,6 +135,12 @@ pub enum ExecError {
         )
     )]
     BadContext(String),
+    #[error("the embedded engine needs root: it mounts overlay filesystems and makes namespaces")]
+    #[diagnostic(
+        code(rdock::exec::not_root),
+        help("run rdock as root (e.g. with sudo), or use a BuildKit engine with --engine docker or --engine buildctl; rootless operation with user namespaces is not supported yet")
+    )]
+    NotRoot,
     #[error("the engine answered something unexpected: {0}")]
     #[diagnostic(code(rdock::exec::protocol))]
     Protocol(String),

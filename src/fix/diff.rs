@@ -13,3 +13,49 @@ pub fn unified(path: &str, old: &str, new: &str) -> String {
         .header(&format!("a/{path}"), &format!("b/{path}"))
         .to_string()
 }
+
+/// Edits that turn `old` into `new`, one per changed run of lines.
+pub fn edits_between(old: &str, new: &str) -> Vec<super::Edit> {
+    use similar::DiffTag;
+    let starts = |s: &str| -> Vec<usize> {
+        let mut v: Vec<usize> = std::iter::once(0)
+            .chain(s.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&i| i <= s.len())
+            .collect();
+        if v.last() != Some(&s.len()) {
+            v.push(s.len());
+        }
+        v
+    };
+    let (so, sn) = (starts(old), starts(new));
+    let at = |v: &[usize], line: usize| v.get(line).copied().unwrap_or(*v.last().unwrap_or(&0));
+    let diff = TextDiff::from_lines(old, new);
+    diff.ops()
+        .iter()
+        .filter(|op| op.tag() != DiffTag::Equal)
+        .map(|op| {
+            let (o, n) = (op.old_range(), op.new_range());
+            let span = crate::text::Span::new(at(&so, o.start), at(&so, o.end));
+            super::Edit::replace(span, new[at(&sn, n.start)..at(&sn, n.end)].to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edits_between;
+
+    #[test]
+    fn edits_between_rebuild_the_new_text() {
+        for (a, b) in [
+            ("a\nb\nc\n", "a\nx\nc\n"),
+            ("a\nb\nc", "a\nb\nc\nd"),
+            ("", "x\n"),
+            ("a\nb\n", ""),
+            ("FROM a\nRUN x\n", "FROM a AS p\nRUN y\n\nFROM p\nRUN x\n"),
+        ] {
+            let fix = super::super::Fix::safe("t", edits_between(a, b));
+            assert_eq!(super::super::apply_fixes(a, [&fix]).0, b, "{a:?} -> {b:?}");
+        }
+    }
+}

@@ -50,12 +50,56 @@ pub struct FixData {
 
 /// The LSP form of `d`, with its fix in `data` as a JSON value.
 pub fn to_lsp(d: &Diagnostic, conv: &Converter<'_>, uri: &lsp::Uri) -> lsp::Diagnostic {
+    into_lsp(published(d, conv, uri))
+}
+
+fn into_lsp(p: Published) -> lsp::Diagnostic {
     let Published {
         mut diagnostic,
         data,
-    } = published(d, conv, uri);
+    } = p;
     diagnostic.data = data.and_then(|data| serde_json::to_value(data).ok());
     diagnostic
+}
+
+/// What the client is sent for `d`: its LSP form, then, when `d` shows
+/// code to be dead, a hint tagged `Unnecessary` over that code. Editors
+/// fade such a hint without a squiggle (VS Code also leaves hints out of
+/// the Problems panel), while the finding itself stays underlined where it
+/// is (an unreachable stage's `FROM`): fading the finding's own range would
+/// fade only that line, and widening it would underline the whole stage.
+pub fn published_all<'a>(
+    d: &'a Diagnostic,
+    conv: &'a Converter<'_>,
+    uri: &lsp::Uri,
+) -> impl Iterator<Item = Published> + 'a {
+    std::iter::once(published(d, conv, uri)).chain(faded(d, conv))
+}
+
+/// [`published_all`], as `lsp::Diagnostic`s (the pull model's answer).
+pub fn to_lsp_all(d: &Diagnostic, conv: &Converter<'_>, uri: &lsp::Uri) -> Vec<lsp::Diagnostic> {
+    published_all(d, conv, uri).map(into_lsp).collect()
+}
+
+/// The hint that fades the code `d` shows to be dead.
+fn faded(d: &Diagnostic, conv: &Converter<'_>) -> Option<Published> {
+    let span = d.unused?;
+    Some(Published {
+        diagnostic: lsp::Diagnostic {
+            range: conv.range(span),
+            severity: Some(lsp::DiagnosticSeverity::HINT),
+            // No code: it is not a second finding (filters, counts and
+            // "ignore RD101" are about the finding itself).
+            code: None,
+            code_description: None,
+            source: Some(SOURCE.to_string()),
+            message: d.message.clone(),
+            related_information: None,
+            tags: Some(vec![lsp::DiagnosticTag::UNNECESSARY]),
+            data: None,
+        },
+        data: None,
+    })
 }
 
 /// A rule's doc link, parsed once per rule.
@@ -106,9 +150,11 @@ pub fn published(d: &Diagnostic, conv: &Converter<'_>, uri: &lsp::Uri) -> Publis
             source: Some(SOURCE.to_string()),
             message,
             related_information: (!related.is_empty()).then_some(related),
-            tags: crate::rules::lookup(d.code)
-                .is_some_and(|m| m.unused_code)
-                .then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),
+            // Dead code with its extent known is faded by the hint of
+            // `published_all`; without it, the finding's own range is.
+            tags: (d.unused.is_none()
+                && crate::rules::lookup(d.code).is_some_and(|m| m.unused_code))
+            .then(|| vec![lsp::DiagnosticTag::UNNECESSARY]),
             data: None,
         },
         data,

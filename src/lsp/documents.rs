@@ -97,6 +97,9 @@ impl Documents {
     pub fn get_mut(&mut self, uri: &Uri) -> Option<&mut Document> {
         self.map.get_mut(uri)
     }
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
     pub fn uris(&self) -> Vec<Uri> {
         self.map.keys().cloned().collect()
     }

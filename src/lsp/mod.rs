@@ -6,8 +6,10 @@ pub mod actions;
 pub mod convert;
 pub mod diagnostics;
 pub mod documents;
+pub mod format;
 pub mod navigate;
 pub mod options;
+pub mod progress;
 pub mod server;
 pub mod snapshot;
 pub mod transport;
@@ -17,6 +19,7 @@ pub mod transport;
 /// exits with 1, as the LSP specification says); an error message when the
 /// runtime cannot start.
 pub fn run() -> Result<bool, String> {
+    purge_freed_memory_at_once();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -26,6 +29,21 @@ pub fn run() -> Result<bool, String> {
     // on a huge file) must not keep the process alive after `exit`.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(server::SHUTDOWN_REQUESTED.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+/// Have mimalloc give pages back to the system as soon as they are free
+/// (its `purge_delay` option, 10 ms by default, to 0). With the delay, a
+/// page freed by a thread that then goes idle is kept until that thread
+/// allocates again: after a 50,000-line file's outline and code actions the
+/// server stayed at 54 to 57 MB with every document closed, and at 36 to
+/// 38 MB without it (8.6 MB idle; scripts/bench-lsp.py, twice each, the
+/// 5,000-line edit latency within this machine's noise). Set before the
+/// runtime starts its threads: `mi_option_set` is a plain store.
+fn purge_freed_memory_at_once() {
+    /// `mi_option_purge_delay` in mimalloc v3's `mi_option_e`.
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: an option store while this is the process's only thread.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
 }
 
 /// Serve the LSP messages framed on `input` (`Content-Length` headers) on
@@ -40,6 +58,8 @@ pub async fn serve(
         let outbox = outbox.clone();
         tower_lsp_server::LspService::build(move |client| server::Backend::new(client, outbox))
             .custom_method(transport::MALFORMED_METHOD, server::Backend::malformed)
+            .custom_method(transport::DIRECT_METHOD, server::Backend::direct)
+            .custom_method(transport::LARGE_METHOD, server::Backend::large)
             .finish()
     };
     let (to_server, from_pump) = tokio::io::duplex(1 << 16);

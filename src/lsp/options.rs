@@ -90,8 +90,10 @@ impl Options {
                 F::ExtendSelect => "extendSelect",
                 F::Ignore => "ignore",
                 F::AllowedRegistries => "allowedRegistries",
+                F::Targets => "target",
             };
             return Err(match e.field {
+                F::Targets => format!("empty stage name in `{name}` of the rdock settings"),
                 F::AllowedRegistries => format!(
                     "invalid registry `{}` in `{name}` of the rdock settings: {}",
                     e.value, e.why

@@ -49,7 +49,7 @@ impl Snapshot {
         let conv = self.conv();
         self.check()
             .iter()
-            .map(|d| diagnostics::to_lsp(d, &conv, &self.uri))
+            .flat_map(|d| diagnostics::to_lsp_all(d, &conv, &self.uri))
             .collect()
     }
 }

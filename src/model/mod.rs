@@ -2,6 +2,7 @@
 //! between stages, worked out once from the syntax tree for every rule.
 
 pub mod expand;
+pub mod image;
 mod scope;
 
 use std::collections::{BTreeMap, HashMap};
@@ -252,6 +253,16 @@ impl<'t> Model<'t> {
             NodeKind::Instruction(inst) => inst,
             _ => unreachable!("InstRef points at an instruction node"),
         }
+    }
+
+    /// Whether instruction `i` holds an error BuildKit would stop on (the
+    /// parser's or the model's): such a line is not something to copy or
+    /// move.
+    pub fn instruction_has_error(&self, i: usize) -> bool {
+        let span = self.instruction(i).span;
+        let overlaps =
+            |e: &crate::syntax::SyntaxError| span.start <= e.span.start && e.span.start <= span.end;
+        self.ast.errors.iter().any(overlaps) || self.errors.iter().any(overlaps)
     }
 
     /// The parsed shell body of RUN instruction `ii` (`None` for other

@@ -6,7 +6,7 @@
 //! - ENV wins over an ARG of the same name.
 //! - A stage built `FROM` another stage inherits its ARGs and ENV.
 
-use super::expand::{Env, Lexer};
+use super::expand::{Env, Expansion, Lexer};
 use super::{BuildInputs, Model};
 use crate::syntax::Kind;
 use crate::text::Span;
@@ -87,6 +87,16 @@ impl<'a> View<'a> {
     }
 }
 
+/// `word` expanded with every definition of `defs` visible.
+fn expand_with(lexer: &Lexer, word: &str, defs: &[VarDef], names: &Names) -> Option<String> {
+    let view = View {
+        defs,
+        names,
+        before: None,
+    };
+    lexer.process_word(word, &view).ok().map(|e| e.value)
+}
+
 fn push(defs: &mut Vec<VarDef>, names: &mut Names, def: VarDef) {
     names.entry(def.name.clone()).or_default().push(defs.len());
     defs.push(def);
@@ -126,14 +136,10 @@ impl Scope {
         for &ii in &model.global_args {
             for kv in super::pairs(model.instruction(ii)) {
                 let name = kv.key.text.clone();
-                let default = kv.value.as_ref().and_then(|v| {
-                    let view = View {
-                        defs: &global,
-                        names: &global_names,
-                        before: None,
-                    };
-                    lexer.process_word(&v.text, &view).ok().map(|e| e.value)
-                });
+                let default = kv
+                    .value
+                    .as_ref()
+                    .and_then(|v| expand_with(&lexer, &v.text, &global, &global_names));
                 let given = inputs.build_args.get(&name).cloned();
                 let def = VarDef {
                     from_build_arg: given.is_some(),
@@ -173,14 +179,10 @@ impl Scope {
                 };
                 for kv in super::pairs(inst) {
                     let name = kv.key.text.clone();
-                    let expanded = kv.value.as_ref().and_then(|v| {
-                        let view = View {
-                            defs: &defs,
-                            names: &names,
-                            before: None,
-                        };
-                        lexer.process_word(&v.text, &view).ok().map(|e| e.value)
-                    });
+                    let expanded = kv
+                        .value
+                        .as_ref()
+                        .and_then(|v| expand_with(&lexer, &v.text, &defs, &names));
                     let (value, from_build_arg) = if origin == VarOrigin::Arg {
                         match inputs.build_args.get(&name) {
                             Some(v) => (Some(v.clone()), true),
@@ -229,6 +231,17 @@ impl Scope {
             .process_word(word, &view)
             .ok()
             .map(|e| e.value)
+    }
+
+    /// [`Scope::expand_global`] with the variables the word reads, each
+    /// with whether it had a value. `None` when it cannot be expanded.
+    pub fn expand_global_refs(&self, word: &str, escape: char) -> Option<Expansion> {
+        let view = View {
+            defs: &self.global,
+            names: &self.global_names,
+            before: None,
+        };
+        Lexer::new(escape).process_word(word, &view).ok()
     }
 
     /// Expand `word` as instruction `ii` of its stage sees it.

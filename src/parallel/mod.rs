@@ -10,6 +10,7 @@
 
 mod coreutils;
 pub mod effects;
+pub mod explode;
 pub mod models;
 pub mod paths;
 mod rewrite;
@@ -70,6 +71,10 @@ pub struct Proposal {
     pub stay: Vec<usize>,
     pub serial_seconds: f64,
     pub parallel_seconds: f64,
+    /// Why the rewrite is offered only as an unsafe fix: it builds the same
+    /// files, but something about the image rdock cannot rule out may
+    /// differ (said to the user).
+    pub caveat: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -90,16 +95,79 @@ pub fn analyze(model: &Model<'_>, extra: &[models::CommandModel]) -> Vec<StageAn
         .collect()
 }
 
+/// [`analyze_stage`], without a proposal whose paths a build argument names
+/// ([`depends_on_build_args`]): what RD501 offers.
+pub fn analyze_settled(
+    model: &Model<'_>,
+    stage: usize,
+    inputs: &crate::model::BuildInputs,
+    extra: &[models::CommandModel],
+) -> StageAnalysis {
+    analyze_settled_screened(model, stage, inputs, extra, &|_, _| Ok(None))
+}
+
+/// A caller's judgement of a candidate split (see [`analyze_stage_screened`]):
+/// `Ok(None)` to take it, `Ok(Some(caveat))` to take it as an unsafe fix
+/// that says why, `Err(why)` to refuse it.
+pub type Screen<'a> = &'a dyn Fn(&[Step], &Proposal) -> Result<Option<String>, String>;
+
+/// [`analyze_settled`] with candidate splits screened by the caller.
+pub fn analyze_settled_screened(
+    model: &Model<'_>,
+    stage: usize,
+    inputs: &crate::model::BuildInputs,
+    extra: &[models::CommandModel],
+    screen: Screen<'_>,
+) -> StageAnalysis {
+    let mut a = analyze_stage_screened(model, stage, extra, screen);
+    if let Some(p) = &a.proposal {
+        if let Some(why) = depends_on_build_args(model, inputs, &a, p, extra, screen) {
+            a.proposal = None;
+            a.why_not = Some(why);
+        }
+    }
+    a
+}
+
 pub fn analyze_stage(
     model: &Model<'_>,
     stage: usize,
     extra: &[models::CommandModel],
+) -> StageAnalysis {
+    analyze_stage_screened(model, stage, extra, &|_, _| Ok(None))
+}
+
+/// [`analyze_stage`], every candidate split (each window of each run of
+/// steps) judged by `screen` before the best is chosen: a split without a
+/// caveat is preferred, then the one that saves the most.
+pub fn analyze_stage_screened(
+    model: &Model<'_>,
+    stage: usize,
+    extra: &[models::CommandModel],
+    screen: Screen<'_>,
 ) -> StageAnalysis {
     let steps: Vec<Step> = model.stages[stage]
         .body
         .iter()
         .map(|&ii| {
             let inst = model.instruction(ii);
+            if model.instruction_has_error(ii) {
+                return Step {
+                    instruction: ii,
+                    effects: Effects::default(),
+                    barrier: Some(format!(
+                        "{} does not parse",
+                        inst.keyword.text.to_ascii_uppercase()
+                    )),
+                };
+            }
+            if effects::passable(inst.kind()) {
+                return Step {
+                    instruction: ii,
+                    effects: Effects::default(),
+                    barrier: None,
+                };
+            }
             if inst.kind() != Kind::Run {
                 return Step {
                     instruction: ii,
@@ -162,9 +230,21 @@ pub fn analyze_stage(
     if !cur.is_empty() {
         segments.push(cur);
     }
+    // Instructions a RUN moves past at either end of a segment stay outside it.
+    let is_run = |i: usize| model.instruction(out.steps[i].instruction).kind() == Kind::Run;
+    for seg in &mut segments {
+        while seg.last().is_some_and(|&i| !is_run(i)) {
+            seg.pop();
+        }
+        let lead = seg.iter().take_while(|&&i| !is_run(i)).count();
+        seg.drain(..lead);
+    }
     let mut best: Option<Proposal> = None;
     let mut why_not = Vec::new();
-    for seg in segments.iter().filter(|s| s.len() >= 2) {
+    for seg in segments
+        .iter()
+        .filter(|s| s.iter().filter(|&&i| is_run(i)).count() >= 2)
+    {
         let root = effects::runs_as_root(model, out.steps[seg[0]].instruction);
         let deps = dependences(&out.steps, seg);
         // The whole segment, for `explain-deps`.
@@ -185,13 +265,21 @@ pub fn analyze_stage(
         for (c, d) in windows {
             let sub = &seg[c..d];
             let chains = chains_in(model, &out.steps, sub, &deps, root);
-            match propose(model, &out.steps, sub, &chains) {
+            let screened = propose(model, &out.steps, sub, &chains).and_then(|mut p| {
+                p.caveat = screen(&out.steps, &p)?;
+                Ok(p)
+            });
+            match screened {
                 Ok(p) => {
                     let gain = p.serial_seconds - p.parallel_seconds;
-                    if best
-                        .as_ref()
-                        .is_none_or(|b| gain > b.serial_seconds - b.parallel_seconds + 1e-9)
-                    {
+                    let better = best.as_ref().is_none_or(|b| {
+                        match (p.caveat.is_none(), b.caveat.is_none()) {
+                            (true, false) => true,
+                            (false, true) => false,
+                            _ => gain > b.serial_seconds - b.parallel_seconds + 1e-9,
+                        }
+                    });
+                    if better {
                         best = Some(p);
                     }
                 }
@@ -213,6 +301,55 @@ pub fn analyze_stage(
     }
     out.proposal = best;
     out
+}
+
+/// Why `p` (found in `model`, built with `inputs`) would copy the wrong
+/// paths in another build: the rewrite writes the paths the chains leave as
+/// they resolve today, and a path named by a build argument (`ARG`, also
+/// through an `ENV` that reads one, and the platform ARGs) changes with
+/// `--build-arg` or `--platform`. The stage is analysed again with every
+/// build argument set to a value of its own; `None` when the split and its
+/// paths stay the same.
+fn depends_on_build_args(
+    model: &Model<'_>,
+    inputs: &crate::model::BuildInputs,
+    analysis: &StageAnalysis,
+    p: &Proposal,
+    extra: &[models::CommandModel],
+    screen: Screen<'_>,
+) -> Option<String> {
+    let mut names: Vec<String> = crate::model::AUTOMATIC_ARGS
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    for ii in 0..model.instructions.len() {
+        let inst = model.instruction(ii);
+        if inst.kind() == Kind::Arg {
+            names.extend(
+                crate::model::pairs(inst)
+                    .iter()
+                    .map(|kv| kv.key.text.clone()),
+            );
+        }
+    }
+    let mut other = inputs.clone();
+    for n in names {
+        other
+            .build_args
+            .insert(n.clone(), format!("rdock-{}-x", n.to_ascii_lowercase()));
+    }
+    let m2 = Model::new(model.text, &other);
+    let a2 = analyze_stage_screened(&m2, analysis.stage, extra, screen);
+    let same = a2.proposal.as_ref().is_some_and(|q| {
+        q.segment == p.segment
+            && q.split.len() == p.split.len()
+            && q.split.iter().zip(&p.split).all(|(x, y)| {
+                x.steps == y.steps && x.outputs == y.outputs && x.removes == y.removes
+            })
+    });
+    (!same).then(|| {
+        "the paths the chains leave are named by build arguments (ARG or the platform), which another build can change".to_string()
+    })
 }
 
 /// The longest run of steps analysed together: a longer one is cut into
@@ -251,6 +388,13 @@ fn chains_in(
     deps: &[Dependence],
     root: Option<bool>,
 ) -> Vec<Chain> {
+    // Only RUN steps form chains; the instructions they move past stay.
+    let runs: Vec<usize> = sub
+        .iter()
+        .copied()
+        .filter(|&i| model.instruction(steps[i].instruction).kind() == Kind::Run)
+        .collect();
+    let sub = runs.as_slice();
     let mut sets = petgraph::unionfind::UnionFind::<usize>::new(sub.len());
     let at = |i: usize| sub.iter().position(|&s| s == i);
     for d in deps {
@@ -729,7 +873,16 @@ fn propose(
             build_cores()
         ));
     }
-    let mut stay_steps: Vec<usize> = stay.iter().flat_map(|c| c.steps.iter().copied()).collect();
+    // The steps that stay, with the instructions the chains moved past.
+    let mut stay_steps: Vec<usize> = stay
+        .iter()
+        .flat_map(|c| c.steps.iter().copied())
+        .chain(
+            seg.iter()
+                .copied()
+                .filter(|&i| model.instruction(steps[i].instruction).kind() != Kind::Run),
+        )
+        .collect();
     stay_steps.sort_unstable();
     Ok(Proposal {
         segment: seg.to_vec(),
@@ -737,6 +890,7 @@ fn propose(
         stay: stay_steps,
         serial_seconds: serial,
         parallel_seconds: parallel,
+        caveat: None,
     })
 }
 

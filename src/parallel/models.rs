@@ -78,6 +78,13 @@ pub fn validate(m: &CommandModel) -> Result<(), String> {
             format!("bad selector `{sel}` (operands, operand:N, operands:A..B, flag:-o,--output, flag-or-cwd:-C, cwd, path:/abs, each optionally after tree:)")
         })?;
     }
+    if let Some(Cost::Seconds(s)) = m.cost {
+        if !s.is_finite() || s < 0.0 {
+            return Err(format!(
+                "bad `cost` {s} (a number of seconds, 0 or more, or operand:N)"
+            ));
+        }
+    }
     if let Some(Cost::Expr(e)) = &m.cost {
         e.strip_prefix("operand:")
             .and_then(|n| n.parse::<i64>().ok())

@@ -42,9 +42,11 @@ pub fn is_within(inner: &str, outer: &str) -> bool {
         || (inner.starts_with(outer) && inner.as_bytes().get(outer.len()) == Some(&b'/'))
 }
 
-/// Join `p` to `cwd` and normalise. `None` for a path that leaves `/` or is empty.
+/// Join `p` to `cwd` and normalise. `None` for a path that leaves `/` or is
+/// empty, and for a relative path when `cwd` is empty (unknown).
 pub fn resolve(cwd: &str, p: &str) -> Option<String> {
-    if p.is_empty() {
+    // An empty `cwd` is one rdock cannot see (the base image's WORKDIR).
+    if p.is_empty() || (cwd.is_empty() && !p.starts_with('/')) {
         return None;
     }
     let joined = if p.starts_with('/') {

@@ -139,8 +139,33 @@ pub fn rewrite(
     text.push_str(&format!(
         "# rdock (serial-independent-runs): these {k} RUN chains touch separate files,\n# so they run as parallel stages, joined with COPY --from below.\n"
     ));
+    // An ENV or ARG the chain's steps moved past, as it was written.
+    let bare = |step: usize| -> String {
+        let ii = analysis.steps[step].instruction;
+        let node = model.instructions[ii].node;
+        let mut t = model.text[model.ast.nodes[node].lines.range()].to_string();
+        if !t.ends_with('\n') {
+            t.push('\n');
+        }
+        t
+    };
     for (c, name) in proposal.split.iter().zip(&chain_names) {
-        let steps_text: Vec<String> = c.steps.iter().map(|&i| block(i)).collect();
+        // The chain's steps, after the ENV and ARG instructions that stood
+        // before each of them in the stage: each sees what it saw.
+        let last = c.steps.iter().copied().max().unwrap_or(0);
+        let steps_text: Vec<String> = proposal
+            .segment
+            .iter()
+            .copied()
+            .filter(|&i| i <= last)
+            .filter_map(|i| {
+                if c.steps.contains(&i) {
+                    return Some(block(i));
+                }
+                let kind = model.instruction(analysis.steps[i].instruction).kind();
+                matches!(kind, Kind::Env | Kind::Arg).then(|| bare(i))
+            })
+            .collect();
         let refs: Vec<&str> = steps_text.iter().map(String::as_str).collect();
         text.push_str(&format!(
             "{} {base_ref} {as_kw} {name}\n",
@@ -256,6 +281,12 @@ pub fn rewrite(
         stage.label(),
         chain_names.join(", ")
     );
-    // Every proposal is one the soundness model proves (serial-independent-runs.md).
-    Some(Fix::new(title, edits, Applicability::Safe))
+    // Every proposal builds the same files (the soundness model of
+    // serial-independent-runs.md); one with a caveat about the image is
+    // offered as unsafe.
+    let applicability = match proposal.caveat {
+        None => Applicability::Safe,
+        Some(_) => Applicability::Unsafe,
+    };
+    Some(Fix::new(title, edits, applicability))
 }

@@ -3,12 +3,32 @@
 use std::io::{self, Write};
 
 use super::span_range;
-use super::FileResult;
+use super::{FileResult, RunError};
 use crate::diagnostic::Severity;
 
-pub(super) fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(
+    results: &[FileResult],
+    errors: &[RunError],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(out, r#"<checkstyle version="4.3">"#)?;
+    // Errors: an `error` with source `rdock.error` in the file they are
+    // about (a `file` with an empty name when they are about none).
+    for e in errors {
+        let (line, col) = e.position();
+        writeln!(
+            out,
+            r#"  <file name="{}">"#,
+            escape_attr(e.path.as_deref().unwrap_or(""))
+        )?;
+        writeln!(
+            out,
+            r#"    <error line="{line}" column="{col}" severity="error" message="{}" source="rdock.error"/>"#,
+            escape_attr(&e.message),
+        )?;
+        writeln!(out, "  </file>")?;
+    }
     for result in results {
         writeln!(out, r#"  <file name="{}">"#, escape_attr(&result.path))?;
         for d in &result.diagnostics {
@@ -58,34 +78,18 @@ fn escape_attr(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{self, render_to_string};
-    use super::super::{OutputFormat, RenderOptions};
+    use super::super::fixtures;
+    use super::super::OutputFormat;
     use super::escape_attr;
 
     #[test]
     fn checkstyle() {
-        insta::assert_snapshot!(render_to_string(
-            OutputFormat::Checkstyle,
-            &fixtures::results(),
-            &RenderOptions::default()
-        ));
-    }
-
-    #[test]
-    fn checkstyle_empty() {
-        assert_eq!(
-            render_to_string(OutputFormat::Checkstyle, &[], &RenderOptions::default()),
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n</checkstyle>\n"
-        );
+        insta::assert_snapshot!(fixtures::render_results(OutputFormat::Checkstyle));
     }
 
     #[test]
     fn checkstyle_escapes_hostile_text() {
-        let out = render_to_string(
-            OutputFormat::Checkstyle,
-            &fixtures::hostile(),
-            &RenderOptions::default(),
-        );
+        let out = fixtures::render_hostile(OutputFormat::Checkstyle);
         insta::assert_snapshot!(out);
         // Nothing but markup may hold `<`, `>` or `"`, and no raw controls.
         for line in out.lines().skip(1) {
@@ -100,5 +104,14 @@ mod tests {
             escape_attr("a&b<c>d\"e'f\tg\nh\ri\u{1b}j\u{0}k\u{fffe}é"),
             "a&amp;b&lt;c&gt;d&quot;e&apos;f&#9;g&#10;h&#13;i\u{fffd}j\u{fffd}k\u{fffd}é"
         );
+    }
+
+    /// Errors of the run (an unreadable file, a broken configuration, a fix
+    /// not written, a bad flag) are in the report beside the findings.
+    #[test]
+    fn checkstyle_errors() {
+        let out = fixtures::render_errors(OutputFormat::Checkstyle);
+        insta::assert_snapshot!(out);
+        assert_eq!(out.matches("source=\"rdock.error\"").count(), 5, "{out}");
     }
 }

@@ -3,18 +3,41 @@
 
 use std::io::{self, Write};
 
-use super::FileResult;
 use super::{
-    paint, severity_sgr, span_range, terminal_text, write_summary, RenderOptions, BOLD, CYAN,
+    paint, severity_sgr, span_range, terminal_text, write_summary, RenderOptions, BOLD, CYAN, RED,
 };
+use super::{FileResult, RunError};
 use crate::fix::Applicability;
 
 pub(super) fn render(
     results: &[FileResult],
+    errors: &[RunError],
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let color = opts.color;
+    // Errors first, one line each: `path[:line:col]: error: message (help)`.
+    for e in errors {
+        let location = match (&e.path, e.line_col) {
+            (Some(path), Some((line, col))) => {
+                format!("{}:{line}:{col}: ", terminal_text(path, false))
+            }
+            (Some(path), None) => format!("{}: ", terminal_text(path, false)),
+            (None, _) => String::new(),
+        };
+        let help = e
+            .help
+            .as_ref()
+            .map(|h| format!(" ({})", terminal_text(h, false)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}{} {}{help}",
+            paint(color, BOLD, &location),
+            paint(color, RED, "error:"),
+            terminal_text(&e.message, false)
+        )?;
+    }
     for result in results {
         for d in &result.diagnostics {
             let (start, _) = span_range(result, d.span);
@@ -43,7 +66,7 @@ pub(super) fn render(
             )?;
         }
     }
-    write_summary(results, opts, out)
+    write_summary(results, errors, opts, out)
 }
 
 #[cfg(test)]
@@ -53,11 +76,7 @@ mod tests {
 
     #[test]
     fn concise() {
-        insta::assert_snapshot!(render_to_string(
-            OutputFormat::Concise,
-            &fixtures::results(),
-            &RenderOptions::default()
-        ));
+        insta::assert_snapshot!(fixtures::render_results(OutputFormat::Concise));
     }
 
     #[test]
@@ -69,7 +88,7 @@ mod tests {
         let out = render_to_string(OutputFormat::Concise, &fixtures::results(), &quiet);
         assert_eq!(out.lines().count(), 4);
         assert_eq!(
-            render_to_string(OutputFormat::Concise, &[], &RenderOptions::default()),
+            fixtures::render_empty(OutputFormat::Concise),
             "No problems found.\n"
         );
     }
@@ -85,5 +104,14 @@ mod tests {
             },
         );
         assert_eq!(out.lines().count(), 1);
+    }
+
+    /// Errors of the run (an unreadable file, a broken configuration, a fix
+    /// not written, a bad flag) are in the report beside the findings.
+    #[test]
+    fn concise_errors() {
+        let out = fixtures::render_errors(OutputFormat::Concise);
+        insta::assert_snapshot!(out);
+        assert!(out.ends_with("5 errors (see the errors).\n"), "{out}");
     }
 }

@@ -195,7 +195,88 @@ pub fn render_to_string(
     results: &[FileResult],
     opts: &super::RenderOptions,
 ) -> String {
+    render_with_errors(format, results, &[], opts)
+}
+
+/// [`results`] in `format`, with the default options.
+pub fn render_results(format: super::OutputFormat) -> String {
+    render_results_with(format, &super::RenderOptions::default())
+}
+
+/// [`results`] in `format`, with `opts`.
+pub fn render_results_with(format: super::OutputFormat, opts: &super::RenderOptions) -> String {
+    render_to_string(format, &results(), opts)
+}
+
+/// No results in `format`, with the default options.
+pub fn render_empty(format: super::OutputFormat) -> String {
+    render_to_string(format, &[], &super::RenderOptions::default())
+}
+
+/// [`hostile`] in `format`, with the default options.
+pub fn render_hostile(format: super::OutputFormat) -> String {
+    render_to_string(format, &hostile(), &super::RenderOptions::default())
+}
+
+/// [`results`] and [`errors`] in `format`, with the default options.
+pub fn render_errors(format: super::OutputFormat) -> String {
+    render_with_errors(
+        format,
+        &results(),
+        &errors(),
+        &super::RenderOptions::default(),
+    )
+}
+
+/// Render `results` and `errors` in `format` to a string, with colour off.
+pub fn render_with_errors(
+    format: super::OutputFormat,
+    results: &[FileResult],
+    errors: &[super::RunError],
+    opts: &super::RenderOptions,
+) -> String {
     let mut out = Vec::new();
-    super::render(format, results, &rules(), opts, &mut out).expect("write to Vec");
+    super::render(format, results, errors, &rules(), opts, &mut out).expect("write to Vec");
     String::from_utf8(out).expect("renderers write UTF-8")
+}
+
+/// The errors of a run: an unreadable file, a broken configuration at a
+/// line and column, a fix not written, a bad command-line value, and one
+/// whose text tries to break out of its format.
+pub fn errors() -> Vec<super::RunError> {
+    use super::RunError;
+    vec![
+        RunError {
+            path: Some("missing/Dockerfile".into()),
+            line_col: None,
+            message: "cannot read `missing/Dockerfile`: Permission denied (os error 13)".into(),
+            help: Some("check the path and its permissions".into()),
+        },
+        RunError {
+            path: Some("svc/.rdock.toml".into()),
+            line_col: Some((3, 9)),
+            message: "unknown severity `fatal`".into(),
+            help: Some("severities are \"error\", \"warning\", \"info\" and \"style\"".into()),
+        },
+        RunError {
+            path: Some("Dockerfile".into()),
+            line_col: None,
+            message:
+                "`Dockerfile` was not fixed: it is read-only (mode 444); make it writable to fix it"
+                    .into(),
+            help: Some("make it writable (`chmod u+w`), or fix it by hand".into()),
+        },
+        RunError {
+            path: None,
+            line_col: None,
+            message: "empty target name in --target".into(),
+            help: None,
+        },
+        RunError {
+            path: Some("dir,x/we:ird&<name>.Dockerfile".into()),
+            line_col: None,
+            message: "100% <bad> & \"quoted\"\r\n::error::injected\u{1b}[31m".into(),
+            help: None,
+        },
+    ]
 }

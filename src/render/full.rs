@@ -9,7 +9,9 @@ use miette::{
 };
 
 use super::FileResult;
-use super::{clamp_span, find_rule, span_range, terminal_text, write_summary, RenderOptions};
+use super::{
+    clamp_span, find_rule, span_range, terminal_text, write_summary, RenderOptions, RunError,
+};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::Applicability;
 use crate::rules::RuleMeta;
@@ -19,6 +21,7 @@ const WIDTH: usize = 100;
 
 pub(super) fn render(
     results: &[FileResult],
+    errors: &[RunError],
     rules: &[&'static RuleMeta],
     opts: &RenderOptions,
     out: &mut dyn Write,
@@ -52,7 +55,7 @@ pub(super) fn render(
             writeln!(out)?;
         }
     }
-    write_summary(results, opts, out)
+    write_summary(results, errors, opts, out)
 }
 
 /// The most text one excerpt shows. A finding on a longer stretch (a
@@ -267,11 +270,7 @@ mod tests {
 
     #[test]
     fn full() {
-        insta::assert_snapshot!(render_to_string(
-            OutputFormat::Full,
-            &fixtures::results(),
-            &PLAIN
-        ));
+        insta::assert_snapshot!(fixtures::render_results_with(OutputFormat::Full, &PLAIN));
     }
 
     #[test]
@@ -281,11 +280,7 @@ mod tests {
             quiet: true,
             ..PLAIN
         };
-        insta::assert_snapshot!(render_to_string(
-            OutputFormat::Full,
-            &fixtures::results(),
-            &opts
-        ));
+        insta::assert_snapshot!(fixtures::render_results_with(OutputFormat::Full, &opts));
     }
 
     #[test]
@@ -307,13 +302,13 @@ mod tests {
 
     #[test]
     fn full_color_uses_ansi_only_when_asked() {
-        let plain = render_to_string(OutputFormat::Full, &fixtures::results(), &PLAIN);
+        let plain = fixtures::render_results_with(OutputFormat::Full, &PLAIN);
         assert!(!plain.contains('\u{1b}'));
         let color = RenderOptions {
             color: true,
             ..PLAIN
         };
-        let colored = render_to_string(OutputFormat::Full, &fixtures::results(), &color);
+        let colored = fixtures::render_results_with(OutputFormat::Full, &color);
         assert!(colored.contains('\u{1b}'));
         // No OSC 8 hyperlinks: output must be stable in logs.
         assert!(!colored.contains("\u{1b}]8;"));
@@ -333,5 +328,15 @@ mod tests {
         let out = render_to_string(OutputFormat::Full, &results, &PLAIN);
         assert!(out.contains("past the end"));
         assert!(!out.contains("Failed to read contents"));
+    }
+
+    /// Errors of the run (an unreadable file, a broken configuration, a fix
+    /// not written, a bad flag) are in the report beside the findings.
+    #[test]
+    fn full_errors() {
+        let out = fixtures::render_errors(OutputFormat::Full);
+        // The errors are shown apart (on standard error); the summary counts them.
+        assert!(!out.contains("Permission denied"), "{out}");
+        assert!(out.ends_with("5 errors (see the errors).\n"), "{out}");
     }
 }

@@ -6,10 +6,37 @@
 use std::io::{self, Write};
 
 use super::span_range;
-use super::FileResult;
+use super::{FileResult, RunError};
 use crate::diagnostic::Severity;
 
-pub(super) fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(
+    results: &[FileResult],
+    errors: &[RunError],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    // An error is an `::error` annotation on its file (line 1 when the
+    // line is not known), or on the run when it is about no file.
+    for e in errors {
+        let mut props = Vec::new();
+        if let Some(path) = &e.path {
+            let (line, col) = e.position();
+            props.push(format!(
+                "file={},line={line},col={col}",
+                escape_property(path)
+            ));
+        }
+        props.push(format!("title={}", escape_property("rdock error")));
+        let message = match &e.help {
+            Some(help) => format!("{}\nhelp: {help}", e.message),
+            None => e.message.clone(),
+        };
+        writeln!(
+            out,
+            "::error {}::{}",
+            props.join(","),
+            escape_data(&message)
+        )?;
+    }
     for result in results {
         for d in &result.diagnostics {
             let (start, end) = span_range(result, d.span);
@@ -48,33 +75,17 @@ fn escape_property(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{self, render_to_string};
-    use super::super::{OutputFormat, RenderOptions};
+    use super::super::fixtures;
+    use super::super::OutputFormat;
 
     #[test]
     fn github() {
-        insta::assert_snapshot!(render_to_string(
-            OutputFormat::Github,
-            &fixtures::results(),
-            &RenderOptions::default()
-        ));
-    }
-
-    #[test]
-    fn github_empty() {
-        assert_eq!(
-            render_to_string(OutputFormat::Github, &[], &RenderOptions::default()),
-            ""
-        );
+        insta::assert_snapshot!(fixtures::render_results(OutputFormat::Github));
     }
 
     #[test]
     fn github_escapes_hostile_text() {
-        let out = render_to_string(
-            OutputFormat::Github,
-            &fixtures::hostile(),
-            &RenderOptions::default(),
-        );
+        let out = fixtures::render_hostile(OutputFormat::Github);
         // One command, on one line, whatever the message holds.
         assert_eq!(out.lines().count(), 1);
         assert_eq!(
@@ -83,5 +94,20 @@ mod tests {
              title=RD999 (not-a-rule)::100%25 <bad> & \"quoted\" 'single'%0D%0Asecond line: a,b\
              \u{1b}[31m\u{0}\tend\n"
         );
+    }
+
+    /// Errors of the run (an unreadable file, a broken configuration, a fix
+    /// not written, a bad flag) are in the report beside the findings.
+    #[test]
+    fn github_errors() {
+        let out = fixtures::render_errors(OutputFormat::Github);
+        insta::assert_snapshot!(out);
+        // One line per error: a message cannot inject a second command.
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("::error ")).count(),
+            5 + 1,
+            "{out}"
+        );
+        assert_eq!(out.lines().count(), 5 + 4, "{out}");
     }
 }

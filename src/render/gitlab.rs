@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::FileResult;
-use super::{fingerprints, span_range};
+use super::{error_fingerprint, fingerprints, span_range};
+use super::{FileResult, RunError};
 use crate::diagnostic::Severity;
 
 #[derive(Serialize)]
@@ -48,8 +48,29 @@ fn report_path(path: &str) -> String {
     p.to_string()
 }
 
-pub(super) fn render(results: &[FileResult], out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(
+    results: &[FileResult],
+    errors: &[RunError],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut issues = Vec::new();
+    // Errors: check `rdock-error`, severity `blocker` (nothing was checked).
+    for e in errors {
+        let (line, _) = e.position();
+        issues.push(Issue {
+            description: e.message.clone(),
+            check_name: "rdock-error",
+            fingerprint: error_fingerprint(e),
+            severity: "blocker",
+            location: Location {
+                path: report_path(e.path.as_deref().unwrap_or("")),
+                lines: Lines {
+                    begin: line,
+                    end: line,
+                },
+            },
+        });
+    }
     for result in results {
         let path = report_path(&result.path);
         for (d, fingerprint) in result.diagnostics.iter().zip(fingerprints(result)) {
@@ -82,19 +103,7 @@ mod tests {
 
     #[test]
     fn gitlab() {
-        insta::assert_snapshot!(render_to_string(
-            OutputFormat::Gitlab,
-            &fixtures::results(),
-            &RenderOptions::default()
-        ));
-    }
-
-    #[test]
-    fn gitlab_empty() {
-        assert_eq!(
-            render_to_string(OutputFormat::Gitlab, &[], &RenderOptions::default()),
-            "[]\n"
-        );
+        insta::assert_snapshot!(fixtures::render_results(OutputFormat::Gitlab));
     }
 
     #[test]
@@ -137,5 +146,15 @@ mod tests {
         let out = render_to_string(OutputFormat::Gitlab, &results, &RenderOptions::default());
         let value: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
         assert_ne!(value[0]["fingerprint"], value[1]["fingerprint"]);
+    }
+
+    /// Errors of the run (an unreadable file, a broken configuration, a fix
+    /// not written, a bad flag) are in the report beside the findings.
+    #[test]
+    fn gitlab_errors() {
+        let out = fixtures::render_errors(OutputFormat::Gitlab);
+        insta::assert_snapshot!(out);
+        let value: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+        assert_eq!(value.as_array().map(Vec::len), Some(5 + 4));
     }
 }

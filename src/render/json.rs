@@ -1,21 +1,28 @@
 //! `json`: a pretty JSON array of findings, one object per diagnostic.
+//!
+//! Errors (a file that could not be read or written, a broken
+//! configuration, a fix refused) are objects of the same array with
+//! `"code": null` and `"severity": "error"`, first; `filename` is the file
+//! they are about (`null` for a command-line value). This is how ruff
+//! reports syntax errors in its JSON, and it keeps the top level an array,
+//! so readers of earlier versions keep working.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::FileResult;
 use super::{find_rule, span_range};
+use super::{FileResult, RunError};
 use crate::diagnostic::Diagnostic;
 use crate::rules::RuleMeta;
 
 #[derive(Serialize)]
 struct Message<'a> {
-    code: &'a str,
-    slug: &'a str,
+    code: Option<&'a str>,
+    slug: Option<&'a str>,
     severity: &'a str,
     message: &'a str,
-    filename: &'a str,
+    filename: Option<&'a str>,
     location: Location,
     end_location: Location,
     url: Option<String>,
@@ -72,11 +79,11 @@ fn message<'a>(
 ) -> Message<'a> {
     let (location, end_location) = locations(result, d.span);
     Message {
-        code: d.code,
-        slug: d.slug,
+        code: Some(d.code),
+        slug: Some(d.slug),
         severity: d.severity.as_str(),
         message: &d.message,
-        filename: &result.path,
+        filename: Some(&result.path),
         location,
         end_location,
         url: find_rule(rules, d.code).map(|(_, r)| r.url()),
@@ -112,15 +119,38 @@ fn message<'a>(
     }
 }
 
+fn error(e: &RunError) -> Message<'_> {
+    let (row, column) = e.position();
+    Message {
+        code: None,
+        slug: None,
+        severity: "error",
+        message: &e.message,
+        filename: e.path.as_deref(),
+        location: Location { row, column },
+        end_location: Location { row, column },
+        url: None,
+        related: Vec::new(),
+        fix: None,
+        help: e.help.as_deref(),
+    }
+}
+
 pub(super) fn render(
     results: &[FileResult],
+    errors: &[RunError],
     rules: &[&'static RuleMeta],
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let messages: Vec<Message<'_>> = results
+    let messages: Vec<Message<'_>> = errors
         .iter()
-        .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)))
-        .map(|(r, d)| message(r, d, rules))
+        .map(error)
+        .chain(
+            results
+                .iter()
+                .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)))
+                .map(|(r, d)| message(r, d, rules)),
+        )
         .collect();
     // serde_json's pretty printer indents by two spaces.
     serde_json::to_writer_pretty(&mut *out, &messages)?;
@@ -134,11 +164,7 @@ mod tests {
 
     #[test]
     fn json() {
-        let out = render_to_string(
-            OutputFormat::Json,
-            &fixtures::results(),
-            &RenderOptions::default(),
-        );
+        let out = fixtures::render_results(OutputFormat::Json);
         insta::assert_snapshot!(out);
     }
 
@@ -154,11 +180,7 @@ mod tests {
 
     #[test]
     fn json_unknown_rule_and_hostile_text_round_trip() {
-        let out = render_to_string(
-            OutputFormat::Json,
-            &fixtures::hostile(),
-            &RenderOptions::default(),
-        );
+        let out = fixtures::render_hostile(OutputFormat::Json);
         let value: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
         let item = &value[0];
         assert_eq!(item["url"], serde_json::Value::Null);
@@ -168,5 +190,20 @@ mod tests {
             fixtures::hostile()[0].diagnostics[0].message
         );
         assert_eq!(item["filename"], "dir,x/we:ird&<name>.Dockerfile");
+    }
+
+    /// Errors of the run (an unreadable file, a broken configuration, a fix
+    /// not written, a bad flag) are in the report beside the findings.
+    #[test]
+    fn json_errors() {
+        let out = fixtures::render_errors(OutputFormat::Json);
+        insta::assert_snapshot!(out);
+        let value: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+        // Errors first, then the findings, in one array.
+        assert_eq!(value[0]["code"], serde_json::Value::Null);
+        assert_eq!(value[0]["filename"], "missing/Dockerfile");
+        assert_eq!(value[3]["filename"], serde_json::Value::Null);
+        assert_eq!(value[4]["message"], fixtures::errors()[4].message);
+        assert_eq!(value.as_array().map(Vec::len), Some(5 + 4));
     }
 }

@@ -51,6 +51,31 @@ impl FileResult {
     }
 }
 
+/// Something that stopped rdock from linting an input or writing its fix:
+/// a file it could not read, a broken configuration, a fix refused or not
+/// written, a bad command-line value. Every format reports these beside the
+/// findings, so that CI shows them (a run with errors exits 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunError {
+    /// The file it is about, as shown (a Dockerfile, `-` or the
+    /// `--stdin-filename`, a configuration file); `None` when it is about
+    /// no file (a command-line value).
+    pub path: Option<String>,
+    /// One-based line and column in that file, when known.
+    pub line_col: Option<(usize, usize)>,
+    /// What went wrong, one line.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl RunError {
+    /// The line and column, 1:1 when unknown (formats that need one).
+    fn position(&self) -> (usize, usize) {
+        self.line_col.unwrap_or((1, 1))
+    }
+}
+
 /// How findings are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutputFormat {
@@ -135,25 +160,29 @@ impl Default for RenderOptions {
     }
 }
 
-/// Write `results` to `out` in `format`.
+/// Write `results` and `errors` to `out` in `format`.
 ///
 /// `rules` is the metadata of every known rule (SARIF lists them all in
 /// `tool.driver.rules`); a diagnostic's rule is looked up by its `code`.
+/// `full` leaves `errors` to the caller (they are shown on standard error
+/// with their help) and counts them in its summary line; every other
+/// format carries them.
 pub fn render(
     format: OutputFormat,
     results: &[FileResult],
+    errors: &[RunError],
     rules: &[&'static RuleMeta],
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        OutputFormat::Full => full::render(results, rules, opts, out),
-        OutputFormat::Concise => concise::render(results, opts, out),
-        OutputFormat::Json => json::render(results, rules, out),
-        OutputFormat::Sarif => sarif::render(results, rules, out),
-        OutputFormat::Github => github::render(results, out),
-        OutputFormat::Gitlab => gitlab::render(results, out),
-        OutputFormat::Checkstyle => checkstyle::render(results, out),
+        OutputFormat::Full => full::render(results, errors, rules, opts, out),
+        OutputFormat::Concise => concise::render(results, errors, opts, out),
+        OutputFormat::Json => json::render(results, errors, rules, out),
+        OutputFormat::Sarif => sarif::render(results, errors, rules, out),
+        OutputFormat::Github => github::render(results, errors, out),
+        OutputFormat::Gitlab => gitlab::render(results, errors, out),
+        OutputFormat::Checkstyle => checkstyle::render(results, errors, out),
     }
 }
 
@@ -277,6 +306,7 @@ fn summary_line(results: &[FileResult], color: bool) -> String {
 
 fn write_summary(
     results: &[FileResult],
+    errors: &[RunError],
     opts: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -284,13 +314,22 @@ fn write_summary(
         return Ok(());
     }
     let line = summary_line(results, opts.color);
-    if opts.not_linted == 0 {
-        return writeln!(out, "{line}");
-    }
-    let skipped = format!(
-        "{} could not be linted (see the errors).",
-        plural(opts.not_linted, "input", "inputs")
-    );
+    // Errors about inputs that were linted (a fix not written) or about
+    // no input.
+    let others = errors.len().saturating_sub(opts.not_linted);
+    let skipped = match (opts.not_linted, others) {
+        (0, 0) => return writeln!(out, "{line}"),
+        (0, n) => format!("{} (see the errors).", plural(n, "error", "errors")),
+        (n, 0) => format!(
+            "{} could not be linted (see the errors).",
+            plural(n, "input", "inputs")
+        ),
+        (n, m) => format!(
+            "{} could not be linted, and {} more (see the errors).",
+            plural(n, "input", "inputs"),
+            plural(m, "error", "errors")
+        ),
+    };
     if Totals::of(results).total() == 0 {
         writeln!(
             out,
@@ -375,6 +414,17 @@ fn fingerprints(result: &FileResult) -> Vec<String> {
         .collect()
 }
 
+/// A stable fingerprint of an error: its path and message (no line).
+fn error_fingerprint(e: &RunError) -> String {
+    let mut hi = FNV_OFFSET;
+    let mut lo = FNV_OFFSET_ALT;
+    for field in [e.path.as_deref().unwrap_or(""), "error", &e.message] {
+        hi = fnv1a(fnv1a(hi, field.as_bytes()), &[0xff]);
+        lo = fnv1a(fnv1a(lo, field.as_bytes()), &[0xff]);
+    }
+    format!("{hi:016x}{lo:016x}")
+}
+
 fn fingerprint_parts(path: &str, d: &Diagnostic, flagged: &str) -> (u64, u64) {
     // Normalise separators so the same file gets the same fingerprint on Windows.
     let path = path.replace('\\', "/");
@@ -437,7 +487,7 @@ mod tests {
             ..RenderOptions::default()
         };
         let mut out = Vec::new();
-        write_summary(&[], &some_not_linted, &mut out).unwrap();
+        write_summary(&[], &[], &some_not_linted, &mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "No problems found in what was linted; 2 inputs could not be linted (see the errors).\n"
@@ -471,6 +521,21 @@ mod tests {
                 "04d77ea39ca157389823abf66f631495"
             ]
         );
+    }
+
+    /// What a format writes when there is nothing to report.
+    #[test]
+    fn formats_with_nothing_to_report() {
+        for (format, want) in [
+            (
+                OutputFormat::Checkstyle,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n</checkstyle>\n",
+            ),
+            (OutputFormat::Github, ""),
+            (OutputFormat::Gitlab, "[]\n"),
+        ] {
+            assert_eq!(fixtures::render_empty(format), want, "{format:?}");
+        }
     }
 
     #[test]

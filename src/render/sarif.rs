@@ -3,13 +3,18 @@
 //! One run; `tool.driver.rules` lists every known rule, results point into it
 //! by `ruleIndex`. Columns count Unicode code points (`columnKind`), and
 //! `endColumn` is exclusive, as SARIF defines it.
+//!
+//! Errors (an input not linted, a fix not written) are
+//! `invocations[0].toolExecutionNotifications` at level `error`, and make
+//! `executionSuccessful` false; GitHub code scanning shows them as tool
+//! errors of the upload.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::FileResult;
 use super::{find_rule, fingerprints, span_range};
+use super::{FileResult, RunError};
 use crate::diagnostic::{Severity, Span};
 use crate::rules::RuleMeta;
 
@@ -29,8 +34,67 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    invocations: [Invocation<'a>; 1],
     results: Vec<ResultOut<'a>>,
     column_kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<NotificationLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationLocation {
+    physical_location: NotificationPhysical,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationPhysical {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<StartRegion>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StartRegion {
+    start_line: usize,
+    start_column: usize,
+}
+
+fn notification(e: &RunError) -> Notification<'_> {
+    Notification {
+        level: "error",
+        message: Text { text: &e.message },
+        locations: e
+            .path
+            .iter()
+            .map(|path| NotificationLocation {
+                physical_location: NotificationPhysical {
+                    artifact_location: artifact_location(path),
+                    region: e.line_col.map(|(start_line, start_column)| StartRegion {
+                        start_line,
+                        start_column,
+                    }),
+                },
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -274,6 +338,7 @@ fn encode(path: &str, colon: bool) -> String {
 
 pub(super) fn render(
     results: &[FileResult],
+    errors: &[RunError],
     rules: &[&'static RuleMeta],
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -350,6 +415,10 @@ pub(super) fn render(
                     rules: rules.iter().map(|r| descriptor(r)).collect(),
                 },
             },
+            invocations: [Invocation {
+                execution_successful: errors.is_empty(),
+                tool_execution_notifications: errors.iter().map(notification).collect(),
+            }],
             results: sarif_results,
             column_kind: "unicodeCodePoints",
         }],
@@ -503,5 +572,32 @@ mod tests {
             "file://host/share/Dockerfile"
         );
         assert_eq!(loc("café/Dockerfile").0, "caf%C3%A9/Dockerfile");
+    }
+
+    /// Errors are the run's tool execution notifications, and the run did
+    /// not succeed.
+    #[test]
+    fn sarif_errors() {
+        let out = super::super::fixtures::render_with_errors(
+            OutputFormat::Sarif,
+            &fixtures::clean(),
+            &fixtures::errors(),
+            &RenderOptions::default(),
+        );
+        let value: Value = serde_json::from_str(&out).expect("valid JSON");
+        insta::assert_snapshot!(
+            serde_json::to_string_pretty(&value["runs"][0]["invocations"]).unwrap()
+        );
+        assert_eq!(value["runs"][0]["results"], Value::Array(Vec::new()));
+        // Without errors the run succeeded, and says so.
+        let value: Value = serde_json::from_str(&sarif(&fixtures::results())).expect("valid JSON");
+        assert_eq!(
+            value["runs"][0]["invocations"][0]["executionSuccessful"],
+            true
+        );
+        assert_eq!(
+            value["runs"][0]["invocations"][0].get("toolExecutionNotifications"),
+            None
+        );
     }
 }

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 use crate::syntax::{Args, Kind};
@@ -24,10 +24,8 @@ const ARCHIVES: &[&str] = &[
     ".bz2", ".xz", ".zst", ".lz4", ".tar.lz4",
 ];
 
-impl Rule for AddInsteadOfCopy {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for AddInsteadOfCopy {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -78,9 +76,10 @@ impl Rule for AddInsteadOfCopy {
             if sources.iter().any(|s| archive(s)) {
                 continue;
             }
-            let d = cx.report(&META, inst.keyword.span, "ADD of local files: use COPY");
-            d.label = Some("ADD".into());
-            d.help = Some("COPY copies; ADD also fetches URLs and unpacks archives".into());
+            let d = cx
+                .report(&META, inst.keyword.span, "ADD of local files: use COPY")
+                .label("ADD")
+                .help("COPY copies; ADD also fetches URLs and unpacks archives");
             // A source with a variable or glob may name an archive: not provably the same.
             // ADD unpacks a local tar by its content, whatever its name: only
             // directories are provably copied as they are.

@@ -1,6 +1,6 @@
 use super::packages::{apk_sub, APK};
 use super::runs::runs;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 
@@ -20,10 +20,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/apk-add-cache.md"),
 };
 
-impl Rule for ApkAddCache {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ApkAddCache {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for run in runs(cx.model) {
@@ -39,16 +37,19 @@ impl Rule for ApkAddCache {
                 let Some(sub) = APK.sub(cmd, &["add"]) else {
                     continue;
                 };
-                if cmd.has_flag(APK.clean.flag) || cleaned {
+                // `--no-network` reads no index either (it installs from the cache
+                // or local files).
+                if cmd.has_flag(APK.clean.flag) || cmd.has_flag("--no-network") || cleaned {
                     continue;
                 }
-                let d = cx.report(
-                    &META,
-                    sub.span,
-                    "`apk add` without `--no-cache` leaves the index in the layer",
-                );
-                d.label = Some("cache kept".into());
-                d.help = Some("use `apk add --no-cache`".into());
+                let d = cx
+                    .report(
+                        &META,
+                        sub.span,
+                        "`apk add` without `--no-cache` leaves the index in the layer",
+                    )
+                    .label("cache kept")
+                    .help("use `apk add --no-cache`");
                 let updated = run.script.commands.iter().any(|c| apk_sub(c, "update"));
                 if !updated {
                     d.fix = Some(Fix::unsafe_(

@@ -1,5 +1,5 @@
 use super::packages::{unpinned, APK};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `apk add pkg` without `=version`.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/apk-add-unpinned.md"),
 };
 
-impl Rule for ApkAddUnpinned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ApkAddUnpinned {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         unpinned(cx, &META, &APK);

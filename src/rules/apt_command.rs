@@ -1,5 +1,5 @@
 use super::runs::posix_commands;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 
@@ -32,10 +32,8 @@ fn script_tool(sub: &str) -> Option<&'static str> {
     }
 }
 
-impl Rule for AptCommand {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for AptCommand {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for cmd in posix_commands(cx.model) {
@@ -53,9 +51,9 @@ impl Rule for AptCommand {
                 &META,
                 word.span,
                 "`apt` is meant for people at a terminal; its interface may change between releases",
-            );
-            d.label = Some("interactive front end".into());
-            d.help = Some(format!(
+            )
+            .label("interactive front end")
+            .help(format!(
                 "use `{}` in scripts",
                 tool.unwrap_or("apt-get` or `apt-cache")
             ));

@@ -1,6 +1,6 @@
 use super::packages::APT_GET;
 use super::runs::runs;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 
@@ -20,10 +20,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/apt-get-install-recommends.md"),
 };
 
-impl Rule for AptGetInstallRecommends {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for AptGetInstallRecommends {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for run in runs(cx.model) {
@@ -43,14 +41,14 @@ impl Rule for AptGetInstallRecommends {
                 {
                     continue;
                 }
-                let d = cx.report(
+                cx.report(
                     &META,
                     sub.span,
                     "`apt-get install` without `--no-install-recommends` installs recommended packages too",
-                );
-                d.label = Some("recommends installed".into());
-                d.help = Some("add `--no-install-recommends` and name what you need".into());
-                d.fix = Some(Fix::unsafe_(
+                )
+                .label("recommends installed")
+                .help("add `--no-install-recommends` and name what you need")
+                .fix(Fix::unsafe_(
                     "Add `--no-install-recommends` (packages that were only recommended are no longer installed)",
                     vec![Edit::insert(sub.span.end, " --no-install-recommends")],
                 ));

@@ -1,5 +1,5 @@
 use super::packages::{without_yes, APT_GET};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `apt-get install` without `-y`: it waits for an answer no one gives.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/apt-get-install-without-yes.md"),
 };
 
-impl Rule for AptGetInstallWithoutYes {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for AptGetInstallWithoutYes {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         without_yes(cx, &META, &APT_GET);

@@ -1,6 +1,6 @@
 use super::packages::apt_sub;
 use super::runs::{append_to_run, runs, stage_in_image, Run};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::Fix;
 use crate::model::Model;
@@ -21,10 +21,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/apt-lists-not-removed.md"),
 };
 
-impl Rule for AptListsNotRemoved {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for AptListsNotRemoved {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -55,13 +53,14 @@ impl Rule for AptListsNotRemoved {
             if cleaned {
                 continue;
             }
-            let d = cx.report(
-                &META,
-                update.span,
-                "`apt-get update` leaves the package lists in the image layer",
-            );
-            d.label = Some("lists not removed".into());
-            d.help = Some("end the RUN with `&& rm -rf /var/lib/apt/lists/*`".into());
+            let d = cx
+                .report(
+                    &META,
+                    update.span,
+                    "`apt-get update` leaves the package lists in the image layer",
+                )
+                .label("lists not removed")
+                .help("end the RUN with `&& rm -rf /var/lib/apt/lists/*`");
             if needed_later(model, &all, run.ii, run.stage) {
                 // Removing them would break that later apt call.
                 continue;

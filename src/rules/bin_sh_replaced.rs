@@ -1,5 +1,5 @@
 use super::runs::posix_commands;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `ln -sf /bin/bash /bin/sh`: replacing the default shell by a link.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/bin-sh-replaced.md"),
 };
 
-impl Rule for BinShReplaced {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for BinShReplaced {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for cmd in posix_commands(cx.model) {
@@ -43,15 +41,14 @@ impl Rule for BinShReplaced {
             if !(link.is("/bin/sh") || link.is("/usr/bin/sh")) {
                 continue;
             }
-            let d = cx.report(
+            cx.report(
                 &META,
                 link.span,
                 "`ln` replaces /bin/sh: use the SHELL instruction to change the shell of RUN",
-            );
-            d.label = Some("replaces /bin/sh".into());
-            d.help = Some(
-                "write `SHELL [\"/bin/bash\", \"-c\"]`; scripts in the image that expect a POSIX /bin/sh keep working"
-                    .into(),
+            )
+            .label("replaces /bin/sh")
+            .help(
+                "write `SHELL [\"/bin/bash\", \"-c\"]`; scripts in the image that expect a POSIX /bin/sh keep working",
             );
         }
     }

@@ -18,10 +18,15 @@ pub struct BuildSettings {
     /// Effect models from the config file, tried before the built-in ones.
     pub commands: Vec<crate::parallel::models::CommandModel>,
     /// The `.dockerignore` of the file's build context; `None` when there is none.
-    pub dockerignore: Option<std::sync::Arc<crate::dockerignore::Dockerignore>>,
+    pub dockerignore: Option<std::sync::Arc<crate::workspace::dockerignore::Dockerignore>>,
     /// Builds of this Dockerfile found in its repository (bake, compose,
     /// workflows, Makefiles, scripts).
-    pub discovered_targets: Vec<crate::targets::FoundTarget>,
+    pub discovered_targets: Vec<crate::workspace::targets::FoundTarget>,
     /// The files looked at for builds (repository-relative).
     pub target_evidence: Vec<String>,
+    /// Build arguments and named build contexts the repository's build
+    /// files pass to some build, with `path:line`: a default of the
+    /// Dockerfile's is not what such a build uses (RD407), and a `--from`
+    /// word may be a context (RD102).
+    pub passed: std::sync::Arc<crate::workspace::targets::PassedNames>,
 }

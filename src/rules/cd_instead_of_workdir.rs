@@ -1,5 +1,5 @@
 use super::runs::{runs, Run};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 use crate::fix::{Edit, Fix};
 use crate::model::Model;
@@ -23,10 +23,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/cd-instead-of-workdir.md"),
 };
 
-impl Rule for CdInsteadOfWorkdir {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for CdInsteadOfWorkdir {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for run in runs(cx.model) {
@@ -54,20 +52,43 @@ impl Rule for CdInsteadOfWorkdir {
                 if matches!(dir.text(), "-" | "~") {
                     continue;
                 }
-                let fix = workdir_fix(cx.model, &run, cmd, dir.text());
-                let d = cx.report(
-                    &META,
-                    cmd.span,
-                    format!(
-                        "`cd {}` at the start of RUN: use `WORKDIR {}`",
-                        dir.text(),
+                let known = previous_workdir_known(cx.model, run.ii);
+                let prev = workdir_at(cx.model, run.ii);
+                // Where the `cd`s at the start of the RUN end up, absolute
+                // (a relative WORKDIR is RD204's finding), when it is known.
+                let chain = leading_cds(cx.model, &run);
+                let target = match (&prev, &chain) {
+                    (Some(p), Some((dirs, _))) if known || dirs[0].starts_with('/') => dirs
+                        .iter()
+                        .try_fold(p.clone(), |cwd, d| paths::resolve(&cwd, d)),
+                    (Some(p), None) if known || dir.text().starts_with('/') => {
+                        paths::resolve(p, dir.text())
+                    }
+                    _ => None,
+                };
+                let fix = match (&chain, &target, &prev) {
+                    (Some((_, next)), Some(t), Some(p)) => {
+                        workdir_fix(cx.model, &run, cmd, next, t, p, known)
+                    }
+                    _ => None,
+                };
+                let cds = match &chain {
+                    Some((dirs, _)) if dirs.len() > 1 => dirs
+                        .iter()
+                        .map(|d| format!("cd {d}"))
+                        .collect::<Vec<_>>()
+                        .join(" && "),
+                    _ => format!("cd {}", dir.text()),
+                };
+                let message = match &target {
+                    Some(t) => format!("`{cds}` at the start of RUN: use `WORKDIR {t}`"),
+                    None => format!(
+                        "`cd {}` at the start of RUN: use WORKDIR with its absolute path",
                         dir.text()
                     ),
-                );
-                d.label = Some("cd".into());
-                d.help = Some(
-                    "WORKDIR sets the directory for the following instructions and creates it"
-                        .into(),
+                };
+                let d = cx.report(&META, cmd.span, message).label("cd").help(
+                    "WORKDIR sets the directory for the following instructions and creates it",
                 );
                 d.fix = fix;
             }
@@ -75,50 +96,80 @@ impl Rule for CdInsteadOfWorkdir {
     }
 }
 
-/// `RUN cd DIR && rest` as `WORKDIR DIR` + `RUN rest`, and `WORKDIR PREV`
-/// after it so that later instructions and the image keep their working
-/// directory. Safe when PREV is known (a WORKDIR earlier in the stage or its
-/// base stages, or a `scratch` base); unsafe otherwise, since the base image's
-/// own working directory is not known offline. `None` when the body cannot be
-/// split exactly: not `&&` after the `cd`, `cd` alone, a heredoc body, flags
-/// of `cd`, a relative `--mount` target (resolved against the working
-/// directory), or a directory that needs quoting.
-fn workdir_fix(model: &Model<'_>, run: &Run<'_>, cd: &Command, dir: &str) -> Option<Fix> {
+/// The `cd DIR &&` commands a RUN starts with (`cd /b && cd c && make`:
+/// `/b`, `c`), and the first command after them; `None` when they cannot
+/// be lifted out exactly: not `&&` after each `cd`, `cd` alone, a heredoc
+/// body, flags of `cd`, redirections, or a directory that needs quoting.
+fn leading_cds<'r>(model: &Model<'_>, run: &'r Run<'_>) -> Option<(Vec<&'r str>, &'r Command)> {
     let inst = run.inst;
-    if inst.is_exec_form() || !inst.heredocs.is_empty() || cd.words.len() != 2 {
-        return None;
-    }
-    if !cd.redirects.is_empty() || !cd.assignments.is_empty() {
+    if inst.is_exec_form() || !inst.heredocs.is_empty() {
         return None;
     }
     let plain = |c: char| c.is_ascii_alphanumeric() || "/._+-@:,=".contains(c);
-    if dir.is_empty() || !dir.chars().all(plain) || dir.starts_with('-') {
-        return None;
+    let esc = model.ast.escape;
+    let mut dirs = Vec::new();
+    for (i, cd) in run.script.commands.iter().enumerate() {
+        if cd.name() != Some("cd") {
+            let first = i > 0;
+            return first.then_some((dirs, cd));
+        }
+        if cd.words.len() != 2 || !cd.redirects.is_empty() || !cd.assignments.is_empty() {
+            return None;
+        }
+        // (After the first, each `cd` runs after `&&`: conditional, as the joiner shows.)
+        if cd.ctx.in_subshell
+            || cd.ctx.in_loop
+            || cd.ctx.in_function
+            || (i == 0 && cd.ctx.conditional)
+        {
+            return None;
+        }
+        let dir = cd.operands().next()?;
+        dir.lit.as_ref()?;
+        let dir = dir.text();
+        if dir.is_empty() || !dir.chars().all(plain) || dir.starts_with('-') {
+            return None;
+        }
+        let next = run.script.commands.get(i + 1)?;
+        let between = model.text.get(cd.span.end..next.span.start)?;
+        let joiner: String = between
+            .replace(&format!("{esc}\r\n"), "")
+            .replace(&format!("{esc}\n"), "")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if joiner != "&&" {
+            return None;
+        }
+        dirs.push(dir);
     }
+    None
+}
+
+/// `RUN cd DIR && rest` as `WORKDIR TARGET` + `RUN rest`, and `WORKDIR PREV`
+/// after it so that later instructions and the image keep their working
+/// directory. Safe when PREV is known (a WORKDIR earlier in the stage or its
+/// base stages, or a `scratch` base); unsafe otherwise, since the base image's
+/// own working directory is not known offline. `None` when a relative
+/// `--mount` target would move with the working directory.
+fn workdir_fix(
+    model: &Model<'_>,
+    run: &Run<'_>,
+    cd: &Command,
+    next: &Command,
+    target: &str,
+    prev: &str,
+    known: bool,
+) -> Option<Fix> {
+    let inst = run.inst;
     if inst.flags_named("mount").any(relative_mount_target) {
         return None;
     }
-    let next = run.script.commands.get(1)?;
     let text = model.text;
-    let between = text.get(cd.span.end..next.span.start)?;
-    let esc = model.ast.escape;
-    let joiner: String = between
-        .replace(&format!("{esc}\r\n"), "")
-        .replace(&format!("{esc}\n"), "")
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    if joiner != "&&" {
-        return None;
-    }
-
-    let known = previous_workdir_known(model, run.ii);
-    let prev = workdir_at(model, run.ii)?;
-    let target = paths::resolve(&prev, dir)?;
     let drop_cd = Edit::delete(Span::new(cd.span.start, next.span.start));
     if known && target == prev {
         return Some(Fix::safe(
-            format!("Remove `cd {dir}`: the working directory is already {prev}"),
+            format!("Remove the `cd`: the working directory is already {prev}"),
             vec![drop_cd],
         ));
     }

@@ -1,6 +1,6 @@
 use petgraph::algo::tarjan_scc;
 
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// A stage that needs itself, directly or through other stages.
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/circular-stage-reference.md"),
 };
 
-impl Rule for CircularStageReference {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for CircularStageReference {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let (model, graph) = (cx.model, cx.graph);
@@ -50,9 +48,9 @@ impl Rule for CircularStageReference {
             } else {
                 continue;
             };
-            let d = cx.report(&META, r.span, message);
-            d.label = Some("circular reference".into());
-            d.help = Some("a stage can only use stages defined before it".into());
+            cx.report(&META, r.span, message)
+                .label("circular reference")
+                .help("a stage can only use stages defined before it");
         }
     }
 }

@@ -1,5 +1,5 @@
 use super::runs::{runs, Run};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// Two RUNs in a row that work on the same state and could be one layer.
@@ -56,27 +56,110 @@ fn written(run: &Run<'_>) -> Vec<String> {
                 out.push(ops[ops.len() - 1].to_string())
             }
             Some("cp" | "mv" | "ln") if ops.len() >= 2 => out.push(ops[ops.len() - 1].to_string()),
-            Some("wget" | "curl") => {
-                let args = c.args();
-                for (i, w) in args.iter().enumerate() {
-                    if matches!(w.text(), "-O" | "-o" | "--output" | "--output-document") {
-                        if let Some(f) = args.get(i + 1) {
-                            out.push(f.text().to_string());
-                        }
-                    }
-                }
-            }
+            Some(tool @ ("wget" | "curl")) => out.extend(downloaded(tool, c)),
             _ => {}
         }
     }
-    out.retain(|p| p.len() > 1 && p != "-" && !p.starts_with("/dev/") && !p.contains('$'));
+    // (A path that is only a variable says nothing; `/opt/app-$V.tgz` is
+    // the same text in both RUNs.)
+    out.retain(|p| p.len() > 1 && p != "-" && !p.starts_with("/dev/") && !p.starts_with('$'));
     out
 }
 
-impl Rule for ConsecutiveDependentRun {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+/// The file a URL is saved to by `wget URL` or `curl -O URL`: the last
+/// segment of its path, without the query; `None` when it has none.
+fn remote_name(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let path = rest.split(['?', '#']).next()?;
+    let (_, name) = path.split_once('/')?;
+    let name = name.rsplit('/').next()?;
+    // A file name (`app-1.2.tar.gz`, `install.sh`), not a bare word
+    // (`download`, `latest`) that other text may hold.
+    (name.contains('.') && !name.starts_with('.')).then(|| name.to_string())
+}
+
+/// The files a `wget` or `curl` command writes: the value of `-O`/`-o`
+/// (wget's `-O`, also joined as `-qO file` or `-Ofile`; curl's `-o`), else
+/// the URL's own file name (wget without `-O`, curl with `-O`/
+/// `--remote-name`), under wget's `-P DIR`.
+fn downloaded(tool: &str, c: &crate::shell::Command) -> Vec<String> {
+    let args = c.args();
+    let texts: Vec<&str> = args.iter().map(|w| w.text()).collect();
+    let mut named = Vec::new();
+    let mut remote = tool == "wget";
+    let mut prefix: Option<&str> = None;
+    let mut i = 0;
+    while i < texts.len() {
+        let w = texts[i];
+        let value = |flag: char| -> Option<Option<&str>> {
+            // `-O file`, `-qO file`, `-Ofile`, `-qO-`.
+            let letters = w.strip_prefix('-').filter(|l| !l.starts_with('-'))?;
+            let at = letters.find(flag)?;
+            if !letters[..at].chars().all(|c| c.is_ascii_alphabetic()) {
+                return None;
+            }
+            let rest = &letters[at + 1..];
+            Some(if rest.is_empty() {
+                texts.get(i + 1).copied()
+            } else {
+                Some(rest)
+            })
+        };
+        let (out_flag, long) = if tool == "wget" {
+            ('O', "--output-document")
+        } else {
+            ('o', "--output")
+        };
+        if let Some(v) = value(out_flag) {
+            named.extend(v);
+            remote = false;
+        } else if w == long {
+            named.extend(texts.get(i + 1).copied());
+            remote = false;
+            i += 1;
+        } else if let Some(v) = w.strip_prefix(&format!("{long}=")) {
+            named.push(v);
+            remote = false;
+        } else if tool == "curl"
+            && (w == "--remote-name"
+                || w.strip_prefix('-').is_some_and(|l| {
+                    !l.starts_with('-')
+                        && l.chars().all(|c| c.is_ascii_alphabetic())
+                        && l.contains('O')
+                }))
+        {
+            remote = true;
+        } else if tool == "wget" && (w == "-P" || w == "--directory-prefix") {
+            prefix = texts.get(i + 1).copied();
+            i += 1;
+        }
+        i += 1;
     }
+    let mut out: Vec<String> = named.into_iter().map(str::to_string).collect();
+    if remote && out.is_empty() {
+        for url in texts.iter().filter_map(|w| remote_name(w)) {
+            out.push(match prefix {
+                Some(p) => format!("{}/{url}", p.trim_end_matches('/')),
+                None => url,
+            });
+        }
+    }
+    out
+}
+
+/// Whether `text` names `path` as a whole (`app.tgz` is not in `myapp.tgz`
+/// or `app.tgz.sha256`).
+fn mentions(text: &str, path: &str) -> bool {
+    let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    text.match_indices(path).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + path.len()..].chars().next();
+        !before.is_some_and(part) && !after.is_some_and(part)
+    })
+}
+
+impl StaticRule for ConsecutiveDependentRun {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -102,19 +185,19 @@ impl Rule for ConsecutiveDependentRun {
             let shared_manager = managers(b).into_iter().find(|m| ma.contains(m));
             let reads = written(a)
                 .into_iter()
-                .find(|p| b.inst.args_text.contains(p.as_str()));
+                .find(|p| mentions(&b.inst.args_text, p));
             let why = match (shared_manager, reads) {
                 (Some(m), _) => format!("both RUNs use `{m}`"),
                 (None, Some(p)) => format!("this RUN uses `{p}`, which the previous RUN creates"),
                 (None, None) => continue,
             };
-            let d = cx.report(
+            cx.report(
                 &META,
                 b.inst.keyword.span,
                 format!("{why}: join them with `&&` into one RUN"),
-            );
-            d.label = Some("depends on the previous RUN".into());
-            d.help = Some("one RUN makes one layer and keeps related steps together".into());
+            )
+            .label("depends on the previous RUN")
+            .help("one RUN makes one layer and keeps related steps together");
         }
     }
 }

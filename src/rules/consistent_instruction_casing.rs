@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/inconsistent-instruction-casing.md"),
 };
 
-impl Rule for ConsistentInstructionCasing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ConsistentInstructionCasing {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -45,16 +43,16 @@ impl Rule for ConsistentInstructionCasing {
             if want == k.text {
                 continue;
             }
-            let d = cx.report(
+            cx.report(
                 &META,
                 k.span,
                 format!(
                     "instruction `{}` should match the case of the majority of instructions ({casing})",
                     k.text
                 ),
-            );
-            d.label = Some(format!("write `{want}`"));
-            d.fix = Some(Fix::safe(
+            )
+            .label(format!("write `{want}`"))
+            .fix(Fix::safe(
                 format!("Write `{want}`"),
                 vec![Edit::replace(k.span, want)],
             ));

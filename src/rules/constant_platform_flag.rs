@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::model::expand::references;
 
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/constant-platform-flag.md"),
 };
 
-impl Rule for ConstantPlatformFlag {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ConstantPlatformFlag {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -43,15 +41,14 @@ impl Rule for ConstantPlatformFlag {
                         continue;
                     }
                 }
-                let d = cx.report(
+                cx.report(
                     &META,
                     flag.span,
                     format!("FROM --platform flag should not use a constant value `{value}`"),
-                );
-                d.label = Some("constant platform".into());
-                d.help = Some(
-                    "use `--platform=$BUILDPLATFORM` for build tools, or drop the flag and build with `docker build --platform`"
-                        .into(),
+                )
+                .label("constant platform")
+                .help(
+                    "use `--platform=$BUILDPLATFORM` for build tools, or drop the flag and build with `docker build --platform`",
                 );
             }
         }

@@ -1,6 +1,6 @@
 use super::runs::runs;
 use super::util::expanded;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Related, Severity};
 use crate::syntax::Kind;
 
@@ -47,10 +47,8 @@ fn tar_extracts(cmd: &crate::shell::Command) -> bool {
         })
 }
 
-impl Rule for CopiedArchiveExtracted {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for CopiedArchiveExtracted {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -100,8 +98,8 @@ impl Rule for CopiedArchiveExtracted {
                         &META,
                         src.span,
                         format!("`{}` is copied in and unpacked by a later RUN: ADD unpacks a local tar archive itself, and the archive never lands in a layer", base(&path)),
-                    );
-                    d.label = Some("archive".into());
+                    )
+                    .label("archive");
                     d.related.push(Related {
                         span: at,
                         message: "unpacked here".into(),

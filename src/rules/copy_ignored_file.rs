@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::syntax::{Args, Kind};
 
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/copy-ignored-file.md"),
 };
 
-impl Rule for CopyIgnoredFile {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for CopyIgnoredFile {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let Some(ignore) = cx.settings.dockerignore.as_ref() else {
@@ -53,6 +51,11 @@ impl Rule for CopyIgnoredFile {
                     let Some(pattern) = ignore.excluding_pattern(&path) else {
                         continue;
                     };
+                    // A folder or glob a later `!` pattern brings part of
+                    // back: the copy takes that part.
+                    if ignore.reincludes_inside(&path) {
+                        continue;
+                    }
                     let name = inst.kind().as_str();
                     let d = cx.report(
                         &META,

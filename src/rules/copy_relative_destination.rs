@@ -1,5 +1,5 @@
 use super::util::{earlier_in_chain, expanded};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::syntax::Kind;
 
@@ -26,10 +26,8 @@ pub(crate) fn is_absolute(p: &str) -> bool {
         || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
 }
 
-impl Rule for CopyRelativeDestination {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for CopyRelativeDestination {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -56,17 +54,16 @@ impl Rule for CopyRelativeDestination {
                     continue;
                 }
                 let name = inst.kind().as_str();
-                let d = cx.report(
+                cx.report(
                     &META,
                     dest_word.span,
                     format!(
                         "{name} to the relative path `{dest}` with no WORKDIR set in this stage: it lands wherever the base image's working directory is"
                     ),
-                );
-                d.label = Some("relative to the base image's WORKDIR".into());
-                d.help = Some(
-                    "set `WORKDIR /some/dir` earlier in the stage, or write an absolute destination"
-                        .into(),
+                )
+                .label("relative to the base image's WORKDIR")
+                .help(
+                    "set `WORKDIR /some/dir` earlier in the stage, or write an absolute destination",
                 );
             }
         }

@@ -1,5 +1,5 @@
 use super::util::expanded;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 use crate::syntax::{Args, Kind};
@@ -20,10 +20,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/copy-sources-to-file.md"),
 };
 
-impl Rule for CopySourcesToFile {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for CopySourcesToFile {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -60,9 +58,9 @@ impl Rule for CopySourcesToFile {
                     "{name} of {} sources to `{dest}`: with more than one source the destination must be a directory ending in `/`",
                     words.len() - 1
                 ),
-            );
-            d.label = Some("not a directory".into());
-            d.help = Some(format!("write `{dest}/`"));
+            )
+            .label("not a directory")
+            .help(format!("write `{dest}/`"));
             let exact = matches!(inst.args, Args::List(_))
                 && dest_word.span.len() == dest_word.text.len()
                 && !dest_word.text.ends_with(['"', '\'']);

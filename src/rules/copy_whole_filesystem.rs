@@ -1,5 +1,5 @@
 use super::util::expanded;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::model::{Base, RefKind, RefTarget};
 use crate::syntax::Kind;
@@ -23,10 +23,8 @@ static META: RuleMeta = RuleMeta {
 /// Images made to be copied whole (Docker's cross-compilation helpers).
 const MADE_TO_COPY: [&str; 2] = ["tonistiigi/xx", "docker.io/tonistiigi/xx"];
 
-impl Rule for CopyWholeFilesystem {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for CopyWholeFilesystem {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -70,13 +68,13 @@ impl Rule for CopyWholeFilesystem {
                 }
                 let name =
                     from.map_or_else(|| "another stage".to_string(), |r| format!("`{}`", r.raw));
-                let d = cx.report(
+                cx.report(
                     &META,
                     src.span,
                     format!("copies the whole filesystem of {name} over this stage's: its /etc/passwd, package database and libraries replace this stage's"),
-                );
-                d.label = Some("whole filesystem".into());
-                d.help = Some("copy only the directories the stage needs".into());
+                )
+                .label("whole filesystem")
+                .help("copy only the directories the stage needs");
             }
         }
     }

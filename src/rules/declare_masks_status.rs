@@ -1,5 +1,5 @@
 use super::runs::posix_commands;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `export X=$(cmd)`: the status of `cmd` is lost.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/declare-masks-status.md"),
 };
 
-impl Rule for DeclareMasksStatus {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for DeclareMasksStatus {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for cmd in posix_commands(cx.model) {
@@ -37,13 +35,13 @@ impl Rule for DeclareMasksStatus {
                     continue;
                 };
                 if value.contains("$(") || value.contains('`') {
-                    let d = cx.report(
+                    cx.report(
                         &META,
                         w.span,
                         format!("`{name}` succeeds even when the command substitution fails"),
-                    );
-                    d.label = Some("status masked".into());
-                    d.help = Some(format!(
+                    )
+                    .label("status masked")
+                    .help(format!(
                         "assign first, then `{name}` the variable: `X=$(cmd) && {name} X`"
                     ));
                 }

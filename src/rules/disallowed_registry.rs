@@ -1,7 +1,8 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::diagnostic::Span;
 use crate::model::expand::references;
+use crate::model::image::{canonical_registry, registry_of};
 use crate::model::{Base, RefKind, RefTarget};
 use crate::rules::unknown_stage_reference::looks_like_stage_name;
 
@@ -21,41 +22,10 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/disallowed-registry.md"),
 };
 
-/// Docker Hub, the registry of images named without one.
-const DOCKER_HUB: &str = "docker.io";
-
-/// The registry of an image reference, by Docker's rule: the first path
-/// component when the name has more than one and it contains `.` or `:`, is
-/// `localhost` or has upper case letters; Docker Hub (`docker.io`) otherwise.
-/// Lower case, with Docker Hub's other names folded into `docker.io`.
-pub(crate) fn registry_of(image: &str) -> String {
-    let registry = match image.split_once('/') {
-        Some((first, _))
-            if first.contains(['.', ':'])
-                || first == "localhost"
-                || first.chars().any(|c| c.is_ascii_uppercase()) =>
-        {
-            first
-        }
-        _ => DOCKER_HUB,
-    };
-    canonical(registry)
-}
-
-/// `registry` in lower case, with Docker Hub's other names (`index.docker.io`,
-/// `registry-1.docker.io`, `hub.docker.com`) folded into `docker.io`.
-fn canonical(registry: &str) -> String {
-    let lower = registry.to_ascii_lowercase();
-    match lower.as_str() {
-        "index.docker.io" | "registry-1.docker.io" | "hub.docker.com" => DOCKER_HUB.to_owned(),
-        _ => lower,
-    }
-}
-
 /// Whether `pattern` (an `allowed-registries` entry, `*` matching any
 /// characters) matches the canonical `registry`, ignoring case.
 pub(crate) fn registry_matches(pattern: &str, registry: &str) -> bool {
-    let pattern = canonical(pattern);
+    let pattern = canonical_registry(pattern);
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or("");
     let Some(mut rest) = registry.strip_prefix(first) else {
@@ -75,10 +45,8 @@ pub(crate) fn registry_matches(pattern: &str, registry: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-impl Rule for DisallowedRegistry {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for DisallowedRegistry {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let allowed = &cx.settings.allowed_registries;
@@ -137,15 +105,15 @@ impl Rule for DisallowedRegistry {
                 .map(|r| format!("`{r}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let d = cx.report(
+            cx.report(
                 &META,
                 span,
                 format!(
                     "{what} `{image}` comes from registry `{registry}`, which is not allowed{via}"
                 ),
-            );
-            d.label = Some(format!("from `{registry}`"));
-            d.help = Some(format!(
+            )
+            .label(format!("from `{registry}`"))
+            .help(format!(
                 "use an image from an allowed registry ({list}), or add `{registry}` to `allowed-registries` in the configuration"
             ));
         }

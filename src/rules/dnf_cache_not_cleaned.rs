@@ -1,5 +1,5 @@
 use super::packages::{cache_not_cleaned, DNF};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `dnf install` without `dnf clean all` after it in the same RUN.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/dnf-cache-not-cleaned.md"),
 };
 
-impl Rule for DnfCacheNotCleaned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for DnfCacheNotCleaned {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         cache_not_cleaned(cx, &META, &DNF);

@@ -1,5 +1,5 @@
 use super::packages::{without_yes, DNF};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `dnf install` without `-y`.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/dnf-install-without-yes.md"),
 };
 
-impl Rule for DnfInstallWithoutYes {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for DnfInstallWithoutYes {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         without_yes(cx, &META, &DNF);

@@ -1,5 +1,5 @@
 use super::packages::{unpinned, DNF};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `dnf install` of a package without a version.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/dnf-unpinned.md"),
 };
 
-impl Rule for DnfUnpinned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for DnfUnpinned {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         unpinned(cx, &META, &DNF);

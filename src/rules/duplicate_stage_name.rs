@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Related, Severity};
 
 /// Two stages with the same name (BuildKit compares names case-insensitively).
@@ -17,10 +17,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/duplicate-stage-name.md"),
 };
 
-impl Rule for DuplicateStageName {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for DuplicateStageName {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -34,15 +32,16 @@ impl Rule for DuplicateStageName {
                 .map(|f| &model.stages[f]);
             let Some(first) = first else { continue };
             let first_name = first.name.as_ref().map(|n| n.span).unwrap_or_default();
-            let d = cx.report(
-                &META,
-                name.span,
-                format!(
-                    "duplicate stage name `{}`: stage {} already has it",
-                    name.text, first.index
-                ),
-            );
-            d.label = Some("name used again".into());
+            let d = cx
+                .report(
+                    &META,
+                    name.span,
+                    format!(
+                        "duplicate stage name `{}`: stage {} already has it",
+                        name.text, first.index
+                    ),
+                )
+                .label("name used again");
             d.related.push(Related {
                 span: first_name,
                 message: "first used here".into(),

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 
@@ -18,20 +18,18 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/empty-continuation-line.md"),
 };
 
-impl Rule for EmptyContinuationLine {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for EmptyContinuationLine {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for &line in &cx.model.ast.empty_continuation_lines {
-            let d = cx.report(
+            cx.report(
                 &META,
                 line,
                 "blank line inside a line continuation: a future Dockerfile syntax will end the instruction here",
-            );
-            d.label = Some("blank line".into());
-            d.fix = Some(Fix::safe("Delete the blank line", vec![Edit::delete(line)]));
+            )
+            .label("blank line")
+            .fix(Fix::safe("Delete the blank line", vec![Edit::delete(line)]));
         }
     }
 }

@@ -1,5 +1,5 @@
 use super::util::sub_span;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Related, Severity};
 use crate::model::expand::references;
 use crate::model::pairs;
@@ -21,10 +21,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/env-self-reference.md"),
 };
 
-impl Rule for EnvSelfReference {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for EnvSelfReference {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -65,8 +63,8 @@ impl Rule for EnvSelfReference {
                             "`{}` is set by this same ENV, but references in an ENV see only earlier instructions: here it is {now}",
                             var.name
                         ),
-                    );
-                    d.label = Some("not the value set here".into());
+                    )
+                    .label("not the value set here");
                     d.related.push(Related {
                         span: kvs[i].key.span,
                         message: "set in the same instruction".into(),

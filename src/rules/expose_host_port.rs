@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 use crate::syntax::Kind;
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/expose-host-port.md"),
 };
 
-impl Rule for ExposeHostPort {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ExposeHostPort {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -47,11 +45,10 @@ impl Rule for ExposeHostPort {
                     format!(
                         "EXPOSE should not define an IP address or host-port mapping, found `{expanded}`"
                     ),
-                );
-                d.label = Some("host part".into());
-                d.help = Some(
-                    "EXPOSE documents container ports only; publish host ports with `docker run -p`"
-                        .into(),
+                )
+                .label("host part")
+                .help(
+                    "EXPOSE documents container ports only; publish host ports with `docker run -p`",
                 );
                 // The container port is what follows the last `:`.
                 let exact = word.span.len() == word.text.len() && !word.text.contains('$');

@@ -1,5 +1,5 @@
 use super::util::expanded;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::syntax::Kind;
 
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/expose-port-out-of-range.md"),
 };
 
-impl Rule for ExposePortOutOfRange {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ExposePortOutOfRange {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -44,13 +42,13 @@ impl Rule for ExposePortOutOfRange {
                             && p.parse::<u64>().map_or(true, |n| n > 65535)
                     });
                     let Some(big) = too_big else { continue };
-                    let d = cx.report(
+                    cx.report(
                         &META,
                         word.span,
                         format!("port {big} is out of range: ports go from 0 to 65535, and the build fails on it"),
-                    );
-                    d.label = Some("no such port".into());
-                    d.help = Some("check the port number".into());
+                    )
+                    .label("no such port")
+                    .help("check the port number");
                 }
             }
         }

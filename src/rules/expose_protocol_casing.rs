@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 use crate::fix::{Edit, Fix};
 use crate::syntax::Kind;
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/expose-protocol-casing.md"),
 };
 
-impl Rule for ExposeProtocolCasing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ExposeProtocolCasing {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -45,12 +43,13 @@ impl Rule for ExposeProtocolCasing {
                 } else {
                     word.span
                 };
-                let d = cx.report(
-                    &META,
-                    span,
-                    format!("protocol `{proto}` in EXPOSE should be lower case"),
-                );
-                d.label = Some(format!("write `{lower}`"));
+                let d = cx
+                    .report(
+                        &META,
+                        span,
+                        format!("protocol `{proto}` in EXPOSE should be lower case"),
+                    )
+                    .label(format!("write `{lower}`"));
                 if exact {
                     d.fix = Some(Fix::safe(
                         format!("Write `{lower}`"),

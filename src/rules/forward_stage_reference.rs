@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Related, Severity};
 use crate::model::RefTarget;
 
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/forward-stage-reference.md"),
 };
 
-impl Rule for ForwardStageReference {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ForwardStageReference {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -40,8 +38,8 @@ impl Rule for ForwardStageReference {
                     "`{}` refers to stage `{later}`, which is defined later: the legacy builder reads it as an image name",
                     r.raw
                 ),
-            );
-            d.label = Some("defined further down".into());
+            )
+            .label("defined further down");
             d.related.push(Related {
                 span: model.from_instruction(t).span,
                 message: format!("stage `{later}` is defined here"),

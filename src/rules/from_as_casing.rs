@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/from-as-casing.md"),
 };
 
-impl Rule for FromAsCasing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for FromAsCasing {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -42,16 +40,16 @@ impl Rule for FromAsCasing {
             if as_kw.text == want {
                 continue;
             }
-            let d = cx.report(
+            cx.report(
                 &META,
                 as_kw.span,
                 format!(
                     "`{}` does not match the case of `{}`",
                     as_kw.text, from.text
                 ),
-            );
-            d.label = Some(format!("write `{want}`"));
-            d.fix = Some(Fix::safe(
+            )
+            .label(format!("write `{want}`"))
+            .fix(Fix::safe(
                 format!("Write `{want}`"),
                 vec![Edit::replace(as_kw.span, want)],
             ));

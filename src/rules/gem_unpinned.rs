@@ -1,5 +1,5 @@
 use super::packages::{unpinned, GEM};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `gem install <gem>` without a version.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/gem-unpinned.md"),
 };
 
-impl Rule for GemUnpinned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for GemUnpinned {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         unpinned(cx, &META, &GEM);

@@ -1,5 +1,5 @@
 use super::packages::{unpinned, GO};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `go install <module path>` (or `go get`) without `@version`.
@@ -8,7 +8,7 @@ pub(crate) struct GoInstallUnpinned;
 static META: RuleMeta = RuleMeta {
     id: "RD430",
     slug: "go-install-unpinned",
-    summary: "`go install` or `go get` of a remote package without a version",
+    summary: "Remote Go package installed at `@latest`, or `go get` without a version",
     severity: Severity::Warning,
     fix: FixAvailability::None,
     hadolint: &["DL3062"],
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/go-install-unpinned.md"),
 };
 
-impl Rule for GoInstallUnpinned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for GoInstallUnpinned {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         unpinned(cx, &META, &GO);

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::syntax::Kind;
 
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/healthcheck-missing.md"),
 };
 
-impl Rule for HealthcheckMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for HealthcheckMissing {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -43,15 +41,14 @@ impl Rule for HealthcheckMissing {
                 .name
                 .as_ref()
                 .map_or_else(|| format!("#{target}"), |n| n.text.clone());
-            let d = cx.report(
+            cx.report(
                 &META,
                 from.keyword.span,
                 format!("the image of stage `{name}` has no HEALTHCHECK"),
-            );
-            d.label = Some("no HEALTHCHECK in this image".into());
-            d.help = Some(
-                "add `HEALTHCHECK CMD <command that fails when the service is unhealthy>`, or `HEALTHCHECK NONE` to say that none is wanted"
-                    .into(),
+            )
+            .label("no HEALTHCHECK in this image")
+            .help(
+                "add `HEALTHCHECK CMD <command that fails when the service is unhealthy>`, or `HEALTHCHECK NONE` to say that none is wanted",
             );
         }
     }

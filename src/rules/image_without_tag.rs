@@ -1,5 +1,6 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
+use crate::model::image::{is_official, repository_of, DOCKER_HUB};
 use crate::model::Base;
 
 /// `FROM image` with no tag or digest, or with `:latest`.
@@ -27,10 +28,36 @@ pub(crate) fn tag_of(image: &str) -> (Option<&str>, bool) {
     (last.split_once(':').map(|(_, t)| t), false)
 }
 
-impl Rule for ImageWithoutTag {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+/// Whether the image is one whose tag says which base a rebuild gets: a
+/// valid reference (a repository in lower case: `FROM REPLACE-ME` is a
+/// placeholder BuildKit refuses), and not a one-word Docker Hub name that is
+/// no official image (`FROM app-base`: only official images live in
+/// `docker.io/library/`, so this is an image built locally, whose tag is
+/// whatever that build gave it).
+fn judged_by_tag(image: &str) -> bool {
+    let name = image.split('@').next().unwrap_or(image);
+    let last = name.rfind('/').map_or(0, |i| i + 1);
+    let name = match name[last..].find(':') {
+        Some(i) => &name[..last + i],
+        None => name,
+    };
+    let path = match name.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => rest,
+        _ => name,
+    };
+    if path.chars().any(|c| c.is_ascii_uppercase()) {
+        return false;
     }
+    match repository_of(image) {
+        Some((registry, repo)) if registry == DOCKER_HUB && !repo.contains('/') => {
+            is_official(&repo)
+        }
+        _ => true,
+    }
+}
+
+impl StaticRule for ImageWithoutTag {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for stage in &cx.model.stages {
@@ -48,6 +75,26 @@ impl Rule for ImageWithoutTag {
                 continue;
             };
             if image.is_empty() || image.contains('$') {
+                continue;
+            }
+            if raw.contains('$') {
+                let model = cx.model;
+                let Some(e) = model.scope.expand_global_refs(raw, model.ast.escape) else {
+                    continue;
+                };
+                // `FROM base-${VARIANT}` with no value for VARIANT: the
+                // image is not known. An ARG a build of the repository
+                // passes (`--build-arg IMAGE=...`, compose or bake `args`):
+                // its default is not what the build uses.
+                let passed = &cx.settings.passed;
+                if e.references
+                    .iter()
+                    .any(|r| !(r.set || r.has_default) || passed.arg(&r.name).is_some())
+                {
+                    continue;
+                }
+            }
+            if !judged_by_tag(image) {
                 continue;
             }
             let via = if raw != image {

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::suppress;
 use crate::syntax::NodeKind;
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/inline-ignore.md"),
 };
 
-impl Rule for InlineIgnore {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for InlineIgnore {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for node in &cx.model.ast.nodes {
@@ -38,11 +36,10 @@ impl Rule for InlineIgnore {
                 .next()
                 .unwrap_or("rdock")
                 .to_ascii_lowercase();
-            let d = cx.report(&META, c.span, format!("inline `# {tool} ignore=` comment"));
-            d.label = Some("ignores rules for the next instruction".into());
-            d.help = Some(
-                "fix the finding, or ignore the rule for the whole file (`# rdock global ignore=...`) or the project (`ignore` in .rdock.toml)"
-                    .into(),
+            cx.report(&META, c.span, format!("inline `# {tool} ignore=` comment"))
+            .label("ignores rules for the next instruction")
+            .help(
+                "fix the finding, or ignore the rule for the whole file (`# rdock global ignore=...`) or the project (`ignore` in .rdock.toml)",
             );
         }
     }

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::syntax::Kind;
 
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/instruction-before-from.md"),
 };
 
-impl Rule for InstructionBeforeFrom {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for InstructionBeforeFrom {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -31,13 +29,13 @@ impl Rule for InstructionBeforeFrom {
                 continue;
             }
             let name = inst.keyword.text.to_ascii_uppercase();
-            let d = cx.report(
+            cx.report(
                 &META,
                 inst.keyword.span,
                 format!("{name} before the first FROM: only ARG may come first, and the build stops with \"no build stage in current context\""),
-            );
-            d.label = Some("no stage yet".into());
-            d.help = Some(format!("move the {name} after a FROM"));
+            )
+            .label("no stage yet")
+            .help(format!("move the {name} after a FROM"));
         }
     }
 }

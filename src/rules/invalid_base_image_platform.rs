@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::model::expand::references;
 use crate::model::Base;
@@ -59,10 +59,8 @@ fn image_platform(image: &str) -> Option<&'static str> {
         .map(|(_, p)| *p)
 }
 
-impl Rule for InvalidBaseImagePlatform {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for InvalidBaseImagePlatform {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -106,17 +104,16 @@ impl Rule for InvalidBaseImagePlatform {
                 continue;
             }
             let span = stage.base_word.as_ref().map_or(from.span, |w| w.span);
-            let d = cx.report(
+            cx.report(
                 &META,
                 span,
                 format!(
                     "base image `{image}` is published for {published} only, but the stage is built for {wanted}"
                 ),
-            );
-            d.label = Some(format!("{published} only"));
-            d.help = Some(
-                "use the multi-platform image (without the architecture namespace) or build for its platform"
-                    .into(),
+            )
+            .label(format!("{published} only"))
+            .help(
+                "use the multi-platform image (without the architecture namespace) or build for its platform",
             );
         }
     }

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use super::util::valid_image_reference;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::model::expand::{references, Env, Lexer};
 use crate::model::{pairs, AUTOMATIC_ARGS};
@@ -30,10 +30,8 @@ impl Env for Defaults {
     }
 }
 
-impl Rule for InvalidDefaultArgInFrom {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for InvalidDefaultArgInFrom {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -45,16 +43,30 @@ impl Rule for InvalidDefaultArgInFrom {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         );
+        // ARGs whose default cannot be expanded (past the size bound), and why.
+        let mut failed: HashMap<String, String> = HashMap::new();
         for &ii in &model.global_args {
             for kv in pairs(model.instruction(ii)) {
-                let value = kv
-                    .value
-                    .as_ref()
-                    .and_then(|v| lexer.process_word(&v.text, &env).ok())
-                    .map(|e| e.value);
+                // A default that reads one rdock could not expand is not known either.
+                let inherited = kv.value.as_ref().and_then(|v| {
+                    references(&v.text, model.ast.escape)
+                        .iter()
+                        .find_map(|r| failed.get(&r.name).cloned())
+                });
+                if let Some(why) = inherited {
+                    env.0.remove(&kv.key.text);
+                    failed.insert(kv.key.text.clone(), why);
+                    continue;
+                }
+                let value = kv.value.as_ref().map(|v| lexer.process_word(&v.text, &env));
                 match value {
-                    Some(v) => {
-                        env.0.insert(kv.key.text.clone(), v);
+                    Some(Ok(v)) => {
+                        env.0.insert(kv.key.text.clone(), v.value);
+                        failed.remove(&kv.key.text);
+                    }
+                    Some(Err(e)) => {
+                        env.0.remove(&kv.key.text);
+                        failed.insert(kv.key.text.clone(), e.to_string());
                     }
                     None => {
                         env.0.remove(&kv.key.text);
@@ -66,7 +78,23 @@ impl Rule for InvalidDefaultArgInFrom {
             let Some(word) = &stage.base_word else {
                 continue;
             };
-            if references(&word.text, model.ast.escape).is_empty() {
+            let refs = references(&word.text, model.ast.escape);
+            if refs.is_empty() {
+                continue;
+            }
+            // A default rdock would not expand: say that, not "empty".
+            if let Some((name, why)) = refs
+                .iter()
+                .find_map(|r| failed.get(&r.name).map(|w| (r.name.clone(), w.clone())))
+            {
+                cx.report(
+                    &META,
+                    word.span,
+                    format!("the default of ARG {name} cannot be expanded ({why}), so the base image name `{}` is not known", word.text),
+                )
+                .help(
+                    "each ARG default that repeats the one before doubles it: write the value out",
+                );
                 continue;
             }
             let Ok(expanded) = lexer.process_word(&word.text, &env) else {
@@ -76,18 +104,16 @@ impl Rule for InvalidDefaultArgInFrom {
             if model.stage_by_name(&image).is_some() || valid_image_reference(&image) {
                 continue;
             }
-            let d = cx.report(
+            cx.report(
                 &META,
                 word.span,
                 format!(
                     "default value for ARG {} results in empty or invalid base image name `{image}`",
                     word.text
                 ),
-            );
-            d.label = Some(format!("`{image}` with the defaults"));
-            d.help = Some(
-                "give the ARG a default that makes a valid image, e.g. `ARG TAG=latest`".into(),
-            );
+            )
+            .label(format!("`{image}` with the defaults"))
+            .help("give the ARG a default that makes a valid image, e.g. `ARG TAG=latest`");
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 use crate::model::pairs;
 use crate::syntax::{Kind, NodeKind};
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/invalid-definition-description.md"),
 };
 
-impl Rule for InvalidDefinitionDescription {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for InvalidDefinitionDescription {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -67,15 +65,14 @@ impl Rule for InvalidDefinitionDescription {
                 continue;
             }
             let example = if keys.len() > 1 { "<arg_key>" } else { keys[0] };
-            let d = cx.report(
+            cx.report(
                 &META,
                 Span::new(last.span.start, last.span.end),
                 format!("comment for {what} should follow the format `# {example} <description>`"),
-            );
-            d.label = Some(format!("does not start with `{example}`"));
-            d.help = Some(
-                "start the description with the name it describes, or leave a blank line between an unrelated comment and the definition"
-                    .into(),
+            )
+            .label(format!("does not start with `{example}`"))
+            .help(
+                "start the description with the name it describes, or leave a blank line between an unrelated comment and the definition",
             );
         }
     }

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::model::pairs;
 use crate::syntax::Kind;
@@ -44,10 +44,8 @@ pub(crate) fn key_problem(key: &str) -> Option<&'static str> {
     }
 }
 
-impl Rule for InvalidLabelKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for InvalidLabelKey {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -64,16 +62,13 @@ impl Rule for InvalidLabelKey {
                 let Some(problem) = key_problem(key) else {
                     continue;
                 };
-                let d = cx.report(
+                cx.report(
                     &META,
                     kv.key.span,
                     format!("label key `{key}` does not follow Docker's format: {problem}"),
-                );
-                d.label = Some("label key".into());
-                d.help = Some(
-                    "use reverse-DNS keys in lower case, e.g. `org.opencontainers.image.source`"
-                        .into(),
-                );
+                )
+                .label("label key")
+                .help("use reverse-DNS keys in lower case, e.g. `org.opencontainers.image.source`");
             }
         }
     }

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::syntax::{Args, Kind};
 
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/last-user-root.md"),
 };
 
-impl Rule for LastUserRoot {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for LastUserRoot {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -43,13 +41,13 @@ impl Rule for LastUserRoot {
                 .expand_at(ii, t, user, model.ast.escape)
                 .unwrap_or_else(|| user.to_string());
             if user == "root" || user == "0" {
-                let d = cx.report(
+                cx.report(
                     &META,
                     w.span,
                     format!("the image `{}` runs as root", stage.label()),
-                );
-                d.label = Some("last USER".into());
-                d.help = Some("switch to an unprivileged user at the end of the stage".into());
+                )
+                .label("last USER")
+                .help("switch to an unprivileged user at the end of the stage");
             }
         }
     }

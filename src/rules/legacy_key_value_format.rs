@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 use crate::fix::{Edit, Fix};
 use crate::syntax::Args;
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/legacy-key-value-format.md"),
 };
 
-impl Rule for LegacyKeyValueFormat {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for LegacyKeyValueFormat {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -36,14 +34,15 @@ impl Rule for LegacyKeyValueFormat {
                 continue;
             };
             let name = inst.kind().as_str();
-            let d = cx.report(
-                &META,
-                Span::new(inst.keyword.span.start, inst.args_span.end),
-                format!(
+            let d = cx
+                .report(
+                    &META,
+                    Span::new(inst.keyword.span.start, inst.args_span.end),
+                    format!(
                     "`{name} key=value` should be used instead of legacy `{name} key value` format"
                 ),
-            );
-            d.label = Some("legacy form".into());
+                )
+                .label("legacy form");
             let [kv] = pairs.as_slice() else { continue };
             let Some(value) = &kv.value else { continue };
             // Only values that mean the same inside double quotes.

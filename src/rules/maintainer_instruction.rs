@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 use crate::fix::{Edit, Fix};
 use crate::syntax::{Args, Kind};
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/maintainer-instruction.md"),
 };
 
-impl Rule for MaintainerInstruction {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for MaintainerInstruction {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -34,13 +32,14 @@ impl Rule for MaintainerInstruction {
                 Args::Text(w) => w.text.clone(),
                 _ => inst.args_text.clone(),
             };
-            let d = cx.report(
-                &META,
-                inst.keyword.span,
-                "MAINTAINER is deprecated in favor of a label",
-            );
-            d.label = Some("deprecated".into());
-            d.help = Some("use `LABEL org.opencontainers.image.authors=\"...\"`".into());
+            let d = cx
+                .report(
+                    &META,
+                    inst.keyword.span,
+                    "MAINTAINER is deprecated in favor of a label",
+                )
+                .label("deprecated")
+                .help("use `LABEL org.opencontainers.image.authors=\"...\"`");
             let label = if inst.keyword.text == inst.keyword.text.to_ascii_lowercase() {
                 "label"
             } else {

@@ -191,10 +191,29 @@ pub fn assumed_image_env(name: &str) -> bool {
     undefined_variable::IMAGE_ENV.contains(&name)
 }
 
-/// A lint rule: metadata plus a check over the shared model.
+pub use undefined_variable::may_come_from_image;
+
+/// A lint rule: metadata plus a check over the shared model. What the
+/// registry holds; a rule file implements [`StaticRule`], which gives it.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &mut Context<'_>);
+}
+
+/// How a rule is written: its file's `META` and its check.
+pub trait StaticRule: Sync {
+    const META: &'static RuleMeta;
+    fn check(&self, cx: &mut Context<'_>);
+}
+
+impl<R: StaticRule> Rule for R {
+    fn meta(&self) -> &'static RuleMeta {
+        R::META
+    }
+
+    fn check(&self, cx: &mut Context<'_>) {
+        StaticRule::check(self, cx);
+    }
 }
 
 /// Metadata of every rule, in id order.

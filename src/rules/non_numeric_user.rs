@@ -1,5 +1,5 @@
 use super::util::expanded;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::syntax::{Args, Kind};
 
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/non-numeric-user.md"),
 };
 
-impl Rule for NonNumericUser {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for NonNumericUser {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -52,13 +50,13 @@ impl Rule for NonNumericUser {
             if user.is_empty() || user.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
-            let d = cx.report(
+            cx.report(
                 &META,
                 w.span,
                 format!("the image runs as the user name `{user}`: a name can only be resolved inside the image, so Kubernetes' runAsNonRoot cannot check it"),
-            );
-            d.label = Some("user name".into());
-            d.help = Some(format!(
+            )
+            .label("user name")
+            .help(format!(
                 "use the numeric UID (and GID) of `{user}`, e.g. `USER 10001:10001`"
             ));
         }

@@ -127,7 +127,20 @@ pub(crate) static APT_GET: PackageManager = PackageManager {
     posix_only: false,
     confirm: Confirm {
         subs: &["install"],
-        flags: &["-y", "--yes", "--assume-yes", "-qq", "-q=2*"],
+        // (A simulation, `-s`/`--dry-run`, asks nothing either.)
+        flags: &[
+            "-y",
+            "--yes",
+            "--assume-yes",
+            "-qq",
+            "-q=2*",
+            "-s",
+            "--simulate",
+            "--dry-run",
+            "--just-print",
+            "--recon",
+            "--no-act",
+        ],
         ..YES
     },
     pin: Pin {
@@ -293,6 +306,10 @@ pub(crate) static GO: PackageManager = PackageManager {
                 return None;
             }
             match t.rsplit_once('@') {
+                // `go install pkg` takes the version the module's go.mod
+                // requires (and fails outside a module); `go get pkg`
+                // fetches the newest (`@upgrade`, or GOPATH's latest).
+                None if sub == "install" => None,
                 None => Some(format!("`go {sub} {t}` without a version")),
                 Some((_, "latest")) => Some(format!(
                     "`go {sub} {t}` follows the latest release, not a version"
@@ -458,18 +475,19 @@ pub(crate) fn without_yes(cx: &mut Context<'_>, meta: &'static RuleMeta, pm: &Pa
             if yes {
                 continue;
             }
-            let d = cx.report(
-                meta,
-                sub.span,
-                format!(
-                    "`{} {}` without `{}` asks for confirmation",
-                    pm.shown(cmd),
-                    sub.text(),
-                    c.add
-                ),
-            );
-            d.label = Some(c.label.into());
-            d.help = Some(c.help.into());
+            let d = cx
+                .report(
+                    meta,
+                    sub.span,
+                    format!(
+                        "`{} {}` without `{}` asks for confirmation",
+                        pm.shown(cmd),
+                        sub.text(),
+                        c.add
+                    ),
+                )
+                .label(c.label)
+                .help(c.help);
             let at = if c.global {
                 cmd.words[0].span.end
             } else {
@@ -518,8 +536,8 @@ pub(crate) fn cache_not_cleaned(
                 "`{tool} install` leaves the package cache in the layer: no `{tool} {}` after it in this RUN",
                 clean.said
             ),
-        );
-        d.label = Some("cache kept".into());
+        )
+        .label("cache kept");
         let command = format!("{tool} {}", clean.command);
         d.help = Some(format!("end the RUN with `&& {command}`"));
         if let Some(edit) = append_to_run(&run, model, &command) {
@@ -593,9 +611,7 @@ fn report_unpinned(
         0 => {}
         1 => {
             let (span, _, message, help) = found.into_iter().next().expect("one");
-            let d = cx.report(meta, span, message);
-            d.label = Some("unpinned".into());
-            d.help = Some(help);
+            cx.report(meta, span, message).label("unpinned").help(help);
         }
         n => {
             const SHOWN: usize = 5;
@@ -611,13 +627,13 @@ fn report_unpinned(
             };
             let span = found[0].0.cover(found[n - 1].0);
             let help = format!("{}; likewise for the others", found[0].3);
-            let d = cx.report(
+            cx.report(
                 meta,
                 span,
                 format!("{n} packages are not pinned: {}{more}", names.join(", ")),
-            );
-            d.label = Some("unpinned".into());
-            d.help = Some(help);
+            )
+            .label("unpinned")
+            .help(help);
         }
     }
 }

@@ -1,6 +1,6 @@
 use super::packages::PIP;
 use super::runs::{later, mounts_over, removes, runs, stage_in_image};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 
@@ -28,10 +28,8 @@ fn truthy(v: &str) -> bool {
         .any(|t| v.trim_matches(['"', '\'']).eq_ignore_ascii_case(t))
 }
 
-impl Rule for PipInstallCache {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for PipInstallCache {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -77,17 +75,16 @@ impl Rule for PipInstallCache {
                 if purged {
                     continue;
                 }
-                let d = cx.report(
+                cx.report(
                     &META,
                     install.span,
                     "`pip install` without `--no-cache-dir` leaves its download cache in the layer",
-                );
-                d.label = Some("cache kept".into());
-                d.help = Some(
-                    "add `--no-cache-dir`, set `ENV PIP_NO_CACHE_DIR=1`, or mount a cache on /root/.cache/pip"
-                        .into(),
-                );
-                d.fix = Some(Fix::unsafe_(
+                )
+                .label("cache kept")
+                .help(
+                    "add `--no-cache-dir`, set `ENV PIP_NO_CACHE_DIR=1`, or mount a cache on /root/.cache/pip",
+                )
+                .fix(Fix::unsafe_(
                     "Add `--no-cache-dir`",
                     vec![Edit::insert(install.span.end, " --no-cache-dir")],
                 ));

@@ -1,5 +1,5 @@
 use super::runs::runs;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 use crate::fix::{Edit, Fix};
 use crate::shell::Script;
@@ -39,10 +39,8 @@ fn script_sets_pipefail(script: &Script, before: usize) -> bool {
     })
 }
 
-impl Rule for PipeWithoutPipefail {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for PipeWithoutPipefail {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -63,6 +61,10 @@ impl Rule for PipeWithoutPipefail {
                     // `cmd | true`-style tails mean the failure is meant to be ignored
                     && p.commands.len() >= 2
                     && !status_dropped(run.script, p)
+                    // An `if`/`while`/`until` condition: its status picks a
+                    // branch; the build does not fail on it either way.
+                    && !run.script.commands[*p.commands.last().unwrap_or(&p.commands[0])].ctx.in_condition
+                    && !only_writers_on_the_left(run.script, p)
             }) else {
                 continue;
             };
@@ -77,11 +79,10 @@ impl Rule for PipeWithoutPipefail {
                 &META,
                 span,
                 "a failure left of `|` is ignored: only the last command's status counts",
-            );
-            d.label = Some("pipeline".into());
-            d.help = Some(
-                "set `pipefail`: `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` or `set -o pipefail &&` at the start of the RUN"
-                    .into(),
+            )
+            .label("pipeline")
+            .help(
+                "set `pipefail`: `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` or `set -o pipefail &&` at the start of the RUN",
             );
             // ash (Alpine, BusyBox) has `set -o pipefail` too; dash (Debian's
             // /bin/sh) has not.
@@ -123,6 +124,20 @@ fn ash_image(model: &crate::model::Model<'_>, stage: usize) -> bool {
     let image = resolved.as_deref().unwrap_or(raw).to_ascii_lowercase();
     let name = image.rsplit('/').next().unwrap_or(&image);
     name.starts_with("alpine") || name.starts_with("busybox")
+}
+
+/// Whether every command left of the last `|` is one that does not fail
+/// (`echo "$SUM  file" | sha256sum -c -`, `printf ... | debconf-set-selections`):
+/// pipefail would report nothing more. (`yes | cmd` is not one: with
+/// pipefail, `yes` killed by SIGPIPE fails the pipeline.)
+fn only_writers_on_the_left(script: &Script, p: &crate::shell::Pipeline) -> bool {
+    let Some((_, left)) = p.commands.split_last() else {
+        return false;
+    };
+    left.iter().all(|&i| {
+        let c = &script.commands[i];
+        c.redirects.is_empty() && matches!(c.name(), Some("echo" | "printf" | "true" | ":"))
+    })
 }
 
 /// Whether a pipeline's status is dropped: it is inside `$(...)` that is an

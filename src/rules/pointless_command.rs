@@ -1,5 +1,5 @@
 use super::runs::{later, runs};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// Commands that do nothing useful in a build step.
@@ -36,10 +36,8 @@ fn why(name: &str) -> Option<&'static str> {
     })
 }
 
-impl Rule for PointlessCommand {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for PointlessCommand {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for run in runs(cx.model) {
@@ -72,16 +70,13 @@ impl Rule for PointlessCommand {
                 if for_later || (name == "ssh" && ssh_mount) {
                     continue;
                 }
-                let d = cx.report(
+                cx.report(
                     &META,
                     cmd.words[0].span,
                     format!("`{name}` in a build step: {reason}"),
-                );
-                d.label = Some("no lasting effect".into());
-                d.help = Some(
-                    "remove it; set up what the container needs at start (CMD or ENTRYPOINT)"
-                        .into(),
-                );
+                )
+                .label("no lasting effect")
+                .help("remove it; set up what the container needs at start (CMD or ENTRYPOINT)");
             }
         }
     }

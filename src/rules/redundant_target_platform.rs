@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 use crate::fix::{Edit, Fix};
 use crate::model::pairs;
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/redundant-target-platform.md"),
 };
 
-impl Rule for RedundantTargetPlatform {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for RedundantTargetPlatform {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -46,8 +44,8 @@ impl Rule for RedundantTargetPlatform {
                     format!(
                         "setting platform to predefined {value} in FROM is redundant as this is the default behavior"
                     ),
-                );
-                d.label = Some("the default".into());
+                )
+                .label("the default");
                 if !redeclared {
                     // The flag and the blanks after it.
                     let rest = &text[flag.span.end..];

@@ -1,5 +1,5 @@
 use super::util::earlier_in_chain;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::syntax::{Args, Kind};
 
@@ -26,10 +26,8 @@ fn is_absolute(p: &str) -> bool {
         || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
 }
 
-impl Rule for RelativeWorkdir {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for RelativeWorkdir {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -52,15 +50,15 @@ impl Rule for RelativeWorkdir {
                 if earlier_in_chain(model, stage.index, ii, Kind::Workdir) {
                     continue;
                 }
-                let d = cx.report(
+                cx.report(
                     &META,
                     word.span,
                     format!(
                         "relative workdir `{path}` can have unexpected results if the base image changes"
                     ),
-                );
-                d.label = Some("relative to the base image's WORKDIR".into());
-                d.help = Some(format!("use an absolute path, e.g. `WORKDIR /{path}`"));
+                )
+                .label("relative to the base image's WORKDIR")
+                .help(format!("use an absolute path, e.g. `WORKDIR /{path}`"));
             }
         }
     }

@@ -1,5 +1,5 @@
 use super::util::node_lines;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Related, Severity};
 use crate::fix::{Edit, Fix};
 use crate::syntax::Kind;
@@ -20,10 +20,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/repeated-final-instruction.md"),
 };
 
-impl Rule for RepeatedFinalInstruction {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for RepeatedFinalInstruction {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -41,15 +39,16 @@ impl Rule for RepeatedFinalInstruction {
                 for &ii in earlier {
                     let inst = model.instruction(ii);
                     let name = kind.as_str();
-                    let d = cx.report(
-                        &META,
-                        inst.keyword.span,
-                        format!(
+                    let d = cx
+                        .report(
+                            &META,
+                            inst.keyword.span,
+                            format!(
                             "multiple {name} instructions in stage `{}`: only the last one is used",
                             stage.label()
                         ),
-                    );
-                    d.label = Some("overridden later in the stage".into());
+                        )
+                        .label("overridden later in the stage");
                     d.related = vec![Related {
                         span: model.instruction(last).keyword.span,
                         message: format!("the {name} that is used"),

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::model::RESERVED_STAGE_NAMES;
 
@@ -18,23 +18,21 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/reserved-stage-name.md"),
 };
 
-impl Rule for ReservedStageName {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ReservedStageName {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for stage in &cx.model.stages {
             let Some(name) = &stage.name else { continue };
             let lower = name.text.to_ascii_lowercase();
             if RESERVED_STAGE_NAMES.contains(&lower.as_str()) {
-                let d = cx.report(
+                cx.report(
                     &META,
                     name.span,
                     format!("`{}` is reserved and cannot name a stage", name.text),
-                );
-                d.label = Some("reserved name".into());
-                d.help = Some(format!("rename the stage, e.g. `{lower}-stage`"));
+                )
+                .label("reserved name")
+                .help(format!("rename the stage, e.g. `{lower}-stage`"));
             }
         }
     }

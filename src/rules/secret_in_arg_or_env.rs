@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::model::pairs;
 use crate::syntax::Kind;
@@ -81,10 +81,8 @@ fn is_secret(name: &str, value: Option<&str>) -> bool {
     !located
 }
 
-impl Rule for SecretInArgOrEnv {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for SecretInArgOrEnv {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -98,7 +96,7 @@ impl Rule for SecretInArgOrEnv {
                 if !is_secret(&kv.key.text, value) {
                     continue;
                 }
-                let d = cx.report(
+                cx.report(
                     &META,
                     kv.key.span,
                     format!(
@@ -106,11 +104,10 @@ impl Rule for SecretInArgOrEnv {
                         kind.as_str(),
                         kv.key.text
                     ),
-                );
-                d.label = Some("kept in the image's history".into());
-                d.help = Some(
-                    "pass secrets with `RUN --mount=type=secret,id=...` and `docker build --secret`"
-                        .into(),
+                )
+                .label("kept in the image's history")
+                .help(
+                    "pass secrets with `RUN --mount=type=secret,id=...` and `docker build --secret`",
                 );
             }
         }

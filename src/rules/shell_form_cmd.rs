@@ -1,5 +1,5 @@
 use super::util::earlier_in_chain;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 use crate::fix::{Edit, Fix};
 use crate::syntax::{Args, Kind};
@@ -20,8 +20,22 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/shell-form-cmd.md"),
 };
 
-/// The words of a command that is a plain word list: no quoting, variables,
-/// globs, redirections or operators, so `sh -c` would run exactly these words.
+/// Words that `sh -c` reads as something other than a program to run:
+/// reserved words, and the builtins that exist only inside a shell or
+/// change the shell itself (`exec`, `cd`, `export`, `.`), so that
+/// `["exec", ...]` or `["if", ...]` would not start.
+const NOT_A_PROGRAM: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
+    "in", "function", "select", "time", "coproc", "exec", "cd", "export", "set", "unset", "source",
+    ".", "eval", "trap", "readonly", "local", "declare", "typeset", "alias", "ulimit", "umask",
+    "shift", "return", "break", "continue", "exit", "wait", "builtin", "command", "hash", "read",
+    "times", "jobs", "fg", "bg", "let", "shopt", "getopts",
+];
+
+/// The words of a command that is a plain simple command: no quoting,
+/// variables, globs, redirections or operators, no leading assignment
+/// (`FOO=bar app`), and a first word that names a program, not a reserved
+/// word or a shell builtin, so `sh -c` would run exactly these words.
 fn plain_words(cmd: &str, escape: char) -> Option<Vec<&str>> {
     let plain = |c: char| {
         c.is_ascii_alphanumeric()
@@ -32,13 +46,13 @@ fn plain_words(cmd: &str, escape: char) -> Option<Vec<&str>> {
     }
     let words: Vec<&str> = cmd.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
     let ok = !words.is_empty() && words.iter().all(|w| w.chars().all(plain));
-    ok.then_some(words)
+    let first = words.first()?;
+    let program = !first.contains('=') && !NOT_A_PROGRAM.contains(first);
+    (ok && program).then_some(words)
 }
 
-impl Rule for ShellFormCmd {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ShellFormCmd {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -62,9 +76,9 @@ impl Rule for ShellFormCmd {
                     format!(
                         "JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"
                     ),
-                );
-                d.label = Some("shell form: runs under /bin/sh -c".into());
-                d.help = Some(format!(
+                )
+                .label("shell form: runs under /bin/sh -c")
+                .help(format!(
                     "write {name} [\"executable\", \"arg\"...] so the program runs as PID 1 and gets SIGTERM"
                 ));
                 if cmd.span.len() != cmd.text.len() {

@@ -1,5 +1,5 @@
 use super::runs::runs;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// A RUN body the shell cannot parse.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/shell-syntax-error.md"),
 };
 
-impl Rule for ShellSyntaxError {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ShellSyntaxError {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for run in runs(cx.model) {
@@ -35,28 +33,46 @@ impl Rule for ShellSyntaxError {
                 continue;
             }
             if err.limit {
-                let d = cx.report(
+                cx.report(
                     &META,
                     err.span,
                     format!("rdock does not analyse this RUN: {}", err.message),
-                );
-                d.label = Some("not analysed".into());
-                d.help = Some(
-                    "the rules that read shell skip this RUN; split it into smaller steps, or ignore RD305 here"
-                        .into(),
+                )
+                .label("not analysed")
+                .help(
+                    "the rules that read shell skip this RUN; split it into smaller steps, or ignore RD305 here",
                 );
                 continue;
             }
-            let d = cx.report(
+            // `$(case x in a) ...;; esac)`: valid shell that the parser
+            // rdock uses (brush) reads wrongly, taking the pattern's `)` for
+            // the end of the substitution. Not the author's error.
+            if case_in_substitution(&run.inst.args_text)
+                || run
+                    .inst
+                    .heredocs
+                    .iter()
+                    .any(|h| case_in_substitution(&h.content))
+            {
+                continue;
+            }
+            cx.report(
                 &META,
                 err.span,
                 format!("the shell cannot parse this RUN: {}", err.message),
-            );
-            d.label = Some("parsing stopped here".into());
-            d.help = Some(
-                "check quotes and parentheses; `name() {...}` needs a body, and `(` starts a subshell"
-                    .into(),
+            )
+            .label("parsing stopped here")
+            .help(
+                "check quotes and parentheses; `name() {...}` needs a body, and `(` starts a subshell",
             );
         }
     }
+}
+
+/// Whether a `case` command starts right inside a `$(`.
+fn case_in_substitution(text: &str) -> bool {
+    text.match_indices("$(").any(|(at, _)| {
+        let rest = text[at + 2..].trim_start_matches([' ', '\t', '\n', '\\']);
+        rest.starts_with("case ") || rest.starts_with("case\t")
+    })
 }

@@ -1,5 +1,5 @@
 use super::runs::posix_commands;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 
 /// `'$HOME'`: single quotes keep the text literal.
@@ -94,10 +94,8 @@ fn single_quoted_dollar(raw: &str) -> Option<usize> {
     None
 }
 
-impl Rule for SingleQuotedExpansion {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for SingleQuotedExpansion {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for cmd in posix_commands(cx.model) {
@@ -107,25 +105,41 @@ impl Rule for SingleQuotedExpansion {
             if EXEMPT.contains(&name) || name.starts_with("python") {
                 continue;
             }
-            for w in cmd.args() {
+            // `echo '...$X...' >> script.sh`, `printf '...' | tee conf`:
+            // text written for later, where `$` is meant literally.
+            let writes_text = matches!(name, "echo" | "printf")
+                && (cmd.redirects.iter().any(|r| r.writes_file())
+                    || (cmd.ctx.in_pipeline && cmd.ctx.in_subshell));
+            if writes_text {
+                continue;
+            }
+            let args = cmd.args();
+            for (i, w) in args.iter().enumerate() {
                 let Some(at) = single_quoted_dollar(&w.raw) else {
                     continue;
                 };
+                // Code for another interpreter (`R -e '...$x'`, `lua -e`,
+                // `mongosh --eval`, `tool -c '...'`).
+                let code_flag = i > 0
+                    && matches!(
+                        args[i - 1].text(),
+                        "-e" | "-E" | "-c" | "--eval" | "--command" | "--execute" | "-x"
+                    );
+                if code_flag {
+                    continue;
+                }
                 let span = if w.span.len() == w.raw.len() {
                     Span::new(w.span.start + at, w.span.start + at + 1)
                 } else {
                     w.span
                 };
-                let d = cx.report(
+                cx.report(
                     &META,
                     span,
                     "`$` in single quotes stays literal: the shell does not expand it",
-                );
-                d.label = Some("not expanded".into());
-                d.help = Some(
-                    "use double quotes to expand it, or leave it if the text is meant literally"
-                        .into(),
-                );
+                )
+                .label("not expanded")
+                .help("use double quotes to expand it, or leave it if the text is meant literally");
             }
         }
     }

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 use crate::model::RefTarget;
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/stage-name-casing.md"),
 };
 
-impl Rule for StageNameCasing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for StageNameCasing {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -52,17 +50,14 @@ impl Rule for StageNameCasing {
                     edits.push(Edit::replace(r.span, lower.clone()));
                 }
             }
-            let d = cx.report(
+            cx.report(
                 &META,
                 name.span,
                 format!("stage name `{}` should be lower case", name.text),
-            );
-            d.label = Some("mixed case".into());
-            d.help = Some(
-                "BuildKit lower-cases stage names; writing them so keeps references unambiguous"
-                    .into(),
-            );
-            d.fix = Some(Fix::safe(format!("Rename stage to `{lower}`"), edits));
+            )
+            .label("mixed case")
+            .help("BuildKit lower-cases stage names; writing them so keeps references unambiguous")
+            .fix(Fix::safe(format!("Rename stage to `{lower}`"), edits));
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// What BuildKit's parser or instruction reader refuses.
@@ -17,10 +17,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/syntax-error.md"),
 };
 
-impl Rule for SyntaxError {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for SyntaxError {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;

@@ -1,5 +1,5 @@
 use super::util::{flag_word, sub_span};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::model::expand::references;
 
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/undefined-arg-in-from.md"),
 };
 
-impl Rule for UndefinedArgInFrom {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for UndefinedArgInFrom {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -43,13 +41,13 @@ impl Rule for UndefinedArgInFrom {
                         .filter(|d| d.instruction.is_none_or(|i| i < stage.from))
                         .map(|d| d.name.as_str())
                         .find(|n| super::util::levenshtein(n, &r.name) <= 2);
-                    let d = cx.report(
+                    cx.report(
                         &META,
                         sub_span(word, &r.span),
                         format!("FROM argument `{}` is not declared", r.name),
-                    );
-                    d.label = Some("not declared before the first FROM".into());
-                    d.help = Some(match suggestion {
+                    )
+                    .label("not declared before the first FROM")
+                    .help(match suggestion {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => format!(
                             "declare it with `ARG {}=<default>` before the first FROM",

@@ -1,5 +1,5 @@
 use super::util::{expanded_words, flag_word, levenshtein, root_base, sub_span};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::model::expand::references;
 use crate::model::Base;
@@ -105,10 +105,80 @@ pub(crate) const IMAGE_ENV: &[&str] = &[
     "BUN_INSTALL",
 ];
 
-impl Rule for UndefinedVariable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+/// BuildKit's automatic platform ARGs: set for FROM lines, and inside a
+/// stage only after `ARG NAME` (images do not set them).
+const PLATFORM_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
+/// Whether `name`, which no ARG or ENV in scope defines at instruction
+/// `ii` of `stage`, may be set by the environment of the stage's base
+/// image, which rdock cannot read offline: the stage is built from an image
+/// (not `scratch`) and the name is one images commonly set, or one the file
+/// never defines anywhere else (not a global ARG or another stage's ARG or
+/// ENV, which would be a scoping mistake), that is not a near miss of a name in
+/// scope (a typo) nor a platform ARG. (Real repositories use `$NB_UID`
+/// from jupyter images, `$STI_SCRIPTS_PATH` from s2i images, ...)
+pub fn may_come_from_image(
+    model: &crate::model::Model<'_>,
+    stage: usize,
+    ii: usize,
+    name: &str,
+) -> bool {
+    if !matches!(root_base(model, stage), Base::Image { .. }) {
+        return false;
     }
+    if IMAGE_ENV.contains(&name) {
+        return true;
+    }
+    if PLATFORM_ARGS.contains(&name) {
+        return false;
+    }
+    let scope = &model.scope;
+    // (Not counting this stage's own later definitions, nor the instruction
+    // itself: `ENV LD_PRELOAD=/x.so:$LD_PRELOAD` appends to what the image
+    // may have set.)
+    let others = scope
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != stage)
+        .flat_map(|(_, defs)| defs);
+    let mut declared = scope.global.iter().chain(others);
+    if declared.any(|d| d.name == name && d.instruction != Some(ii)) {
+        return false;
+    }
+    let in_scope = scope
+        .stages
+        .get(stage)
+        .into_iter()
+        .flatten()
+        .filter(|d| d.instruction.is_none_or(|i| i < ii));
+    !in_scope
+        .into_iter()
+        .any(|d| levenshtein(&d.name, name) <= 2)
+}
+
+/// Whether `text` (a value) assigns `name` as shell code does (`(OUT=$(cmd)
+/// || echo $OUT)`, `; N=1`): a script meant for a RUN, kept in an ARG or ENV.
+/// Its `$name` is expanded now, when the instruction runs, not by the shell
+/// later: a variable of the script, not of the base image.
+fn assigned_as_shell(text: &str, name: &str) -> bool {
+    let b = text.as_bytes();
+    text.match_indices(name).any(|(at, _)| {
+        at > 0 && b" \t\n(;&|`\"'".contains(&b[at - 1]) && b.get(at + name.len()) == Some(&b'=')
+    })
+}
+
+impl StaticRule for UndefinedVariable {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -153,7 +223,10 @@ impl Rule for UndefinedVariable {
                         if model.scope.lookup(Some(stage.index), ii, &r.name).is_some() {
                             continue;
                         }
-                        if from_image && IMAGE_ENV.contains(&r.name.as_str()) {
+                        if from_image
+                            && may_come_from_image(model, stage.index, ii, &r.name)
+                            && !assigned_as_shell(&word.text, &r.name)
+                        {
                             continue;
                         }
                         // BuildKit gives every stage a default PATH, even
@@ -173,13 +246,18 @@ impl Rule for UndefinedVariable {
                             .global
                             .iter()
                             .any(|d| d.name == r.name && d.instruction.is_some());
-                        let d = cx.report(
+                        cx.report(
                             &META,
                             sub_span(word, &r.span),
                             format!("usage of undefined variable `${}`", r.name),
-                        );
-                        d.label = Some("not defined here".into());
-                        d.help = Some(if global {
+                        )
+                        .label("not defined here")
+                        .help(if assigned_as_shell(&word.text, &r.name) {
+                            format!(
+                                "this value assigns `{0}` as shell code, for a later RUN: BuildKit expands `${0}` now; write `\\${0}` to leave it to that shell",
+                                r.name
+                            )
+                        } else if global {
                             format!(
                                 "`{0}` is a global ARG: declare `ARG {0}` in this stage to use it",
                                 r.name

@@ -1,5 +1,6 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
+use crate::model::image::is_official;
 use crate::model::{RefKind, RefTarget};
 use crate::syntax::levenshtein;
 
@@ -19,10 +20,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/unknown-stage-reference.md"),
 };
 
-impl Rule for UnknownStageReference {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for UnknownStageReference {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -49,6 +48,32 @@ impl Rule for UnknownStageReference {
                     );
                 }
                 RefTarget::Image(name) if looks_like_stage_name(name) => {
+                    let build = cx.settings;
+                    // A named context a build of the repository passes.
+                    if build.passed.context(name).is_some() {
+                        continue;
+                    }
+                    // A stage whose name holds a variable (`AS ${STAGE}`,
+                    // which BuildKit refuses and other builders expand) may
+                    // be the one meant.
+                    let variable_stage =
+                        model
+                            .stages
+                            .iter()
+                            .filter_map(|s| s.name.as_ref())
+                            .any(|n| {
+                                n.text.contains('$')
+                                    && (model
+                                        .scope
+                                        .expand_global(&n.text, model.ast.escape)
+                                        .is_some_and(|v| v.eq_ignore_ascii_case(name))
+                                        || crate::workspace::targets::pattern_matches(
+                                            &n.text, name,
+                                        ))
+                            });
+                    if variable_stage {
+                        continue;
+                    }
                     let closest = model
                         .stages
                         .iter()
@@ -64,6 +89,19 @@ impl Rule for UnknownStageReference {
                         })
                         .filter(|(d, _)| *d <= 2)
                         .min();
+                    if closest.is_none() {
+                        // An official image, copied from on purpose
+                        // (`--from=alpine`).
+                        if is_official(&name.to_ascii_lowercase()) {
+                            continue;
+                        }
+                        // Without a build of this file to read, the word
+                        // may be a context the build passes (`--build-context
+                        // NAME=...` in a script rdock does not follow).
+                        if !build.discovered_targets.iter().any(|t| t.hint.is_none()) {
+                            continue;
+                        }
+                    }
                     let d = cx.report(
                         &META,
                         r.span,
@@ -72,10 +110,22 @@ impl Rule for UnknownStageReference {
                         ),
                     );
                     d.label = Some("no stage has this name".into());
+                    // A stage the word is a part of (`set` in `license-set`)
+                    // is a better guess than one a letter away.
+                    let part_of = model
+                        .stages
+                        .iter()
+                        .filter_map(|s| s.name.as_ref())
+                        .find(|n| {
+                            n.text
+                                .split(['-', '_', '.'])
+                                .any(|part| part.eq_ignore_ascii_case(name))
+                        });
+                    let closest = part_of.map(|n| (0, n.text.clone())).or(closest);
                     d.help = Some(match closest {
                         Some((_, n)) => format!("did you mean the stage `{n}`?"),
                         None => format!(
-                            "if you mean an image, write its full reference (`{name}:<tag>`); if it is a named build context (`--build-context {name}=...`), ignore this finding with `# rdock ignore=RD102`; if you mean a stage, check its name"
+                            "Docker Hub has no official image `{name}` and no build of this file in the repository passes a context of that name (`--build-context {name}=...`); if you mean a stage, check its name"
                         ),
                     });
                 }

@@ -1,4 +1,4 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 use crate::syntax::levenshtein;
 
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/unknown-target.md"),
 };
 
-impl Rule for UnknownTarget {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for UnknownTarget {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -41,12 +39,12 @@ impl Rule for UnknownTarget {
                 })
                 .filter(|(d, _)| *d <= 2)
                 .min();
-            let d = cx.report(
+            cx.report(
                 &META,
                 Span::empty(model.ast.bom),
                 format!("target stage `{t}` could not be found"),
-            );
-            d.help = Some(match (closest, names.is_empty()) {
+            )
+            .help(match (closest, names.is_empty()) {
                 (Some((_, n)), _) => format!("did you mean `{n}`?"),
                 (None, true) => {
                     "this file has no named stages; name one with `FROM image AS name`".into()

@@ -1,5 +1,5 @@
 use super::runs::{posix_commands, unquoted_expansions};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 
 /// `$(...)` unquoted in a command's arguments: its output is split and globbed.
@@ -13,15 +13,13 @@ static META: RuleMeta = RuleMeta {
     fix: FixAvailability::None,
     hadolint: &["SC2046"],
     buildkit: None,
-    default_enabled: true,
+    default_enabled: false,
     unused_code: false,
     doc: include_str!("../../rules/unquoted-command-substitution.md"),
 };
 
-impl Rule for UnquotedCommandSubstitution {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for UnquotedCommandSubstitution {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for cmd in posix_commands(cx.model) {

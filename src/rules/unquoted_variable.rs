@@ -1,5 +1,5 @@
 use super::runs::{runs, unquoted_expansions};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Severity, Span};
 
 /// `$var` unquoted in a command's arguments: split and globbed.
@@ -13,15 +13,13 @@ static META: RuleMeta = RuleMeta {
     fix: FixAvailability::None,
     hadolint: &["SC2086"],
     buildkit: None,
-    default_enabled: true,
+    default_enabled: false,
     unused_code: false,
     doc: include_str!("../../rules/unquoted-variable.md"),
 };
 
-impl Rule for UnquotedVariable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for UnquotedVariable {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;

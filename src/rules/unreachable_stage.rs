@@ -1,10 +1,10 @@
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::{Related, Severity, Span};
 use crate::fix::{Edit, Fix};
 use crate::graph::{variable_reference, StageGraph, TargetSource};
 use crate::model::{Model, RefKind, RefTarget, StageRef};
 use crate::syntax::NodeKind;
-use crate::targets::{is_pattern, pattern_matches};
+use crate::workspace::targets::{is_pattern, pattern_matches};
 
 /// A stage that no build target reaches.
 pub(crate) struct UnreachableStage;
@@ -22,10 +22,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/unreachable-stage.md"),
 };
 
-impl Rule for UnreachableStage {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for UnreachableStage {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let (model, graph) = (cx.model, cx.graph);
@@ -125,15 +123,21 @@ impl Rule for UnreachableStage {
                 Some(n) => Span::new(from.keyword.span.start, n.span.end),
                 None => from.span,
             };
-            let d = cx.report(
-                &META,
-                span,
-                format!(
-                    "{} is not reached by {by}",
-                    describe_stage(model, stage.index)
-                ),
-            );
-            d.label = Some("no build target reaches this stage".into());
+            let d = cx
+                .report(
+                    &META,
+                    span,
+                    format!(
+                        "{} is not reached by {by}",
+                        describe_stage(model, stage.index)
+                    ),
+                )
+                .label("no build target reaches this stage");
+            let last = stage
+                .body
+                .last()
+                .map_or(from.span, |&i| model.instruction(i).span);
+            d.unused = Some(Span::new(from.span.start, last.end));
             d.related = graph
                 .targets
                 .iter()

@@ -1,5 +1,5 @@
 use super::runs::posix_commands;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 
@@ -41,10 +41,8 @@ fn uid(cmd: &crate::shell::Command) -> Option<(&crate::shell::ShWord, String)> {
     None
 }
 
-impl Rule for UseraddLargeUid {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for UseraddLargeUid {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for cmd in posix_commands(cx.model) {
@@ -61,16 +59,16 @@ impl Rule for UseraddLargeUid {
             if uid.len() <= 5 || !uid.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
-            let d = cx.report(
+            cx.report(
                 &META,
                 word.span,
                 format!(
                     "`useradd` with UID {uid} and without `-l` writes a lastlog and faillog record at offset {uid}: files of hundreds of megabytes in the layer"
                 ),
-            );
-            d.label = Some("large UID".into());
-            d.help = Some("add `-l` (`--no-log-init`)".into());
-            d.fix = Some(Fix::unsafe_(
+            )
+            .label("large UID")
+            .help("add `-l` (`--no-log-init`)")
+            .fix(Fix::unsafe_(
                 "Add `-l`",
                 vec![Edit::insert(cmd.words[0].span.end, " -l")],
             ));

@@ -1,5 +1,5 @@
 use super::runs::runs;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::diagnostic::Span;
 
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/wget-and-curl.md"),
 };
 
-impl Rule for WgetAndCurl {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for WgetAndCurl {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let mut per_stage: Vec<(Option<Span>, Option<Span>)> =
@@ -40,13 +38,13 @@ impl Rule for WgetAndCurl {
         for (wget, curl) in per_stage {
             if let (Some(w), Some(c)) = (wget, curl) {
                 let second = if w.start > c.start { w } else { c };
-                let d = cx.report(
+                cx.report(
                     &META,
                     second,
                     "this stage uses both wget and curl: one is enough",
-                );
-                d.label = Some("second downloader".into());
-                d.help = Some("use one of them throughout the stage".into());
+                )
+                .label("second downloader")
+                .help("use one of them throughout the stage");
             }
         }
     }

@@ -1,5 +1,5 @@
 use super::runs::runs;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix};
 
@@ -19,10 +19,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/wget-progress.md"),
 };
 
-impl Rule for WgetProgress {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for WgetProgress {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for run in runs(cx.model) {
@@ -53,14 +51,14 @@ impl Rule for WgetProgress {
                 let Some(name) = cmd.words.first() else {
                     continue;
                 };
-                let d = cx.report(
+                cx.report(
                     &META,
                     name.span,
                     "`wget` prints a progress bar line by line into the build log",
-                );
-                d.label = Some("no --progress".into());
-                d.help = Some("add `--progress=dot:giga` (or `-q`)".into());
-                d.fix = Some(Fix::safe(
+                )
+                .label("no --progress")
+                .help("add `--progress=dot:giga` (or `-q`)")
+                .fix(Fix::safe(
                     "Add `--progress=dot:giga`",
                     vec![Edit::insert(name.span.end, " --progress=dot:giga")],
                 ));

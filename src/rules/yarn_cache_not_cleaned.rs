@@ -1,6 +1,6 @@
 use super::packages::YARN;
 use super::runs::{append_to_run, later, mounts_over, removes, runs, stage_in_image};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 use crate::fix::Fix;
 
@@ -20,10 +20,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/yarn-cache-not-cleaned.md"),
 };
 
-impl Rule for YarnCacheNotCleaned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for YarnCacheNotCleaned {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
@@ -61,11 +59,10 @@ impl Rule for YarnCacheNotCleaned {
                 &META,
                 at.span,
                 "`yarn install` leaves the package cache in the layer: no `yarn cache clean` after it in this RUN",
-            );
-            d.label = Some("cache kept".into());
-            d.help = Some(
-                "end the RUN with `&& yarn cache clean`, or mount a cache: `RUN --mount=type=cache,target=/usr/local/share/.cache/yarn`"
-                    .into(),
+            )
+            .label("cache kept")
+            .help(
+                "end the RUN with `&& yarn cache clean`, or mount a cache: `RUN --mount=type=cache,target=/usr/local/share/.cache/yarn`",
             );
             if let Some(edit) = append_to_run(&run, model, "yarn cache clean") {
                 d.fix = Some(Fix::unsafe_("Append `&& yarn cache clean`", vec![edit]));

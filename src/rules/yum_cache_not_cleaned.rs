@@ -1,5 +1,5 @@
 use super::packages::{cache_not_cleaned, YUM};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `yum install` without `yum clean all` in the same RUN.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/yum-cache-not-cleaned.md"),
 };
 
-impl Rule for YumCacheNotCleaned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for YumCacheNotCleaned {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         cache_not_cleaned(cx, &META, &YUM);

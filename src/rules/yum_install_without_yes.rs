@@ -1,5 +1,5 @@
 use super::packages::{without_yes, YUM};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `yum install` without `-y`.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/yum-install-without-yes.md"),
 };
 
-impl Rule for YumInstallWithoutYes {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for YumInstallWithoutYes {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         without_yes(cx, &META, &YUM);

@@ -1,5 +1,5 @@
 use super::packages::{unpinned, YUM};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `yum install` of a package without a version.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/yum-unpinned.md"),
 };
 
-impl Rule for YumUnpinned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for YumUnpinned {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         unpinned(cx, &META, &YUM);

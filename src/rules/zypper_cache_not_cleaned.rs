@@ -1,5 +1,5 @@
 use super::packages::{cache_not_cleaned, ZYPPER};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `zypper install` without `zypper clean` after it in the same RUN.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/zypper-cache-not-cleaned.md"),
 };
 
-impl Rule for ZypperCacheNotCleaned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ZypperCacheNotCleaned {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         cache_not_cleaned(cx, &META, &ZYPPER);

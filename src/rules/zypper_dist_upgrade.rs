@@ -1,6 +1,6 @@
 use super::packages::ZYPPER;
 use super::runs::posix_commands;
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// `zypper dist-upgrade` in a RUN.
@@ -19,25 +19,21 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/zypper-dist-upgrade.md"),
 };
 
-impl Rule for ZypperDistUpgrade {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ZypperDistUpgrade {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         for cmd in posix_commands(cx.model) {
             let Some(sub) = ZYPPER.sub(cmd, &["dist-upgrade", "dup"]) else {
                 continue;
             };
-            let d = cx.report(
+            cx.report(
                 &META,
                 sub.span,
                 "`zypper dist-upgrade` can move the image to another distribution release than its base image",
-            );
-            d.label = Some("distribution upgrade".into());
-            d.help = Some(
-                "use `zypper update` for updates within the release, or a newer base image".into(),
-            );
+            )
+            .label("distribution upgrade")
+            .help("use `zypper update` for updates within the release, or a newer base image");
         }
     }
 }

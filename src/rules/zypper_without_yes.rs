@@ -1,5 +1,5 @@
 use super::packages::{without_yes, ZYPPER};
-use super::{Context, FixAvailability, Rule, RuleMeta};
+use super::{Context, FixAvailability, RuleMeta, StaticRule};
 use crate::diagnostic::Severity;
 
 /// A zypper command that changes packages without `--non-interactive` or `-y`.
@@ -18,10 +18,8 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../rules/zypper-without-yes.md"),
 };
 
-impl Rule for ZypperWithoutYes {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
+impl StaticRule for ZypperWithoutYes {
+    const META: &'static RuleMeta = &META;
 
     fn check(&self, cx: &mut Context<'_>) {
         without_yes(cx, &META, &ZYPPER);

@@ -4,6 +4,7 @@
 //! byte ranges in the Dockerfile.
 
 mod guards;
+pub mod pieces;
 pub mod spec;
 pub(crate) use guards::quiet_catch;
 use guards::{huge_io_number, nesting_depth, unclosed_subshells, MAX_UNCLOSED_SUBSHELLS};
@@ -130,6 +131,10 @@ pub struct Ctx {
     pub must_succeed: bool,
     /// In a condition (`if`, `while`, `until`, left of `&&`/`||`): failure does not stop `set -e`.
     pub tested: bool,
+    /// Its status is what an `if`, `elif`, `while` or `until` condition
+    /// tests (not the left side of an `&&`/`||` inside the condition, whose
+    /// status only decides whether the rest runs).
+    pub in_condition: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,6 +256,11 @@ mod memo {
 
     static MEMO: Mutex<Option<Memo>> = Mutex::new(None);
 
+    /// Forget every parse (the language server, once nothing is open).
+    pub fn clear() {
+        *MEMO.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
     pub(super) fn get_or_insert(
         src: ScriptSource,
         parse: impl FnOnce(&ScriptSource) -> Script,
@@ -286,6 +296,7 @@ mod memo {
     }
 }
 
+pub use memo::clear as forget_parsed_scripts;
 fn parse_uncached(src: &ScriptSource) -> Script {
     let mut script = Script::default();
     if src.text.len() > MAX_SCRIPT_BYTES {
@@ -533,6 +544,7 @@ impl Walker<'_> {
             first_ctx.must_succeed = elem_must(0);
             if chained {
                 first_ctx.tested = true;
+                first_ctx.in_condition = false;
             }
             self.pipeline(&and_or.first, first_ctx);
             let n = and_or.additional.len();
@@ -547,6 +559,7 @@ impl Walker<'_> {
                 }
                 if i + 1 < n {
                     cc.tested = true;
+                    cc.in_condition = false;
                 }
                 self.pipeline(p, cc);
             }
@@ -631,6 +644,8 @@ impl Walker<'_> {
         cond.conditional = true;
         cond.optional = true;
         cond.must_succeed = false;
+        // (A body or branch is not its enclosing condition.)
+        cond.in_condition = false;
         match c {
             C::BraceGroup(b) => self.list(&b.list, ctx),
             C::Subshell(s) => {
@@ -663,6 +678,7 @@ impl Walker<'_> {
             C::IfClause(i) => {
                 let mut t = cond;
                 t.tested = true;
+                t.in_condition = true;
                 self.list(&i.condition, t);
                 self.list(&i.then, cond);
                 for e in i.elses.iter().flatten() {
@@ -675,6 +691,7 @@ impl Walker<'_> {
             C::WhileClause(w) | C::UntilClause(w) => {
                 let mut t = cond;
                 t.tested = true;
+                t.in_condition = true;
                 t.in_loop = true;
                 self.list(&w.0, t);
                 let mut b = cond;

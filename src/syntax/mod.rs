@@ -7,6 +7,7 @@
 //! several heredocs in one instruction): the model must keep every byte.
 
 mod ast;
+pub mod format;
 mod json;
 mod logical;
 mod parser;

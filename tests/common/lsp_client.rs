@@ -183,10 +183,16 @@ impl Client {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(left) {
                 Ok(msg) => {
-                    // Answer requests from the server (registerCapability, refresh).
+                    // Answer requests from the server (registerCapability,
+                    // refresh, showDocument) as an editor that did them.
                     if msg.get("method").is_some() && msg.get("id").is_some() {
                         let id = msg["id"].clone();
-                        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+                        let result = if msg["method"] == "window/showDocument" {
+                            json!({"success": true})
+                        } else {
+                            Value::Null
+                        };
+                        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": result}));
                     }
                     if pred(&msg) {
                         return Some(msg);

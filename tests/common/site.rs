@@ -50,6 +50,31 @@ impl Site<'_> {
                 .all(|p| script.commands[p.commands[0]].ctx.in_substitution)
     }
 
+    /// Whether every pipeline of the RUN is one pipefail cannot change: in
+    /// `$(...)`, an `if`/`while`/`until` condition, or with only `echo`,
+    /// `printf`, `true` or `:` left of its last `|` (rules/pipe-without-pipefail.md).
+    pub fn pipes_pipefail_cannot_change(&self) -> bool {
+        let Some(script) = self.ii.and_then(|ii| self.model.script(ii)) else {
+            return false;
+        };
+        let multi: Vec<_> = script
+            .pipelines
+            .iter()
+            .filter(|p| p.commands.len() >= 2)
+            .collect();
+        !multi.is_empty()
+            && multi.iter().all(|p| {
+                let (last, left) = p.commands.split_last().expect("two commands");
+                script.commands[p.commands[0]].ctx.in_substitution
+                    || script.commands[*last].ctx.in_condition
+                    || left.iter().all(|&i| {
+                        let c = &script.commands[i];
+                        c.redirects.is_empty()
+                            && matches!(c.name(), Some("echo" | "printf" | "true" | ":"))
+                    })
+            })
+    }
+
     /// Whether the instruction is in the file's last stage (the default target).
     pub fn is_last_stage(&self) -> bool {
         self.stage()

@@ -238,3 +238,109 @@ fn ci_examples_run_as_written() {
     }
     assert_eq!(seen, 4, "the examples have four rdock lint commands");
 }
+
+/// A run with errors (a broken configuration, a path that does not exist)
+/// is still valid SARIF: the errors are the invocation's notifications and
+/// the run is not successful.
+#[test]
+fn sarif_with_errors_is_valid_and_not_successful() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("svc/.rdock.toml"),
+        "fail-level = \"fatal\"\n",
+    )
+    .expect("write");
+    let out = cargo_bin_cmd!("rdock")
+        .current_dir(dir.path())
+        .args(["lint", "--output-format", "sarif", ".", "missing"])
+        .output()
+        .expect("run rdock");
+    assert_eq!(out.status.code(), Some(2));
+    let sarif = String::from_utf8(out.stdout).expect("UTF-8");
+    let doc: serde_json::Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
+    let invocation = &doc["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false, "{sarif}");
+    let notes = invocation["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    let uris: Vec<&str> = notes
+        .iter()
+        .filter_map(|n| n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert_eq!(uris, ["missing", "svc/.rdock.toml"], "{sarif}");
+    assert_eq!(
+        notes[1]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        1
+    );
+    // The Dockerfile outside svc/ was linted: its findings are there.
+    assert!(
+        doc["runs"][0]["results"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["ruleId"] == "RD101")),
+        "{sarif}"
+    );
+    let Some(verdict) = validate(&sarif) else {
+        return;
+    };
+    verdict.unwrap_or_else(|e| panic!("SARIF with errors is not valid SARIF 2.1.0:\n{e}"));
+}
+
+/// Every format carries the errors of a run, so CI shows them: a broken
+/// configuration, a file that cannot be read, a flag value refused before
+/// anything is linted.
+#[test]
+fn every_format_reports_errors() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("svc/.rdock.toml"),
+        "fail-level = \"fatal\"\n",
+    )
+    .expect("write");
+    for format in [
+        "full",
+        "concise",
+        "json",
+        "sarif",
+        "github",
+        "gitlab",
+        "checkstyle",
+    ] {
+        let out = cargo_bin_cmd!("rdock")
+            .current_dir(dir.path())
+            .args(["lint", "--output-format", format, ".", "missing"])
+            .output()
+            .expect("run rdock");
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if format == "full" {
+            // On standard error, with their help; the summary counts them.
+            assert!(stderr.contains("unknown severity `fatal`"), "{stderr}");
+            assert!(stderr.contains("cannot read `missing`"), "{stderr}");
+            // (svc/ holds two Dockerfiles, which share the broken configuration.)
+            assert!(stdout.contains("3 inputs could not be linted"), "{stdout}");
+            continue;
+        }
+        for what in ["unknown severity `fatal`", "cannot read `missing`"] {
+            assert!(stdout.contains(what), "{format}: no `{what}` in\n{stdout}");
+        }
+        assert!(stdout.contains("svc/.rdock.toml"), "{format}:\n{stdout}");
+        // The linted file's findings are still there.
+        assert!(stdout.contains("RD101"), "{format}:\n{stdout}");
+        // And on standard error, as every rdock error.
+        assert!(stderr.contains("unknown severity `fatal`"), "{stderr}");
+        // A bad flag: nothing is linted, the report holds the error alone.
+        let out = cargo_bin_cmd!("rdock")
+            .current_dir(dir.path())
+            .args(["lint", "--output-format", format, "--select", "NOPE", "."])
+            .output()
+            .expect("run rdock");
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains("unknown rule selector `NOPE` in --select"),
+            "{format}: {stdout}"
+        );
+        assert!(!stdout.contains("stage `fetch`"), "{format}: {stdout}");
+    }
+}

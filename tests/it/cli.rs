@@ -340,6 +340,15 @@ fn usage_errors_exit_2() {
         assert_eq!(run.stdout, "", "nothing is linted");
     }
 
+    // An empty stage name, refused as `targets = [""]` in the configuration is.
+    for value in ["", " "] {
+        let run = p.lint(&["--target", value, "Dockerfile"]);
+        run.code(2);
+        assert!(run.stderr.contains("empty stage name"), "{run}");
+        assert!(run.stderr.contains("--target"), "{run}");
+        assert_eq!(run.stdout, "", "nothing is linted");
+    }
+
     p.lint(&["--output-format", "xml"]).code(2);
     p.lint(&["--fail-level", "fatal"]).code(2);
     p.lint(&["--color", "sometimes"]).code(2);
@@ -373,7 +382,16 @@ fn missing_path_exits_2_and_lints_the_rest() {
     let run = p.concise(&["nope", "Dockerfile"]);
     run.code(2);
     assert!(run.stderr.contains("cannot read `nope`"), "{run}");
-    assert_eq!(run.codes(), ["RD108", "RD101"], "the other file is linted");
+    // The report lists the error first, then the other file's findings.
+    assert_eq!(
+        run.codes(),
+        ["error:", "RD108", "RD101"],
+        "the other file is linted"
+    );
+    assert!(
+        run.stdout.starts_with("nope: error: cannot read `nope`"),
+        "{run}"
+    );
 }
 
 #[cfg(unix)]
@@ -430,7 +448,8 @@ fn invalid_utf8_exits_2_and_lints_the_rest() {
         ),
         "{run}"
     );
-    assert_eq!(run.paths(), ["b/Dockerfile"]);
+    // The report has the error (a/) and the findings (b/).
+    assert_eq!(run.paths(), ["a/Dockerfile", "b/Dockerfile"]);
 
     let run = p.lint_stdin(&["-"], b"FROM alpine\n\xc3\x28\n".to_vec());
     run.code(2);
@@ -516,6 +535,34 @@ fn stdin_fix_writes_the_file_to_stdout_and_findings_to_stderr() {
     run.code(1);
     assert_eq!(run.stdout, TYPO);
     assert!(run.stderr.contains("RD102"), "{run}");
+}
+
+/// An editor pipes its buffer through `rdock lint --fix -`: when rdock
+/// cannot lint it (a broken configuration, bytes that are not UTF-8), the
+/// buffer comes back unchanged, byte for byte, and the error is on stderr.
+#[test]
+fn fix_stdin_gives_the_input_back_when_it_cannot_be_linted() {
+    let p = Project::new();
+    p.write(".rdock.toml", "fail-level = \"fatal\"\n");
+    let run = p.lint_stdin(&["--fix", "-"], UNREACHABLE);
+    run.code(2);
+    assert_eq!(run.stdout, UNREACHABLE);
+    assert!(run.stderr.contains("unknown severity `fatal`"), "{run}");
+
+    let bytes = b"FROM alpine as build\nRUN echo \xff\n".to_vec();
+    let out = cargo_bin_cmd!("rdock")
+        .current_dir(p.path("."))
+        .args(["lint", "--no-config", "--fix", "-"])
+        .write_stdin(bytes.clone())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.stdout, bytes);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not valid UTF-8"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -671,7 +718,7 @@ RUN echo unused
 
 FROM alpine:3.19
 COPY --from=Build /app /app
-COPY --from=bulder /app /app2
+COPY --from=buld /app /app2
 ",
         )
         .with(
@@ -1625,6 +1672,70 @@ fn fix_writes_through_a_symlink() {
     assert_eq!(p.listing(), ["Dockerfile", "real", "real/app.Dockerfile"]);
 }
 
+/// A walk does not write outside the folders given: a link named like a
+/// Dockerfile that lands outside is linted, not fixed, and the run says
+/// so; named on the command line, it is fixed.
+#[cfg(unix)]
+#[test]
+fn fix_does_not_write_through_a_walked_link_to_outside() {
+    let p = Project::new().with("outside/Dockerfile", FIXABLE);
+    fs::create_dir(p.path("walk")).expect("mkdir");
+    std::os::unix::fs::symlink("../outside/Dockerfile", p.path("walk/Dockerfile"))
+        .expect("symlink");
+    let run = p.lint(&["--fix", "--output-format", "concise", "walk"]);
+    run.code(2);
+    assert!(
+        run.stderr
+            .contains("`walk/Dockerfile` was not fixed: it is a link to")
+            && run.stderr.contains("outside the folders given"),
+        "{run}"
+    );
+    assert_eq!(p.read("outside/Dockerfile"), FIXABLE, "not written");
+    // Its findings stay in the report.
+    assert!(run.stdout.contains("walk/Dockerfile:5:1: RD101 "), "{run}");
+    // A walk of a folder holding both the link and its target writes it.
+    let run = p.lint(&["--fix", "--output-format", "concise", "."]);
+    assert!(!run.stderr.contains("was not fixed"), "{run}");
+    assert_eq!(p.read("outside/Dockerfile"), FIXABLE_SAFE);
+}
+
+/// The same file reached through two paths (a link and its target, walked
+/// or named) is linted and fixed once, by the path that is not a link,
+/// and the run says so.
+#[cfg(unix)]
+#[test]
+fn a_file_reached_through_two_paths_is_fixed_once() {
+    let p = Project::new().with("real.Dockerfile", FIXABLE);
+    std::os::unix::fs::symlink("real.Dockerfile", p.path("link.Dockerfile")).expect("symlink");
+    for args in [
+        &["--fix", "--output-format", "concise", "."][..],
+        &[
+            "--fix",
+            "--output-format",
+            "concise",
+            "link.Dockerfile",
+            "real.Dockerfile",
+        ][..],
+    ] {
+        p.write("real.Dockerfile", FIXABLE);
+        let run = p.lint(args);
+        run.code(1);
+        assert!(
+            run.stderr.contains(
+                "note: `link.Dockerfile` is the same file as `real.Dockerfile` (a link); it is linted and fixed once"
+            ),
+            "{run}"
+        );
+        assert!(
+            run.stdout.starts_with("real.Dockerfile:5:1: RD101 "),
+            "{run}"
+        );
+        assert!(!run.stdout.contains("link.Dockerfile"), "{run}");
+        assert_eq!(p.read("real.Dockerfile"), FIXABLE_SAFE);
+        assert!(run.stderr.contains("Fixed 3 problems."), "{run}");
+    }
+}
+
 #[test]
 fn diff_prints_and_writes_nothing() {
     let p = Project::new().with("Dockerfile", FIXABLE);
@@ -1885,6 +1996,58 @@ fn dockerignore_beside_the_dockerfile_is_read() {
     p.concise(&["--select", "RD208", "c/Dockerfile"]).code(0);
 }
 
+#[test]
+fn build_args_and_contexts_the_repository_passes() {
+    // Bake passes BASE and the context `golang-base`; a Makefile passes
+    // TOOLS_IMAGE. Their defaults and the word `golang-base` are then not
+    // what the build uses, so RD407 and RD102 say nothing about them.
+    let dockerfile = "ARG BASE=debian\nARG TOOLS_IMAGE=org/tools\nFROM $BASE AS base\nFROM $TOOLS_IMAGE AS tools\n\
+                      FROM base\nCOPY --from=golang-base /usr/local/go /usr/local/go\n\
+                      COPY --from=tools /bin/t /bin/t\nCOPY --from=set /out /\n";
+    let bake = "target \"app\" {\n  dockerfile = \"Dockerfile\"\n  args = { BASE = \"debian:12\" }\n  contexts = {\n    golang-base = \"docker-image://golang:1.22\"\n  }\n}\n";
+    let p = Project::new()
+        .with("Dockerfile", dockerfile)
+        .with("docker-bake.hcl", bake)
+        .with(
+            "Makefile",
+            "image:\n\t$(DOCKER) buildx build --build-arg TOOLS_IMAGE=$(TOOLS) .\n",
+        );
+    fs::create_dir_all(p.path(".git")).expect("mkdir .git");
+    // (Not `p.concise`, which leaves the RD4xx rules out.)
+    let lint = || {
+        Run::of(cargo_bin_cmd!("rdock").current_dir(p.dir.path()).args([
+            "lint",
+            "--output-format",
+            "concise",
+            "--quiet",
+            "--select",
+            "RD102,RD407",
+            "Dockerfile",
+        ]))
+    };
+    let run = lint();
+    // Left: `set`, which no stage, context or official image is, in a file
+    // whose builds rdock has read.
+    assert_eq!(run.codes(), ["RD102"], "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Dockerfile:8:13: RD102 `set`"),
+        "{}",
+        run.stdout
+    );
+    // Without the build files, the defaults are what the build uses, and
+    // the words may be contexts a build rdock cannot see passes.
+    fs::remove_file(p.path("docker-bake.hcl")).expect("rm");
+    fs::remove_file(p.path("Makefile")).expect("rm");
+    let run = lint();
+    assert_eq!(run.codes(), ["RD407", "RD407"], "{}", run.stdout);
+    assert!(run.stdout.contains("`debian` has no tag"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("`org/tools` has no tag"),
+        "{}",
+        run.stdout
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Build targets the repository uses.
 
@@ -1995,6 +2158,163 @@ fn unreachable_stage_counts_the_repository_builds() {
     }
     let run = p.concise(&["--select", "RD101", "services/api/Dockerfile"]);
     assert_eq!(run.stdout.matches(": RD101 ").count(), 5, "{}", run.stdout);
+}
+
+/// A Dockerfile whose `test` stage only a bake file at the top builds.
+const NESTED: &str = "FROM alpine AS test\nRUN true\n\nFROM alpine\nRUN true\n";
+const TOP_BAKE: &str = "target \"test\" {\n  context = \"svc\"\n  target = \"test\"\n}\n";
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+/// Without `.git` (an extracted tarball), the root is the top of what was
+/// linted: a nested Dockerfile sees the bake target defined there.
+#[test]
+fn without_git_the_top_of_the_paths_given_is_the_root() {
+    let p = Project::new()
+        .with("docker-bake.hcl", TOP_BAKE)
+        .with("svc/Dockerfile", NESTED);
+    let run = p.concise(&["--select", "RD101", "."]);
+    assert_eq!(run.stdout, "", "{run}");
+    run.code(0);
+    let targets = p.run(&["targets", "."]);
+    assert!(
+        targets
+            .stdout
+            .contains("svc/Dockerfile: test (docker-bake.hcl:1, bake)"),
+        "{targets}"
+    );
+    assert!(
+        targets.stdout.contains("(top of the paths given)"),
+        "{targets}"
+    );
+    // Linting the nested folder alone, the top is that folder: the bake
+    // file above is not read (and `test` is reported)...
+    let run = p.concise(&["--select", "RD101", "svc"]);
+    assert_eq!(run.stdout.matches(": RD101 ").count(), 1, "{run}");
+    // ...unless a configuration says where the repository starts.
+    p.write(".rdock.toml", "root = true\n");
+    let run = p.concise(&["--select", "RD101", "svc"]);
+    assert_eq!(run.stdout, "", "{run}");
+}
+
+/// A folder inside a git checkout that tracks nothing of it (a corpus, a
+/// vendored copy) is its own tree: the checkout's builds do not apply to
+/// it, and it is not walked from the checkout's root. Once tracked, it is
+/// the checkout's.
+#[test]
+fn a_folder_the_checkout_does_not_track_is_not_the_checkouts() {
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return;
+    }
+    let p = Project::new()
+        .with(
+            "docker-bake.hcl",
+            "target \"t\" {\n  context = \"corpus/svc\"\n  target = \"test\"\n}\n",
+        )
+        .with("README.md", "outer\n")
+        .with("corpus/svc/Dockerfile", NESTED);
+    git(p.dir.path(), &["init", "-q"]);
+    git(p.dir.path(), &["add", "docker-bake.hcl", "README.md"]);
+    let run = p.concise(&["--select", "RD101", "corpus/svc"]);
+    assert_eq!(run.stdout.matches(": RD101 ").count(), 1, "{run}");
+    let targets = p.run(&["targets", "corpus/svc"]);
+    assert!(targets.stdout.contains("No builds found."), "{targets}");
+    assert!(
+        targets.stdout.contains("(top of the paths given)"),
+        "{targets}"
+    );
+    // Tracked: the checkout's bake file builds `test`.
+    git(p.dir.path(), &["add", "corpus"]);
+    let run = p.concise(&["--select", "RD101", "corpus/svc"]);
+    assert_eq!(run.stdout, "", "{run}");
+    let targets = p.run(&["targets", "corpus/svc"]);
+    assert!(targets.stdout.contains("(git checkout)"), "{targets}");
+    assert!(
+        targets.stdout.contains("corpus/svc/Dockerfile: test"),
+        "{targets}"
+    );
+}
+
+/// A checkout with a split index (`git update-index --split-index`, or
+/// `core.splitIndex`): its files come from the index and its shared part,
+/// so a file removed from the index is not read although it is still on
+/// disk, and one added since is. Without the shared part, rdock walks the
+/// tree instead, and still answers.
+#[test]
+fn a_split_index_is_read_and_a_broken_one_walked() {
+    if std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return;
+    }
+    let p = Project::new()
+        .with("docker-bake.hcl", TOP_BAKE)
+        .with("svc/Dockerfile", NESTED)
+        .with("build.sh", "docker build -t app svc\n")
+        .with("README.md", "x\n");
+    git(p.dir.path(), &["init", "-q"]);
+    git(
+        p.dir.path(),
+        &["config", "splitIndex.maxPercentChange", "100"],
+    );
+    git(
+        p.dir.path(),
+        &["add", "docker-bake.hcl", "svc", "README.md"],
+    );
+    git(p.dir.path(), &["update-index", "--split-index"]);
+    // Removed from the index (still on disk), and added after the split.
+    git(p.dir.path(), &["rm", "-q", "--cached", "docker-bake.hcl"]);
+    git(p.dir.path(), &["add", "build.sh"]);
+    let index = fs::read(p.path(".git/index")).expect("index");
+    assert!(index.windows(4).any(|w| w == b"link"), "not a split index");
+    let targets = p.run(&["targets", "svc"]);
+    targets.code(0);
+    assert!(targets.stdout.contains("(git checkout)"), "{targets}");
+    assert!(
+        targets.stdout.contains("Looked at: build.sh\n"),
+        "{targets}"
+    );
+    // RD101: `test` is built by nothing the checkout tracks.
+    let run = p.concise(&["--select", "RD101", "svc"]);
+    assert_eq!(run.stdout.matches(": RD101 ").count(), 1, "{run}");
+    // The shared part gone: the tree is walked (the bake file on disk is
+    // read again), without an error.
+    for e in fs::read_dir(p.path(".git")).expect("ls .git") {
+        let path = e.expect("entry").path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("sharedindex."))
+        {
+            fs::remove_file(path).expect("rm");
+        }
+    }
+    let targets = p.run(&["targets", "svc"]);
+    targets.code(0);
+    assert!(
+        targets
+            .stdout
+            .contains("svc/Dockerfile: test (docker-bake.hcl:1, bake)"),
+        "{targets}"
+    );
+    let run = p.concise(&["--select", "RD101", "svc"]);
+    assert_eq!(run.stdout, "", "{run}");
+    run.code(0);
 }
 
 /// A repository whose builds go through variables: a Makefile building
@@ -2303,4 +2623,18 @@ fn verify_gives_up_on_an_engine_that_never_answers() {
         start.elapsed() < std::time::Duration::from_secs(60),
         "{run}"
     );
+}
+
+/// The walk takes Dockerfiles by name, but not a Dockerfile's own
+/// `.dockerignore` (`Dockerfile.dockerignore`, BuildKit's per-file ignore
+/// list), whose patterns are not instructions.
+#[test]
+fn walk_skips_a_dockerfiles_own_dockerignore() {
+    let p = Project::new()
+        .with("Dockerfile", "FROM alpine\n")
+        .with("Dockerfile.dockerignore", "*\n!src\n")
+        .with("Dockerfile.test.dockerignore", "test*\n");
+    let run = p.concise(&["--select", "RD001", "."]);
+    run.code(0);
+    assert_eq!(run.stdout, "", "{run}");
 }

@@ -141,7 +141,7 @@ fn doc_examples_trigger_their_rule_and_the_fixed_version_does_not() {
         if let Some(i) = m.doc.find("<!-- example-dockerignore: ") {
             let pattern = m.doc[i + 27..].split(" -->").next().unwrap_or("");
             settings.build.dockerignore = Some(std::sync::Arc::new(
-                rdock::dockerignore::Dockerignore::parse(".dockerignore", pattern),
+                rdock::workspace::dockerignore::Dockerignore::parse(".dockerignore", pattern),
             ));
         }
         // `<!-- example-allowed-registries: A B -->`: the example's `allowed-registries`.
@@ -279,6 +279,93 @@ fn no_source_file_is_over_a_thousand_lines() {
     assert!(long.is_empty(), "split these files: {long:?}");
 }
 
+/// The code of a source file that the import rules look at: not a test
+/// file, and without its inline tests and comments.
+fn code_of(parts: &[String], text: &str) -> Option<String> {
+    if parts.iter().any(|p| p == "tests" || p.ends_with("_tests")) {
+        return None;
+    }
+    let code = text
+        .split("\n#[cfg(test)]\nmod tests {")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Some(code)
+}
+
+/// The core: what `check` runs, from the text to the findings and fixes.
+const CORE: [&str; 12] = [
+    "text",
+    "syntax",
+    "shell",
+    "model",
+    "graph",
+    "rules",
+    "parallel",
+    "suppress",
+    "fix",
+    "diagnostic",
+    "check",
+    "analysis",
+];
+
+/// The layering (ARCHITECTURE.md, "Invariants"), beyond the DAG: what a
+/// module may import (`crate::a` or `crate::a::b`), as a test of each path.
+fn layering_allows(from: &str, to: &[&str]) -> Result<(), &'static str> {
+    let front_ends = ["cli", "lsp", "render", "session", "verify", "exec"];
+    match (from, to) {
+        // TOML in, a typed `Config` out: what a file names that config does
+        // not define (rule selectors, command models) comes in through
+        // `config::Vocabulary`.
+        ("config", [to, ..]) if !["diagnostic", "text"].contains(to) => Err(
+            "config reads TOML into a Config and imports only `diagnostic` and `text` (the rules and the command models come in through `config::Vocabulary`)",
+        ),
+        ("syntax", [to, ..]) if *to != "text" => {
+            Err("syntax knows nothing about rules, settings or output")
+        }
+        (from, [to, ..]) if CORE.contains(&from) && front_ends.contains(to) => {
+            Err("the core does not know its front-ends")
+        }
+        // The core does no I/O: of the I/O folder it reads only the parsers.
+        (from, ["workspace", rest @ ..])
+            if CORE.contains(&from) && !matches!(rest, ["targets" | "dockerignore", ..]) =>
+        {
+            Err("the core reads only `workspace::targets` and `workspace::dockerignore` (parsers, no I/O)")
+        }
+        _ => Ok(()),
+    }
+}
+
+#[test]
+fn modules_keep_their_layers() {
+    let path_re = regex::Regex::new(r"crate::([a-z_]+)(?:::([a-z_]+))?").unwrap();
+    let mut broken = Vec::new();
+    for (shown, parts, text) in source_modules() {
+        let Some(code) = code_of(&parts, &text) else {
+            continue;
+        };
+        let me = parts.first().cloned().unwrap_or_default();
+        for c in path_re.captures_iter(&code) {
+            let to: Vec<&str> = [c.get(1), c.get(2)]
+                .into_iter()
+                .flatten()
+                .map(|m| m.as_str())
+                .collect();
+            if to[0] == me {
+                continue;
+            }
+            if let Err(why) = layering_allows(&me, &to) {
+                broken.push(format!("{shown}: crate::{}: {why}", to.join("::")));
+            }
+        }
+    }
+    broken.dedup();
+    assert!(broken.is_empty(), "imports across layers: {broken:#?}");
+}
+
 /// The modules form a DAG (ARCHITECTURE.md, "Invariants"): among the
 /// top-level modules of `src/`, and among the files of each folder, no
 /// two reach each other through `crate::`/`super::` paths (tests left out).
@@ -292,17 +379,9 @@ fn modules_import_each_other_without_circles() {
     // `a::x -> a::y` between the files of one folder.
     let mut edges: std::collections::BTreeSet<(String, String)> = Default::default();
     for (_, parts, text) in &modules {
-        if parts.iter().any(|p| p == "tests" || p.ends_with("_tests")) {
+        let Some(code) = code_of(parts, text) else {
             continue;
-        }
-        let code: String = text
-            .split("\n#[cfg(test)]\nmod tests {")
-            .next()
-            .unwrap()
-            .lines()
-            .filter(|l| !l.trim_start().starts_with("//"))
-            .collect::<Vec<_>>()
-            .join("\n");
+        };
         let me = parts.first().cloned().unwrap_or_default();
         let mut add = |from: String, to: String| {
             if from != to {

@@ -176,6 +176,40 @@ fn why_rdock_only(id: &str, site: &Site<'_>) -> &'static str {
     }
 }
 
+/// The value of the first `--from=` or `from=` in an instruction.
+fn from_word(text: &str) -> &str {
+    let at = text.find("from=").map_or(text.len(), |i| i + 5);
+    let rest = &text[at..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == ',')
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// Whether a RUN has `go install` of a package with a domain and no
+/// `@version`.
+fn go_install_of_remote_package(text: &str) -> bool {
+    text.split("go install").skip(1).any(|rest| {
+        rest.split_whitespace()
+            .take_while(|w| !["&&", "||", ";", "|"].contains(w))
+            .filter(|w| !w.starts_with('-'))
+            .any(|w| !w.contains('@') && w.split('/').next().is_some_and(|d| d.contains('.')))
+    })
+}
+
+/// Whether a FROM's arguments name a one-word Docker Hub image that is no
+/// official image, or something that is no valid reference (upper case).
+fn local_or_invalid_image(text: &str) -> bool {
+    let Some(image) = text.split_whitespace().find(|w| !w.starts_with("--")) else {
+        return false;
+    };
+    let name = image.split(['@', ':']).next().unwrap_or(image);
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return true;
+    }
+    !name.contains(['/', '.']) && !rdock::model::image::is_official(name)
+}
+
 /// Why hadolint reports a finding rdock does not (at this instruction).
 fn why_hadolint_only(id: &str, site: &Site<'_>, graph_ok: bool) -> &'static str {
     if site.non_posix() {
@@ -193,6 +227,12 @@ fn why_hadolint_only(id: &str, site: &Site<'_>, graph_ok: bool) -> &'static str 
             "the pipelines are inside `$(...)`, whose status the command around it drops: pipefail changes nothing there (deliberate)"
         }
 
+        "RD300" if site.pipes_pipefail_cannot_change() => {
+            "the pipelines are `if`/`while`/`until` conditions, inside `$(...)`, or start with `echo`/`printf`: pipefail changes nothing there (deliberate)"
+        }
+        "RD400" if t.contains(" -s ") || t.contains("--simulate") || t.contains("--dry-run") => {
+            "`apt-get install -s` (a simulation) asks nothing (deliberate)"
+        }
         "RD305" => "ShellCheck parse error on text brush-parser accepts (bash syntax)",
         "RD402" | "RD414" | "RD420" | "RD424" | "RD427" | "RD429" if !graph_ok => {
             "stage does not reach the built image (deliberate: caches matter only in final images)"
@@ -201,7 +241,12 @@ fn why_hadolint_only(id: &str, site: &Site<'_>, graph_ok: bool) -> &'static str 
         "RD408" if t.contains('$') => {
             "a source through a build argument without a value: it may be a URL or a git repository, which ADD fetches (deliberate)"
         }
-        "RD102" => "`--from` names an image (`org/name`): a valid image reference, not a stage (deliberate)",
+        "RD102" if from_word(site.source()).contains('/') => {
+            "`--from` names an image (`org/name`): a valid image reference, not a stage (deliberate)"
+        }
+        "RD102" => {
+            "a bare `--from` word far from any stage name: an official image, or, with no build of the file read, maybe a named context (deliberate)"
+        }
         "RD112" => "platform with a variable part (`linux/${ARCH}`): not a constant (as BuildKit's FromPlatformFlagConstDisallowed)",
         "RD114" => "rdock reports each overridden CMD/ENTRYPOINT/HEALTHCHECK, hadolint each one after the first: the last differs",
         "RD201" if site.kind() == Some(Kind::Healthcheck) => {
@@ -213,6 +258,9 @@ fn why_hadolint_only(id: &str, site: &Site<'_>, graph_ok: bool) -> &'static str 
         "RD415" => "package named with a shell variable (`\"tensorflow${X}\"`): rdock cannot tell whether it is pinned",
         "RD417" => "a local `.gem` file: its version is fixed",
         "RD421" | "RD428" => "package list in a shell variable (`$INSTALL_PKGS`) rdock does not resolve; hadolint counts the variable as one unpinned package",
+        "RD430" if go_install_of_remote_package(&t) => {
+            "`go install pkg` without `@version`: it builds the version the module's go.mod requires (deliberate)"
+        }
         "RD430" => "local package without a domain (`go install app/server`): built from the source tree (deliberate)",
         "RD441" if t.contains('$') => "USER from a variable the base image sets, which rdock cannot resolve; hadolint takes the variable's name for a user name",
         "RD441" => "not the USER the image runs as: a later USER overrides it, or its stage is not a target (deliberate)",
@@ -228,7 +276,13 @@ fn why_hadolint_only(id: &str, site: &Site<'_>, graph_ok: bool) -> &'static str 
         "RD407" if t.contains('$') => {
             "`FROM $ARG` that resolves to a stage or a tagged image (deliberate: DL3006/DL3007 with ARG defaults)"
         }
+        "RD407" if local_or_invalid_image(&t) => {
+            "a one-word name that is no Docker Official Image (an image built locally), or no valid reference (`FROM REPLACE-ME`) (deliberate)"
+        }
         "RD409" => "last USER root in a stage that is not the target (deliberate)",
+        "RD405" if t.contains("--no-network") => {
+            "`apk add --no-network` fetches no index, so leaves none in the layer (deliberate)"
+        }
         "RD405" => "`apk add` with a cache removed or mounted, which hadolint does not see",
         "RD411" => "hadolint reports once per RUN; rdock per wget command",
         "RD410" => "reported at the first downloader's RUN; rdock at the second",

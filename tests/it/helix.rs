@@ -365,7 +365,14 @@ fn helix_languages_toml_keeps_helix_defaults() {
         .iter()
         .filter_map(|f| f.as_str())
         .collect();
-    for twice in ["diagnostics", "code-action", "completion", "hover"] {
+    for twice in [
+        "diagnostics",
+        "code-action",
+        "completion",
+        "hover",
+        "format",
+        "document-highlight",
+    ] {
         assert!(
             !only.contains(&twice),
             "docker-langserver also gives {twice}"

@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin_cmd;
 
+/// The fuzz target `generated`'s Dockerfile generator.
+#[path = "../../fuzz/fuzz_targets/generate.rs"]
+mod generate;
+
 struct Run {
     code: Option<i32>,
     stdout: String,
@@ -546,6 +550,142 @@ fn time_grows_linearly_with_runs_envs_and_findings() {
     }
 }
 
+/// A bake file's `inherits` are resolved once per target (it was
+/// quadratic, and exponential with diamonds, on every lint of the
+/// repository): four times the targets may take at most eight times as
+/// long. Targets come in families of 100, each inheriting from the two
+/// before it.
+#[cfg(unix)]
+#[test]
+fn bake_inherits_resolution_is_linear() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bake = |n: usize| {
+        let mut hcl = String::new();
+        for i in 0..n {
+            let parents = match i % 100 {
+                0 => String::from("  dockerfile = \"Dockerfile\"\n"),
+                1 => format!("  inherits = [\"t{}\"]\n", i - 1),
+                _ => format!("  inherits = [\"t{}\", \"t{}\"]\n", i - 2, i - 1),
+            };
+            hcl.push_str(&format!("target \"t{i}\" {{\n{parents}}}\n"));
+        }
+        hcl
+    };
+    let text = "FROM alpine:3.19 AS base\nRUN true\nFROM base\n";
+    let n = 2_000;
+    std::fs::write(dir.path().join("docker-bake.hcl"), bake(n)).expect("write");
+    let small = median_lint(dir.path(), text, "concise");
+    std::fs::write(dir.path().join("docker-bake.hcl"), bake(4 * n)).expect("write");
+    let large = median_lint(dir.path(), text, "concise");
+    let ratio = large.as_secs_f64() / small.as_secs_f64();
+    assert!(
+        ratio < 8.0,
+        "{n} targets took {small:?}, {} took {large:?} ({ratio:.1}x)",
+        4 * n
+    );
+}
+
+/// A bake `inherits` cycle or a chain past the bound is reported by
+/// `rdock targets` and `rdock lint`, naming the file and the targets; the
+/// Dockerfile is still linted.
+#[test]
+fn bake_inherits_cycles_and_deep_chains_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "Dockerfile", "FROM alpine:3.19\n");
+    let mut deep = String::from("target \"t0\" {\n}\n");
+    for i in 1..1_000 {
+        deep.push_str(&format!(
+            "target \"t{i}\" {{\n  inherits = [\"t{}\"]\n}}\n",
+            i - 1
+        ));
+    }
+    for (bake, says) in [
+        (
+            "target \"a\" {\n  inherits = [\"b\"]\n}\ntarget \"b\" {\n  inherits = [\"a\"]\n}\n"
+                .to_string(),
+            "docker-bake.hcl: target `a` inherits from itself (a -> b -> a)",
+        ),
+        (deep, "docker-bake.hcl: target `t"),
+    ] {
+        write(dir.path(), "docker-bake.hcl", &bake);
+        let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("rdock"))
+            .current_dir(dir.path())
+            .arg("targets")
+            .timeout(Duration::from_secs(120))
+            .output()
+            .expect("run rdock");
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(shown.contains(says), "{shown}");
+        // `rdock lint` lints the Dockerfile and says the bake file was skipped.
+        let run = lint(dir.path(), &["Dockerfile"]);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("warning: skipped {says}"))
+                && run
+                    .stderr
+                    .contains("the builds it names do not count as targets"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+/// A folder without `.git` holding more files than discovery walks
+/// (`workspace::MAX_WALK`, a home folder, a folder of data): the walk stops
+/// there, `rdock targets` and `rdock lint` say so once, and the Dockerfile
+/// is still linted, in bounded time. One file fewer than the cap, and
+/// nothing is said.
+#[test]
+fn discovery_walk_stops_at_the_cap_and_says_so() {
+    let cap = rdock::workspace::MAX_WALK;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM alpine:3.19 AS test\nRUN true\n",
+    );
+    // Empty files in folders of 1,000: the Dockerfile and these make cap + 1.
+    let filler = cap;
+    for i in 0..filler {
+        let sub = dir.path().join(format!("d{:03}", i / 1000));
+        if i % 1000 == 0 {
+            std::fs::create_dir(&sub).expect("mkdir");
+        }
+        std::fs::File::create(sub.join(format!("f{i}"))).expect("create");
+    }
+    let says = format!("stopped walking {}", dir.path().display());
+    let targets = || {
+        let out = cargo_bin_cmd!("rdock")
+            .current_dir(dir.path())
+            .args(["targets", "."])
+            .timeout(Duration::from_secs(120))
+            .output()
+            .expect("run rdock");
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shown = targets();
+    assert!(
+        shown.contains(&format!("warning: {says} after {cap} files")),
+        "{shown}"
+    );
+    assert_eq!(shown.matches("stopped walking").count(), 1, "{shown}");
+    let run = lint(dir.path(), &["Dockerfile"]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr.matches(&says).count(), 1, "{}", run.stderr);
+    assert!(run.took < Duration::from_secs(60), "took {:?}", run.took);
+    // At the cap exactly, the walk sees every file.
+    std::fs::remove_file(dir.path().join("d000/f0")).expect("rm");
+    let shown = targets();
+    assert!(!shown.contains("stopped walking"), "{shown}");
+    let run = lint(dir.path(), &["Dockerfile"]);
+    assert!(!run.stderr.contains("stopped walking"), "{}", run.stderr);
+}
+
 /// Past 2 MiB of shell in one file, RUN bodies are not parsed (a parsed
 /// script takes about 200 bytes per byte): RD305 says so once, at the
 /// first RUN left out.
@@ -564,4 +704,101 @@ fn shell_past_the_file_budget_is_reported_once() {
         "{}",
         found[0]
     );
+}
+
+/// Every known hostile input is kept in fuzz/hostile/, which every fuzz
+/// run reads as corpus (scripts/fuzz.sh), so fuzzing starts from them;
+/// here all of them are linted in one run: no crash, no error.
+#[test]
+fn hostile_corpus_inputs_are_linted() {
+    let corpus = common::root().join("fuzz/hostile");
+    let mut names: Vec<String> = std::fs::read_dir(&corpus)
+        .expect("fuzz/corpus/lint")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    // The classes of issue 17, each kept.
+    for class in [
+        "fd-number",
+        "nested-expansion-arg",
+        "nested-expansion-env",
+        "nested-expansion-label",
+        "nested-expansion-workdir",
+        "nested-expansion-user",
+        "nested-expansion-expose",
+        "nested-expansion-from",
+        "env-doubling",
+        "arg-doubling-from",
+        "many-runs",
+        "many-envs",
+        "many-findings-one-line",
+        "and-chain",
+        "nested-shell",
+    ] {
+        assert!(
+            names.iter().any(|n| n.contains(class)),
+            "no {class}* in fuzz/hostile"
+        );
+    }
+    let args: Vec<&str> = names.iter().map(String::as_str).collect();
+    let run = lint(&corpus, &args);
+    assert!(
+        matches!(run.code, Some(0 | 1)),
+        "{:?}\n{}",
+        run.code,
+        run.stderr
+    );
+    assert_eq!(run.stderr, "", "no input is an error");
+    assert!(run.took < Duration::from_secs(240), "took {:?}", run.took);
+}
+
+/// The fuzz generator's inputs, from fixed seeds (every class, small and
+/// large, and pseudo-random choices), linted in one run: none crashes or
+/// is an error. The generator is the fuzz target's, so this also keeps it
+/// compiling with the tests.
+#[test]
+fn generated_inputs_are_linted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut seeds: Vec<Vec<u8>> = Vec::new();
+    // Each class first (the second byte picks it), the bytes after it
+    // choosing its parts and sizes.
+    for class in 0..12u8 {
+        for mode in [1u8, 2] {
+            seeds.push(vec![
+                1, class, mode, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 7, 3, 1,
+            ]);
+        }
+    }
+    // Pseudo-random choices (xorshift); RDOCK_GENERATED_SEEDS=N for more.
+    let random: usize = std::env::var("RDOCK_GENERATED_SEEDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(40);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..random {
+        let len = 8 + (x % 64) as usize;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        seeds.push(bytes);
+    }
+    for (i, seed) in seeds.iter().enumerate() {
+        let text = generate::dockerfile(seed);
+        assert!(text.len() <= generate::MAX_OUTPUT + 64 * 1024, "{i}");
+        write(dir.path(), &format!("g{i}.Dockerfile"), text);
+    }
+    let run = lint(dir.path(), &["."]);
+    assert!(
+        matches!(run.code, Some(0 | 1)),
+        "{:?}\n{}",
+        run.code,
+        run.stderr
+    );
+    assert_eq!(run.stderr, "", "no input is an error");
+    assert!(run.took < Duration::from_secs(240), "took {:?}", run.took);
 }

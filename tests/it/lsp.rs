@@ -151,9 +151,15 @@ fn expected(text: &str, cli: &[Value]) -> Vec<Value> {
         .collect()
 }
 
+/// The hints without a code that fade dead code (an unreachable stage).
+fn is_fade(d: &Value) -> bool {
+    d["severity"] == 4 && d.get("code").is_none() && d["tags"] == json!([1])
+}
+
 fn actual(items: &[Value]) -> Vec<Value> {
     items
         .iter()
+        .filter(|d| !is_fade(d))
         .map(|d| {
             assert_eq!(d["source"], "rdock");
             json!({
@@ -720,7 +726,7 @@ fn settings_from_initialization_options_and_did_change_configuration() {
     let (mut c, _) = Client::start(pull_caps(), json!({"target": "a", "noConfig": true}));
     let uri = "file:///nonexistent/settings/Dockerfile";
     c.open(uri, text);
-    let items = c.pull(uri);
+    let items: Vec<Value> = c.pull(uri).into_iter().filter(|d| !is_fade(d)).collect();
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["code"], "RD101");
     assert_eq!(
@@ -779,7 +785,7 @@ fn rdock_toml_is_discovered_and_reloaded() {
         "workspace/didChangeWatchedFiles",
         json!({"changes": [{"uri": file_uri(&dir.path().join(".rdock.toml")), "type": 2}]}),
     );
-    let items = c.pull(&uri);
+    let items: Vec<Value> = c.pull(&uri).into_iter().filter(|d| !is_fade(d)).collect();
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(
         items[0]["range"]["start"]["line"], 0,
@@ -826,13 +832,53 @@ fn code_lens_knows_the_targets_the_repository_builds() {
     c.shutdown();
 }
 
+/// Outside any git checkout, the workspace folder is where builds are
+/// looked for: a Dockerfile in a subfolder sees the bake target at the top.
+#[test]
+fn workspace_folder_is_the_root_without_git() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("docker-bake.hcl"),
+        "target \"t\" {\n  context = \"svc\"\n  target = \"test\"\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("svc")).unwrap();
+    let path = dir.path().join("svc/Dockerfile");
+    let text = "FROM alpine:3 AS test\nRUN true\nFROM alpine:3\nRUN true\n";
+    std::fs::write(&path, text).unwrap();
+    let rd101 = |folders: Value| {
+        let mut c = Client::spawn();
+        c.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": pull_caps(),
+                   "workspaceFolders": folders,
+                   "initializationOptions": {"noConfig": true}}),
+        )
+        .expect("initialize succeeds");
+        c.notify("initialized", json!({}));
+        let uri = file_uri(&path);
+        c.open(&uri, text);
+        let n = c.pull(&uri).iter().filter(|d| d["code"] == "RD101").count();
+        c.shutdown();
+        n
+    };
+    let folder = json!([{"uri": file_uri(dir.path()), "name": "w"}]);
+    assert_eq!(
+        rd101(folder),
+        0,
+        "the bake file at the workspace top builds `test`"
+    );
+    // Without a workspace folder the file's own folder is the root.
+    assert_eq!(rd101(Value::Null), 1);
+}
+
 #[test]
 fn ignore_comment_action_silences_the_finding() {
     let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));
     let uri = "file:///nonexistent/ignore/Dockerfile";
     let text = "  FROM alpine:3 AS a\nFROM alpine:3 AS b\n";
     c.open(uri, text);
-    let items = c.pull(uri);
+    let items: Vec<Value> = c.pull(uri).into_iter().filter(|d| !is_fade(d)).collect();
     assert_eq!(items.len(), 1);
     let actions = c
         .request(
@@ -965,6 +1011,101 @@ fn lens_titles(c: &mut Client, uri: &str) -> Vec<String> {
 
 fn at(line: u32, character: u32, uri: &str) -> Value {
     json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+}
+
+#[test]
+fn highlight_and_image_links() {
+    let (mut c, init) = Client::start(pull_caps(), json!({"noConfig": true}));
+    let caps = &init["capabilities"];
+    assert_eq!(caps["documentHighlightProvider"], json!(true), "{caps}");
+    assert!(caps["documentLinkProvider"].is_object(), "{caps}");
+    let uri = "file:///nonexistent/links/Dockerfile";
+    c.open(uri, NAV);
+    // On the stage name `build`: its definition (write) and three uses.
+    let hl = c
+        .request("textDocument/documentHighlight", at(1, 27, uri))
+        .unwrap();
+    let got: Vec<(u64, u64)> = hl
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["range"]["start"]["line"].as_u64().unwrap(),
+                h["kind"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // DocumentHighlightKind: 2 = Read, 3 = Write.
+    assert_eq!(got, vec![(1, 3), (4, 2), (6, 2), (7, 2)], "{hl}");
+    // On `$GREETING`: the ENV that sets it and the RUN that reads it.
+    let hl = c
+        .request("textDocument/documentHighlight", at(3, 12, uri))
+        .unwrap();
+    assert_eq!(hl.as_array().unwrap().len(), 2, "{hl}");
+    // The two FROM lines with an image link to Docker Hub (the ARG resolved).
+    let links = c
+        .request(
+            "textDocument/documentLink",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    let got: Vec<(u64, String)> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["range"]["start"]["line"].as_u64().unwrap(),
+                l["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, "https://hub.docker.com/_/alpine".to_string()),
+            (5, "https://hub.docker.com/_/alpine".to_string())
+        ],
+        "{links}"
+    );
+    // `alpine:${VERSION}` resolves to alpine:3.20: a hint after the word.
+    let hints = c
+        .request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 8, "character": 0}}}),
+        )
+        .unwrap();
+    let hints = hints.as_array().unwrap();
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!(hints[0]["label"], json!("= alpine:3.20"));
+    assert_eq!(hints[0]["position"], json!({"line": 1, "character": 22}));
+    // Workspace symbols: the named stages of every open document.
+    assert_eq!(caps["workspaceSymbolProvider"], json!(true), "{caps}");
+    let other = "file:///nonexistent/links/other/Dockerfile";
+    c.open(other, "FROM alpine:3.20 AS builder2\nRUN true\n");
+    let syms = c
+        .request("workspace/symbol", json!({"query": "BUILD"}))
+        .unwrap();
+    let got: Vec<(String, String)> = syms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["location"]["uri"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("build".to_string(), uri.to_string()),
+            ("builder2".to_string(), other.to_string())
+        ],
+        "{syms}"
+    );
 }
 
 #[test]
@@ -1139,6 +1280,115 @@ fn stage_rewrite_fixes_are_refactor_actions() {
         new,
         cli_fixed(&text, &flags),
         "the rewrite equals rdock lint --fix"
+    );
+    c.shutdown();
+}
+
+/// An unreachable stage is faded from its `FROM` to its last instruction
+/// (a hint tagged Unnecessary, without a code, pushed and pulled alike),
+/// while RD101 itself stays on the `FROM` line and is not faded there.
+#[test]
+fn an_unreachable_stage_is_faded_over_the_whole_stage() {
+    let text = "FROM alpine:3 AS fetch\nRUN a \\\n  && b\n\n# the app\nFROM alpine:3\nRUN x\n";
+    let check = |items: &[Value]| {
+        let rd101: Vec<_> = items.iter().filter(|d| d["code"] == "RD101").collect();
+        assert_eq!(rd101.len(), 1, "{items:?}");
+        assert_eq!(
+            rd101[0]["range"]["start"],
+            json!({"line": 0, "character": 0})
+        );
+        assert_eq!(rd101[0]["range"]["end"]["line"], 0);
+        assert!(rd101[0].get("tags").is_none(), "{items:?}");
+        let fades: Vec<_> = items.iter().filter(|d| is_fade(d)).collect();
+        assert_eq!(fades.len(), 1, "{items:?}");
+        assert_eq!(
+            fades[0]["range"],
+            json!({"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 6}}),
+            "the stage, not its trailing blank line and comment"
+        );
+        assert_eq!(fades[0]["source"], "rdock");
+        assert_eq!(
+            fades[0]["message"],
+            rd101[0]["message"]
+                .as_str()
+                .unwrap()
+                .split("\nhelp:")
+                .next()
+                .unwrap()
+        );
+    };
+    let uri = "file:///nonexistent/fade/Dockerfile";
+    let (mut c, _) = Client::start(pull_caps(), json!({"noConfig": true}));
+    c.open(uri, text);
+    check(&c.pull(uri));
+    c.shutdown();
+    let (mut c, _) = Client::start(json!({}), json!({"noConfig": true}));
+    c.open(uri, text);
+    check(c.diagnostics(uri)["diagnostics"].as_array().unwrap());
+    c.shutdown();
+}
+
+/// Each code lens has a command the server carries out (an empty command is
+/// none: VS Code shows the lens as plain text, Neovim's `codelens.run()`
+/// refuses it): `rdock.goToStage` asks the editor to show the `FROM` of the
+/// target that reaches the stage (of the first target, for a stage none
+/// reaches); bad arguments are an error, not a crash.
+#[test]
+fn code_lens_commands_show_the_target() {
+    let (mut c, init) = Client::start(pull_caps(), json!({"noConfig": true}));
+    assert_eq!(
+        init["capabilities"]["executeCommandProvider"]["commands"],
+        json!(["rdock.goToStage"])
+    );
+    let uri = "file:///nonexistent/lens/Dockerfile";
+    let text = "FROM alpine:3 AS dead\nFROM alpine:3 AS base\nFROM base AS app\nRUN x\n";
+    c.open(uri, text);
+    let lenses = c
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .unwrap();
+    let lenses = lenses.as_array().unwrap();
+    assert_eq!(lenses.len(), 3);
+    let app = json!({"line": 2, "character": 0});
+    for lens in lenses {
+        let cmd = &lens["command"];
+        assert_eq!(cmd["command"], "rdock.goToStage", "{lens}");
+        assert_eq!(cmd["arguments"], json!([uri, app]), "{lens}");
+        let id = c.send_request(
+            "workspace/executeCommand",
+            json!({"command": cmd["command"], "arguments": cmd["arguments"]}),
+        );
+        let shown = c.wait_for(|m| m["method"] == "window/showDocument");
+        assert_eq!(
+            shown["params"],
+            json!({"uri": uri, "external": false, "takeFocus": true, "selection": {"start": app, "end": app}})
+        );
+        assert_eq!(c.response(id), Ok(Value::Null));
+    }
+    let err = c
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "rdock.goToStage", "arguments": [uri]}),
+        )
+        .unwrap_err();
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("takes a document URI and a position"),
+        "{err}"
+    );
+    let err = c
+        .request("workspace/executeCommand", json!({"command": "rdock.nope"}))
+        .unwrap_err();
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown command `rdock.nope`"),
+        "{err}"
     );
     c.shutdown();
 }

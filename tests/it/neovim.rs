@@ -93,6 +93,11 @@ fn neovim_detects_maps_and_keeps_one_client_per_root() {
         ("a/.git/HEAD", "ref: refs/heads/main\n"),
         ("a/app.dockerfile", text),
         ("a/sub/Dockerfile.prod", text),
+        (
+            "a/messy.dockerfile",
+            "from alpine:3 AS base  \nrun  true\nRUN true\nrun true\n",
+        ),
+        ("a/tools/Dockerfile", "FROM alpine:3 AS toolbox\n"),
         ("b/.rdock.toml", "ignore = [\"RD107\"]\n"),
         ("b/Containerfile", text),
     ] {
@@ -156,6 +161,10 @@ fn neovim_detects_maps_and_keeps_one_client_per_root() {
     // Column 17: `build` in `FROM alpine:3 as build`.
     assert_eq!(get("gd"), "1:17", "gd goes to the stage name: {out}");
     assert_eq!(get("hover"), "float", "{out}");
+    // The stage name's definition (write, 3) and its use (read, 2); the one
+    // FROM with an image links to its page.
+    assert_eq!(get("highlights"), "0:3,2:2", "{out}");
+    assert_eq!(get("links"), "0:https://hub.docker.com/_/alpine", "{out}");
     // a/app.dockerfile and a/sub/Dockerfile.prod share a's client; b has its own.
     let client = |file: &str| get(&format!("clients {file}")).to_string();
     let a = work.join("a").canonicalize().unwrap();
@@ -174,6 +183,14 @@ fn neovim_detects_maps_and_keeps_one_client_per_root() {
         "{out}"
     );
     assert_eq!(get("client count"), "2", "{out}");
+    // Formatting in the file's majority style (lower case), and a stage of
+    // a Dockerfile no buffer shows.
+    assert_eq!(
+        get("formatted"),
+        "from alpine:3 AS base|run true|run true|run true",
+        "{out}"
+    );
+    assert_eq!(get("workspace symbols"), "toolbox@Dockerfile", "{out}");
     let codes = get("codes");
     assert!(codes.contains("RD108"), "{out}");
     assert!(

@@ -5,6 +5,12 @@
 //! `# rdock-test: --target=NAME --build-arg=K=V --allowed-registry=R` sets
 //! options as the same flags of `rdock lint` do, and a
 //! `<fixture>.dockerignore` beside it is its build context's `.dockerignore`.
+//!
+//! Each fixture says which lines its rule fires on in a header comment
+//! (`# RD302 fires on lines 3, 7.` or `# RD302 does not fire.`), its first
+//! line after any parser directives and the `# rdock-test:` line, followed
+//! by a blank line. The test checks it; `RDOCK_UPDATE_FIXTURES=1 cargo test
+//! --test it rules::` writes it.
 
 use crate::common;
 
@@ -43,6 +49,54 @@ fn settings_for(meta: &RuleMeta, text: &str) -> Settings {
     Settings::resolve(None, &o)
 }
 
+/// Where a fixture's header goes: the index of its first line that is not
+/// a parser directive (`# syntax=`, `# escape=`, `# check=`) or the
+/// `# rdock-test:` options.
+fn header_line(text: &str) -> usize {
+    let directive = regex::Regex::new(r"(?i)^#\s*(syntax|escape|check)\s*=").unwrap();
+    text.lines()
+        .take_while(|l| directive.is_match(l) || l.starts_with("# rdock-test:"))
+        .count()
+}
+
+/// Whether a line is a fixture header.
+fn is_header(line: &str, meta: &RuleMeta) -> bool {
+    line.strip_prefix("# ")
+        .and_then(|l| l.strip_prefix(meta.id))
+        .is_some_and(|l| l.starts_with(" fires on ") || l == " does not fire.")
+}
+
+/// `text` with the header that says where `meta` fires in it (replacing
+/// the one it has, else inserted with a blank line after it).
+fn with_header(meta: &RuleMeta, text: &str, settings: &Settings) -> String {
+    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let at = header_line(text);
+    let has = lines.get(at).is_some_and(|l| is_header(l.trim_end(), meta));
+    if !has {
+        lines.insert(at, "\n");
+        lines.insert(at, "\n");
+    }
+    let placed: String = lines.concat();
+    let index = rdock::line_index::LineIndex::new(&placed);
+    let mut fired: Vec<usize> = check(&placed, settings)
+        .iter()
+        .filter(|d| d.code == meta.id)
+        .map(|d| index.line_of(d.span.start) + 1)
+        .collect();
+    fired.sort_unstable();
+    fired.dedup();
+    let header = match fired.as_slice() {
+        [] => format!("# {} does not fire.\n", meta.id),
+        [one] => format!("# {} fires on line {one}.\n", meta.id),
+        many => {
+            let many: Vec<String> = many.iter().map(usize::to_string).collect();
+            format!("# {} fires on lines {}.\n", meta.id, many.join(", "))
+        }
+    };
+    lines[at] = &header;
+    lines.concat()
+}
+
 fn render(format: OutputFormat, result: &FileResult) -> String {
     let metas: Vec<&'static RuleMeta> = rules::metas().collect();
     let mut out = Vec::new();
@@ -55,6 +109,7 @@ fn render(format: OutputFormat, result: &FileResult) -> String {
     render::render(
         format,
         std::slice::from_ref(result),
+        &[],
         &metas,
         &opts,
         &mut out,
@@ -93,15 +148,31 @@ fn rules_fire_on_their_fixtures_and_only_there() {
         }
         for file in files {
             let name = file.file_name().unwrap().to_string_lossy().to_string();
-            let text = std::fs::read_to_string(&file).unwrap();
+            let mut text = std::fs::read_to_string(&file).unwrap();
             let mut settings = settings_for(meta, &text);
             // `<fixture>.dockerignore` beside a fixture is its context's .dockerignore.
             let mut ignore_path = file.clone().into_os_string();
             ignore_path.push(".dockerignore");
             if let Ok(patterns) = std::fs::read_to_string(&ignore_path) {
                 settings.build.dockerignore = Some(std::sync::Arc::new(
-                    rdock::dockerignore::Dockerignore::parse(".dockerignore", &patterns),
+                    rdock::workspace::dockerignore::Dockerignore::parse(".dockerignore", &patterns),
                 ));
+            }
+            let headed = with_header(meta, &text, &settings);
+            if headed != text {
+                if std::env::var("RDOCK_UPDATE_FIXTURES").as_deref() == Ok("1") {
+                    std::fs::write(&file, &headed).unwrap();
+                    text = headed;
+                } else {
+                    let at = header_line(&headed);
+                    failures.push(format!(
+                        "{}/{name}: line {} should say `{}` (RDOCK_UPDATE_FIXTURES=1 writes it)",
+                        meta.slug,
+                        at + 1,
+                        headed.lines().nth(at).unwrap_or_default()
+                    ));
+                    continue;
+                }
             }
             let diags = check(&text, &settings);
             let own: Vec<_> = diags.iter().filter(|d| d.code == meta.id).collect();

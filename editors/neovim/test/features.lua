@@ -72,6 +72,48 @@ local ok, err = pcall(function()
     return false
   end)
   put("hover", float and "float" or "none")
+  -- Document highlight on `build` (line 3) and the base image's link,
+  -- asked through Neovim's own LSP client.
+  vim.api.nvim_set_current_buf(a)
+  vim.api.nvim_win_set_cursor(0, { 3, 6 })
+  local hl = vim.lsp.buf_request_sync(a, "textDocument/documentHighlight", vim.lsp.util.make_position_params(), 5000) or {}
+  local lines = {}
+  for _, r in pairs(hl) do
+    for _, h in ipairs(r.result or {}) do
+      lines[#lines + 1] = h.range.start.line .. ":" .. tostring(h.kind)
+    end
+  end
+  put("highlights", table.concat(lines, ","))
+  local links = vim.lsp.buf_request_sync(a, "textDocument/documentLink", { textDocument = vim.lsp.util.make_text_document_params() }, 5000) or {}
+  local targets = {}
+  for _, r in pairs(links) do
+    for _, l in ipairs(r.result or {}) do
+      targets[#targets + 1] = l.range.start.line .. ":" .. l.target
+    end
+  end
+  put("links", table.concat(targets, ","))
+
+  -- Formatting (0.7: formatting_sync; 0.8+: format) and workspace symbols,
+  -- through Neovim's own client: a file in a's folder that is not open
+  -- (a/tools/Dockerfile) is searched too.
+  local m = open("a/messy.dockerfile")
+  wait(10000, function()
+    return #vim.diagnostic.get(m) > 0
+  end)
+  if vim.lsp.buf.format then
+    vim.lsp.buf.format({ async = false, timeout_ms = 5000 })
+  else
+    vim.lsp.buf.formatting_sync(nil, 5000)
+  end
+  put("formatted", table.concat(vim.api.nvim_buf_get_lines(m, 0, -1, false), "|"))
+  local ws = vim.lsp.buf_request_sync(m, "workspace/symbol", { query = "toolbox" }, 10000) or {}
+  local symbols = {}
+  for _, r in pairs(ws) do
+    for _, sym in ipairs(r.result or {}) do
+      symbols[#symbols + 1] = sym.name .. "@" .. vim.fn.fnamemodify(vim.uri_to_fname(sym.location.uri), ":t")
+    end
+  end
+  put("workspace symbols", table.concat(symbols, ","))
 
   open("a/sub/Dockerfile.prod")
   open("b/Containerfile")

@@ -1,4 +1,5 @@
 // VS Code client for `rdock lsp`.
+import * as fs from "node:fs";
 import * as vscode from "vscode";
 import {
   LanguageClient,
@@ -7,13 +8,29 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 
-import { DOCUMENT_SELECTOR, needsRestart, readSettings, serverCommand, serverOptions } from "./settings";
+import {
+  DOCUMENT_SELECTOR,
+  bundledServer,
+  findExecutable,
+  needsRestart,
+  readSettings,
+  serverCommand,
+  serverOptions,
+  startError,
+} from "./settings";
 
 let client: LanguageClient | undefined;
+let extensionDir = "";
 
 function settings() {
   const cfg = vscode.workspace.getConfiguration("rdock");
   return readSettings((key) => cfg.get(key));
+}
+
+/** The server this package carries (`server/rdock`), if it carries one. */
+function bundled(): string | undefined {
+  const p = bundledServer(extensionDir, process.platform);
+  return fs.existsSync(p) ? p : undefined;
 }
 
 async function start(): Promise<void> {
@@ -21,8 +38,22 @@ async function start(): Promise<void> {
   if (!s.enable) {
     return;
   }
-  const { command, args } = serverCommand(s);
-  const server: ServerOptions = { command, args, transport: TransportKind.stdio };
+  const cmd = serverCommand(s, bundled());
+  const isExecutable = (f: string) => {
+    try {
+      fs.accessSync(f, fs.constants.X_OK);
+      return fs.statSync(f).isFile();
+    } catch {
+      return false;
+    }
+  };
+  // A missing server is said once, by us (vscode-languageclient would add
+  // its own "couldn't create connection to server").
+  if (!findExecutable(cmd.command, process.env.PATH, process.platform, isExecutable)) {
+    void vscode.window.showErrorMessage(startError(cmd, "not found"));
+    return;
+  }
+  const server: ServerOptions = { command: cmd.command, args: cmd.args, transport: TransportKind.stdio };
   const options: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     initializationOptions: serverOptions(s),
@@ -30,13 +61,13 @@ async function start(): Promise<void> {
       fileEvents: vscode.workspace.createFileSystemWatcher("**/{.rdock.toml,rdock.toml}"),
     },
   };
-  client = new LanguageClient("rdock", "rdock", server, options);
+  const c = new LanguageClient("rdock", "rdock", server, options);
+  c.info(`rdock: starting ${cmd.command} ${cmd.args.join(" ")} (${cmd.source})`);
+  client = c;
   try {
-    await client.start();
+    await c.start();
   } catch (e) {
-    void vscode.window.showErrorMessage(
-      `rdock: cannot start \`${command} lsp\` (${String(e)}). Install rdock or set "rdock.path".`,
-    );
+    void vscode.window.showErrorMessage(startError(cmd, e));
     client = undefined;
   }
 }
@@ -50,6 +81,7 @@ async function stop(): Promise<void> {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionDir = context.extensionPath;
   context.subscriptions.push(
     vscode.commands.registerCommand("rdock.restart", async () => {
       await stop();

@@ -1,15 +1,21 @@
 //! Hover, go to definition, references, rename, symbols, folding, code lens
 //! and completion: read from the same `Model` and `StageGraph` the rules use.
 //! This file: what the cursor is on, and definition, references, rename;
-//! `outline.rs`, `hover.rs` and `completion.rs` the other request families.
+//! `outline.rs`, `hover.rs`, `completion.rs` and `links.rs` (highlight,
+//! document links) the other request families.
 
 mod completion;
 mod hover;
+mod links;
 mod outline;
+mod tokens;
+pub mod workspace;
 
 pub use completion::completion;
 pub use hover::hover;
-pub use outline::{code_lens, folding, symbols};
+pub use links::{highlight, inlay_hints, links};
+pub use outline::{code_lens, folding, symbols, GO_TO_STAGE};
+pub use tokens::{legend, semantic_tokens};
 
 use std::collections::HashMap;
 

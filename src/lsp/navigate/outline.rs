@@ -70,10 +70,25 @@ pub fn folding(s: &Snapshot) -> Vec<lsp::FoldingRange> {
         .collect()
 }
 
+/// The command of every code lens: show the build target's `FROM`.
+/// Arguments: the document's URI and the position to show. An empty
+/// command, as before, is not a command: VS Code draws it as plain text,
+/// Neovim's `codelens.run()` warns that the server lacks it.
+pub const GO_TO_STAGE: &str = "rdock.goToStage";
+
 pub fn code_lens(s: &Snapshot) -> Vec<lsp::CodeLens> {
     let a = analyse(s);
     let conv = s.conv();
     let targets = a.graph.target_names(&a.model);
+    // The lens of a stage leads to the target that reaches it (or, for a
+    // stage no target reaches, to the first target); a target's, to itself.
+    let first_target = a.graph.targets.iter().copied().min();
+    let reached_by: Vec<(usize, Vec<bool>)> = a
+        .graph
+        .targets
+        .iter()
+        .map(|&t| (t, a.graph.maybe_reachable_from(&[t])))
+        .collect();
     a.model
         .stages
         .iter()
@@ -94,9 +109,32 @@ pub fn code_lens(s: &Snapshot) -> Vec<lsp::CodeLens> {
             } else {
                 format!("not reached by target {targets}: BuildKit skips it")
             };
+            let to = if a.graph.targets.contains(&st.index) {
+                Some(st.index)
+            } else {
+                reached_by
+                    .iter()
+                    .find(|(_, r)| r.get(st.index).copied().unwrap_or(false))
+                    .map(|&(t, _)| t)
+                    .or(first_target)
+            };
+            let command = match to {
+                Some(t) => {
+                    let at = conv.range(a.model.instruction(a.model.stages[t].from).keyword.span);
+                    lsp::Command::new(
+                        title,
+                        GO_TO_STAGE.into(),
+                        Some(vec![
+                            serde_json::json!(s.uri.as_str()),
+                            serde_json::json!(at.start),
+                        ]),
+                    )
+                }
+                None => lsp::Command::new(title, GO_TO_STAGE.into(), None),
+            };
             lsp::CodeLens {
                 range: conv.range(a.model.instruction(st.from).keyword.span),
-                command: Some(lsp::Command::new(title, String::new(), None)),
+                command: Some(command),
                 data: None,
             }
         })

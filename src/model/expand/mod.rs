@@ -462,9 +462,9 @@ impl<'a> ShellWord<'a> {
         Ok((result, words.finish()))
     }
 
-    /// BuildKit `processSingleQuote`: everything up to the next `'` is
-    /// literal; there is no way to escape `'`.
-    fn process_single_quote(&mut self) -> Result<String, ExpandError> {
+    /// Consume an opening quote: where it is, and the result so far (the
+    /// quote itself when quotes are kept raw).
+    fn open_quote(&mut self) -> (usize, String) {
         let start = self.pos;
         let mut result = String::new();
         if let Some(q) = self.next() {
@@ -472,6 +472,13 @@ impl<'a> ShellWord<'a> {
                 result.push(q);
             }
         }
+        (start, result)
+    }
+
+    /// BuildKit `processSingleQuote`: everything up to the next `'` is
+    /// literal; there is no way to escape `'`.
+    fn process_single_quote(&mut self) -> Result<String, ExpandError> {
+        let (start, mut result) = self.open_quote();
         loop {
             match self.next() {
                 None => {
@@ -494,13 +501,7 @@ impl<'a> ShellWord<'a> {
     /// BuildKit `processDoubleQuote`: `$` expands; the escape character only
     /// escapes `"`, `$` and itself, otherwise it is kept.
     fn process_double_quote(&mut self) -> Result<String, ExpandError> {
-        let start = self.pos;
-        let mut result = String::new();
-        if let Some(q) = self.next() {
-            if self.lex.raw_quotes {
-                result.push(q);
-            }
-        }
+        let (start, mut result) = self.open_quote();
         loop {
             match self.peek() {
                 None => {

@@ -213,6 +213,7 @@ pub(super) fn exact_command(
                 let p = cu::parse(&words, &cu::TAR)?;
                 let dir = match p.value(&["-C", "--directory"]) {
                     Some(d) => cx.path(d, false)?.path,
+                    None if cx.cwd.is_empty() => return Err(cx.unresolved(".")),
                     None => cx.cwd.clone(),
                 };
                 cx.fx.need(dir.clone());
@@ -398,6 +399,11 @@ pub(super) fn exact_command(
                     "--directory-prefix",
                     "--spider",
                 ];
+                if name == "curl" {
+                    if let Some(r) = remote_name(cx, cmd, &named, uncertain) {
+                        return r;
+                    }
+                }
                 let bad = if name == "curl" {
                     named
                         .iter()
@@ -425,6 +431,69 @@ pub(super) fn exact_command(
         Err(e) if e.is_empty() => None,
         other => Some(other),
     }
+}
+
+/// `curl -O URL` (`--remote-name`): one URL, saved in the working
+/// directory under the last segment of the URL's path (curl takes the name
+/// from the URL as given, query and fragment left out, and replaces a file
+/// of that name). `None` when the command is not that form.
+fn remote_name(
+    cx: &mut Ctx<'_>,
+    cmd: &Command,
+    named: &[&str],
+    uncertain: bool,
+) -> Option<Result<(), String>> {
+    let is_o = |t: &str| {
+        t == "-O"
+            || t == "--remote-name"
+            // A cluster of flags that take no value: `-fsSLO`.
+            || (t.starts_with('-')
+                && !t.starts_with("--")
+                && t.contains('O')
+                && t[1..].chars().all(|c| "fsSLOkqv#gn".contains(c)))
+    };
+    let remotes = cmd.args().iter().filter(|w| is_o(w.text())).count();
+    let others = named
+        .iter()
+        .any(|f| !matches!(*f, "-O" | "--remote-name") && cmd.has_flag(f));
+    let output = cmd.has_flag("-o")
+        || cmd
+            .args()
+            .iter()
+            .any(|w| w.text() == "--output" || w.text().starts_with("--output="));
+    if remotes != 1 || others || output {
+        return None;
+    }
+    let spec = crate::shell::spec::spec("curl");
+    let urls = spec.positional(cmd);
+    Some((|| {
+        if uncertain {
+            return Err("`curl` writes files only under a condition".to_string());
+        }
+        let [url] = urls.as_slice() else {
+            return Err("runs `curl -O` with more than one URL".to_string());
+        };
+        let url = cx.text(url)?;
+        let path = url
+            .split_once("://")
+            .map_or(url.as_str(), |(_, rest)| rest)
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("");
+        let file = path
+            .split_once('/')
+            .map(|(_, p)| p.rsplit('/').next().unwrap_or(""))
+            .unwrap_or("");
+        if file.is_empty() || file.contains(['%', '\\']) || file == "." || file == ".." {
+            return Err(format!(
+                "runs `curl -O {url}`, whose file name rdock cannot tell"
+            ));
+        }
+        let at = resolve(&cx.cwd, file).ok_or_else(|| cx.unresolved(file))?;
+        cx.fx.write(PathRef::new(at, false));
+        cx.fx.cost += 3.0;
+        Ok(())
+    })())
 }
 
 /// `cp`, `mv` and `install`: where each source lands.

@@ -9,7 +9,7 @@ use super::paths::{glob_root, resolve, PathRef};
 use crate::model::expand::{Env, Lexer};
 use crate::model::{mount_fields, Model};
 use crate::shell::{Command, RedirectOp, ShWord};
-use crate::syntax::{Args, Kind as IKind};
+use crate::syntax::Kind as IKind;
 
 mod files;
 use files::exact_command;
@@ -140,11 +140,71 @@ impl Effects {
     }
 }
 
-/// The working directory instruction `ii` runs in (WORKDIR resolved; `/` by default).
-/// `None` when a WORKDIR cannot be resolved.
+/// Base images known to set neither WORKDIR nor USER (their processes start
+/// in `/`, as root): the operating-system images of Docker Hub. Any other
+/// image may set them (`golang` has `/go`, many images a user of their
+/// own), which rdock cannot see.
+const OS_IMAGES: [&str; 13] = [
+    "alpine",
+    "buildpack-deps",
+    "debian",
+    "ubuntu",
+    "busybox",
+    "fedora",
+    "centos",
+    "rockylinux",
+    "almalinux",
+    "amazonlinux",
+    "archlinux",
+    "oraclelinux",
+    "opensuse/leap",
+];
+
+/// Docker Hub's namespaces for the official images built for one
+/// architecture.
+const ARCH_NAMESPACES: [&str; 10] = [
+    "amd64", "arm32v5", "arm32v6", "arm32v7", "arm64v8", "i386", "mips64le", "ppc64le", "riscv64",
+    "s390x",
+];
+
+/// Whether the stage chain of instruction `ii` starts in `/` as root: built
+/// from `scratch`, or from one of [`OS_IMAGES`].
+fn starts_in_root(model: &Model<'_>, ii: usize) -> bool {
+    let Some(stage) = model.instructions.get(ii).and_then(|i| i.stage) else {
+        return false;
+    };
+    let Some(first) = model.base_chain(stage).last() else {
+        return false;
+    };
+    match &model.stages[first].base {
+        crate::model::Base::Scratch => true,
+        crate::model::Base::Image { raw, resolved } => crate::model::image::repository_of(
+            resolved.as_deref().unwrap_or(raw),
+        )
+        .is_some_and(|(registry, path)| {
+            // The per-architecture copies of the official images
+            // (`arm64v8/debian`) are the same images.
+            let name = path
+                .split_once('/')
+                .filter(|(arch, _)| ARCH_NAMESPACES.contains(arch))
+                .map_or(path.as_str(), |(_, name)| name);
+            registry == crate::model::image::DOCKER_HUB && OS_IMAGES.contains(&name)
+        }),
+        _ => false,
+    }
+}
+
+/// The working directory instruction `ii` runs in (WORKDIR resolved). With
+/// no WORKDIR in the stage chain: `/` when the chain starts in `/`
+/// ([`starts_in_root`]), else the empty string, a folder rdock cannot see
+/// (relative paths do not resolve then). `None` when a WORKDIR cannot be
+/// resolved.
 pub fn workdir_at(model: &Model<'_>, ii: usize) -> Option<String> {
     let workdirs: Vec<(usize, usize)> = model.inherited_of_kind(ii, IKind::Workdir).collect();
     let mut cwd = "/".to_string();
+    if workdirs.is_empty() && !starts_in_root(model, ii) {
+        return Some(String::new());
+    }
     for &(st, i) in workdirs.iter().rev() {
         let raw = model.instruction(i).args_text.trim();
         let value = model.scope.expand_at(i, st, raw, model.ast.escape)?;
@@ -163,9 +223,9 @@ pub fn user_at(model: &Model<'_>, ii: usize) -> String {
 }
 
 /// Whether instruction `ii` runs as root: `Some(true)` for a `USER root` (or
-/// `0`) before it or a stage built from `scratch` without one, `Some(false)`
-/// for another user, `None` when the base image decides (rdock cannot see
-/// its configuration).
+/// `0`) before it or a stage built from `scratch` or an operating-system
+/// image ([`OS_IMAGES`]) without one, `Some(false)` for another user, `None`
+/// when another base image decides (rdock cannot see its configuration).
 pub fn runs_as_root(model: &Model<'_>, ii: usize) -> Option<bool> {
     if let Some(u) = model
         .inherited_of_kind(ii, IKind::User)
@@ -176,9 +236,7 @@ pub fn runs_as_root(model: &Model<'_>, ii: usize) -> Option<bool> {
         let name = user.split(':').next().unwrap_or(user);
         return Some(matches!(name, "root" | "0"));
     }
-    let stage = model.instructions.get(ii)?.stage?;
-    let last = model.base_chain(stage).last()?;
-    matches!(model.stages[last].base, crate::model::Base::Scratch).then_some(true)
+    starts_in_root(model, ii).then_some(true)
 }
 
 /// BuildKit's `PATH` when neither the image nor the file sets one.
@@ -255,8 +313,17 @@ impl Ctx<'_> {
         }
         let (root, glob) = glob_root(&v);
         let p = resolve(&self.cwd, if root.is_empty() { "." } else { &root })
-            .ok_or_else(|| format!("path `{v}` leaves /"))?;
+            .ok_or_else(|| self.unresolved(&v))?;
         Ok(PathRef::new(p, tree || glob))
+    }
+
+    /// Why `path` does not resolve.
+    pub(super) fn unresolved(&self, path: &str) -> String {
+        if self.cwd.is_empty() && !path.starts_with('/') {
+            format!("writes or reads `{path}` in the working directory the base image sets, which rdock cannot see (a `WORKDIR` before the steps settles it)")
+        } else {
+            format!("path `{path}` leaves /")
+        }
     }
 
     /// A path that must name one file exactly (no glob): what a command writes.
@@ -592,10 +659,10 @@ fn command(
                     for w in select(cx, &s.what, cmd, &operands)? {
                         let p = match w {
                             Sel::Word(w) => cx.path(&w, s.tree)?,
+                            Sel::Cwd if cx.cwd.is_empty() => return Err(cx.unresolved(".")),
                             Sel::Cwd => PathRef::new(cx.cwd.clone(), s.tree),
                             Sel::Path(p) => {
-                                let abs = resolve(&cx.cwd, &p)
-                                    .ok_or_else(|| format!("path `{p}` leaves /"))?;
+                                let abs = resolve(&cx.cwd, &p).ok_or_else(|| cx.unresolved(&p))?;
                                 PathRef::new(abs, s.tree)
                             }
                         };
@@ -805,8 +872,22 @@ fn parse_seconds(v: &str) -> f64 {
     num.parse::<f64>().map_or(1.0, |n| n * mult)
 }
 
-/// Instructions other than RUN: what they change for the steps after them.
-pub fn is_barrier(kind: IKind, args: &Args) -> bool {
-    let _ = args;
-    !matches!(kind, IKind::Run)
+/// Instructions a RUN step may move past: image metadata, which no RUN
+/// sees, and `ENV`/`ARG`, which a split chain repeats in front of its steps
+/// (so every RUN sees the environment it saw). `WORKDIR` (it makes a
+/// folder), `USER`, `SHELL`, `COPY`, `ADD`, `VOLUME` and `ONBUILD` stay
+/// barriers.
+pub fn passable(kind: IKind) -> bool {
+    matches!(
+        kind,
+        IKind::Env
+            | IKind::Arg
+            | IKind::Label
+            | IKind::Expose
+            | IKind::Cmd
+            | IKind::Entrypoint
+            | IKind::Healthcheck
+            | IKind::StopSignal
+            | IKind::Maintainer
+    )
 }
