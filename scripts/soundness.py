@@ -110,7 +110,7 @@ class Gen:
         "chown_made", "chgrp", "touch", "sed", "tar_c", "tar_cx", "gzip", "gzip_k", "gunzip",
         "sort_env", "rm_env", "cd", "sh_c", "for", "if", "test_or", "cat", "cat_link", "via_link",
         "later", "var", "export_sh", "unexported_sh", "write_hard", "heredoc_style", "stat",
-        "exit_guard",
+        "exit_guard", "checksum", "opaque_then_rm",
     ]
     DEBIAN_OPS = ["install_d", "install_d_mode", "install_m", "install_t", "install_D", "localtime", "timezone", "useradd",
                   "getconf", "dpkg_arch"]
@@ -364,6 +364,26 @@ class Gen:
         p = self.fresh()
         self.made_file(p)
         return f"echo e > {p} && {{ test -f {p} || exit 3; }}"
+
+    def op_checksum(self):
+        """A file and its check: `echo "SUM  NAME" | sha256sum -c -` reads
+        NAME (binary `*NAME` form too)."""
+        import hashlib
+        p = self.fresh()
+        self.made_file(p)
+        word = self.r.choice("xyz")
+        digest = hashlib.sha256((word + "\n").encode()).hexdigest()
+        mark = self.r.choice([" ", "*"])
+        return f'echo {word} > {p} && echo "{digest} {mark}{p}" | sha256sum -c -'
+
+    def op_opaque_then_rm(self):
+        """A command rdock has no model of (`mktemp`), then a plain `rm` of
+        a file: what rdock reads after the opaque command."""
+        f = self.file()
+        if not f or f in self.hard:
+            return self.op_write_new()
+        self.gone(f)
+        return f'T="$(mktemp -d)"; rm -f {f} "$T"/none'
 
     def op_cat(self):
         f = self.file()

@@ -258,6 +258,22 @@ impl StageGraph {
         }
     }
 
+    /// Whether the layers of stage `s` may end up in an image a build
+    /// makes: it is in a target's image, in the base chain of a stage a
+    /// build may target through a variable, or a `FROM` holding a variable
+    /// may name it. A stage only copied from (`COPY --from`) ships no layer.
+    pub fn may_ship(&self, model: &crate::model::Model<'_>, s: usize) -> bool {
+        self.in_image.get(s).copied().unwrap_or(true)
+            || self
+                .possible_targets
+                .iter()
+                .any(|&t| model.base_chain(t).any(|b| b == s))
+            || self
+                .possible
+                .iter()
+                .any(|(_, to, e)| *to == s && e.kind == crate::model::RefKind::From)
+    }
+
     /// For each stage, whether one of `seeds` reaches it through edges and
     /// possible edges.
     pub fn maybe_reachable_from(&self, seeds: &[usize]) -> Vec<bool> {

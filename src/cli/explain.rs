@@ -96,8 +96,12 @@ pub fn run(args: ExplainArgs) -> Exit {
     let out = match &exploded {
         Some(e) => {
             let emodel = Model::new(&e.text, &settings.build.inputs);
+            let graph = crate::analysis::graph_of(&model, &settings);
             let analyses: Vec<StageAnalysis> = (0..emodel.stages.len())
-                .map(|s| e.analyze(&emodel, s, &settings.build.inputs, extra))
+                .map(|s| {
+                    let ships = graph.may_ship(&model, s);
+                    e.analyze(&emodel, s, ships, &settings.build.inputs, extra)
+                })
                 .collect();
             let line_of = |ii: usize| line(&model, e.original_instruction[ii]);
             match args.format {

@@ -117,19 +117,25 @@ impl Exploded {
     /// [`super::analyze_settled`] of stage `stage` of the exploded file
     /// (`emodel`), without a proposal that would keep in the image's layers
     /// a file the original RUN did not leave behind ([`Self::kept_in_layers`]).
+    /// `ships`: whether the stage's layers may end up in an image
+    /// ([`crate::graph::StageGraph::may_ship`]); a stage only copied from
+    /// ships no layer, so a file kept in one costs nothing.
     pub fn analyze(
         &self,
         emodel: &Model<'_>,
         stage: usize,
+        ships: bool,
         inputs: &crate::model::BuildInputs,
         extra: &[super::models::CommandModel],
     ) -> super::StageAnalysis {
-        let screen =
-            |steps: &[super::Step], p: &super::Proposal| match self.kept_in_layers(steps, p) {
-                Some(Kept::Surely(why)) => Err(why),
-                Some(Kept::Maybe(why)) => Ok(Some(why)),
-                None => Ok(None),
-            };
+        let screen = |steps: &[super::Step], p: &super::Proposal| match ships
+            .then(|| self.kept_in_layers(steps, p))
+            .flatten()
+        {
+            Some(Kept::Surely(why)) => Err(why),
+            Some(Kept::Maybe(why)) => Ok(Some(why)),
+            None => Ok(None),
+        };
         super::analyze_settled_screened(emodel, stage, inputs, extra, &screen)
     }
 
@@ -159,6 +165,19 @@ impl Exploded {
                     continue;
                 }
                 if step.barrier.is_some() {
+                    // The commands after the one rdock could not follow
+                    // may still be plain deletions it can read.
+                    if let Some(o) = c.outputs.iter().find(|o| {
+                        step.effects.deletes_later.iter().any(|d| {
+                            super::paths::is_within(&o.path, &d.path)
+                                || super::paths::is_within(&d.path, &o.path)
+                        })
+                    }) {
+                        return Some(Kept::Surely(format!(
+                            "a later command of the same RUN deletes {o}, which chain `{}` leaves: as a COPY --from it would stay in the image's layers and make the image larger",
+                            c.name
+                        )));
+                    }
                     maybe.get_or_insert_with(|| format!(
                         "a later command of the same RUN may delete what chain `{}` leaves (rdock cannot follow it): a file a COPY --from brings would then stay in the image's layers and make the image larger",
                         c.name

@@ -67,7 +67,7 @@ impl StaticRule for SerialIndependentRuns {
             let inside = emodel
                 .as_ref()
                 .zip(exploded.as_ref())
-                .map(|(m, e)| e.analyze(m, s, inputs, extra));
+                .map(|(m, e)| e.analyze(m, s, graph.may_ship(model, s), inputs, extra));
             let whole_gain = whole.proposal.as_ref().map_or(0.0, gain);
             // Splitting inside RUN steps rewrites more of the file: only
             // when it saves clearly more than splitting whole steps.

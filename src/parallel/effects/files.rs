@@ -37,6 +37,53 @@ pub(super) fn exact_command(
                 }
                 cx.fx.cost += 0.01;
             }
+            "md5sum" | "sha1sum" | "sha224sum" | "sha256sum" | "sha384sum" | "sha512sum"
+            | "b2sum" | "cksum"
+                if args.iter().any(|a| {
+                    let t = a.text();
+                    t == "--check"
+                        || (t.starts_with('-') && !t.starts_with("--") && t.contains('c'))
+                }) =>
+            {
+                // `-c` reads the files its checksum list names: known only
+                // when the list is an `echo` piped in.
+                let lists: Vec<&ShWord> = args
+                    .iter()
+                    .filter(|a| !a.text().starts_with('-') || a.text() == "-")
+                    .collect();
+                if !lists.iter().all(|a| a.text() == "-") {
+                    return Err(format!(
+                        "runs `{name} -c` on a checksum list in a file, whose named files rdock does not read"
+                    ));
+                }
+                let echoed = cx.stdin_echo.clone().ok_or_else(|| {
+                    format!("runs `{name} -c` on a checksum list rdock cannot see")
+                })?;
+                let mut text = Vec::new();
+                for w in echoed
+                    .iter()
+                    .filter(|w| !matches!(w.text(), "-n" | "-e" | "-E"))
+                {
+                    text.push(cx.text(w)?);
+                }
+                let text = text.join(" ");
+                for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                    // `SUM  NAME` or `SUM *NAME` (binary mode).
+                    let file = line
+                        .trim_start()
+                        .split_once(char::is_whitespace)
+                        .map(|(_, f)| f.trim_start())
+                        .map(|f| f.strip_prefix('*').unwrap_or(f))
+                        .filter(|f| !f.is_empty() && !f.contains(['\\', '*', '?', '[']))
+                        .ok_or_else(|| {
+                            format!("runs `{name} -c` on a line rdock cannot read: `{line}`")
+                        })?;
+                    let p = resolve(&cx.cwd, file).ok_or_else(|| cx.unresolved(file))?;
+                    cx.fx.notes.push(format!("`{name} -c` reads {p}"));
+                    cx.fx.reads.push(PathRef::new(p, false));
+                }
+                cx.fx.cost += 0.05;
+            }
             "rm" | "rmdir" => {
                 let spec = if name == "rm" { &cu::RM } else { &cu::RMDIR };
                 let p = cu::parse(args, spec)?;

@@ -45,6 +45,11 @@ pub struct Effects {
     pub notes: Vec<String>,
     /// What the step leaves behind, in the order the commands do it.
     pub events: Vec<Event>,
+    /// For an opaque step: paths that commands after the one rdock could
+    /// not follow surely delete (a plain `rm` of a path it can resolve). Not
+    /// a complete list, and not used to move anything: it only tells a
+    /// split that a file it would copy is deleted later in the same RUN.
+    pub deletes_later: Vec<PathRef>,
 }
 
 /// One change a step makes to the filesystem.
@@ -278,6 +283,9 @@ struct Ctx<'a> {
     outer_uncertain: bool,
     /// How deep `sh -c` nests.
     depth: usize,
+    /// The operands of the `echo` whose output the command reads on its
+    /// standard input (`echo "$SUM  f" | sha256sum -c -`), when it is one.
+    stdin_echo: Option<Vec<ShWord>>,
 }
 
 impl Ctx<'_> {
@@ -430,14 +438,32 @@ pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effe
         fx: Effects::default(),
         outer_uncertain: false,
         depth: 0,
+        stdin_echo: None,
     };
     cx.fx.caches = caches;
-    if let Err(reason) = commands(&mut cx, &script.commands, extra) {
-        let mut fx = Effects::opaque(reason);
-        fx.cost = cx.fx.cost;
-        fx.cpu = cx.fx.cpu;
-        fx.notes = cx.fx.notes;
-        return fx;
+    let builtin = models::builtin();
+    // Which command reads the output of an `echo` right before it in a pipeline.
+    let mut echo_into: BTreeMap<usize, usize> = BTreeMap::new();
+    for p in &script.pipelines {
+        for w in p.commands.windows(2) {
+            if w[0] + 1 == w[1] && script.commands[w[0]].base_name() == Some("echo") {
+                echo_into.insert(w[1], w[0]);
+            }
+        }
+    }
+    for (k, cmd) in script.commands.iter().enumerate() {
+        let found = models::find(extra, cmd).or_else(|| models::find(builtin, cmd));
+        cx.stdin_echo = echo_into
+            .get(&k)
+            .map(|&e| script.commands[e].args().to_vec());
+        if let Err(reason) = command(&mut cx, found, cmd, extra) {
+            let mut fx = Effects::opaque(reason);
+            fx.cost = cx.fx.cost;
+            fx.cpu = cx.fx.cpu;
+            fx.deletes_later = deletions_after(&mut cx, &script.commands[k + 1..]);
+            fx.notes = cx.fx.notes;
+            return fx;
+        }
     }
     // What happens under a `--mount` target (cache, tmpfs, bind, secret) stays
     // out of the image; `/dev` is not part of it either.
@@ -492,6 +518,46 @@ pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effe
         }
     }
     cx.fx
+}
+
+/// The paths the plain `rm` commands among `cmds` delete, read after a
+/// command rdock could not follow: only `rm` and `cd` are looked at, a `cd`
+/// to a place that cannot be resolved ends the reading, and a command under
+/// a condition or in a subshell deletes nothing for sure. What the skipped
+/// commands did may make a path wrong; the answer is only used to refuse a
+/// split (see [`Effects::deletes_later`]).
+fn deletions_after(cx: &mut Ctx<'_>, cmds: &[Command]) -> Vec<PathRef> {
+    let mut out = Vec::new();
+    for cmd in cmds {
+        let sure = !cx.uncertain(cmd) && !cmd.ctx.in_subshell;
+        match cmd.base_name() {
+            Some("cd") => {
+                let Some(p) = cmd.args().first().filter(|_| sure) else {
+                    break;
+                };
+                match cx.path(p, false) {
+                    Ok(p) => cx.cwd = p.path,
+                    Err(_) => break,
+                }
+            }
+            Some("rm") if sure => {
+                let Ok(p) = coreutils::parse(cmd.args(), &coreutils::RM) else {
+                    continue;
+                };
+                let tree = p.has(&["-r", "-R", "--recursive"]);
+                for o in &p.operands {
+                    if o.raw.contains(['*', '?', '[']) {
+                        continue;
+                    }
+                    if let Ok(d) = cx.path(o, tree) {
+                        out.push(d);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn commands(cx: &mut Ctx<'_>, cmds: &[Command], extra: &[CommandModel]) -> Result<(), String> {
