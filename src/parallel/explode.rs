@@ -168,10 +168,10 @@ impl Exploded {
                     // The commands after the one rdock could not follow
                     // may still be plain deletions it can read.
                     if let Some(o) = c.outputs.iter().find(|o| {
-                        step.effects.deletes_later.iter().any(|d| {
-                            super::paths::is_within(&o.path, &d.path)
-                                || super::paths::is_within(&d.path, &o.path)
-                        })
+                        step.effects
+                            .deletes_later
+                            .iter()
+                            .any(|d| super::paths::deletion_touches(&o.path, &d.path))
                     }) {
                         return Some(Kept::Surely(format!(
                             "a later command of the same RUN deletes {o}, which chain `{}` leaves: as a COPY --from it would stay in the image's layers and make the image larger",

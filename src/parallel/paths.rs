@@ -68,6 +68,34 @@ pub fn resolve(cwd: &str, p: &str) -> Option<String> {
 }
 
 /// The directory part before the first glob character, and whether there was one.
+/// Whether deleting `d` (a path, or a shell pattern such as
+/// `/usr/local/src/rabbitmq-4.1*`) removes or changes `o`: `o` is `d`, lies
+/// inside it or holds it, or a pattern matches `o`, one of its folders, or
+/// may match something inside `o`.
+pub fn deletion_touches(o: &str, d: &str) -> bool {
+    if !d.contains(['*', '?', '[']) {
+        return is_within(o, d) || is_within(d, o);
+    }
+    if is_within(&glob_root(d).0, o) {
+        return true;
+    }
+    let Ok(glob) = globset::GlobBuilder::new(d).literal_separator(true).build() else {
+        // A pattern the matcher cannot read may match anything.
+        return true;
+    };
+    let m = glob.compile_matcher();
+    let mut p = o;
+    loop {
+        if m.is_match(p) {
+            return true;
+        }
+        match p.rsplit_once('/') {
+            Some((parent, _)) if !parent.is_empty() => p = parent,
+            _ => return false,
+        }
+    }
+}
+
 pub fn glob_root(p: &str) -> (String, bool) {
     match p.find(['*', '?', '[']) {
         Some(i) => {
@@ -100,6 +128,26 @@ mod tests {
         assert_eq!(resolve("/app", "/tmp//a/").as_deref(), Some("/tmp/a"));
         assert_eq!(resolve("/", "..").as_deref(), None);
         assert_eq!(resolve("/a", ".").as_deref(), Some("/a"));
+    }
+
+    #[test]
+    fn deletions_by_path_and_pattern() {
+        let tarball = "/usr/local/src/rabbitmq-4.1.0.tar.xz";
+        assert!(deletion_touches(tarball, tarball));
+        assert!(deletion_touches(tarball, "/usr/local/src"));
+        assert!(deletion_touches("/usr/local", tarball));
+        assert!(!deletion_touches(tarball, "/usr/local/src/rabbitmq"));
+        // `rm -rf "$RABBITMQ_PATH"*`
+        assert!(deletion_touches(tarball, "/usr/local/src/rabbitmq-4.1.0*"));
+        assert!(!deletion_touches(
+            "/usr/local/src/openssl.tar.gz",
+            "/usr/local/src/rabbitmq-4.1.0*"
+        ));
+        // A pattern matching a folder of the path, or inside a folder left.
+        assert!(deletion_touches("/opt/x-1/lib/a.so", "/opt/x-*"));
+        assert!(deletion_touches("/tmp", "/tmp/*.tar"));
+        // `*` does not cross a `/`.
+        assert!(!deletion_touches("/opt/a/b.tar", "/opt/*.tar"));
     }
 
     #[test]

@@ -46,7 +46,8 @@ pub struct Effects {
     /// What the step leaves behind, in the order the commands do it.
     pub events: Vec<Event>,
     /// For an opaque step: paths that commands after the one rdock could
-    /// not follow surely delete (a plain `rm` of a path it can resolve). Not
+    /// not follow surely delete (a plain `rm` of a path it can resolve, or
+    /// of a pattern, kept as written: see `paths::deletion_touches`). Not
     /// a complete list, and not used to move anything: it only tells a
     /// split that a file it would copy is deleted later in the same RUN.
     pub deletes_later: Vec<PathRef>,
@@ -546,10 +547,14 @@ fn deletions_after(cx: &mut Ctx<'_>, cmds: &[Command]) -> Vec<PathRef> {
                 };
                 let tree = p.has(&["-r", "-R", "--recursive"]);
                 for o in &p.operands {
-                    if o.raw.contains(['*', '?', '[']) {
-                        continue;
-                    }
-                    if let Ok(d) = cx.path(o, tree) {
+                    let Ok(text) = cx.text(o) else { continue };
+                    if text.contains(['*', '?', '[']) {
+                        // A pattern, kept whole: `paths::deletion_touches`
+                        // matches it.
+                        if let Some(d) = resolve(&cx.cwd, &text) {
+                            out.push(PathRef::new(d, true));
+                        }
+                    } else if let Ok(d) = cx.path(o, tree) {
                         out.push(d);
                     }
                 }
