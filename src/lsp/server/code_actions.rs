@@ -7,6 +7,7 @@ use tower_lsp_server::ls_types as lsp;
 
 use super::Backend;
 use crate::lsp::actions;
+use crate::lsp::snapshot::Snapshot;
 
 impl Backend {
     pub(super) async fn on_code_action(
@@ -16,19 +17,8 @@ impl Backend {
         let range = params.range;
         let only = params.context.only;
         self.with_doc(&params.text_document.uri, move |s| {
-            let conv = s.conv();
-            let diags = s.check();
-            let req = actions::Request {
-                uri: &s.uri,
-                conv,
-                settings: &s.settings,
-                diagnostics: &diags,
-                range: conv.span(range),
-                only: only.as_deref(),
-                fix_all: s.options.fix_all,
-                lazy: s.resolve_edits,
-            };
-            actions::code_actions(&req)
+            let (fix_all, lazy) = (s.options.fix_all, s.resolve_edits);
+            actions_at(&s, range, only.as_deref(), fix_all, lazy)
                 .into_iter()
                 .map(|a| {
                     if s.resolve_edits {
@@ -66,20 +56,9 @@ impl Backend {
                 if version != Some(i64::from(s.version)) {
                     return Err("the document changed since the action was offered");
                 }
-                let conv = s.conv();
-                let diags = s.check();
-                let req = actions::Request {
-                    uri: &s.uri,
-                    conv,
-                    settings: &s.settings,
-                    diagnostics: &diags,
-                    range: conv.span(range),
-                    only: None,
-                    // The whole-file fix runs only when that is the action chosen.
-                    fix_all: s.options.fix_all && wanted.kind == Some(actions::fix_all_kind()),
-                    lazy: false,
-                };
-                actions::code_actions(&req)
+                // The whole-file fix runs only when that is the action chosen.
+                let fix_all = s.options.fix_all && wanted.kind == Some(actions::fix_all_kind());
+                actions_at(&s, range, None, fix_all, false)
                     .into_iter()
                     .find(|a| a.title == wanted.title && a.kind == wanted.kind)
                     .ok_or("the action no longer applies")
@@ -98,4 +77,27 @@ impl Backend {
             None => Err(Error::invalid_params("rdock: the document is not open")),
         }
     }
+}
+
+/// The actions for `range` of the document as `s` holds it, from its
+/// findings (the last lint of this version, or a new one).
+fn actions_at(
+    s: &Snapshot,
+    range: lsp::Range,
+    only: Option<&[lsp::CodeActionKind]>,
+    fix_all: bool,
+    lazy: bool,
+) -> Vec<lsp::CodeAction> {
+    let conv = s.conv();
+    let diags = s.check();
+    actions::code_actions(&actions::Request {
+        uri: &s.uri,
+        conv,
+        settings: &s.settings,
+        diagnostics: &diags,
+        range: conv.span(range),
+        only,
+        fix_all,
+        lazy,
+    })
 }
