@@ -6,6 +6,7 @@ pub mod files;
 mod lint;
 mod rule;
 mod targets;
+mod trace;
 mod verify;
 mod write;
 
@@ -72,6 +73,8 @@ pub enum Command {
     },
     /// Show each stage's steps, what they read and write, and why they depend on each other.
     ExplainDeps(explain::ExplainArgs),
+    /// Build a Dockerfile with rdock's embedded engine and show what each RUN step wrote and deleted, and where rdock's model of the step says less.
+    Trace(trace::TraceArgs),
     /// List the builds the repository runs (bake, compose, workflows, Makefiles, scripts) and the Dockerfile stage each builds.
     Targets(targets::TargetsArgs),
     /// Print a shell completion script.
@@ -160,6 +163,7 @@ pub fn main() -> ExitCode {
         },
         Command::ExplainDeps(args) => explain::run(args),
         Command::Targets(args) => targets::run(args),
+        Command::Trace(args) => trace::run(args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "rdock", &mut std::io::stdout());

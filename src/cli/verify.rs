@@ -238,7 +238,7 @@ pub fn run(args: VerifyArgs) -> Exit {
     };
     let engine = match choice {
         Some(choice) => crate::exec::detect(choice, args.buildkit_host.as_deref()),
-        None => embedded_engine(&args, &contexts),
+        None => embedded_engine(&args.image, args.jobs, &contexts),
     };
     let engine = match engine {
         Ok(e) => e,
@@ -363,14 +363,17 @@ type Runs = (Vec<BuildOutput>, Vec<BuildOutput>, Comparison);
 /// `--engine embedded`: its base images from `--image NAME=PATH`, and from
 /// `--build-context NAME=oci-layout://DIR` or `NAME=DIR` as the BuildKit
 /// backends would serve `FROM NAME`.
-fn embedded_engine(
-    args: &VerifyArgs,
+/// The embedded engine with the base images of `--image NAME=PATH`
+/// (`image`) and of `oci-layout://` or folder build contexts.
+pub(super) fn embedded_engine(
+    image: &[String],
+    jobs: Option<u32>,
     contexts: &[(String, String)],
 ) -> Result<Box<dyn Executor>, ExecError> {
     #[cfg(target_os = "linux")]
     {
         let mut images: Vec<(String, PathBuf)> = Vec::new();
-        for i in &args.image {
+        for i in image {
             match i.split_once('=') {
                 Some((n, p)) if !n.is_empty() && !p.is_empty() => {
                     images.push((n.to_string(), PathBuf::from(p)))
@@ -399,12 +402,12 @@ fn embedded_engine(
                 )));
             }
         }
-        let engine = crate::exec::embedded::Embedded::new(&images, args.jobs.map(|j| j as usize))?;
+        let engine = crate::exec::embedded::Embedded::new(&images, jobs.map(|j| j as usize))?;
         Ok(Box::new(engine))
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (args, contexts);
+        let _ = (image, jobs, contexts);
         Err(ExecError::NoEngine {
             looked_for: "the embedded engine runs on Linux only".into(),
         })
@@ -442,6 +445,7 @@ impl Builds<'_> {
                 side.label
             ),
             contexts: self.contexts.to_vec(),
+            trace: false,
         };
         self.done += 1;
         let head = format!("build {}/{} ({} #{n})", self.done, self.total, side.label);

@@ -286,6 +286,7 @@ impl Executor for Buildctl {
             build_time: log.solve_time().unwrap_or(wall),
             steps: log.steps(),
             image: digest.to_string(),
+            traces: Vec::new(),
         })
     }
 

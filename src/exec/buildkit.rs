@@ -135,6 +135,7 @@ impl Executor for BuildKit {
             build_time: log.solve_time().unwrap_or(wall),
             steps: log.steps(),
             image: req.tag.clone(),
+            traces: Vec::new(),
         })
     }
 

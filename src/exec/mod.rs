@@ -47,6 +47,10 @@ pub struct BuildRequest {
     /// `docker-image://REF`, or a local folder. How a `FROM NAME` is served
     /// without a registry.
     pub contexts: Vec<(String, String)>,
+    /// Record what each RUN step changed ([`BuildOutput::traces`]); only
+    /// the embedded engine can (it sees each step's layer), and then does
+    /// not take steps from its cache.
+    pub trace: bool,
 }
 
 /// One step of a build, from the engine's progress stream.
@@ -93,6 +97,28 @@ pub struct BuildOutput {
     pub steps: Vec<Step>,
     /// The image left in the engine.
     pub image: String,
+    /// With [`BuildRequest::trace`]: what each RUN step changed.
+    pub traces: Vec<StepTrace>,
+}
+
+/// What one RUN step changed, read from the layer it left: the paths it
+/// wrote (files and links written, or whose mode, owner or times changed,
+/// and folders it made) and the paths it deleted. Paths are absolute, in
+/// the image; what the runtime itself puts in a step's layer (mount points
+/// such as `/proc`, `/etc/hosts`) is left out.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct StepTrace {
+    /// The stage, as the engine names it.
+    pub stage: String,
+    /// The instruction's index in the Dockerfile's model (`None` for an
+    /// ONBUILD trigger).
+    #[serde(skip)]
+    pub instruction: Option<usize>,
+    /// The engine's name for the step.
+    pub step: String,
+    pub seconds: f64,
+    pub wrote: Vec<String>,
+    pub deleted: Vec<String>,
 }
 
 /// Live progress while a build runs.

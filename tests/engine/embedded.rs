@@ -562,3 +562,90 @@ fn embedded_step_cache_reuses_unchanged_steps() {
         "--no-cache ran every step: {uncached:?}"
     );
 }
+
+/// `rdock trace` reads what each RUN step wrote and deleted from the layer
+/// it left, and holds rdock's model of the step to it: the modelled file
+/// commands cover what they did, and a model that claims less than the
+/// trace shows (a `[[command]]` saying `mytool` changes nothing) fails.
+#[test]
+fn embedded_trace_holds_the_models_to_what_steps_did() {
+    let Some(images) = embedded("embedded_trace_holds_the_models_to_what_steps_did", BUSYBOX)
+    else {
+        return;
+    };
+    let _g = engine_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let df = dir.path().join("Dockerfile");
+    let base = "FROM busybox\n\
+        RUN set -e; mkdir -p /src/a/b; echo 1 > /src/a/b/f; echo 2 > /src/top\n\
+        RUN tar -czf /tmp/src.tgz -C /src . && mkdir -p /dst && tar -xzf /tmp/src.tgz -C /dst\n\
+        RUN cp -r /src /copy && mv /src/top /moved && ln -s /moved /link && ln /moved /hard\n\
+        RUN rm -rf /src/a && sed -i s/2/two/ /moved && sort /moved -o /sorted && gzip /sorted\n\
+        RUN printf '#!/bin/sh\\necho made > /made\\n' > /bin/mytool && chmod +x /bin/mytool\n";
+    let trace = |text: &str| -> (Option<i32>, serde_json::Value) {
+        std::fs::write(&df, text).unwrap();
+        let mut cmd = cargo_bin_cmd!("rdock");
+        cmd.args(["trace", "--output-format", "json"])
+            .args(&images)
+            .arg(&df);
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let v = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), v)
+    };
+    let (code, v) = trace(base);
+    let steps = v["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 5, "{v}");
+    for s in steps {
+        assert_eq!(s["model"]["opaque"], serde_json::Value::Null, "{s}");
+        assert_eq!(
+            s["model"]["unmodelled_writes"],
+            serde_json::json!([]),
+            "{s}"
+        );
+        assert_eq!(
+            s["model"]["unmodelled_deletes"],
+            serde_json::json!([]),
+            "{s}"
+        );
+    }
+    assert_eq!(code, Some(0), "{v}");
+    let paths = |i: usize, k: &str| -> Vec<String> {
+        steps[i][k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        paths(0, "wrote"),
+        ["/src", "/src/a", "/src/a/b", "/src/a/b/f", "/src/top"]
+    );
+    assert!(paths(1, "wrote").contains(&"/dst/a/b/f".to_string()), "{v}");
+    assert!(
+        paths(1, "wrote").contains(&"/tmp/src.tgz".to_string()),
+        "{v}"
+    );
+    assert_eq!(paths(2, "deleted"), ["/src/top"]);
+    assert!(paths(2, "wrote").contains(&"/link".to_string()), "{v}");
+    assert_eq!(paths(3, "deleted"), ["/src/a"], "{v}");
+    assert!(paths(3, "wrote").contains(&"/sorted.gz".to_string()), "{v}");
+
+    // A model that says less than what happened.
+    std::fs::write(
+        dir.path().join(".rdock.toml"),
+        "[[command]]\nname = \"mytool\"\nkind = \"pure\"\n",
+    )
+    .unwrap();
+    let (code, v) = trace(&format!("{base}RUN mytool\n"));
+    let last = &v["steps"][5];
+    assert_eq!(last["wrote"], serde_json::json!(["/made"]), "{v}");
+    assert_eq!(
+        last["model"]["unmodelled_writes"],
+        serde_json::json!(["/made"]),
+        "{v}"
+    );
+    assert_eq!(code, Some(1), "{v}");
+}

@@ -39,6 +39,8 @@ pub struct Ctx {
     steps: Mutex<Vec<(Step, Duration, Duration)>>,
     progress: Mutex<mpsc::Sender<String>>,
     abort: AtomicBool,
+    /// With `BuildRequest::trace`: what each RUN step changed.
+    traces: Option<Mutex<Vec<crate::exec::StepTrace>>>,
 }
 
 impl Ctx {
@@ -65,6 +67,18 @@ impl Ctx {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push((step, start, start + d));
+    }
+
+    /// Whether RUN steps are traced.
+    pub fn tracing(&self) -> bool {
+        self.traces.is_some()
+    }
+
+    /// A traced RUN step.
+    pub fn record_trace(&self, t: crate::exec::StepTrace) {
+        if let Some(ts) = &self.traces {
+            ts.lock().unwrap_or_else(|e| e.into_inner()).push(t);
+        }
     }
 
     pub fn progress(&self, what: &str) {
@@ -178,12 +192,14 @@ pub fn build(
             .collect(),
         network_host,
         hosts: PathBuf::from("hosts"),
-        cache: !req.no_cache,
+        // A traced step must run: a step from the cache shows nothing.
+        cache: !req.no_cache && !req.trace,
         context_digest: std::sync::OnceLock::new(),
         epoch: Instant::now(),
         steps: Mutex::new(Vec::new()),
         progress: Mutex::new(ptx),
         abort: AtomicBool::new(false),
+        traces: req.trace.then(|| Mutex::new(Vec::new())),
     };
     let n = model.stages.len();
     let needed: Vec<bool> = (0..n)
@@ -295,5 +311,10 @@ pub fn build(
         build_time,
         steps: steps.into_iter().map(|(s, _, _)| s).collect(),
         image: String::new(),
+        traces: ctx
+            .traces
+            .as_ref()
+            .map(|t| t.lock().unwrap_or_else(|e| e.into_inner()).clone())
+            .unwrap_or_default(),
     })
 }

@@ -14,7 +14,8 @@
 //!   `rootpath.rs`: paths resolved inside a tree;
 //! - `image.rs`: base images (`--image NAME=PATH`, a Docker daemon);
 //!   `store.rs`: the build's work folder; `cache.rs`: the step cache;
-//!   `cleanup.rs`: Ctrl-C.
+//!   `cleanup.rs`: Ctrl-C; `trace.rs`: what a RUN step changed (`rdock
+//!   trace`).
 
 mod build;
 mod cache;
@@ -30,6 +31,7 @@ mod spec;
 mod stage;
 mod store;
 mod sys;
+mod trace;
 mod users;
 
 use std::path::{Path, PathBuf};

@@ -36,6 +36,8 @@ pub struct StageRun<'a> {
     key: Option<String>,
     step: usize,
     total: usize,
+    /// The instruction being run (its index in the model).
+    current: Option<usize>,
 }
 
 pub fn fail(step: &str, message: impl Into<String>) -> ExecError {
@@ -68,6 +70,7 @@ impl<'a> StageRun<'a> {
             key: None,
             step: 1,
             total: stage.body.len() + 1,
+            current: None,
         }
     }
 
@@ -177,6 +180,7 @@ impl<'a> StageRun<'a> {
         text: &str,
         ii: Option<usize>,
     ) -> Result<(), ExecError> {
+        self.current = ii;
         let label = self.label(text);
         let unsupported_flag = |allowed: &[&str]| -> Result<(), ExecError> {
             match inst
@@ -479,6 +483,19 @@ impl<'a> StageRun<'a> {
         }
         // A step that changed nothing leaves no layer.
         let upper = store.abs(&layer.id);
+        if let (true, Op::Run(r)) = (self.ctx.tracing(), &spec.op) {
+            let lowers: Vec<std::path::PathBuf> =
+                self.layers.iter().rev().map(|l| store.abs(l)).collect();
+            let (wrote, deleted) = super::trace::changes(&upper, &lowers, &r.cwd);
+            self.ctx.record_trace(crate::exec::StepTrace {
+                stage: self.name.clone(),
+                instruction: self.current,
+                step: label.to_string(),
+                seconds: started.elapsed().as_secs_f64(),
+                wrote,
+                deleted,
+            });
+        }
         if std::fs::read_dir(&upper)
             .map(|mut d| d.next().is_none())
             .unwrap_or(false)
