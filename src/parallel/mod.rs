@@ -496,8 +496,13 @@ fn follow_links(steps: &mut [Step], inherited: Vec<(String, Option<String>, bool
             for (k, list) in [(0u8, &fx.reads), (1, &fx.writes), (2, &fx.deletes)] {
                 for p in list {
                     if *hard {
-                        if k > 0 && (p.path == *path || target.as_deref() == Some(p.path.as_str()))
-                        {
+                        // Either name, or a folder that holds one: COPY
+                        // --from of the folder copies that name as a file
+                        // of its own (`mkdir -p DIR` on an existing DIR
+                        // leaves DIR, and the rewrite copies it whole).
+                        let names = std::iter::once(path.as_str()).chain(target.as_deref());
+                        let touched = names.into_iter().any(|n| paths::is_within(n, &p.path));
+                        if k > 0 && touched {
                             fx.unsplittable.push(format!(
                                 "changes {p}, which an earlier step hard-linked: COPY --from would split the pair"
                             ));
