@@ -267,7 +267,8 @@ fn is_dockerfile_like(path: &Path) -> bool {
 
 /// The files under `root` that discovery considers: the checkout's
 /// tracked files when a git index lists them, else a walk honouring
-/// `.gitignore` (also outside git), stopped after [`MAX_WALK`] files.
+/// `.gitignore` (also outside git) that does not enter other checkouts,
+/// stopped after [`MAX_WALK`] files.
 fn files_under(root: &Root, d: &mut Discovery) -> Vec<PathBuf> {
     if let Some((checkout, tracked)) = &root.index {
         if let Some(index) = gitindex::index_file(checkout) {
@@ -282,10 +283,18 @@ fn files_under(root: &Root, d: &mut Discovery) -> Vec<PathBuf> {
         return tracked.under(&rel).map(|p| checkout.join(p)).collect();
     }
     d.stamps.push((root.dir.clone(), mtime(&root.dir)));
+    // A folder below with a `.git` of its own is another repository: its
+    // builds are its own (a Dockerfile in it has that checkout for root),
+    // and walking into it would read them for every file up here.
     let walker = ignore::WalkBuilder::new(&root.dir)
         .hidden(false)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        .filter_entry(|e| {
+            e.file_name() != ".git"
+                && !(e.depth() > 0
+                    && e.file_type().is_some_and(|t| t.is_dir())
+                    && e.path().join(".git").exists())
+        })
         .build();
     let mut files = Vec::new();
     for e in walker.filter_map(Result::ok) {

@@ -2207,6 +2207,36 @@ fn without_git_the_top_of_the_paths_given_is_the_root() {
     assert_eq!(run.stdout, "", "{run}");
 }
 
+/// Without git, the walk from the top does not enter a folder that is a
+/// checkout of its own: that repository's builds are its own (linting a
+/// Dockerfile in /tmp read the builds of every repository below /tmp).
+#[test]
+fn without_git_the_walk_does_not_enter_other_checkouts() {
+    let p = Project::new()
+        .with("svc/Dockerfile", NESTED)
+        .with("other/.git/HEAD", "ref: refs/heads/main\n")
+        .with(
+            "other/docker-bake.hcl",
+            "target \"t\" {\n  context = \"../svc\"\n  target = \"test\"\n}\n",
+        );
+    let targets = p.run(&["targets", "."]);
+    assert!(targets.stdout.contains("No builds found."), "{targets}");
+    let run = p.concise(&["--select", "RD101", "."]);
+    assert_eq!(run.stdout.matches(": RD101 ").count(), 1, "{run}");
+    // The same bake file in a plain folder is read.
+    p.write(
+        "tools/docker-bake.hcl",
+        "target \"t\" {\n  context = \"../svc\"\n  target = \"test\"\n}\n",
+    );
+    let targets = p.run(&["targets", "."]);
+    assert!(
+        targets
+            .stdout
+            .contains("svc/Dockerfile: test (tools/docker-bake.hcl:1, bake)"),
+        "{targets}"
+    );
+}
+
 /// A folder inside a git checkout that tracks nothing of it (a corpus, a
 /// vendored copy) is its own tree: the checkout's builds do not apply to
 /// it, and it is not walked from the checkout's root. Once tracked, it is
