@@ -383,7 +383,9 @@ class Gen:
         if not f or f in self.hard:
             return self.op_write_new()
         self.gone(f)
-        return f'T="$(mktemp -d)"; rm -f {f} "$T"/none'
+        # `mktemp -d` names its folder at random: removed, so that both
+        # builds leave the same tree.
+        return f'T="$(mktemp -d)"; rm -f {f} "$T"/none; rmdir "$T"'
 
     def op_cat(self):
         f = self.file()
