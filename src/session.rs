@@ -25,6 +25,18 @@ pub enum ConfigChoice {
     Ignore,
 }
 
+impl ConfigChoice {
+    /// `--no-config` (or the editor's `noConfig`) given or not: none, or
+    /// the nearest configuration file above each file.
+    pub fn unless_ignored(no_config: bool) -> ConfigChoice {
+        if no_config {
+            ConfigChoice::Ignore
+        } else {
+            ConfigChoice::Discover
+        }
+    }
+}
+
 /// A repository's builds and the generation they were last known current in.
 type BuildsSlot = Option<(Arc<workspace::Discovery>, u64)>;
 

@@ -69,11 +69,7 @@ pub fn run(args: ExplainArgs) -> Exit {
             build_args,
             ..Overrides::default()
         },
-        if args.no_config {
-            ConfigChoice::Ignore
-        } else {
-            ConfigChoice::Discover
-        },
+        ConfigChoice::unless_ignored(args.no_config),
     );
     let at = if stdin {
         PathBuf::from("Dockerfile")

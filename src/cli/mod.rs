@@ -258,3 +258,45 @@ pub(crate) fn error(message: impl Into<String>, help: Option<String>) {
         color,
     );
 }
+
+/// For the commands that build one Dockerfile (`verify`, `trace`): its
+/// build arguments parsed (`KEY` alone takes the environment's value) and
+/// the settings `rdock lint --target T --build-arg ...` uses for it, so
+/// that what they build is what the lint saw. A bad flag or configuration
+/// is printed, and `Err` holds the exit code.
+pub(crate) fn build_settings(
+    file: &std::path::Path,
+    target: Option<&str>,
+    build_arg: &[String],
+    no_config: bool,
+) -> Result<
+    (
+        std::collections::BTreeMap<String, String>,
+        std::sync::Arc<crate::settings::Settings>,
+    ),
+    Exit,
+> {
+    use crate::session::{ConfigChoice, Session};
+    use crate::settings::{self, Overrides};
+    let build_args =
+        settings::parse_build_args(build_arg, |k| std::env::var(k).ok()).map_err(|e| {
+            error(e, Some("write it as --build-arg KEY=VALUE".into()));
+            Exit::Error
+        })?;
+    let overrides = Overrides {
+        targets: target.iter().map(|t| t.to_string()).collect(),
+        build_args: build_args.clone(),
+        ..Overrides::default()
+    };
+    if let Err(e) = overrides.validate() {
+        let (message, help) = invalid_override(e);
+        error(message, Some(help));
+        return Err(Exit::Error);
+    }
+    let session = Session::new(overrides, ConfigChoice::unless_ignored(no_config));
+    let settings = session.settings_for(file).map_err(|e| {
+        print_error(&e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
+        Exit::Error
+    })?;
+    Ok((build_args, settings))
+}

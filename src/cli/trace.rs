@@ -18,8 +18,6 @@ use crate::exec::{BuildRequest, StepTrace};
 use crate::model::Model;
 use crate::parallel::effects::{run_effects, Effects};
 use crate::parallel::paths::{is_within, PathRef};
-use crate::session::{ConfigChoice, Session};
-use crate::settings::{self, Overrides};
 
 #[derive(Debug, Args)]
 pub struct TraceArgs {
@@ -84,28 +82,14 @@ pub fn run(args: TraceArgs) -> Exit {
             )
         }
     };
-    let build_args = match settings::parse_build_args(&args.build_arg, |k| std::env::var(k).ok()) {
-        Ok(b) => b,
-        Err(e) => return fail(e, "write it as --build-arg KEY=VALUE"),
-    };
-    let session = Session::new(
-        Overrides {
-            build_args: build_args.clone(),
-            targets: args.target.iter().cloned().collect(),
-            ..Overrides::default()
-        },
-        if args.no_config {
-            ConfigChoice::Ignore
-        } else {
-            ConfigChoice::Discover
-        },
-    );
-    let settings = match session.settings_for(&args.dockerfile) {
-        Ok(s) => s,
-        Err(e) => {
-            super::print_error(&e, false);
-            return Exit::Error;
-        }
+    let (build_args, settings) = match super::build_settings(
+        &args.dockerfile,
+        args.target.as_deref(),
+        &args.build_arg,
+        args.no_config,
+    ) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
     let engine = match super::verify::embedded_engine(&args.image, args.jobs, &[]) {
         Ok(e) => e,

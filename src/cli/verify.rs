@@ -11,8 +11,6 @@ use serde_json::json;
 
 use super::{ColorArg, Exit};
 use crate::exec::{BuildOutput, BuildRequest, EngineChoice, ExecError, Executor, Progress};
-use crate::session::{ConfigChoice, Session};
-use crate::settings::{self, Overrides};
 use crate::verify::fs::Snapshot;
 use crate::verify::timing::{analyse, Analysis};
 use crate::verify::{baseline, compare, Comparison, Difference};
@@ -117,37 +115,16 @@ pub fn run(args: VerifyArgs) -> Exit {
         Ok(t) => t,
         Err(e) => return fail(e, "check the path and its permissions"),
     };
-    let build_args: Vec<(String, String)> =
-        match settings::parse_build_args(&args.build_arg, |k| std::env::var(k).ok()) {
-            Ok(b) => b.into_iter().collect(),
-            Err(e) => return fail(e, "write it as --build-arg KEY=VALUE"),
-        };
-    // What `rdock lint --target T --build-arg ...` uses for this file: the
-    // rewrite is the one `rdock lint --fix` writes.
-    let overrides = Overrides {
-        targets: args.target.iter().cloned().collect(),
-        build_args: build_args.iter().cloned().collect(),
-        ..Overrides::default()
+    let (build_args, settings) = match super::build_settings(
+        &args.dockerfile,
+        args.target.as_deref(),
+        &args.build_arg,
+        args.no_config,
+    ) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
-    if let Err(e) = overrides.validate() {
-        let (message, help) = super::invalid_override(e);
-        return fail(message, &help);
-    }
-    let session = Session::new(
-        overrides,
-        if args.no_config {
-            ConfigChoice::Ignore
-        } else {
-            ConfigChoice::Discover
-        },
-    );
-    let settings = match session.settings_for(&args.dockerfile) {
-        Ok(s) => s,
-        Err(e) => {
-            super::print_error(&e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
-            return Exit::Error;
-        }
-    };
+    let build_args: Vec<(String, String)> = build_args.into_iter().collect();
     let mut contexts = Vec::new();
     for c in &args.build_context {
         match c.split_once('=') {

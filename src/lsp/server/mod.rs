@@ -136,11 +136,7 @@ impl State {
 /// The session for the editor's settings and workspace folders (the root
 /// of a file outside any repository, `workspace::root`).
 fn session_for(opts: &Options, folders: Vec<std::path::PathBuf>) -> Arc<Session> {
-    let choice = if opts.no_config {
-        ConfigChoice::Ignore
-    } else {
-        ConfigChoice::Discover
-    };
+    let choice = ConfigChoice::unless_ignored(opts.no_config);
     Arc::new(Session::new(opts.overrides(), choice).with_tops(folders))
 }
 
