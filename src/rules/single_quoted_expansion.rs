@@ -75,18 +75,27 @@ fn single_quoted_dollar(raw: &str) -> Option<usize> {
                 i += 1;
             }
             b'\'' if !dq => {
-                i += 1;
-                while i < b.len() && b[i] != b'\'' {
-                    if b[i] == b'$'
-                        && b.get(i + 1).is_some_and(|&c| {
-                            c.is_ascii_alphabetic() || c == b'_' || c == b'{' || c == b'('
-                        })
-                    {
-                        return Some(i);
+                let start = i + 1;
+                let end = b[start..]
+                    .iter()
+                    .position(|&c| c == b'\'')
+                    .map_or(b.len(), |k| start + k);
+                // Backquotes in the same quotes: in double quotes they would
+                // run a command, so the author needed single quotes to
+                // keep the text literal, `$` included (`echo 'set $ARCH,
+                // or run with `docker buildx`'`).
+                if !b[start..end].contains(&b'`') {
+                    for k in start..end {
+                        if b[k] == b'$'
+                            && b.get(k + 1).is_some_and(|&c| {
+                                c.is_ascii_alphabetic() || c == b'_' || c == b'{' || c == b'('
+                            })
+                        {
+                            return Some(k);
+                        }
                     }
-                    i += 1;
                 }
-                i += 1;
+                i = end + 1;
             }
             _ => i += 1,
         }
