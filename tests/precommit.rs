@@ -273,12 +273,14 @@ fn hooks_run_as_git_commit_hooks() {
     let out = repo.run(&repo.pre_commit[0], &args);
     assert!(out.status.success(), "{}", text(&out));
 
-    // A new unfixable finding (RD102, a `--from` that names no stage) blocks
-    // the commit, after the fixer has fixed what it can.
+    // A new unfixable finding (RD102, a `--from` that is a typo of a stage
+    // name) blocks the commit, after the fixer has fixed what it can. (A
+    // bare word far from every stage name may be a named build context, so
+    // RD102 reports only typos in a lone Dockerfile.)
     let file = "Containerfile";
     std::fs::write(
         repo.path().join(file),
-        "FROM alpine:3.19 as base\nCOPY --from=bulid /x /x\n",
+        "FROM alpine:3.19 as build\nRUN true\nFROM alpine:3.19\nCOPY --from=bulid /x /x\n",
     )
     .expect("write");
     repo.git(&["add", file]);
@@ -292,7 +294,7 @@ fn hooks_run_as_git_commit_hooks() {
     assert!(text(&out).contains("RD102"), "{}", text(&out));
     assert_eq!(
         repo.read(file),
-        "FROM alpine:3.19 AS base\nCOPY --from=bulid /x /x\n"
+        "FROM alpine:3.19 AS build\nRUN true\nFROM alpine:3.19\nCOPY --from=bulid /x /x\n"
     );
 }
 
