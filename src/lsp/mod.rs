@@ -63,7 +63,9 @@ pub async fn serve(
             .finish()
     };
     let (to_server, from_pump) = tokio::io::duplex(1 << 16);
-    let pump = tokio::spawn(transport::pump(input, to_server));
+    let phase = transport::Phase::default();
+    let answered = phase.answered();
+    let pump = tokio::spawn(transport::pump(input, to_server, phase));
     let (to_outbox, from_server) = tokio::io::duplex(1 << 16);
     let server = async move {
         tower_lsp_server::Server::new(from_pump, to_outbox, socket)
@@ -72,7 +74,7 @@ pub async fn serve(
     };
     tokio::join!(
         server,
-        transport::collect(from_server, outbox.clone()),
+        transport::collect(from_server, outbox.clone(), answered),
         transport::write(outbox, output)
     );
     pump.abort();

@@ -119,13 +119,18 @@ pub fn response<R: Serialize>(id: &Value, result: &Result<R>) -> Vec<u8> {
     .expect("LSP types serialize to JSON")
 }
 
-/// Whether the requests of [`DIRECT`] are answered directly: after
-/// `initialize` and before `shutdown` (tower-lsp answers them with its
-/// errors otherwise, which a notification cannot).
+/// Whether the requests of [`DIRECT`] are answered directly, and large
+/// notifications kept aside: once tower-lsp has *answered* `initialize`
+/// and before `shutdown`. Otherwise tower-lsp gets them as they are and
+/// answers with its errors, which a notification cannot: a request sent
+/// right behind `initialize` (the fuzzer's client does it) went unanswered
+/// as a notification tower-lsp drops before it is initialized.
 #[derive(Default)]
 pub struct Phase {
     initialized: bool,
     shut_down: bool,
+    /// Set by [`collect`] when tower-lsp's answer to `initialize` passes.
+    answered: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Phase {
@@ -134,9 +139,20 @@ impl Phase {
         match method {
             "initialize" => self.initialized = true,
             "shutdown" => self.shut_down = true,
-            _ => return self.initialized && !self.shut_down && DIRECT.contains(&method),
+            _ => return self.ready() && DIRECT.contains(&method),
         }
         false
+    }
+
+    fn ready(&self) -> bool {
+        self.initialized
+            && !self.shut_down
+            && self.answered.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The flag [`collect`] sets when `initialize` is answered.
+    pub fn answered(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        Arc::clone(&self.answered)
     }
 }
 
@@ -198,10 +214,7 @@ fn screen_in(body: &[u8], phase: &mut Phase) -> Vec<u8> {
                 let method = v.get("method").and_then(Value::as_str);
                 match (v.get("id"), method) {
                     (None, Some(m))
-                        if phase.initialized
-                            && !phase.shut_down
-                            && body.len() >= LARGE_BYTES
-                            && LARGE.contains(&m) =>
+                        if phase.ready() && body.len() >= LARGE_BYTES && LARGE.contains(&m) =>
                     {
                         let m = m.to_string();
                         keep_large(&m, v["params"].take())
@@ -352,9 +365,9 @@ async fn write_frame(output: &mut (impl AsyncWrite + Unpin), body: &[u8]) -> boo
 pub async fn pump(
     input: impl AsyncRead + Unpin + Send + 'static,
     mut output: impl AsyncWrite + Unpin,
+    mut phase: Phase,
 ) {
     let mut r: std::pin::Pin<Box<dyn AsyncBufRead + Send>> = Box::pin(BufReader::new(input));
-    let mut phase = Phase::default();
     while let Some(frame) = read_frame(&mut r).await {
         let body = match frame {
             Ok(body) => match split_overlong(&body) {
@@ -472,9 +485,23 @@ pub fn notification(method: &str, params: &impl Serialize) -> Vec<u8> {
 
 /// Queue each message framed on `input` (tower-lsp's output); at its end,
 /// close the outbox, so that [`write`] stops once the queue is empty.
-pub async fn collect(input: impl AsyncRead + Unpin, outbox: Outbox) {
+pub async fn collect(
+    input: impl AsyncRead + Unpin,
+    outbox: Outbox,
+    answered: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::Ordering;
     let mut r = BufReader::new(input);
     while let Some(Ok(body)) = read_frame(&mut r).await {
+        // tower-lsp's first answer with capabilities is to `initialize`.
+        if !answered.load(Ordering::SeqCst)
+            && serde_json::from_slice::<Value>(&body).is_ok_and(|v| {
+                v.get("result")
+                    .is_some_and(|r| r.get("capabilities").is_some())
+            })
+        {
+            answered.store(true, Ordering::SeqCst);
+        }
         outbox.push(body);
     }
     outbox.close();
@@ -526,6 +553,12 @@ mod tests {
         assert_eq!(screen_in(outline, &mut phase), outline.to_vec());
         let init = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#;
         assert_eq!(screen_in(init, &mut phase), init.to_vec());
+        // Sent before tower-lsp answered `initialize`: as it is, so that
+        // tower-lsp answers it (with its error).
+        assert_eq!(screen_in(outline, &mut phase), outline.to_vec());
+        phase
+            .answered()
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let v: Value = serde_json::from_slice(&screen_in(outline, &mut phase)).unwrap();
         assert_eq!(v["method"], DIRECT_METHOD);
         assert_eq!(v["params"]["id"], 7);
@@ -559,7 +592,11 @@ mod tests {
             let tower = b"Content-Length: 2\r\n\r\n{}Content-Length: 4\r\n\r\nnull".as_slice();
             let mut out = Vec::new();
             let late = outbox.clone();
-            tokio::join!(collect(tower, outbox.clone()), write(outbox, &mut out));
+            let answered = Arc::default();
+            tokio::join!(
+                collect(tower, outbox.clone(), answered),
+                write(outbox, &mut out)
+            );
             // After the end: dropped, not written.
             late.push(b"{}".to_vec());
             out

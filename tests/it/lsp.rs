@@ -1392,3 +1392,37 @@ fn code_lens_commands_show_the_target() {
     );
     c.shutdown();
 }
+
+/// Requests written right behind `initialize`, before its answer (the LSP
+/// specification says a client must wait; the fuzzer's does not), each get
+/// an answer: an outline, a code lens and a folding request went unanswered
+/// for ever, turned into notifications that tower-lsp drops before it is
+/// initialized. After the answer they are served as usual.
+#[test]
+fn requests_sent_before_initialize_is_answered_get_an_answer() {
+    let mut c = Client::spawn();
+    let uri = "file:///nonexistent/early/Dockerfile";
+    let doc = json!({"textDocument": {"uri": uri}});
+    c.send_batch(&[
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+               "params": {"processId": null, "rootUri": null, "capabilities": {}}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/documentSymbol", "params": doc}),
+        json!({"jsonrpc": "2.0", "id": 3, "method": "textDocument/codeLens", "params": doc}),
+        json!({"jsonrpc": "2.0", "id": 4, "method": "textDocument/foldingRange", "params": doc}),
+    ]);
+    assert!(c.response(1).is_ok());
+    for id in 2..=4 {
+        // Answered, with the result or tower-lsp's "not initialized" error.
+        let _ = c.response(id);
+    }
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "dockerfile", "version": 1,
+               "text": "FROM alpine:3.20 AS build\nRUN true\n"}}),
+    );
+    let outline = c
+        .request("textDocument/documentSymbol", doc.clone())
+        .expect("an outline");
+    assert_eq!(outline[0]["name"], "build", "{outline}");
+}
