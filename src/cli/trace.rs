@@ -4,8 +4,10 @@
 //! (`rules/commands/*.toml`, the coreutils models, `[[command]]` in
 //! `.rdock.toml`) says less than what happened.
 //!
-//! Reads are not traced: a step's reads would need fanotify or ptrace on
-//! the sandbox, which the embedded engine does not do yet.
+//! What a step read (fanotify on its overlay; `exec/embedded/reads.rs`)
+//! is held to the models across steps: when a step read a path that an
+//! earlier step of its stage wrote, rdock's models of the two steps must
+//! make the later depend on the earlier, or a split could move them apart.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -64,6 +66,18 @@ struct Checked {
     /// What the step wrote and deleted that the model does not say it may.
     unmodelled_writes: Vec<String>,
     unmodelled_deletes: Vec<String>,
+    /// What the step read that an earlier step of its stage wrote, where
+    /// the models of the two steps see no dependence: `PATH (step)`.
+    unmodelled_reads: Vec<String>,
+    effects: Option<Effects>,
+}
+
+impl Checked {
+    fn says_less(&self) -> bool {
+        !self.unmodelled_writes.is_empty()
+            || !self.unmodelled_deletes.is_empty()
+            || !self.unmodelled_reads.is_empty()
+    }
 }
 
 /// Exit 0 when the model of every traced step covers what it did, 1 when
@@ -137,7 +151,7 @@ pub fn run(args: TraceArgs) -> Exit {
     let model = Model::new(&text, &settings.build.inputs);
     let mut traces = output.traces;
     traces.sort_by_key(|t| t.instruction);
-    let checked: Vec<Checked> = traces
+    let mut checked: Vec<Checked> = traces
         .into_iter()
         .map(|t| {
             let fx = t
@@ -146,15 +160,13 @@ pub fn run(args: TraceArgs) -> Exit {
             check(t, fx)
         })
         .collect();
+    check_reads(&mut checked);
     let out = match args.output_format {
         TraceFormat::Text => text_report(&checked),
         TraceFormat::Json => json_report(&checked),
     };
     print!("{out}");
-    if checked
-        .iter()
-        .any(|c| !c.unmodelled_writes.is_empty() || !c.unmodelled_deletes.is_empty())
-    {
+    if checked.iter().any(Checked::says_less) {
         Exit::Findings
     } else {
         Exit::Ok
@@ -169,6 +181,8 @@ fn check(trace: StepTrace, fx: Option<Effects>) -> Checked {
             opaque: Some("an ONBUILD trigger (not in this file)".into()),
             unmodelled_writes: Vec::new(),
             unmodelled_deletes: Vec::new(),
+            unmodelled_reads: Vec::new(),
+            effects: None,
         };
     };
     if let Some(why) = fx.opaque.clone() {
@@ -177,6 +191,8 @@ fn check(trace: StepTrace, fx: Option<Effects>) -> Checked {
             opaque: Some(why),
             unmodelled_writes: Vec::new(),
             unmodelled_deletes: Vec::new(),
+            unmodelled_reads: Vec::new(),
+            effects: None,
         };
     }
     let covers = |p: &PathRef, path: &str| path == p.path || (p.tree && is_within(path, &p.path));
@@ -221,6 +237,53 @@ fn check(trace: StepTrace, fx: Option<Effects>) -> Checked {
         opaque: None,
         unmodelled_writes,
         unmodelled_deletes,
+        unmodelled_reads: Vec::new(),
+        effects: Some(fx),
+    }
+}
+
+/// Hold the models to the flows the trace shows: a step that read what an
+/// earlier step of the same stage wrote (the file, or a folder the earlier
+/// step wrote into) depends on it, and rdock's models must keep the two in
+/// order. They do when a step without a model (a barrier) lies between
+/// them, or when the two are joined by a path of conflicting steps (a
+/// split keeps such steps in one chain, in their order).
+fn check_reads(checked: &mut [Checked]) {
+    let n = checked.len();
+    let mut joined = petgraph::unionfind::UnionFind::<usize>::new(n);
+    for b in 0..n {
+        for a in 0..b {
+            let same = checked[a].trace.stage == checked[b].trace.stage;
+            if let (true, Some(x), Some(y)) = (same, &checked[a].effects, &checked[b].effects) {
+                if crate::parallel::conflict(x, y).is_some() {
+                    joined.union(a, b);
+                }
+            }
+        }
+    }
+    for j in 0..n {
+        if checked[j].effects.is_none() {
+            continue;
+        }
+        let stage = &checked[j].trace.stage;
+        let mut found = Vec::new();
+        for read in &checked[j].trace.read {
+            let writer = (0..j).rev().find(|&i| {
+                checked[i].trace.stage == *stage
+                    && checked[i]
+                        .trace
+                        .wrote
+                        .iter()
+                        .any(|w| is_within(w, read) || is_within(read, w))
+            });
+            let Some(i) = writer else { continue };
+            let barrier =
+                (i..j).any(|k| checked[k].trace.stage == *stage && checked[k].effects.is_none());
+            if !barrier && !joined.equiv(i, j) {
+                found.push(format!("{read} ({})", checked[i].trace.step));
+            }
+        }
+        checked[j].unmodelled_reads = found;
     }
 }
 
@@ -237,13 +300,12 @@ fn text_report(checked: &[Checked]) -> String {
     for c in checked {
         let t = &c.trace;
         let _ = writeln!(o, "{} ({:.2} s)", t.step, t.seconds);
+        let _ = writeln!(o, "  read:    {}", list(&t.read));
         let _ = writeln!(o, "  wrote:   {}", list(&t.wrote));
         let _ = writeln!(o, "  deleted: {}", list(&t.deleted));
         let model = match &c.opaque {
             Some(why) => format!("none: {why}"),
-            None if c.unmodelled_writes.is_empty() && c.unmodelled_deletes.is_empty() => {
-                "covers what the step did".into()
-            }
+            None if !c.says_less() => "covers what the step did".into(),
             None => {
                 let mut parts = Vec::new();
                 if !c.unmodelled_writes.is_empty() {
@@ -258,15 +320,18 @@ fn text_report(checked: &[Checked]) -> String {
                         c.unmodelled_deletes.join(", ")
                     ));
                 }
+                if !c.unmodelled_reads.is_empty() {
+                    parts.push(format!(
+                        "sees no dependence on the earlier step that wrote what it read: {}",
+                        c.unmodelled_reads.join(", ")
+                    ));
+                }
                 format!("SAYS LESS: {}", parts.join("; "))
             }
         };
         let _ = writeln!(o, "  model:   {model}");
     }
-    let less = checked
-        .iter()
-        .filter(|c| !c.unmodelled_writes.is_empty() || !c.unmodelled_deletes.is_empty())
-        .count();
+    let less = checked.iter().filter(|c| c.says_less()).count();
     let opaque = checked.iter().filter(|c| c.opaque.is_some()).count();
     let _ = writeln!(
         o,
@@ -286,12 +351,14 @@ fn json_report(checked: &[Checked]) -> String {
                 "stage": c.trace.stage,
                 "step": c.trace.step,
                 "seconds": c.trace.seconds,
+                "read": c.trace.read,
                 "wrote": c.trace.wrote,
                 "deleted": c.trace.deleted,
                 "model": {
                     "opaque": c.opaque,
                     "unmodelled_writes": c.unmodelled_writes,
                     "unmodelled_deletes": c.unmodelled_deletes,
+                    "unmodelled_reads": c.unmodelled_reads,
                 },
             })
         })
@@ -299,4 +366,82 @@ fn json_report(checked: &[Checked]) -> String {
     let mut s = serde_json::to_string_pretty(&json!({ "steps": steps })).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::BuildInputs;
+
+    /// The traced steps of `text` (one RUN per line after FROM), with what
+    /// each read and wrote as given.
+    fn traced(text: &str, io: &[(&[&str], &[&str])]) -> Vec<Checked> {
+        let model = Model::new(text, &BuildInputs::default());
+        let runs: Vec<usize> = (0..model.instructions.len())
+            .filter(|&ii| model.instruction(ii).kind() == crate::syntax::Kind::Run)
+            .collect();
+        let mut checked: Vec<Checked> = runs
+            .iter()
+            .zip(io)
+            .map(|(&ii, (read, wrote))| {
+                let t = StepTrace {
+                    stage: "s".into(),
+                    instruction: Some(ii),
+                    step: format!("step {ii}"),
+                    read: read.iter().map(|s| s.to_string()).collect(),
+                    wrote: wrote.iter().map(|s| s.to_string()).collect(),
+                    ..Default::default()
+                };
+                check(t, Some(run_effects(&model, ii, &[])))
+            })
+            .collect();
+        check_reads(&mut checked);
+        checked
+    }
+
+    #[test]
+    fn a_read_of_an_earlier_write_must_be_a_dependence_the_models_see() {
+        // `touch /b` has a model that reads nothing, yet the trace says it
+        // read /a (as a wrapper script might): the models would split them.
+        let c = traced(
+            "FROM x\nRUN echo 1 > /a\nRUN touch /b\n",
+            &[(&[], &["/a"]), (&["/a"], &["/b"])],
+        );
+        assert_eq!(c[1].unmodelled_reads, ["/a (step 1)"]);
+        assert!(c[1].says_less());
+        // The models see it: `cat /a` reads /a.
+        let c = traced(
+            "FROM x\nRUN echo 1 > /a\nRUN cat /a > /b\n",
+            &[(&[], &["/a"]), (&["/a"], &["/b"])],
+        );
+        assert!(c[1].unmodelled_reads.is_empty());
+        // A listing of a folder the earlier step wrote into.
+        let c = traced(
+            "FROM x\nRUN mkdir -p /d && echo 1 > /d/f\nRUN touch /b\n",
+            &[(&[], &["/d", "/d/f"]), (&["/d"], &["/b"])],
+        );
+        assert_eq!(c[1].unmodelled_reads, ["/d (step 1)"]);
+    }
+
+    #[test]
+    fn steps_kept_in_order_by_a_chain_or_a_barrier_are_not_reported() {
+        // Step 3 reads step 1's /a; the models join 1-2 (/a) and 2-3 (/c):
+        // one chain, kept in order.
+        let c = traced(
+            "FROM x\nRUN echo 1 > /a\nRUN cat /a > /c\nRUN cat /c > /d\n",
+            &[(&[], &["/a"]), (&["/a"], &["/c"]), (&["/a", "/c"], &["/d"])],
+        );
+        assert!(
+            c[2].unmodelled_reads.is_empty(),
+            "{:?}",
+            c[2].unmodelled_reads
+        );
+        // A step rdock has no model of lies between: a barrier.
+        let c = traced(
+            "FROM x\nRUN echo 1 > /a\nRUN some-tool\nRUN touch /b\n",
+            &[(&[], &["/a"]), (&[], &[]), (&["/a"], &["/b"])],
+        );
+        assert!(c[1].opaque.is_some());
+        assert!(c[2].unmodelled_reads.is_empty());
+    }
 }

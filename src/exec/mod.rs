@@ -117,6 +117,10 @@ pub struct StepTrace {
     /// The engine's name for the step.
     pub step: String,
     pub seconds: f64,
+    /// Files whose content it read, folders it listed and programs it ran,
+    /// of the image's tree (not its mounts); see `exec/embedded/reads.rs`
+    /// for what this cannot see.
+    pub read: Vec<String>,
     pub wrote: Vec<String>,
     pub deleted: Vec<String>,
 }

@@ -420,7 +420,7 @@ fn chains_in(
 /// touch the same path in any order but read-read depend on each other: a
 /// split chain runs from the prefix, and a chain that stays in the final
 /// stage runs after every `COPY --from`, so neither order may matter.
-fn conflict(a: &Effects, b: &Effects) -> Option<String> {
+pub(crate) fn conflict(a: &Effects, b: &Effects) -> Option<String> {
     let hit = |xs: &[PathRef], ys: &[PathRef]| -> Option<(String, String)> {
         xs.iter().find_map(|x| {
             ys.iter()

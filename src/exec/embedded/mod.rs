@@ -24,6 +24,7 @@ mod config;
 mod copy;
 mod export;
 mod image;
+mod reads;
 mod rootpath;
 mod run;
 mod sandbox;

@@ -313,14 +313,27 @@ fn run(spec: &Spec, merged: &Path, r: &RunSpec) -> Result<i32> {
             } => layered.push((lowers.clone(), subpath.clone(), p, *readonly)),
         }
     }
+    // Watch from here: what the helper did to the tree so far is not the step's.
+    let mut watch = match &r.reads {
+        Some(_) => Some(super::reads::ReadWatch::new(merged)?),
+        None => None,
+    };
     let pid = sys::fork()?;
     if pid == 0 {
+        drop(watch);
         let e = step_init(merged, r, &user, &binds, &tmpfs, &layered);
         eprintln!("{HELPER_ERROR}{e}");
         // SAFETY: ends the forked child without running the parent's destructors.
         unsafe { libc::_exit(HELPER_FAILED) };
     }
-    let code = sys::wait(pid)?;
+    let code = match watch.as_mut() {
+        Some(w) => w.wait(pid)?,
+        None => sys::wait(pid)?,
+    };
+    if let (Some(w), Some(out)) = (watch, &r.reads) {
+        let json = serde_json::to_vec(&w.finish()?).map_err(|e| e.to_string())?;
+        std::fs::write(out, json).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
     for s in stubs.iter().rev() {
         let _ = if s.is_dir() {
             std::fs::remove_dir_all(s)

@@ -53,6 +53,10 @@ pub struct RunSpec {
     pub mounts: Vec<RunMount>,
     /// Files for /dev/pipes (a RUN that is one heredoc starting with `#!`): name, content.
     pub pipes: Vec<(String, String)>,
+    /// With `rdock trace`: where the helper writes the paths the step read
+    /// (a JSON list; see `reads.rs`).
+    #[serde(default)]
+    pub reads: Option<PathBuf>,
 }
 
 /// A `RUN --mount`.

@@ -415,7 +415,7 @@ impl<'a> StageRun<'a> {
     pub(super) fn sandbox(
         &mut self,
         label: &str,
-        op: Op,
+        mut op: Op,
         inputs: Option<String>,
     ) -> Result<(), ExecError> {
         let store = &self.ctx.store;
@@ -442,6 +442,9 @@ impl<'a> StageRun<'a> {
             return Ok(());
         }
         let layer = store.new_layer().map_err(io)?;
+        if let (true, Op::Run(r)) = (self.ctx.tracing(), &mut op) {
+            r.reads = Some(layer.spec.with_extension("reads"));
+        }
         let spec = super::spec::Spec {
             root: store.root.clone(),
             lowers: self.layers.iter().rev().cloned().collect(),
@@ -487,11 +490,16 @@ impl<'a> StageRun<'a> {
             let lowers: Vec<std::path::PathBuf> =
                 self.layers.iter().rev().map(|l| store.abs(l)).collect();
             let (wrote, deleted) = super::trace::changes(&upper, &lowers, &r.cwd);
+            let read = match r.reads.as_deref().map(std::fs::read) {
+                Some(Ok(json)) => serde_json::from_slice(&json).unwrap_or_default(),
+                _ => Vec::new(),
+            };
             self.ctx.record_trace(crate::exec::StepTrace {
                 stage: self.name.clone(),
                 instruction: self.current,
                 step: label.to_string(),
                 seconds: started.elapsed().as_secs_f64(),
+                read,
                 wrote,
                 deleted,
             });
@@ -548,6 +556,7 @@ impl<'a> StageRun<'a> {
             hosts: self.ctx.hosts.clone(),
             mounts,
             pipes,
+            reads: None,
         });
         self.sandbox(label, op, cacheable.then(String::new))
     }

@@ -378,6 +378,15 @@ pub(super) fn exact_command(
                         break;
                     } else if name == "env" && t == "-u" {
                         2
+                    } else if name == "stdbuf" && matches!(t, "-i" | "-o" | "-e") {
+                        // A buffering mode for a stream: changes no file.
+                        2
+                    } else if name == "stdbuf"
+                        && ["-i", "-o", "-e", "--input=", "--output=", "--error="]
+                            .iter()
+                            .any(|f| t.starts_with(f))
+                    {
+                        1
                     } else if t.starts_with('-') {
                         return Err(format!("runs `{name} {t}`, a flag rdock does not model"));
                     } else {
