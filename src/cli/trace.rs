@@ -16,9 +16,9 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::Exit;
-use crate::exec::{BuildRequest, StepTrace};
+use crate::exec::{BuildRequest, StepTrace, Written};
 use crate::model::Model;
-use crate::parallel::effects::{run_effects, Effects};
+use crate::parallel::effects::{run_effects, Effects, Event};
 use crate::parallel::paths::{is_within, PathRef};
 
 #[derive(Debug, Args)]
@@ -48,6 +48,11 @@ pub struct TraceArgs {
     /// Ignore `.rdock.toml` (its `[[command]]` models and build args).
     #[arg(long)]
     pub no_config: bool,
+    /// Write to OUT the file with the splits this trace shows are possible
+    /// where rdock's models cannot prove them: an unsafe rewrite, resting
+    /// on one build; check it with `rdock verify FILE --against OUT`.
+    #[arg(long, value_name = "OUT")]
+    pub propose: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
     pub output_format: TraceFormat,
 }
@@ -161,9 +166,22 @@ pub fn run(args: TraceArgs) -> Exit {
         })
         .collect();
     check_reads(&mut checked);
+    let proposals = match &args.propose {
+        Some(out) => {
+            let (proposals, text) = propose(&model, &checked, &settings.build.commands);
+            if let Err(e) = std::fs::write(out, text) {
+                return fail(
+                    format!("cannot write `{}`: {e}", out.display()),
+                    "choose a writable path for --propose",
+                );
+            }
+            Some(proposals)
+        }
+        None => None,
+    };
     let out = match args.output_format {
-        TraceFormat::Text => text_report(&checked),
-        TraceFormat::Json => json_report(&checked),
+        TraceFormat::Text => text_report(&checked, proposals.as_deref(), &args),
+        TraceFormat::Json => json_report(&checked, proposals.as_deref()),
     };
     print!("{out}");
     if checked.iter().any(Checked::says_less) {
@@ -287,6 +305,112 @@ fn check_reads(checked: &mut [Checked]) {
     }
 }
 
+/// A split of one stage that `--propose` wrote.
+struct Proposed {
+    stage: String,
+    chains: Vec<(String, f64)>,
+    serial: f64,
+    parallel: f64,
+    /// Why it is unsafe; `None` when rdock's models prove it without the
+    /// trace (RD501 offers it too).
+    caveat: Option<String>,
+}
+
+/// The steps rdock has no model of, as the trace saw them; the splits of
+/// each stage with them; the file with every split applied.
+fn propose(
+    model: &Model<'_>,
+    checked: &[Checked],
+    extra: &[crate::parallel::models::CommandModel],
+) -> (Vec<Proposed>, String) {
+    let evidence: crate::parallel::Evidence = checked
+        .iter()
+        .filter(|c| c.opaque.is_some())
+        .filter_map(|c| Some((c.trace.instruction?, traced_effects(&c.trace))))
+        .collect();
+    let mut reserved = Vec::new();
+    let mut fixes = Vec::new();
+    let mut proposed = Vec::new();
+    for s in 0..model.stages.len() {
+        if !model.stages[s]
+            .body
+            .iter()
+            .any(|ii| evidence.contains_key(ii))
+        {
+            continue;
+        }
+        let a = crate::parallel::analyze_stage_traced(model, s, extra, &evidence);
+        let Some(p) = &a.proposal else { continue };
+        let Some(fix) = crate::parallel::rewrite(model, &a, p, &mut reserved) else {
+            continue;
+        };
+        fixes.push(fix);
+        proposed.push(Proposed {
+            stage: model.stages[s]
+                .name
+                .as_ref()
+                .map_or_else(|| format!("#{s}"), |n| n.text.clone()),
+            chains: p.split.iter().map(|c| (c.name.clone(), c.cost)).collect(),
+            serial: p.serial_seconds,
+            parallel: p.parallel_seconds,
+            caveat: p.caveat.clone(),
+        });
+    }
+    let (text, _) = crate::fix::apply_fixes(model.text, fixes.iter());
+    (proposed, text)
+}
+
+/// What the trace saw a step do, as the effects the parallelizer reads:
+/// the files it read, what it left at each path it wrote, what it deleted,
+/// and its measured time.
+fn traced_effects(t: &StepTrace) -> Effects {
+    let mut fx = Effects {
+        reads: t
+            .read
+            .iter()
+            .map(|r| PathRef::new(r.clone(), false))
+            .collect(),
+        ..Effects::default()
+    };
+    for d in &t.deleted {
+        let d = PathRef::new(d.clone(), false);
+        fx.deletes.push(d.clone());
+        fx.events.push(Event::Delete(d));
+    }
+    for (p, w) in &t.written {
+        let path = PathRef::new(p.clone(), false);
+        fx.writes.push(path.clone());
+        fx.events.push(match *w {
+            Written::File => Event::Write(path),
+            Written::HardLink => Event::Link {
+                path,
+                target: None,
+                hard: true,
+            },
+            Written::Symlink => Event::Link {
+                path,
+                target: None,
+                hard: false,
+            },
+            Written::Dir { plain } => {
+                fx.creates.push(p.clone());
+                Event::MakeDir {
+                    path,
+                    plain,
+                    fresh: true,
+                }
+            }
+            Written::DirMeta => Event::Meta(path),
+        });
+    }
+    fx.cost = t.seconds.max(0.01);
+    // Unknown how much of it kept a core busy: count all of it, which
+    // never overstates the gain on a machine with few cores.
+    fx.cpu = fx.cost;
+    fx.notes.push("what a trace of this build saw it do".into());
+    fx
+}
+
 fn list(paths: &[String]) -> String {
     if paths.is_empty() {
         "-".into()
@@ -295,7 +419,7 @@ fn list(paths: &[String]) -> String {
     }
 }
 
-fn text_report(checked: &[Checked]) -> String {
+fn text_report(checked: &[Checked], proposals: Option<&[Proposed]>, args: &TraceArgs) -> String {
     let mut o = String::new();
     for c in checked {
         let t = &c.trace;
@@ -340,10 +464,54 @@ fn text_report(checked: &[Checked]) -> String {
         if checked.len() == 1 { "" } else { "s" },
         checked.len() - less - opaque
     );
+    if let (Some(ps), Some(out)) = (proposals, &args.propose) {
+        if ps.is_empty() {
+            let _ = writeln!(
+                o,
+                "No split, even with what the trace saw; {} is the file unchanged.",
+                out.display()
+            );
+        }
+        for p in ps {
+            let chains: Vec<String> = p
+                .chains
+                .iter()
+                .map(|(n, c)| format!("{n} ~{c:.1}s"))
+                .collect();
+            let _ = writeln!(
+                o,
+                "Split of stage `{}` into parallel stages ({}): estimated {:.1}s -> {:.1}s.",
+                p.stage,
+                chains.join(", "),
+                p.serial,
+                p.parallel
+            );
+            match &p.caveat {
+                Some(c) => {
+                    let _ = writeln!(o, "  unsafe: {c}");
+                }
+                None => {
+                    let _ = writeln!(
+                        o,
+                        "  rdock's models prove it without the trace (RD501 offers it too)"
+                    );
+                }
+            }
+        }
+        if !ps.is_empty() {
+            let _ = writeln!(
+                o,
+                "Written to {}; check it: rdock verify {} --against {}",
+                out.display(),
+                args.dockerfile.display(),
+                out.display()
+            );
+        }
+    }
     o
 }
 
-fn json_report(checked: &[Checked]) -> String {
+fn json_report(checked: &[Checked], proposals: Option<&[Proposed]>) -> String {
     let steps: Vec<serde_json::Value> = checked
         .iter()
         .map(|c| {
@@ -363,7 +531,22 @@ fn json_report(checked: &[Checked]) -> String {
             })
         })
         .collect();
-    let mut s = serde_json::to_string_pretty(&json!({ "steps": steps })).unwrap_or_default();
+    let mut doc = json!({ "steps": steps });
+    if let Some(ps) = proposals {
+        doc["proposals"] = ps
+            .iter()
+            .map(|p| {
+                json!({
+                    "stage": p.stage,
+                    "chains": p.chains.iter().map(|(n, c)| json!({"name": n, "seconds": c})).collect::<Vec<_>>(),
+                    "serial_seconds": p.serial,
+                    "parallel_seconds": p.parallel,
+                    "unsafe": p.caveat,
+                })
+            })
+            .collect();
+    }
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
 }

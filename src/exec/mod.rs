@@ -123,6 +123,25 @@ pub struct StepTrace {
     pub read: Vec<String>,
     pub wrote: Vec<String>,
     pub deleted: Vec<String>,
+    /// What each path of `wrote` is, for using the trace as evidence.
+    #[serde(skip)]
+    pub written: Vec<(String, Written)>,
+}
+
+/// What a traced step left at a path it wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Written {
+    File,
+    /// A regular file with more than one name.
+    HardLink,
+    Symlink,
+    /// A folder made, or replaced whole (then its old content was deleted);
+    /// `plain`: mode 755 and root's, as `COPY --from` makes folders.
+    Dir {
+        plain: bool,
+    },
+    /// An existing folder whose mode or owner changed.
+    DirMeta,
 }
 
 /// Live progress while a build runs.

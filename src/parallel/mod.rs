@@ -146,6 +146,59 @@ pub fn analyze_stage_screened(
     extra: &[models::CommandModel],
     screen: Screen<'_>,
 ) -> StageAnalysis {
+    analyze_stage_with(model, stage, extra, screen, &Evidence::new())
+}
+
+/// What a trace of a build saw RUN steps do (`rdock trace --propose`), by
+/// instruction index: the effects of steps whose commands rdock has no
+/// model of. One run of a build, not a proof: a split that rests on it is
+/// offered only as unsafe (see [`analyze_stage_traced`]).
+pub type Evidence = std::collections::HashMap<usize, Effects>;
+
+/// [`analyze_stage`] with the `evidence` of a trace standing in for the
+/// steps rdock cannot follow. A split that moves such a step comes with a
+/// caveat that says so.
+pub fn analyze_stage_traced(
+    model: &Model<'_>,
+    stage: usize,
+    extra: &[models::CommandModel],
+    evidence: &Evidence,
+) -> StageAnalysis {
+    let screen = |steps: &[Step], p: &Proposal| -> Result<Option<String>, String> {
+        let traced: Vec<usize> = p
+            .segment
+            .iter()
+            .map(|&i| steps[i].instruction)
+            .filter(|ii| evidence.contains_key(ii))
+            .collect();
+        if traced.is_empty() {
+            return Ok(None);
+        }
+        let lines: Vec<String> = traced
+            .iter()
+            .map(|&ii| {
+                let start = model.instruction(ii).span.start;
+                (model.text[..start].matches('\n').count() + 1).to_string()
+            })
+            .collect();
+        Ok(Some(format!(
+            "rdock has no model of the RUN step{} at line {}; a trace of one build shows what {} read, wrote and deleted, but not the names {} only looked up, nor what another build could do differently: check the rewrite with `rdock verify`",
+            if lines.len() == 1 { "" } else { "s" },
+            lines.join(", "),
+            if lines.len() == 1 { "it" } else { "they" },
+            if lines.len() == 1 { "it" } else { "they" },
+        )))
+    };
+    analyze_stage_with(model, stage, extra, &screen, evidence)
+}
+
+fn analyze_stage_with(
+    model: &Model<'_>,
+    stage: usize,
+    extra: &[models::CommandModel],
+    screen: Screen<'_>,
+    evidence: &Evidence,
+) -> StageAnalysis {
     let steps: Vec<Step> = model.stages[stage]
         .body
         .iter()
@@ -178,7 +231,10 @@ pub fn analyze_stage_screened(
                     )),
                 };
             }
-            let fx = effects::run_effects(model, ii, extra);
+            let mut fx = effects::run_effects(model, ii, extra);
+            if let (Some(_), Some(traced)) = (&fx.opaque, evidence.get(&ii)) {
+                fx = traced.clone();
+            }
             Step {
                 instruction: ii,
                 barrier: fx.opaque.clone(),

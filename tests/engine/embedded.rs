@@ -958,3 +958,81 @@ fn every_command_model_has_a_traced_case_that_it_covers() {
         &["--network", "host"],
     );
 }
+
+#[test]
+fn a_trace_offers_a_split_the_models_cannot_prove_and_verify_confirms_it() {
+    let Some(images) = embedded(
+        "a_trace_offers_a_split_the_models_cannot_prove_and_verify_confirms_it",
+        BUSYBOX,
+    ) else {
+        return;
+    };
+    let _g = engine_lock();
+    let dir = tempfile::tempdir().unwrap();
+    // `build-thing` is a tool rdock has no model of: only a trace can tell
+    // that its two runs touch separate files.
+    let head = "FROM busybox\n\
+        RUN printf '#!/bin/sh\\nsleep 1\\nmkdir -p /out/$1\\necho \"$1\" > /out/$1/result\\n' > /bin/build-thing \
+        && printf '#!/bin/sh\\ncat /out/a/result > /out/c\\n' > /bin/use-a \
+        && chmod +x /bin/build-thing /bin/use-a && mkdir /out\n\
+        RUN build-thing a\n";
+    let trace = |name: &str, text: &str| -> (serde_json::Value, PathBuf, PathBuf) {
+        let df = dir.path().join(name);
+        std::fs::write(&df, text).unwrap();
+        let out_file = dir.path().join(format!("{name}.split"));
+        let out = cargo_bin_cmd!("rdock")
+            .args(["trace", "--output-format", "json", "--propose"])
+            .arg(&out_file)
+            .args(&images)
+            .arg(&df)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (serde_json::from_str(&stdout).unwrap(), df, out_file)
+    };
+
+    let text =
+        format!("{head}RUN build-thing b\nRUN cat /out/a/result /out/b/result > /out/both\n");
+    let (v, df, split) = trace("Dockerfile", &text);
+    let ps = v["proposals"].as_array().unwrap();
+    assert_eq!(ps.len(), 1, "{v}");
+    let caveat = ps[0]["unsafe"].as_str().unwrap_or_default();
+    assert!(
+        caveat.contains("line 3, 4") && caveat.contains("rdock verify"),
+        "{v}"
+    );
+    let rewritten = std::fs::read_to_string(&split).unwrap();
+    assert!(
+        rewritten.contains("FROM base AS a\nRUN build-thing a\n"),
+        "{rewritten}"
+    );
+    assert!(
+        rewritten.contains("COPY --from=b /out/b /out/b\n"),
+        "{rewritten}"
+    );
+    // The rewrite builds the same image.
+    let run = verify_embedded(
+        &[
+            df.to_string_lossy().into(),
+            "--against".into(),
+            split.to_string_lossy().into(),
+        ],
+        &images,
+    );
+    let v = run.json();
+    assert_eq!(v["verdict"], "match", "{v}");
+
+    // The trace shows the second step reading what the first wrote: no split.
+    let (v, _, split) = trace("Dependent", &format!("{head}RUN use-a\n"));
+    assert_eq!(v["proposals"], serde_json::json!([]), "{v}");
+    assert_eq!(
+        std::fs::read_to_string(split).unwrap(),
+        format!("{head}RUN use-a\n")
+    );
+}

@@ -489,7 +489,7 @@ impl<'a> StageRun<'a> {
         if let (true, Op::Run(r)) = (self.ctx.tracing(), &spec.op) {
             let lowers: Vec<std::path::PathBuf> =
                 self.layers.iter().rev().map(|l| store.abs(l)).collect();
-            let (wrote, deleted) = super::trace::changes(&upper, &lowers, &r.cwd);
+            let (written, deleted) = super::trace::changes(&upper, &lowers, &r.cwd);
             let read = match r.reads.as_deref().map(std::fs::read) {
                 Some(Ok(json)) => serde_json::from_slice(&json).unwrap_or_default(),
                 _ => Vec::new(),
@@ -500,8 +500,9 @@ impl<'a> StageRun<'a> {
                 step: label.to_string(),
                 seconds: started.elapsed().as_secs_f64(),
                 read,
-                wrote,
+                wrote: written.iter().map(|(p, _)| p.clone()).collect(),
                 deleted,
+                written,
             });
         }
         if std::fs::read_dir(&upper)

@@ -9,28 +9,40 @@
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-/// The paths the layer `upper` wrote and deleted, over the `lowers`
-/// (upper-most first), leaving out what the runtime makes for every step:
-/// the mount points `/proc`, `/dev` and `/sys`, and the working folder
-/// `cwd` with its parents, which the engine makes when they are missing.
-pub fn changes(upper: &Path, lowers: &[PathBuf], cwd: &str) -> (Vec<String>, Vec<String>) {
+use crate::exec::Written;
+
+/// The paths the layer `upper` wrote (with what each is) and deleted, over
+/// the `lowers` (upper-most first), leaving out what the runtime makes for
+/// every step: the mount points `/proc`, `/dev` and `/sys`, and the working
+/// folder `cwd` with its parents, which the engine makes when they are
+/// missing.
+pub fn changes(
+    upper: &Path,
+    lowers: &[PathBuf],
+    cwd: &str,
+) -> (Vec<(String, Written)>, Vec<String>) {
     let mut wrote = Vec::new();
     let mut deleted = Vec::new();
     walk(upper, upper, lowers, &mut wrote, &mut deleted);
-    let runtime = |p: &String| {
-        matches!(p.as_str(), "/proc" | "/dev" | "/sys") || crate::parallel::paths::is_within(cwd, p)
+    let runtime = |p: &str| {
+        matches!(p, "/proc" | "/dev" | "/sys") || crate::parallel::paths::is_within(cwd, p)
     };
-    wrote.retain(|p| !runtime(p));
+    wrote.retain(|(p, _)| !runtime(p));
     wrote.sort();
     deleted.sort();
     (wrote, deleted)
+}
+
+/// A folder BuildKit's `COPY --from` would make the same: mode 755, root's.
+fn plain(meta: &std::fs::Metadata) -> bool {
+    meta.mode() & 0o7777 == 0o755 && meta.uid() == 0 && meta.gid() == 0
 }
 
 fn walk(
     root: &Path,
     dir: &Path,
     lowers: &[PathBuf],
-    wrote: &mut Vec<String>,
+    wrote: &mut Vec<(String, Written)>,
     deleted: &mut Vec<String>,
 ) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -51,20 +63,41 @@ fn walk(
         } else if ft.is_dir() {
             let below = lowers
                 .iter()
-                .any(|l| std::fs::symlink_metadata(l.join(rel)).is_ok_and(|m| m.is_dir()));
+                .find_map(|l| std::fs::symlink_metadata(l.join(rel)).ok());
             let opaque = xattr::get(&path, "trusted.overlay.opaque")
                 .ok()
                 .flatten()
                 .is_some_and(|v| v == b"y");
-            if !below {
-                wrote.push(name);
-            } else if opaque {
-                deleted.push(name.clone());
-                wrote.push(name);
+            match below {
+                Some(b) if b.is_dir() => {
+                    if opaque {
+                        deleted.push(name.clone());
+                        wrote.push((
+                            name,
+                            Written::Dir {
+                                plain: plain(&meta),
+                            },
+                        ));
+                    } else if (b.mode(), b.uid(), b.gid()) != (meta.mode(), meta.uid(), meta.gid())
+                    {
+                        // Copied up for its own mode or owner, not only for what changed inside.
+                        wrote.push((name, Written::DirMeta));
+                    }
+                }
+                _ => wrote.push((
+                    name,
+                    Written::Dir {
+                        plain: plain(&meta),
+                    },
+                )),
             }
             walk(root, &path, lowers, wrote, deleted);
+        } else if ft.is_symlink() {
+            wrote.push((name, Written::Symlink));
+        } else if ft.is_file() && meta.nlink() > 1 {
+            wrote.push((name, Written::HardLink));
         } else {
-            wrote.push(name);
+            wrote.push((name, Written::File));
         }
     }
 }
@@ -85,6 +118,14 @@ mod tests {
         std::fs::write(upper.join("work/new/sub/g"), "y").unwrap();
         std::os::unix::fs::symlink("/etc/passwd", upper.join("work/link")).unwrap();
         let (wrote, deleted) = changes(&upper, &[lower], "/app");
+        assert_eq!(wrote[1].1, Written::Symlink);
+        assert_eq!(
+            wrote[2].1,
+            Written::Dir {
+                plain: std::fs::metadata(upper.join("work/new")).unwrap().mode() & 0o7777 == 0o755,
+            }
+        );
+        let wrote: Vec<&str> = wrote.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
             wrote,
             [
