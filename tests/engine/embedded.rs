@@ -1036,3 +1036,151 @@ fn a_trace_offers_a_split_the_models_cannot_prove_and_verify_confirms_it() {
         format!("{head}RUN use-a\n")
     );
 }
+
+/// A registry of Debian's `docker-registry` on a loopback port, its
+/// storage in `dir`, stopped when dropped.
+struct Registry {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn registry(dir: &Path) -> Registry {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let config = dir.join("registry.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
+            dir.join("data").display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("docker-registry (Debian's package; scripts/engine.sh installs it)");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the registry did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Registry { child, addr }
+}
+
+#[test]
+fn embedded_pulls_a_base_image_from_a_registry_once() {
+    let test = "embedded_pulls_a_base_image_from_a_registry_once";
+    let Some(images) = embedded(test, BUSYBOX) else {
+        return;
+    };
+    let tools = ["docker-registry", "skopeo"];
+    if let Some(t) = tools.iter().find(|t| which(t).is_none()) {
+        if std::env::var("RDOCK_REQUIRE_ENGINE").as_deref() == Ok("1") {
+            panic!("{test}: no `{t}` (scripts/engine.sh installs it), and RDOCK_REQUIRE_ENGINE=1 requires it");
+        }
+        crate::common::skip(test, &format!("no `{t}`; scripts/engine.sh installs it"));
+        return;
+    }
+    let _g = engine_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let reg = registry(dir.path());
+    // Put the busybox layout in the registry with another client.
+    let layout = images[1].split_once('=').unwrap().1;
+    let image = format!("{}/rdock/busybox:1", reg.addr);
+    let push = Command::new("skopeo")
+        .args(["copy", "--dest-tls-verify=false"])
+        .arg(format!("oci:{layout}"))
+        .arg(format!("docker://{image}"))
+        .output()
+        .unwrap();
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+
+    let df = dir.path().join("Dockerfile");
+    std::fs::write(&df, format!("FROM {image}\nRUN echo pulled > /x\n")).unwrap();
+    let cache = dir.path().join("cache");
+    let verify = || {
+        let out = cargo_bin_cmd!("rdock")
+            .args(["verify", "--engine", "embedded", "--output-format", "json"])
+            .arg(&df)
+            .arg("--against")
+            .arg(&df)
+            .env("RDOCK_CACHE_DIR", &cache)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let v: serde_json::Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(v["verdict"], "match", "{v}");
+    };
+    verify();
+    // The layer is kept by its digest, checked as it arrived.
+    let blobs: Vec<PathBuf> = std::fs::read_dir(cache.join("embedded/blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(blobs.len(), 1, "{blobs:?}");
+    let bytes = std::fs::read(&blobs[0]).unwrap();
+    let digest: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    assert_eq!(blobs[0].file_name().unwrap().to_string_lossy(), digest);
+    let before = std::fs::metadata(&blobs[0]).unwrap().modified().unwrap();
+    // A second build does not download the layer again.
+    verify();
+    assert_eq!(
+        std::fs::metadata(&blobs[0]).unwrap().modified().unwrap(),
+        before
+    );
+
+    // No such image: the error says what was tried.
+    std::fs::write(&df, format!("FROM {}/rdock/nothing:1\n", reg.addr)).unwrap();
+    let out = cargo_bin_cmd!("rdock")
+        .args(["verify", "--engine", "embedded"])
+        .arg(&df)
+        .arg("--against")
+        .arg(&df)
+        .env("RDOCK_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--image")
+            && stderr.contains(&format!("pulling `{}/rdock/nothing:1`", reg.addr)),
+        "{stderr}"
+    );
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
+    })
+}

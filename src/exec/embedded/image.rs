@@ -1,11 +1,11 @@
 //! Base images for the embedded executor: `--image NAME=PATH` (a root
 //! filesystem folder, a `docker save` archive or folder, an OCI image
 //! layout folder or archive), else a local Docker daemon's image through
-//! `docker save`. Images are unpacked once into one folder per image
-//! (layers applied in order, `.wh.` whiteouts and `.wh..wh..opq` opaque
-//! folders honoured) under the user's cache folder, keyed by the digest of
-//! their configuration; a root filesystem folder is used where it is.
-//! Registries are not reached.
+//! `docker save`, else a pull from the image's registry (`pull.rs`).
+//! Images are unpacked once into one folder per image (layers applied in
+//! order, `.wh.` whiteouts and `.wh..wh..opq` opaque folders honoured)
+//! under the user's cache folder, keyed by the digest of their
+//! configuration; a root filesystem folder is used where it is.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -80,7 +80,12 @@ impl Images {
         }
         let image = match self.given.iter().find(|(n, _)| *n == key) {
             Some((_, path)) => self.load_path(name, path)?,
-            None => self.load_docker(name)?,
+            None => match self.load_docker(name) {
+                Ok(image) => image,
+                Err(local) => self.load_registry(name).map_err(|pull| {
+                    format!("no image `{name}`: give it with --image {name}=PATH (a root filesystem folder, a `docker save` archive or an OCI layout); {local}; and {pull}")
+                })?,
+            },
         };
         let image = Arc::new(image);
         loaded.insert(key, Arc::clone(&image));
@@ -121,25 +126,27 @@ impl Images {
         ))
     }
 
+    /// Pull `name` from its registry (the layers stay in the blob cache).
+    fn load_registry(&self, name: &str) -> Result<Image, String> {
+        let pulled = super::pull::pull(name, &cache_dir())?;
+        self.unpack(name, &pulled.config, &pulled.layers)
+    }
+
+    /// The image a local Docker daemon has, through `docker save`.
     fn load_docker(&self, name: &str) -> Result<Image, String> {
-        let not_found = |why: String| {
-            format!("no image `{name}`: give it with --image {name}=PATH (a root filesystem folder, a `docker save` archive or an OCI layout); {why}; registry pulls are not supported by the embedded engine yet")
-        };
         let mut inspect = Command::new("docker");
         inspect.args(["image", "inspect", "--format", "{{.Id}}", name]);
         let id = match crate::exec::output_within(&mut inspect) {
             Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
             Ok(o) => {
-                return Err(not_found(format!(
-                    "the Docker daemon has none ({})",
-                    String::from_utf8_lossy(&o.stderr).trim()
-                )))
+                let why = String::from_utf8_lossy(&o.stderr).trim().to_string();
+                return Err(if why.contains("Cannot connect to the Docker daemon") {
+                    format!("no Docker daemon answers ({why})")
+                } else {
+                    format!("the Docker daemon has none ({why})")
+                });
             }
-            Err(e) => {
-                return Err(not_found(format!(
-                    "no Docker daemon answers (`docker`: {e})"
-                )))
-            }
+            Err(e) => return Err(format!("no Docker daemon answers (`docker`: {e})")),
         };
         let key = id.trim_start_matches("sha256:").to_string();
         if let Some(img) = self.cached(name, &key) {
@@ -157,12 +164,12 @@ impl Images {
             .arg(&tar)
             .arg(name)
             .output()
-            .map_err(|e| not_found(e.to_string()))?;
+            .map_err(|e| e.to_string())?;
         if !out.status.success() {
-            return Err(not_found(format!(
+            return Err(format!(
                 "`docker save` failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
-            )));
+            ));
         }
         self.load_path(name, &tar)
     }
@@ -183,12 +190,19 @@ impl Images {
         let (config_path, layers) = manifest(dir, name)?;
         let config_bytes =
             std::fs::read(&config_path).map_err(|e| format!("{}: {e}", config_path.display()))?;
-        let key = hex(&Sha256::digest(&config_bytes));
+        self.unpack(name, &config_bytes, &layers)
+    }
+
+    /// The image with configuration `config_bytes` and `layers` (tar
+    /// files, plain or gzip), unpacked once.
+    fn unpack(&self, name: &str, config_bytes: &[u8], layers: &[PathBuf]) -> Result<Image, String> {
+        let config_path = Path::new("the image configuration");
+        let key = hex(&Sha256::digest(config_bytes));
         if let Some(img) = self.cached(name, &key) {
             return Ok(img);
         }
-        let full: Value = serde_json::from_slice(&config_bytes)
-            .map_err(|e| format!("{}: {e}", config_path.display()))?;
+        let full: Value = serde_json::from_slice(config_bytes)
+            .map_err(|e| format!("{name}: {}: {e}", config_path.display()))?;
         let config = full.get("config").cloned().unwrap_or(Value::Null);
         std::fs::create_dir_all(&self.cache).map_err(|e| e.to_string())?;
         let tmp = tempfile::Builder::new()
@@ -197,7 +211,7 @@ impl Images {
             .map_err(|e| e.to_string())?;
         let rootfs = tmp.path().join("rootfs");
         std::fs::create_dir(&rootfs).map_err(|e| e.to_string())?;
-        for layer in &layers {
+        for layer in layers {
             apply_layer(layer, &rootfs)
                 .map_err(|e| format!("{name}: layer {}: {e}", layer.display()))?;
         }

@@ -12,7 +12,8 @@
 //!   it is asked; `sys.rs`: the system calls; `copy.rs`: COPY/ADD;
 //!   `export.rs`: the tar export; `users.rs`: /etc/passwd and /etc/group;
 //!   `rootpath.rs`: paths resolved inside a tree;
-//! - `image.rs`: base images (`--image NAME=PATH`, a Docker daemon);
+//! - `image.rs`: base images (`--image NAME=PATH`, a Docker daemon, a
+//!   registry: `pull.rs`);
 //!   `store.rs`: the build's work folder; `cache.rs`: the step cache;
 //!   `cleanup.rs`: Ctrl-C; `trace.rs`: what a RUN step changed (`rdock
 //!   trace`).
@@ -24,6 +25,7 @@ mod config;
 mod copy;
 mod export;
 mod image;
+mod pull;
 mod reads;
 mod rootpath;
 mod run;
