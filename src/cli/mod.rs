@@ -259,6 +259,31 @@ pub(crate) fn error(message: impl Into<String>, help: Option<String>) {
     );
 }
 
+/// For the commands that build (`verify`, `trace`): the engine, or the
+/// error printed.
+pub(crate) fn engine_or_exit(
+    engine: Result<Box<dyn crate::exec::Executor>, crate::exec::ExecError>,
+) -> Result<Box<dyn crate::exec::Executor>, Exit> {
+    engine.map_err(|e| {
+        print_error(&e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
+        Exit::Error
+    })
+}
+
+/// A temporary folder for a command's builds, or the error printed.
+pub(crate) fn temp_dir(prefix: &str) -> Result<tempfile::TempDir, Exit> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| {
+            error(
+                format!("cannot create a temporary folder: {e}"),
+                Some("check that TMPDIR is writable".into()),
+            );
+            Exit::Error
+        })
+}
+
 /// For the commands that build one Dockerfile (`verify`, `trace`): its
 /// build arguments parsed (`KEY` alone takes the environment's value) and
 /// the settings `rdock lint --target T --build-arg ...` uses for it, so

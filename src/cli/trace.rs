@@ -110,21 +110,14 @@ pub fn run(args: TraceArgs) -> Exit {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let engine = match super::verify::embedded_engine(&args.image, args.jobs, &[]) {
-        Ok(e) => e,
-        Err(e) => {
-            super::print_error(&e, false);
-            return Exit::Error;
-        }
-    };
-    let work = match tempfile::Builder::new().prefix("rdock-trace-").tempdir() {
+    let engine =
+        match super::engine_or_exit(super::verify::embedded_engine(&args.image, args.jobs, &[])) {
+            Ok(e) => e,
+            Err(code) => return code,
+        };
+    let work = match super::temp_dir("rdock-trace-") {
         Ok(w) => w,
-        Err(e) => {
-            return fail(
-                format!("cannot create a temporary folder: {e}"),
-                "check that TMPDIR is writable",
-            )
-        }
+        Err(code) => return code,
     };
     let context = args.context.clone().unwrap_or_else(|| {
         args.dockerfile

@@ -217,21 +217,13 @@ pub fn run(args: VerifyArgs) -> Exit {
         Some(choice) => crate::exec::detect(choice, args.buildkit_host.as_deref()),
         None => embedded_engine(&args.image, args.jobs, &contexts),
     };
-    let engine = match engine {
+    let engine = match super::engine_or_exit(engine) {
         Ok(e) => e,
-        Err(e) => {
-            super::print_error(&e, ColorArg::Auto.enabled(std::io::stderr().is_terminal()));
-            return Exit::Error;
-        }
+        Err(code) => return code,
     };
-    let work = match tempfile::Builder::new().prefix("rdock-verify-").tempdir() {
+    let work = match super::temp_dir("rdock-verify-") {
         Ok(w) => w,
-        Err(e) => {
-            return fail(
-                format!("cannot create a temporary folder: {e}"),
-                "check that TMPDIR is writable",
-            )
-        }
+        Err(code) => return code,
     };
     let mut other = other;
     if other.path.as_os_str().is_empty() {
