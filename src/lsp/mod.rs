@@ -22,14 +22,62 @@ pub fn run() -> Result<bool, String> {
     purge_freed_memory_at_once();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_keep_alive(BLOCKING_THREAD_KEEP_ALIVE)
         .build()
         .map_err(|e| format!("cannot start the language server runtime: {e}"))?;
-    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    let input = stdin_on_its_own_thread(runtime.handle().clone())
+        .map_err(|e| format!("cannot start the language server's reader: {e}"))?;
+    runtime.block_on(serve(input, tokio::io::stdout()));
     // A computation still running on the blocking pool (a cancelled request
     // on a huge file) must not keep the process alive after `exit`.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(server::SHUTDOWN_REQUESTED.load(std::sync::atomic::Ordering::SeqCst))
 }
+
+/// stdin, read by a thread of its own. tokio's stdin reads on a thread of
+/// the blocking pool, which then waits in `read` until the editor sends
+/// something: a pool thread that had analysed a large document could
+/// become that reader and never end, and mimalloc then kept what the
+/// document's close freed of that thread's memory (1.2 MB after a
+/// 9,000-line file, debug build). The reader's own allocations are one
+/// buffer.
+fn stdin_on_its_own_thread(
+    runtime: tokio::runtime::Handle,
+) -> std::io::Result<tokio::io::DuplexStream> {
+    use std::io::Read;
+    use tokio::io::AsyncWriteExt;
+    let (input, mut to_input) = tokio::io::duplex(transport::IO_CHUNK);
+    std::thread::Builder::new()
+        .name("rdock-stdin".into())
+        .spawn(move || {
+            let mut stdin = std::io::stdin().lock();
+            let mut buf = vec![0; transport::IO_CHUNK];
+            loop {
+                let n = match stdin.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                };
+                // Fails once the server stopped reading (it has ended).
+                if runtime.block_on(to_input.write_all(&buf[..n])).is_err() {
+                    break;
+                }
+            }
+            // Dropping `to_input`: the end of the input.
+        })?;
+    Ok(input)
+}
+
+/// How long an idle thread of the blocking pool waits for more work before
+/// it ends (tokio's default: 10 s). The analyses of large documents run on
+/// these threads, and what they leave in the document (its findings) is
+/// freed by the thread that handles `didClose`: mimalloc hands such memory
+/// back only when the thread that allocated it collects or ends. After a
+/// 50,000-line file was closed, one idle pool thread held 1.1 MB of free
+/// pages until it ended. After a pause, the next piece of work (a lint, a
+/// write to stdout) starts a thread again.
+const BLOCKING_THREAD_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Have mimalloc give pages back to the system as soon as they are free
 /// (its `purge_delay` option, 10 ms by default, to 0). With the delay, a

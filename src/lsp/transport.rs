@@ -56,6 +56,14 @@ const LARGE: &[&str] = &[
     "textDocument/didSave",
 ];
 
+/// The most written at once to the client (and read at once from it, by
+/// `lsp::run`'s reader). tokio's stdout hands each write to a blocking
+/// thread through a buffer that grows to the size of the write (up to
+/// 2 MiB) and never shrinks: the outline of a 50,000-line file left 2 MB
+/// allocated for the rest of the session. In pieces of this size, a large
+/// message costs a few more hand-overs and the buffer stays this small.
+pub(crate) const IO_CHUNK: usize = 64 * 1024;
+
 /// The bodies kept aside, by the number their stand-in carries.
 static KEPT: Mutex<Vec<(u64, String, Value)>> = Mutex::new(Vec::new());
 
@@ -353,10 +361,16 @@ fn split_overlong(body: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 async fn write_frame(output: &mut (impl AsyncWrite + Unpin), body: &[u8]) -> bool {
-    // One write: with tokio's stdout each write is a hand-over to a thread.
+    // One write for most messages: with tokio's stdout each write is a
+    // hand-over to a thread. Large ones in pieces (`IO_CHUNK`).
     let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
     frame.extend_from_slice(body);
-    output.write_all(&frame).await.is_ok() && output.flush().await.is_ok()
+    for piece in frame.chunks(IO_CHUNK) {
+        if output.write_all(piece).await.is_err() {
+            return false;
+        }
+    }
+    output.flush().await.is_ok()
 }
 
 /// Copy framed messages from `input` to `output`, screening each body. A
@@ -606,6 +620,54 @@ mod tests {
             "Content-Length: 47\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"a\",\"params\":{\"n\":1}}\
              Content-Length: 2\r\n\r\n{}Content-Length: 4\r\n\r\nnull"
         );
+    }
+
+    /// An output that records the largest write asked of it.
+    #[derive(Default)]
+    struct Recording {
+        output: Vec<u8>,
+        largest: usize,
+    }
+
+    impl AsyncWrite for Recording {
+        fn poll_write(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.largest = self.largest.max(buf.len());
+            self.output.extend_from_slice(buf);
+            std::task::Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    /// A 1 MB message goes out in writes of `IO_CHUNK` at most: tokio's
+    /// stdout keeps a buffer as large as its largest write for the rest of
+    /// the session.
+    #[test]
+    fn large_messages_are_written_in_pieces() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let body = vec![b'x'; 1 << 20];
+        let mut out = Recording::default();
+        assert!(rt.block_on(write_frame(&mut out, &body)));
+        let mut framed = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        framed.extend_from_slice(&body);
+        assert_eq!(out.output, framed);
+        assert!(out.largest <= IO_CHUNK, "a write of {}", out.largest);
     }
 
     /// A document's newer diagnostics take the place of its older ones still

@@ -86,6 +86,15 @@ impl Client {
         Some(ticks / 100.0)
     }
 
+    /// The server's anonymous resident memory (its heap and stacks, not
+    /// the binary's pages) in KiB, from `/proc/PID/status`; `None` where
+    /// there is no procfs.
+    pub fn rss_anon_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("RssAnon:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     pub fn spawn() -> Client {
         Client::spawn_with_env(&[])
     }

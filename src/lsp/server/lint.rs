@@ -48,6 +48,18 @@ pub(super) fn release_memory() {
     unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
+/// [`release_memory`] on each thread of rayon's pool, without waiting for
+/// them. The parsed RUN bodies and the rules' findings of a long file are
+/// made on those threads (`Model::prime_caches`, `check`), and mimalloc
+/// frees a block that another thread frees only when the thread that
+/// allocated it collects: after a 50,000-line file was closed, the two idle
+/// rayon threads kept 3.8 MB of pages whose every block was free. Called
+/// by `didClose` after the document and the parse memo are dropped, so the
+/// frees come first.
+pub(super) fn release_memory_on_rayon_threads() {
+    rayon::spawn_broadcast(|_| release_memory());
+}
+
 pub(super) async fn lint_loop(client: Client, state: Arc<State>, uri: lsp::Uri) {
     loop {
         let Some((text, version, generation, first)) = ({

@@ -40,7 +40,7 @@ use super::snapshot::Snapshot;
 use super::transport::Outbox;
 use crate::session::{ConfigChoice, Session};
 use crate::settings::Settings;
-use lint::{lint_loop, release_memory};
+use lint::{lint_loop, release_memory, release_memory_on_rayon_threads};
 
 pub use lifecycle::SHUTDOWN_REQUESTED;
 

@@ -44,6 +44,9 @@ impl Backend {
     pub(super) async fn on_did_close(&self, params: lsp::DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         let mut docs = lock(&self.state.docs);
+        let big = docs
+            .get(&uri)
+            .is_some_and(|d| d.text.len() >= super::INLINE_BYTES);
         docs.close(&uri);
         if !self.state.caps().pull {
             let body = publish(uri.clone(), Vec::new(), None);
@@ -54,8 +57,12 @@ impl Backend {
             // are of no use until a document opens again.
             crate::shell::forget_parsed_scripts();
         }
+        let empty = docs.is_empty();
         drop(docs);
         super::release_memory();
+        if big || empty {
+            super::release_memory_on_rayon_threads();
+        }
     }
 
     pub(super) async fn on_did_change_configuration(
