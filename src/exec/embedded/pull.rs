@@ -36,6 +36,8 @@ pub fn pull(name: &str, cache: &Path) -> Result<Pulled, String> {
     let client = Client::new(ClientConfig {
         protocol: ClientProtocol::HttpsExcept(plain_http_registries(&registry)),
         connect_timeout: Some(std::time::Duration::from_secs(15)),
+        // A registry that stops sending fails the pull instead of hanging it.
+        read_timeout: Some(std::time::Duration::from_secs(60)),
         ..ClientConfig::default()
     });
     let auth = credentials(&registry);
@@ -58,14 +60,18 @@ pub fn pull(name: &str, cache: &Path) -> Result<Pulled, String> {
                 // Into a temporary file first: a broken download leaves nothing behind.
                 let tmp = tempfile::NamedTempFile::new_in(&blobs)
                     .map_err(|e| format!("{}: {e}", blobs.display()))?;
-                let file = tokio::fs::File::from_std(
+                let mut file = tokio::fs::File::from_std(
                     tmp.reopen()
                         .map_err(|e| format!("{}: {e}", tmp.path().display()))?,
                 );
                 client
-                    .pull_blob(&reference, layer, file)
+                    .pull_blob(&reference, layer, &mut file)
                     .await
                     .map_err(|e| format!("pulling layer {} of `{name}`: {e}", layer.digest))?;
+                // tokio writes in the background: done before the file is named.
+                tokio::io::AsyncWriteExt::flush(&mut file)
+                    .await
+                    .map_err(|e| format!("{}: {e}", tmp.path().display()))?;
                 tmp.persist(&path)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
             }
