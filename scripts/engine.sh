@@ -14,8 +14,9 @@
 #   lists and unpacked with `dpkg -x` into $RDOCK_ENGINE_PREFIX (default
 #   /opt/rdock-engine); the system's packages are not upgraded. containerd,
 #   runc, iptables, tini, busybox-static (and debootstrap with --debian) come
-#   from Debian 12 itself, and so do docker-registry and skopeo (a registry
-#   on loopback for the embedded engine's pull test; not started here).
+#   from Debian 12 itself, and so do docker-registry, skopeo and openssl (a
+#   registry on loopback, with and without token authentication, for the
+#   embedded engine's pull tests; not started here).
 # - the buildx plugin goes to ~/.docker/cli-plugins;
 # - dockerd runs in the background with its own data-root, exec-root, socket
 #   and pidfile, and no bridge (build with --network=none or host);
@@ -129,7 +130,7 @@ EOF
 }
 
 install_engine() {
-    apt_install ca-certificates containerd runc iptables tini busybox-static docker-registry skopeo
+    apt_install ca-certificates containerd runc iptables tini busybox-static docker-registry skopeo openssl
     if [[ -x $prefix/root/usr/sbin/dockerd && -f $prefix/suite ]]; then
         log "engine present ($(cat "$prefix/suite")): $("$prefix/root/usr/sbin/dockerd" --version)"
     else

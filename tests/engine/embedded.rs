@@ -1051,7 +1051,7 @@ impl Drop for Registry {
     }
 }
 
-fn registry(dir: &Path) -> Registry {
+fn registry(dir: &Path, auth: &str) -> Registry {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -1062,7 +1062,7 @@ fn registry(dir: &Path) -> Registry {
     std::fs::write(
         &config,
         format!(
-            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{auth}",
             dir.join("data").display()
         ),
     )
@@ -1101,7 +1101,7 @@ fn embedded_pulls_a_base_image_from_a_registry_once() {
     }
     let _g = engine_lock();
     let dir = tempfile::tempdir().unwrap();
-    let reg = registry(dir.path());
+    let reg = registry(dir.path(), "");
     // Put the busybox layout in the registry with another client.
     let layout = images[1].split_once('=').unwrap().1;
     let image = format!("{}/rdock/busybox:1", reg.addr);
@@ -1183,4 +1183,156 @@ fn which(tool: &str) -> Option<PathBuf> {
             .map(|d| d.join(tool))
             .find(|p| p.is_file())
     })
+}
+
+/// A signed JWT (RS256) for a registry with token authentication: the
+/// header carries the certificate (`x5c`) the registry trusts.
+fn registry_token(dir: &Path, service: &str, issuer: &str, repo: &str) -> String {
+    use base64::Engine as _;
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let der = Command::new("openssl")
+        .args(["x509", "-outform", "DER", "-in"])
+        .arg(dir.join("cert.pem"))
+        .output()
+        .unwrap()
+        .stdout;
+    let header = serde_json::json!({
+        "typ": "JWT",
+        "alg": "RS256",
+        "x5c": [base64::engine::general_purpose::STANDARD.encode(der)],
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = serde_json::json!({
+        "iss": issuer, "sub": "", "aud": service, "jti": "1",
+        "iat": now, "nbf": now - 60, "exp": now + 3600,
+        "access": [{"type": "repository", "name": repo, "actions": ["pull", "push"]}],
+    });
+    let signing = format!(
+        "{}.{}",
+        url.encode(header.to_string()),
+        url.encode(claims.to_string())
+    );
+    let mut sign = Command::new("openssl")
+        .args(["dgst", "-sha256", "-binary", "-sign"])
+        .arg(dir.join("key.pem"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    sign.stdin
+        .take()
+        .unwrap()
+        .write_all(signing.as_bytes())
+        .unwrap();
+    let sig = sign.wait_with_output().unwrap().stdout;
+    format!("{signing}.{}", url.encode(sig))
+}
+
+#[test]
+fn embedded_pulls_through_the_bearer_token_flow() {
+    let test = "embedded_pulls_through_the_bearer_token_flow";
+    let Some(images) = embedded(test, BUSYBOX) else {
+        return;
+    };
+    if let Some(t) = ["docker-registry", "skopeo", "openssl"]
+        .iter()
+        .find(|t| which(t).is_none())
+    {
+        if std::env::var("RDOCK_REQUIRE_ENGINE").as_deref() == Ok("1") {
+            panic!("{test}: no `{t}` (scripts/engine.sh installs it), and RDOCK_REQUIRE_ENGINE=1 requires it");
+        }
+        crate::common::skip(test, &format!("no `{t}`; scripts/engine.sh installs it"));
+        return;
+    }
+    let _g = engine_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=rdock-test-token"])
+        .arg("-keyout")
+        .arg(dir.path().join("key.pem"))
+        .arg("-out")
+        .arg(dir.path().join("cert.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (service, issuer) = ("rdock-test-registry", "rdock-test-issuer");
+    let token = registry_token(dir.path(), service, issuer, "rdock/busybox");
+    // The token service Docker Hub's flow asks (auth.docker.io there): it
+    // hands out the signed token and records what was asked for.
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let realm = format!("http://{}/token", listener.local_addr().unwrap());
+    {
+        let asked = std::sync::Arc::clone(&asked);
+        let body = serde_json::json!({ "token": token, "access_token": token, "expires_in": 3600 })
+            .to_string();
+        std::thread::spawn(move || {
+            use std::io::{BufRead, Write};
+            for mut s in listener.incoming().flatten() {
+                let mut line = String::new();
+                let _ = std::io::BufReader::new(&s).read_line(&mut line);
+                asked.lock().unwrap().push(line.trim().to_string());
+                let _ = write!(
+                    s,
+                    "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+    }
+    let auth = format!(
+        "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}\n",
+        dir.path().join("cert.pem").display()
+    );
+    let reg = registry(dir.path(), &auth);
+    // skopeo pushes through the same flow (with push access).
+    let layout = images[1].split_once('=').unwrap().1;
+    let image = format!("{}/rdock/busybox:1", reg.addr);
+    let push = Command::new("skopeo")
+        .args(["copy", "--dest-tls-verify=false"])
+        .arg(format!("oci:{layout}"))
+        .arg(format!("docker://{image}"))
+        .output()
+        .unwrap();
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+    let before = asked.lock().unwrap().len();
+
+    let df = dir.path().join("Dockerfile");
+    std::fs::write(&df, format!("FROM {image}\nRUN echo pulled > /x\n")).unwrap();
+    let out = cargo_bin_cmd!("rdock")
+        .args(["verify", "--engine", "embedded", "--output-format", "json"])
+        .arg(&df)
+        .arg("--against")
+        .arg(&df)
+        .env("RDOCK_CACHE_DIR", dir.path().join("cache"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let v: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(v["verdict"], "match", "{v}");
+    let asked = asked.lock().unwrap();
+    assert!(
+        asked[before..]
+            .iter()
+            .any(|l| l.contains("scope=repository%3Ardock%2Fbusybox%3Apull")
+                && l.contains(&format!("service={service}"))),
+        "rdock asked the token service for: {:?}",
+        &asked[before..]
+    );
 }
