@@ -21,7 +21,9 @@
 # - dockerd runs in the background with its own data-root, exec-root, socket
 #   and pidfile, and no bridge (build with --network=none or host);
 # - base images: `rdock-test/busybox:latest` (also tagged `busybox:latest`)
-#   from busybox-static, and with --debian `debian:12.4` from debootstrap.
+#   from busybox-static, and with --debian `debian:12.4` from debootstrap
+#   (and with --buildkitd too `rdock-test/debian-tools:12`, the same with
+#   curl, git, unzip and ca-certificates, as an OCI layout only).
 # - with --buildkitd, also a standalone buildkitd and buildctl (for
 #   `rdock verify --engine buildctl`), built with Debian's Go from the BuildKit
 #   source Debian ships in golang-github-docker-docker-dev (Debian has no
@@ -240,6 +242,26 @@ debian_image() {
         docker_ import -c 'CMD ["bash"]' - debian:12.4 >/dev/null
     rm -rf "$dir"
     log "image debian:12.4 built"
+}
+
+# A Debian with the tools whose command models the engine tests trace and
+# the minimal base lacks (tests/engine/embedded.rs).
+debian_tools_image() {
+    if have_image rdock-test/debian-tools:12; then
+        log "image rdock-test/debian-tools:12 present"
+        return 0
+    fi
+    apt_install debootstrap
+    local dir
+    dir=$(mktemp -d)
+    log "debootstrap --variant=minbase --include=curl,git,unzip,ca-certificates bookworm (a few minutes)"
+    debootstrap --variant=minbase --include=curl,git,unzip,ca-certificates bookworm "$dir" "$(mirror)" \
+        >"$prefix/debootstrap-tools.log" 2>&1 ||
+        die "debootstrap failed (log: $prefix/debootstrap-tools.log)"
+    tar -C "$dir" --numeric-owner -c . |
+        docker_ import -c 'CMD ["bash"]' - rdock-test/debian-tools:12 >/dev/null
+    rm -rf "$dir"
+    log "image rdock-test/debian-tools:12 built"
 }
 
 # ----------------------------------------------------------- buildkitd ---
@@ -463,12 +485,14 @@ main() {
     start_daemon
     busybox_image
     ((debian == 0)) || debian_image
+    ((debian == 0 || buildkitd == 0)) || debian_tools_image
     if ((buildkitd)); then
         local t1=$SECONDS
         install_buildkit
         start_buildkitd
         save_layout busybox:latest busybox
         ((debian == 0)) || save_layout debian:12.4 debian-12.4
+        ((debian == 0)) || save_layout rdock-test/debian-tools:12 debian-tools
         log "buildkitd part: $((SECONDS - t1)) s"
     fi
     write_env

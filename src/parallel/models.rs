@@ -34,6 +34,10 @@ pub struct CommandModel {
     pub needs_flag: Vec<String>,
     /// The model applies only with exactly this many operands.
     pub operand_count: Option<usize>,
+    /// The model applies only when this operand is a remote URL
+    /// (`scheme://...` or `host:path`): `git clone` of a local path also
+    /// links the source repository's objects into the clone.
+    pub needs_url: Option<usize>,
     #[serde(default)]
     pub value_flags: Vec<String>,
     #[serde(default)]
@@ -120,6 +124,11 @@ pub fn find<'m>(models: &'m [CommandModel], cmd: &Command) -> Option<&'m Command
     let applies = |m: &&CommandModel| {
         (m.needs_flag.is_empty() || m.needs_flag.iter().any(|f| cmd.has_flag(f)))
             && m.operand_count.is_none_or(|c| c == count(m))
+            && m.needs_url.is_none_or(|i| {
+                operands(cmd, m)
+                    .get(i)
+                    .is_some_and(|w| is_remote_url(w.text()))
+            })
     };
     if let Some(sub) = sub {
         let full = format!("{name} {sub}");
@@ -128,6 +137,18 @@ pub fn find<'m>(models: &'m [CommandModel], cmd: &Command) -> Option<&'m Command
         }
     }
     models.iter().filter(|m| m.name == name).find(applies)
+}
+
+/// `scheme://...` (but `file://`), or scp's `[user@]host:path`; not a
+/// local path.
+fn is_remote_url(s: &str) -> bool {
+    if let Some((scheme, _)) = s.split_once("://") {
+        return !scheme.is_empty() && scheme != "file" && !scheme.contains('/');
+    }
+    match s.split_once(':') {
+        Some((host, _)) => !host.is_empty() && !host.contains('/'),
+        None => false,
+    }
 }
 
 /// A parsed selector.

@@ -665,16 +665,6 @@ fn embedded_trace_holds_the_models_to_what_steps_did() {
 
 /// Commands with a model that no traced case here runs, and why.
 const UNTRACED: &[(&str, &str)] = &[
-    ("curl", "not in the local images (busybox's and Debian's)"),
-    ("git clone", "git is not in the local images"),
-    (
-        "apt-get",
-        "a shared-state barrier; installing needs a package archive",
-    ),
-    (
-        "apt",
-        "a shared-state barrier; installing needs a package archive",
-    ),
     ("apk", "no Alpine image here"),
     ("yum", "no Red Hat image here"),
     ("dnf", "no Red Hat image here"),
@@ -682,7 +672,6 @@ const UNTRACED: &[(&str, &str)] = &[
     ("rpm", "no Red Hat image here"),
     ("zypper", "no SUSE image here"),
     ("pacman", "no Arch image here"),
-    ("update-ca-certificates", "not in Debian's base image"),
     (
         "pip install",
         "a shared-state barrier; needs Python and an index",
@@ -818,6 +807,30 @@ const BUSYBOX_CASES: &[(&[&str], &str)] = &[
     (&["ash"], "ash -c 'cat /in/a.zip > /tmp/ash'"),
 ];
 
+/// Traced cases on Debian with curl, git and unzip (`rdock-test/debian-tools:12`,
+/// scripts/engine.sh), with the host's network (a file server and a `git
+/// daemon` serving the context's repository on loopback).
+/// The first step copies in what the build context brings: a git
+/// repository and a zip archive. The last ones are barriers: a package
+/// built (`dpkg-deb`, no model) and installed from the file.
+const TOOLS_CASES: &[(&[&str], &str)] = &[
+    (&["mkdir", "cp"], "mkdir -p /in && cp -r /ctx/repo /in/repo && cp /ctx/a.zip /in/a.zip"),
+    (&["curl"], "curl -fsS -o /tmp/curl-o http://127.0.0.1:PORT/a"),
+    (&["curl"], "curl -fsS http://127.0.0.1:PORT/a > /tmp/curl-out"),
+    (&["git clone"], "git clone -q git://127.0.0.1:GITPORT/repo /tmp/clone"),
+    // No model: a clone of a local path hard-links the source's objects,
+    // which the trace shows as writes to the source repository.
+    (&["git clone (local)"], "git clone -q /in/repo /tmp/clone-local"),
+    (&["unzip"], "unzip -q -d /tmp/z /in/a.zip"),
+    (&["update-ca-certificates"], "update-ca-certificates"),
+    (
+        &["dpkg-deb"],
+        "mkdir -p /pkg/DEBIAN && printf 'Package: rdock-x\\nVersion: 1\\nArchitecture: all\\nMaintainer: r <r@r>\\nDescription: x\\n' > /pkg/DEBIAN/control && dpkg-deb --build /pkg /x.deb",
+    ),
+    (&["apt-get"], "apt-get install -y -q /x.deb"),
+    (&["apt"], "apt remove -y -q rdock-x"),
+];
+
 /// Serve `body` for every request on a loopback port, for as long as the test runs.
 fn file_server(body: &'static [u8]) -> u16 {
     use std::io::{Read, Write};
@@ -838,6 +851,80 @@ fn file_server(body: &'static [u8]) -> u16 {
     port
 }
 
+/// `git daemon` on a loopback port, serving a repository `repo`, stopped
+/// when dropped.
+struct GitDaemon {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl GitDaemon {
+    fn start() -> GitDaemon {
+        let dir = tempfile::tempdir().unwrap();
+        make_repo(dir.path());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("git")
+            .args([
+                "daemon",
+                "--export-all",
+                "--reuseaddr",
+                "--listen=127.0.0.1",
+            ])
+            .arg(format!("--port={port}"))
+            .arg(format!("--base-path={}", dir.path().display()))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("git daemon");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "git daemon did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        GitDaemon {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for GitDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A git repository `repo` in `dir`, with one commit.
+fn make_repo(dir: &Path) {
+    let git = |args: &[&str]| {
+        let ok = Command::new("git").arg("-C").arg(dir).args(args).status();
+        assert!(ok.is_ok_and(|s| s.success()), "git {args:?}");
+    };
+    git(&["init", "-q", "repo"]);
+    git(&[
+        "-C",
+        "repo",
+        "-c",
+        "user.name=r",
+        "-c",
+        "user.email=r@r",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "r",
+    ]);
+}
+
 /// A zip archive holding `z/a.txt` ("zip\n"), stored.
 const ZIP: &[u8] = &[
     80, 75, 3, 4, 20, 0, 0, 0, 0, 0, 0, 0, 33, 80, 163, 255, 42, 173, 4, 0, 0, 0, 4, 0, 0, 0, 7, 0,
@@ -854,6 +941,8 @@ const ZIP: &[u8] = &[
 fn trace_cases(images: &[String], head: &str, cases: &[(&[&str], &str)], extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.zip"), ZIP).unwrap();
+    // A git repository to clone from a path.
+    make_repo(dir.path());
     let mut text = head.to_string();
     for (_, run) in cases {
         text.push_str(&format!("RUN {run}\n"));
@@ -875,7 +964,18 @@ fn trace_cases(images: &[String], head: &str, cases: &[(&[&str], &str)], extra: 
     for (s, (names, run)) in steps.iter().zip(cases) {
         let barrier = names.iter().any(|n| {
             [
-                "useradd", "groupadd", "usermod", "adduser", "addgroup", "ldconfig",
+                "useradd",
+                "groupadd",
+                "usermod",
+                "adduser",
+                "addgroup",
+                "ldconfig",
+                "update-ca-certificates",
+                "apt-get",
+                "apt",
+                // Steps without a model.
+                "dpkg-deb",
+                "git clone (local)",
             ]
             .contains(n)
         });
@@ -920,6 +1020,7 @@ fn every_command_model_has_a_traced_case_that_it_covers() {
     let traced: BTreeSet<&str> = DEBIAN_CASES
         .iter()
         .chain(BUSYBOX_CASES)
+        .chain(TOOLS_CASES)
         .flat_map(|(names, _)| names.iter().copied())
         .collect();
     let missing: Vec<&String> = models
@@ -943,6 +1044,12 @@ fn every_command_model_has_a_traced_case_that_it_covers() {
     ) else {
         return;
     };
+    let Some(tools) = embedded(
+        "every_command_model_has_a_traced_case_that_it_covers",
+        &[("rdock-test/debian-tools:12", "debian-tools")],
+    ) else {
+        return;
+    };
     let _g = engine_lock();
     trace_cases(&debian, "FROM debian:12.4\n", DEBIAN_CASES, &[]);
     let port = file_server(b"served\n").to_string();
@@ -954,6 +1061,21 @@ fn every_command_model_has_a_traced_case_that_it_covers() {
     trace_cases(
         &busybox,
         "FROM busybox\nCOPY a.zip /a.zip\n",
+        &cases,
+        &["--network", "host"],
+    );
+    let git = GitDaemon::start();
+    let cases: Vec<(&[&str], String)> = TOOLS_CASES
+        .iter()
+        .map(|(n, r)| {
+            let r = r.replace("GITPORT", &git.port.to_string());
+            (*n, r.replace("PORT", &port))
+        })
+        .collect();
+    let cases: Vec<(&[&str], &str)> = cases.iter().map(|(n, r)| (*n, r.as_str())).collect();
+    trace_cases(
+        &tools,
+        "FROM rdock-test/debian-tools:12\nCOPY repo /ctx/repo\nCOPY a.zip /ctx/a.zip\n",
         &cases,
         &["--network", "host"],
     );
