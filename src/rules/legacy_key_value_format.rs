@@ -45,12 +45,16 @@ impl StaticRule for LegacyKeyValueFormat {
                 .label("legacy form");
             let [kv] = pairs.as_slice() else { continue };
             let Some(value) = &kv.value else { continue };
-            // Only values that mean the same inside double quotes.
-            let simple = value.span.len() == value.text.len()
-                && !value
-                    .text
-                    .chars()
-                    .any(|c| matches!(c, '"' | '\'' | '\\' | '`') || c == escape);
+            // Only values that mean the same inside double quotes, and keys
+            // that read the same before a `=` (a quote in the key would open
+            // a string that runs into the value).
+            let plain = |w: &crate::syntax::Word, extra: &[char]| {
+                w.span.len() == w.text.len()
+                    && !w.text.chars().any(|c| {
+                        matches!(c, '"' | '\'' | '\\' | '`') || c == escape || extra.contains(&c)
+                    })
+            };
+            let simple = plain(value, &[]) && plain(&kv.key, &['=', ' ', '\t']);
             if !simple || kv.key.span.end > value.span.start {
                 continue;
             }
