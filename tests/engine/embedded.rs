@@ -868,6 +868,9 @@ impl GitDaemon {
             .local_addr()
             .unwrap()
             .port();
+        // `git daemon` runs the daemon as a child of its own: a process
+        // group of their own, killed whole, and no pipe of the test's held.
+        use std::os::unix::process::CommandExt;
         let child = Command::new("git")
             .args([
                 "daemon",
@@ -877,7 +880,10 @@ impl GitDaemon {
             ])
             .arg(format!("--port={port}"))
             .arg(format!("--base-path={}", dir.path().display()))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("git daemon");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -898,7 +904,8 @@ impl GitDaemon {
 
 impl Drop for GitDaemon {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SAFETY: a signal to the process group the daemon leads.
+        unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL) };
         let _ = self.child.wait();
     }
 }
