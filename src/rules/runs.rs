@@ -78,7 +78,8 @@ pub(crate) fn mounts_over(run: &Run<'_>, paths: &[&str]) -> bool {
 
 /// An edit that appends ` && <command>` to the end of a shell-form RUN, on
 /// a continuation line. `None` for exec form, heredocs, or a body that does
-/// not end in a plain command (a trailing `;`, `&`, `|`, `\` or comment).
+/// not end in a plain command (a trailing `;`, `&`, `|`, `\` or comment,
+/// also a comment begun on an earlier line of the RUN).
 pub(crate) fn append_to_run(run: &Run<'_>, model: &Model<'_>, command: &str) -> Option<Edit> {
     let inst = run.inst;
     let (text, escape) = (model.text, model.ast.escape);
@@ -94,6 +95,18 @@ pub(crate) fn append_to_run(run: &Run<'_>, model: &Model<'_>, command: &str) -> 
         || last_line.contains('#')
         || run.script.commands.iter().any(|c| c.ctx.background)
     {
+        return None;
+    }
+    // The appended command must become a command of the script, not the
+    // tail of a shell comment that a continuation carried to the end of
+    // the RUN (`# note \` joins the next lines into the comment).
+    let src = crate::shell::script_source(inst, text)?;
+    let before = crate::shell::parse(&src);
+    let probe = crate::shell::parse(&crate::shell::ScriptSource::contiguous(
+        &format!("{} && {command}", src.text.trim_end()),
+        0,
+    ));
+    if probe.error.is_some() || probe.commands.len() <= before.commands.len() {
         return None;
     }
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
