@@ -863,11 +863,7 @@ impl GitDaemon {
     fn start() -> GitDaemon {
         let dir = tempfile::tempdir().unwrap();
         make_repo(dir.path());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         // `git daemon` runs the daemon as a child of its own: a process
         // group of their own, killed whole, and no pipe of the test's held.
         use std::os::unix::process::CommandExt;
@@ -886,14 +882,7 @@ impl GitDaemon {
             .process_group(0)
             .spawn()
             .expect("git daemon");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "git daemon did not start"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        wait_listening(&format!("127.0.0.1:{port}"), "git daemon");
         GitDaemon {
             child,
             port,
@@ -945,13 +934,23 @@ const ZIP: &[u8] = &[
 /// to what it did: a model covers the writes, deletions and reads the
 /// trace shows (`rdock trace` exits 0), and a step is a barrier exactly
 /// when its commands change shared state.
-fn trace_cases(images: &[String], head: &str, cases: &[(&[&str], &str)], extra: &[&str]) {
+/// `ports`: placeholders in the cases (`PORT`) and the loopback ports they stand for.
+fn trace_cases(
+    images: &[String],
+    head: &str,
+    cases: &[(&[&str], &str)],
+    extra: &[&str],
+    ports: &[(&str, u16)],
+) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.zip"), ZIP).unwrap();
     // A git repository to clone from a path.
     make_repo(dir.path());
     let mut text = head.to_string();
     for (_, run) in cases {
+        let run = ports.iter().fold(run.to_string(), |r, (name, port)| {
+            r.replace(name, &port.to_string())
+        });
         text.push_str(&format!("RUN {run}\n"));
     }
     let df = dir.path().join("Dockerfile");
@@ -1058,33 +1057,24 @@ fn every_command_model_has_a_traced_case_that_it_covers() {
         return;
     };
     let _g = engine_lock();
-    trace_cases(&debian, "FROM debian:12.4\n", DEBIAN_CASES, &[]);
-    let port = file_server(b"served\n").to_string();
-    let cases: Vec<(&[&str], String)> = BUSYBOX_CASES
-        .iter()
-        .map(|(n, r)| (*n, r.replace("PORT", &port)))
-        .collect();
-    let cases: Vec<(&[&str], &str)> = cases.iter().map(|(n, r)| (*n, r.as_str())).collect();
+    trace_cases(&debian, "FROM debian:12.4\n", DEBIAN_CASES, &[], &[]);
+    let port = file_server(b"served\n");
+    let network = ["--network", "host"];
     trace_cases(
         &busybox,
         "FROM busybox\nCOPY a.zip /a.zip\n",
-        &cases,
-        &["--network", "host"],
+        BUSYBOX_CASES,
+        &network,
+        &[("PORT", port)],
     );
     let git = GitDaemon::start();
-    let cases: Vec<(&[&str], String)> = TOOLS_CASES
-        .iter()
-        .map(|(n, r)| {
-            let r = r.replace("GITPORT", &git.port.to_string());
-            (*n, r.replace("PORT", &port))
-        })
-        .collect();
-    let cases: Vec<(&[&str], &str)> = cases.iter().map(|(n, r)| (*n, r.as_str())).collect();
+    // GITPORT first: PORT is part of it.
     trace_cases(
         &tools,
         "FROM rdock-test/debian-tools:12\nCOPY repo /ctx/repo\nCOPY a.zip /ctx/a.zip\n",
-        &cases,
-        &["--network", "host"],
+        TOOLS_CASES,
+        &network,
+        &[("GITPORT", git.port), ("PORT", port)],
     );
 }
 
@@ -1181,12 +1171,7 @@ impl Drop for Registry {
 }
 
 fn registry(dir: &Path, auth: &str) -> Registry {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    let addr = format!("127.0.0.1:{}", free_port());
     let config = dir.join("registry.yml");
     std::fs::write(
         &config,
@@ -1203,15 +1188,29 @@ fn registry(dir: &Path, auth: &str) -> Registry {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("docker-registry (Debian's package; scripts/engine.sh installs it)");
+    wait_listening(&addr, "the registry");
+    Registry { child, addr }
+}
+
+/// A loopback port free at the time of asking, for a server started next.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Wait until a server accepts connections on `addr` (20 s at most).
+fn wait_listening(addr: &str, what: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(&addr).is_err() {
+    while std::net::TcpStream::connect(addr).is_err() {
         assert!(
             std::time::Instant::now() < deadline,
-            "the registry did not start"
+            "{what} did not start on {addr}"
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    Registry { child, addr }
 }
 
 #[test]
@@ -1220,49 +1219,19 @@ fn embedded_pulls_a_base_image_from_a_registry_once() {
     let Some(images) = embedded(test, BUSYBOX) else {
         return;
     };
-    let tools = ["docker-registry", "skopeo"];
-    if let Some(t) = tools.iter().find(|t| which(t).is_none()) {
-        if std::env::var("RDOCK_REQUIRE_ENGINE").as_deref() == Ok("1") {
-            panic!("{test}: no `{t}` (scripts/engine.sh installs it), and RDOCK_REQUIRE_ENGINE=1 requires it");
-        }
-        crate::common::skip(test, &format!("no `{t}`; scripts/engine.sh installs it"));
+    if !registry_tools(test, &["docker-registry", "skopeo"]) {
         return;
     }
     let _g = engine_lock();
     let dir = tempfile::tempdir().unwrap();
     let reg = registry(dir.path(), "");
     // Put the busybox layout in the registry with another client.
-    let layout = images[1].split_once('=').unwrap().1;
-    let image = format!("{}/rdock/busybox:1", reg.addr);
-    let push = Command::new("skopeo")
-        .args(["copy", "--dest-tls-verify=false"])
-        .arg(format!("oci:{layout}"))
-        .arg(format!("docker://{image}"))
-        .output()
-        .unwrap();
-    assert!(
-        push.status.success(),
-        "{}",
-        String::from_utf8_lossy(&push.stderr)
-    );
+    let image = push_busybox(&images, &reg);
 
     let df = dir.path().join("Dockerfile");
     std::fs::write(&df, format!("FROM {image}\nRUN echo pulled > /x\n")).unwrap();
     let cache = dir.path().join("cache");
-    let verify = || {
-        let out = cargo_bin_cmd!("rdock")
-            .args(["verify", "--engine", "embedded", "--output-format", "json"])
-            .arg(&df)
-            .arg("--against")
-            .arg(&df)
-            .env("RDOCK_CACHE_DIR", &cache)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        let v: serde_json::Value = serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-        assert_eq!(v["verdict"], "match", "{v}");
-    };
+    let verify = || verify_pulled(&df, &cache);
     verify();
     // The layer is kept by its digest, checked as it arrived.
     let blobs: Vec<PathBuf> = std::fs::read_dir(cache.join("embedded/blobs/sha256"))
@@ -1304,6 +1273,55 @@ fn embedded_pulls_a_base_image_from_a_registry_once() {
             && stderr.contains(&format!("pulling `{}/rdock/nothing:1`", reg.addr)),
         "{stderr}"
     );
+}
+
+/// Whether the tools a registry test needs are installed; if not, the test
+/// is skipped, saying why (or fails under `RDOCK_REQUIRE_ENGINE=1`).
+fn registry_tools(test: &str, tools: &[&str]) -> bool {
+    let Some(t) = tools.iter().find(|t| which(t).is_none()) else {
+        return true;
+    };
+    if std::env::var("RDOCK_REQUIRE_ENGINE").as_deref() == Ok("1") {
+        panic!("{test}: no `{t}` (scripts/engine.sh installs it), and RDOCK_REQUIRE_ENGINE=1 requires it");
+    }
+    crate::common::skip(test, &format!("no `{t}`; scripts/engine.sh installs it"));
+    false
+}
+
+/// Push the busybox layout of `images` to `reg` with skopeo (another
+/// client than rdock's); the image's name there.
+fn push_busybox(images: &[String], reg: &Registry) -> String {
+    let layout = images[1].split_once('=').unwrap().1;
+    let image = format!("{}/rdock/busybox:1", reg.addr);
+    let push = Command::new("skopeo")
+        .args(["copy", "--dest-tls-verify=false"])
+        .arg(format!("oci:{layout}"))
+        .arg(format!("docker://{image}"))
+        .output()
+        .unwrap();
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+    image
+}
+
+/// `rdock verify --engine embedded DF --against DF` with `cache` as rdock's
+/// cache folder: the verdict must be a match.
+fn verify_pulled(df: &Path, cache: &Path) {
+    let out = cargo_bin_cmd!("rdock")
+        .args(["verify", "--engine", "embedded", "--output-format", "json"])
+        .arg(df)
+        .arg("--against")
+        .arg(df)
+        .env("RDOCK_CACHE_DIR", cache)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let v: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(v["verdict"], "match", "{v}");
 }
 
 fn which(tool: &str) -> Option<PathBuf> {
@@ -1367,14 +1385,7 @@ fn embedded_pulls_through_the_bearer_token_flow() {
     let Some(images) = embedded(test, BUSYBOX) else {
         return;
     };
-    if let Some(t) = ["docker-registry", "skopeo", "openssl"]
-        .iter()
-        .find(|t| which(t).is_none())
-    {
-        if std::env::var("RDOCK_REQUIRE_ENGINE").as_deref() == Ok("1") {
-            panic!("{test}: no `{t}` (scripts/engine.sh installs it), and RDOCK_REQUIRE_ENGINE=1 requires it");
-        }
-        crate::common::skip(test, &format!("no `{t}`; scripts/engine.sh installs it"));
+    if !registry_tools(test, &["docker-registry", "skopeo", "openssl"]) {
         return;
     }
     let _g = engine_lock();
@@ -1426,35 +1437,12 @@ fn embedded_pulls_through_the_bearer_token_flow() {
     );
     let reg = registry(dir.path(), &auth);
     // skopeo pushes through the same flow (with push access).
-    let layout = images[1].split_once('=').unwrap().1;
-    let image = format!("{}/rdock/busybox:1", reg.addr);
-    let push = Command::new("skopeo")
-        .args(["copy", "--dest-tls-verify=false"])
-        .arg(format!("oci:{layout}"))
-        .arg(format!("docker://{image}"))
-        .output()
-        .unwrap();
-    assert!(
-        push.status.success(),
-        "{}",
-        String::from_utf8_lossy(&push.stderr)
-    );
+    let image = push_busybox(&images, &reg);
     let before = asked.lock().unwrap().len();
 
     let df = dir.path().join("Dockerfile");
     std::fs::write(&df, format!("FROM {image}\nRUN echo pulled > /x\n")).unwrap();
-    let out = cargo_bin_cmd!("rdock")
-        .args(["verify", "--engine", "embedded", "--output-format", "json"])
-        .arg(&df)
-        .arg("--against")
-        .arg(&df)
-        .env("RDOCK_CACHE_DIR", dir.path().join("cache"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let v: serde_json::Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    assert_eq!(v["verdict"], "match", "{v}");
+    verify_pulled(&df, &dir.path().join("cache"));
     let asked = asked.lock().unwrap();
     assert!(
         asked[before..]
