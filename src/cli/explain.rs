@@ -99,7 +99,7 @@ pub fn run(args: ExplainArgs) -> Exit {
                     e.analyze(&emodel, s, ships, &settings.build.inputs, extra)
                 })
                 .collect();
-            let line_of = |ii: usize| line(&model, e.original_instruction[ii]);
+            let line_of = |ii: usize| model.line_of(e.original_instruction[ii]);
             match args.format {
                 ExplainFormat::Text => report(&emodel, &analyses, &line_of, true),
                 ExplainFormat::Dot => dot(&emodel, &analyses),
@@ -117,11 +117,6 @@ pub fn run(args: ExplainArgs) -> Exit {
     };
     print!("{out}");
     Exit::Ok
-}
-
-fn line(model: &Model<'_>, ii: usize) -> usize {
-    let inst = model.instruction(ii);
-    model.text[..inst.span.start].matches('\n').count() + 1
 }
 
 fn summary(model: &Model<'_>, ii: usize) -> String {
@@ -151,7 +146,7 @@ fn command_summary(model: &Model<'_>, ii: usize) -> String {
 
 /// The report `explain-deps` prints.
 pub fn text_report(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
-    report(model, analyses, &|ii| line(model, ii), false)
+    report(model, analyses, &|ii| model.line_of(ii), false)
 }
 
 /// The report, with the line of instruction `ii` given by `line_of`.

@@ -255,6 +255,14 @@ impl<'t> Model<'t> {
         }
     }
 
+    /// The 1-based line instruction `i` starts on.
+    pub fn line_of(&self, i: usize) -> usize {
+        self.text[..self.instruction(i).span.start]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
     /// Whether instruction `i` holds an error BuildKit would stop on (the
     /// parser's or the model's): such a line is not something to copy or
     /// move.

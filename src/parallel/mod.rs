@@ -176,10 +176,7 @@ pub fn analyze_stage_traced(
         }
         let lines: Vec<String> = traced
             .iter()
-            .map(|&ii| {
-                let start = model.instruction(ii).span.start;
-                (model.text[..start].matches('\n').count() + 1).to_string()
-            })
+            .map(|&ii| model.line_of(ii).to_string())
             .collect();
         Ok(Some(format!(
             "rdock has no model of the RUN step{} at line {}; a trace of one build shows what {} read, wrote and deleted, but not the names {} only looked up, nor what another build could do differently: check the rewrite with `rdock verify`",
