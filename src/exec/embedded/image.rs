@@ -30,7 +30,9 @@ pub struct Image {
 pub struct Images {
     given: Vec<(String, PathBuf)>,
     cache: PathBuf,
-    loaded: Mutex<HashMap<String, Arc<Image>>>,
+    /// Each image asked for, or why it could not be had: a name is looked
+    /// for (a daemon asked, a registry tried) once per engine.
+    loaded: Mutex<HashMap<String, Result<Arc<Image>, String>>>,
 }
 
 /// `busybox` -> `busybox:latest`, `docker.io/library/debian:12` -> `debian:12`.
@@ -76,20 +78,19 @@ impl Images {
         let key = normalise(name);
         let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(i) = loaded.get(&key) {
-            return Ok(Arc::clone(i));
+            return i.clone();
         }
         let image = match self.given.iter().find(|(n, _)| *n == key) {
-            Some((_, path)) => self.load_path(name, path)?,
-            None => match self.load_docker(name) {
-                Ok(image) => image,
-                Err(local) => self.load_registry(name).map_err(|pull| {
+            Some((_, path)) => self.load_path(name, path),
+            None => self.load_docker(name).or_else(|local| {
+                self.load_registry(name).map_err(|pull| {
                     format!("no image `{name}`: give it with --image {name}=PATH (a root filesystem folder, a `docker save` archive or an OCI layout); {local}; and {pull}")
-                })?,
-            },
-        };
-        let image = Arc::new(image);
-        loaded.insert(key, Arc::clone(&image));
-        Ok(image)
+                })
+            }),
+        }
+        .map(Arc::new);
+        loaded.insert(key, image.clone());
+        image
     }
 
     fn load_path(&self, name: &str, path: &Path) -> Result<Image, String> {
