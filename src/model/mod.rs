@@ -255,6 +255,19 @@ impl<'t> Model<'t> {
         }
     }
 
+    /// The instructions of the given kinds, in file order: the index, the
+    /// stage it belongs to (`None` before the first FROM) and the instruction.
+    pub fn instructions_of<'a>(
+        &'a self,
+        kinds: &'a [Kind],
+    ) -> impl Iterator<Item = (usize, Option<usize>, &'a Instruction)> + 'a {
+        self.instructions
+            .iter()
+            .enumerate()
+            .map(|(ii, r)| (ii, r.stage, self.instruction(ii)))
+            .filter(|(_, _, inst)| kinds.contains(&inst.kind()))
+    }
+
     /// The 1-based line instruction `i` starts on.
     pub fn line_of(&self, i: usize) -> usize {
         self.text[..self.instruction(i).span.start]

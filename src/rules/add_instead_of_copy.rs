@@ -29,9 +29,8 @@ impl StaticRule for AddInsteadOfCopy {
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
-        for ii in 0..model.instructions.len() {
-            let inst = model.instruction(ii);
-            if inst.kind() != Kind::Add || !inst.heredocs.is_empty() {
+        for (ii, stage, inst) in model.instructions_of(&[Kind::Add]) {
+            if !inst.heredocs.is_empty() {
                 continue;
             }
             let words: Vec<&str> = match &inst.args {
@@ -43,7 +42,7 @@ impl StaticRule for AddInsteadOfCopy {
             }
             // Sources as BuildKit sees them, variables expanded: `ADD ${REPO}#v1.2`
             // and `ADD ${URL}` fetch. One that cannot be resolved may be a URL.
-            let Some(stage) = model.instructions[ii].stage else {
+            let Some(stage) = stage else {
                 continue;
             };
             let expanded: Option<Vec<String>> = words[..words.len() - 1]

@@ -31,41 +31,36 @@ impl StaticRule for CopyRelativeDestination {
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
-        for stage in &model.stages {
-            for &ii in &stage.body {
-                let inst = model.instruction(ii);
-                if !matches!(inst.kind(), Kind::Copy | Kind::Add) {
-                    continue;
-                }
-                let words = inst.words();
-                if words.len() < 2 {
-                    continue;
-                }
-                let Some(dest_word) = words.last() else {
-                    continue;
-                };
-                let Some(dest) = expanded(model, ii, &dest_word.text) else {
-                    continue;
-                };
-                if dest.is_empty() || is_absolute(&dest) || dest.contains('$') {
-                    continue;
-                }
-                if earlier_in_chain(model, stage.index, ii, Kind::Workdir) {
-                    continue;
-                }
-                let name = inst.kind().as_str();
-                cx.report(
-                    &META,
-                    dest_word.span,
-                    format!(
-                        "{name} to the relative path `{dest}` with no WORKDIR set in this stage: it lands wherever the base image's working directory is"
-                    ),
-                )
-                .label("relative to the base image's WORKDIR")
-                .help(
-                    "set `WORKDIR /some/dir` earlier in the stage, or write an absolute destination",
-                );
+        for (ii, stage, inst) in model.instructions_of(&[Kind::Copy, Kind::Add]) {
+            let Some(stage) = stage else { continue };
+            let words = inst.words();
+            if words.len() < 2 {
+                continue;
             }
+            let Some(dest_word) = words.last() else {
+                continue;
+            };
+            let Some(dest) = expanded(model, ii, &dest_word.text) else {
+                continue;
+            };
+            if dest.is_empty() || is_absolute(&dest) || dest.contains('$') {
+                continue;
+            }
+            if earlier_in_chain(model, stage, ii, Kind::Workdir) {
+                continue;
+            }
+            let name = inst.kind().as_str();
+            cx.report(
+                &META,
+                dest_word.span,
+                format!(
+                    "{name} to the relative path `{dest}` with no WORKDIR set in this stage: it lands wherever the base image's working directory is"
+                ),
+            )
+            .label("relative to the base image's WORKDIR")
+            .help(
+                "set `WORKDIR /some/dir` earlier in the stage, or write an absolute destination",
+            );
         }
     }
 }

@@ -27,11 +27,7 @@ impl StaticRule for EnvSelfReference {
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
         let escape = model.ast.escape;
-        for (ii, r) in model.instructions.iter().enumerate() {
-            let inst = model.instruction(ii);
-            if inst.kind() != Kind::Env {
-                continue;
-            }
+        for (ii, stage, inst) in model.instructions_of(&[Kind::Env]) {
             let kvs = pairs(inst);
             for (j, kv) in kvs.iter().enumerate() {
                 let Some(value) = &kv.value else { continue };
@@ -46,7 +42,7 @@ impl StaticRule for EnvSelfReference {
                     else {
                         continue;
                     };
-                    let before = model.scope.lookup(r.stage, ii, &var.name);
+                    let before = model.scope.lookup(stage, ii, &var.name);
                     let old = before.and_then(|d| d.value.clone());
                     // `ENV OLD=$X X=new` with X set before: keeping the old value is the point.
                     if i > j && before.is_some() {

@@ -25,13 +25,9 @@ impl StaticRule for ExposeHostPort {
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
         let escape = model.ast.escape;
-        for (ii, r) in model.instructions.iter().enumerate() {
-            let inst = model.instruction(ii);
-            if inst.kind() != Kind::Expose {
-                continue;
-            }
+        for (ii, stage, inst) in model.instructions_of(&[Kind::Expose]) {
             for word in inst.words() {
-                let expanded = match r.stage {
+                let expanded = match stage {
                     Some(s) => model.scope.expand_at(ii, s, &word.text, escape),
                     None => None,
                 }

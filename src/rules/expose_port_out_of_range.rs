@@ -24,11 +24,7 @@ impl StaticRule for ExposePortOutOfRange {
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
-        for ii in 0..model.instructions.len() {
-            let inst = model.instruction(ii);
-            if inst.kind() != Kind::Expose {
-                continue;
-            }
+        for (ii, _, inst) in model.instructions_of(&[Kind::Expose]) {
             for word in inst.words() {
                 let Some(value) = expanded(model, ii, &word.text) else {
                     continue;

@@ -20,12 +20,8 @@ pub(crate) struct Run<'m> {
 /// Every RUN of every stage, in file order, parsed.
 pub(crate) fn runs<'m>(model: &'m Model<'_>) -> Vec<Run<'m>> {
     let mut out = Vec::new();
-    for (ii, r) in model.instructions.iter().enumerate() {
-        let Some(stage) = r.stage else { continue };
-        let inst = model.instruction(ii);
-        if inst.kind() != Kind::Run {
-            continue;
-        }
+    for (ii, stage, inst) in model.instructions_of(&[Kind::Run]) {
+        let Some(stage) = stage else { continue };
         let posix = model.posix_shell_at(ii) || inst.is_exec_form();
         let Some(script) = model.script(ii) else {
             continue;

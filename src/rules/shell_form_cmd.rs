@@ -56,45 +56,40 @@ impl StaticRule for ShellFormCmd {
 
     fn check(&self, cx: &mut Context<'_>) {
         let model = cx.model;
-        for stage in &model.stages {
-            for &ii in &stage.body {
-                let inst = model.instruction(ii);
-                if !matches!(inst.kind(), Kind::Cmd | Kind::Entrypoint) {
-                    continue;
-                }
-                let Args::Shell(cmd) = &inst.args else {
-                    continue;
-                };
-                // As BuildKit: with a SHELL set, the shell form is the author's choice.
-                if earlier_in_chain(model, stage.index, ii, Kind::Shell) {
-                    continue;
-                }
-                let name = inst.kind().as_str();
-                let d = cx.report(
-                    &META,
-                    Span::new(inst.keyword.span.start, inst.args_span.end.max(inst.keyword.span.end)),
-                    format!(
-                        "JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"
-                    ),
-                )
-                .label("shell form: runs under /bin/sh -c")
-                .help(format!(
-                    "write {name} [\"executable\", \"arg\"...] so the program runs as PID 1 and gets SIGTERM"
+        for (ii, stage, inst) in model.instructions_of(&[Kind::Cmd, Kind::Entrypoint]) {
+            let Some(stage) = stage else { continue };
+            let Args::Shell(cmd) = &inst.args else {
+                continue;
+            };
+            // As BuildKit: with a SHELL set, the shell form is the author's choice.
+            if earlier_in_chain(model, stage, ii, Kind::Shell) {
+                continue;
+            }
+            let name = inst.kind().as_str();
+            let d = cx.report(
+                &META,
+                Span::new(inst.keyword.span.start, inst.args_span.end.max(inst.keyword.span.end)),
+                format!(
+                    "JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"
+                ),
+            )
+            .label("shell form: runs under /bin/sh -c")
+            .help(format!(
+                "write {name} [\"executable\", \"arg\"...] so the program runs as PID 1 and gets SIGTERM"
+            ));
+            if cmd.span.len() != cmd.text.len() {
+                continue;
+            }
+            if let Some(words) = plain_words(&cmd.text, model.ast.escape) {
+                let json = words
+                    .iter()
+                    .map(|w| format!("\"{w}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                d.fix = Some(Fix::unsafe_(
+                    format!("Write {name} in JSON form"),
+                    vec![Edit::replace(cmd.span, format!("[{json}]"))],
                 ));
-                if cmd.span.len() != cmd.text.len() {
-                    continue;
-                }
-                if let Some(words) = plain_words(&cmd.text, model.ast.escape) {
-                    let json = words
-                        .iter()
-                        .map(|w| format!("\"{w}\""))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    d.fix = Some(Fix::unsafe_(
-                        format!("Write {name} in JSON form"),
-                        vec![Edit::replace(cmd.span, format!("[{json}]"))],
-                    ));
-                }
             }
         }
     }
