@@ -804,6 +804,11 @@ const BUSYBOX_CASES: &[(&[&str], &str)] = &[
         "wget -q -O /tmp/w http://127.0.0.1:PORT/a && mkdir /tmp/wp \
          && wget -q -P /tmp/wp http://127.0.0.1:PORT/b",
     ),
+    // `-O -` is the output, not a file: what the pipeline writes is tee's.
+    (
+        &["wget", "tee"],
+        "wget -q -O - http://127.0.0.1:PORT/a | tee /tmp/wt > /dev/null",
+    ),
     (&["ash"], "ash -c 'cat /in/a.zip > /tmp/ash'"),
 ];
 

@@ -737,8 +737,12 @@ fn command(
                                 PathRef::new(abs, s.tree)
                             }
                         };
+                        // `-O -`: the command's output, not a file of the
+                        // image (`/dev` is a mount of the build).
+                        let device = p.path == "/dev" || p.path.starts_with("/dev/");
                         match out {
                             0 => cx.fx.reads.push(p),
+                            1 if device => {}
                             1 => {
                                 if uncertain {
                                     return Err(format!(
