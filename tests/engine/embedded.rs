@@ -1312,6 +1312,81 @@ fn push_busybox(images: &[String], reg: &Registry) -> String {
     image
 }
 
+/// A base image whose layers are zstd-compressed, as more registries now
+/// serve them: skopeo (another client than rdock's) recompresses the
+/// busybox layout, and the embedded engine builds on it.
+#[test]
+fn embedded_reads_zstd_layers() {
+    let test = "embedded_reads_zstd_layers";
+    let Some(images) = embedded(test, BUSYBOX) else {
+        return;
+    };
+    if !registry_tools(test, &["skopeo"]) {
+        return;
+    }
+    let _g = engine_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let layout = images[1].split_once('=').unwrap().1;
+    let zstd = dir.path().join("busybox-zstd");
+    let copy = Command::new("skopeo")
+        .args(["copy", "--dest-compress-format", "zstd"])
+        .arg(format!("oci:{layout}"))
+        .arg(format!("oci:{}:latest", zstd.display()))
+        .output()
+        .unwrap();
+    assert!(
+        copy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&copy.stderr)
+    );
+    // The copy really is zstd.
+    let blob = |digest: &str| {
+        zstd.join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"))
+    };
+    let json = |p: PathBuf| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let index = json(zstd.join("index.json"));
+    let manifest = json(blob(index["manifests"][0]["digest"].as_str().unwrap()));
+    let layers = manifest["layers"].as_array().unwrap();
+    assert!(!layers.is_empty());
+    for l in layers {
+        assert_eq!(
+            l["mediaType"], "application/vnd.oci.image.layer.v1.tar+zstd",
+            "{manifest}"
+        );
+    }
+    let df = dir.path().join("Dockerfile");
+    std::fs::write(
+        &df,
+        "FROM busybox\nRUN echo built > /built && test -x /bin/busybox\n",
+    )
+    .unwrap();
+    let out = cargo_bin_cmd!("rdock")
+        .args([
+            "verify",
+            "--engine",
+            "embedded",
+            "--output-format",
+            "json",
+            "--image",
+        ])
+        .arg(format!("busybox={}", zstd.display()))
+        .arg(&df)
+        .arg("--against")
+        .arg(&df)
+        // Its own cache: the gzip busybox unpacked by other tests is the
+        // same image (the same configuration), and would be taken instead.
+        .env("RDOCK_CACHE_DIR", dir.path().join("cache"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let v: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(v["verdict"], "match", "{v}");
+}
+
 /// `rdock verify --engine embedded DF --against DF` with `cache` as rdock's
 /// cache folder: the verdict must be a match.
 fn verify_pulled(df: &Path, cache: &Path) {

@@ -195,7 +195,7 @@ impl Images {
     }
 
     /// The image with configuration `config_bytes` and `layers` (tar
-    /// files, plain or gzip), unpacked once.
+    /// files, plain, gzip or zstd), unpacked once.
     fn unpack(&self, name: &str, config_bytes: &[u8], layers: &[PathBuf]) -> Result<Image, String> {
         let config_path = Path::new("the image configuration");
         let key = hex(&Sha256::digest(config_bytes));
@@ -325,7 +325,7 @@ fn manifest(dir: &Path, name: &str) -> Result<(PathBuf, Vec<PathBuf>), String> {
     Ok((config, layers))
 }
 
-/// Apply one layer archive (plain or gzip) onto `root`.
+/// Apply one layer archive (plain, gzip or zstd) onto `root`.
 pub fn apply_layer(layer: &Path, root: &Path) -> Result<(), String> {
     let mut f = std::fs::File::open(layer).map_err(|e| e.to_string())?;
     let mut magic = [0u8; 4];
@@ -334,7 +334,9 @@ pub fn apply_layer(layer: &Path, root: &Path) -> Result<(), String> {
     let reader: Box<dyn Read> = if n >= 2 && magic[..2] == [0x1f, 0x8b] {
         Box::new(flate2::read::GzDecoder::new(f))
     } else if n == 4 && magic == [0x28, 0xb5, 0x2f, 0xfd] {
-        return Err("zstd-compressed layers are not supported yet".into());
+        // zstd (`tar+zstd`, and zstd:chunked: many frames and skippable
+        // ones, which libzstd's stream decoder reads through).
+        Box::new(zstd::stream::read::Decoder::new(f).map_err(|e| e.to_string())?)
     } else {
         Box::new(f)
     };
@@ -472,6 +474,28 @@ mod tests {
         assert!(root.join("a/y").exists());
         assert!(!root.join("b/z").exists());
         assert_eq!(std::fs::read(root.join("b/new")).unwrap(), b"2");
+    }
+
+    /// A zstd layer as zstd:chunked writes it: several frames, then a
+    /// skippable frame (its table of contents), all read.
+    #[test]
+    fn zstd_layers_in_several_frames() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("root");
+        std::fs::create_dir(&root).unwrap();
+        let tar = layer(&[("a/", None), ("a/x", Some(b"one")), ("a/y", Some(b"two"))]);
+        let (head, tail) = tar.split_at(1024);
+        let mut z = zstd::encode_all(head, 3).unwrap();
+        z.extend(zstd::encode_all(tail, 3).unwrap());
+        let toc = b"table of contents";
+        z.extend(0x184D_2A50u32.to_le_bytes());
+        z.extend((toc.len() as u32).to_le_bytes());
+        z.extend(toc);
+        let l = d.path().join("layer.tar.zst");
+        std::fs::write(&l, z).unwrap();
+        apply_layer(&l, &root).unwrap();
+        assert_eq!(std::fs::read(root.join("a/x")).unwrap(), b"one");
+        assert_eq!(std::fs::read(root.join("a/y")).unwrap(), b"two");
     }
 
     #[test]
