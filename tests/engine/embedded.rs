@@ -291,6 +291,46 @@ fn embedded_failing_step_exits_2_and_cleans_up() {
     assert_eq!(work_dirs(), dirs_before);
 }
 
+/// `FROM --platform`: this machine's platform builds (`$BUILDPLATFORM`,
+/// `linux/amd64`); another one is an error that names the flag and what it
+/// came to, never an image of the wrong platform.
+#[test]
+fn embedded_builds_only_for_its_own_platform() {
+    let Some(images) = embedded("embedded_builds_only_for_its_own_platform", BUSYBOX) else {
+        return;
+    };
+    let _g = engine_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let ok = file(
+        "ok.Dockerfile",
+        "FROM --platform=$BUILDPLATFORM busybox AS b\nRUN echo hi > /x\n\
+         FROM --platform=linux/amd64 busybox\nCOPY --from=b /x /x\n",
+    );
+    let run = verify_embedded(&[ok.clone(), "--against".into(), ok], &images);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.json()["verdict"], "match", "{}", run.stdout);
+
+    let other = file(
+        "arm.Dockerfile",
+        "ARG TARGETPLATFORM\nFROM --platform=$TARGETPLATFORM busybox\nRUN echo hi > /x\n",
+    );
+    let mut args = vec![other.clone(), "--against".into(), other];
+    args.extend(["--build-arg".into(), "TARGETPLATFORM=linux/arm64".into()]);
+    let run = verify_embedded(&args, &images);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        said.contains("FROM --platform=`$TARGETPLATFORM` (`linux/arm64`)")
+            && said.contains("linux/amd64 only"),
+        "{said}"
+    );
+}
+
 /// Ctrl-C in the middle of a step: the step's processes, the mounts and
 /// the work folder go.
 #[test]

@@ -101,6 +101,7 @@ impl<'a> StageRun<'a> {
         let started = Instant::now();
         let start_off = self.ctx.now();
         self.ctx.progress(&label);
+        self.check_platform(from, &label)?;
         match &stage.base {
             Base::Scratch => {
                 self.image = ImageState::scratch();
@@ -172,6 +173,44 @@ impl<'a> StageRun<'a> {
             env: self.env,
             key: self.key,
         })
+    }
+
+    /// `FROM --platform=P`: the engine builds for this machine's platform
+    /// only (linux/amd64, as the automatic platform ARGs say). Another one
+    /// is an error, never an image of the wrong platform.
+    fn check_platform(&self, from: &Instruction, label: &str) -> Result<(), ExecError> {
+        let Some(flag) = from.flag("platform") else {
+            return Ok(());
+        };
+        let raw = flag.value.as_deref().unwrap_or_default();
+        // FROM sees the global ARGs (and the automatic ones), with the
+        // build arguments given.
+        let mut env = Vec::new();
+        for (name, value) in &self.ctx.global_args {
+            let value = self.ctx.build_args.get(name).or(value.as_ref());
+            if let Some(v) = value {
+                config::set_env(&mut env, name, v);
+            }
+        }
+        let value = Lexer::new(self.model.ast.escape)
+            .process_word(raw, &env)
+            .map_err(|e| fail(label, format!("failed to process \"{raw}\": {e}")))?
+            .value;
+        let platform = value.trim().to_ascii_lowercase();
+        if matches!(platform.as_str(), "linux/amd64" | "linux/amd64/v1") {
+            return Ok(());
+        }
+        let shown = if value == raw {
+            format!("`{raw}`")
+        } else {
+            format!("`{raw}` (`{value}`)")
+        };
+        Err(fail(
+            label,
+            format!(
+                "FROM --platform={shown}: the embedded engine builds for linux/amd64 only; build other platforms with `--engine buildkit`"
+            ),
+        ))
     }
 
     fn instruction(
