@@ -17,19 +17,19 @@ pub fn unified(path: &str, old: &str, new: &str) -> String {
 /// Edits that turn `old` into `new`, one per changed run of lines.
 pub fn edits_between(old: &str, new: &str) -> Vec<super::Edit> {
     use similar::DiffTag;
-    let starts = |s: &str| -> Vec<usize> {
-        let mut v: Vec<usize> = std::iter::once(0)
-            .chain(s.match_indices('\n').map(|(i, _)| i + 1))
-            .filter(|&i| i <= s.len())
-            .collect();
-        if v.last() != Some(&s.len()) {
-            v.push(s.len());
-        }
-        v
-    };
-    let (so, sn) = (starts(old), starts(new));
-    let at = |v: &[usize], line: usize| v.get(line).copied().unwrap_or(*v.last().unwrap_or(&0));
     let diff = TextDiff::from_lines(old, new);
+    // Where each line starts, as the diff cut the lines: it ends a line at
+    // a lone `\r` too, so counting `\n` alone would put edits elsewhere.
+    let starts = |lines: &[&str]| -> Vec<usize> {
+        std::iter::once(0)
+            .chain(lines.iter().scan(0, |end, l| {
+                *end += l.len();
+                Some(*end)
+            }))
+            .collect()
+    };
+    let (so, sn) = (starts(diff.old_slices()), starts(diff.new_slices()));
+    let at = |v: &[usize], line: usize| v.get(line).copied().unwrap_or(*v.last().unwrap_or(&0));
     diff.ops()
         .iter()
         .filter(|op| op.tag() != DiffTag::Equal)
@@ -53,6 +53,13 @@ mod tests {
             ("", "x\n"),
             ("a\nb\n", ""),
             ("FROM a\nRUN x\n", "FROM a AS p\nRUN y\n\nFROM p\nRUN x\n"),
+            // A lone carriage return (found by fuzzing: the edits landed at
+            // the end of the file).
+            (
+                "FROM\r\ra\nRUN x\n",
+                "FROM\r\ra AS p\nRUN y\n\nFROM p\nRUN x\n",
+            ),
+            ("a\rb\r\nc\n", "a\rB\r\nc\n"),
         ] {
             let fix = super::super::Fix::safe("t", edits_between(a, b));
             assert_eq!(super::super::apply_fixes(a, [&fix]).0, b, "{a:?} -> {b:?}");
