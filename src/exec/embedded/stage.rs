@@ -183,19 +183,13 @@ impl<'a> StageRun<'a> {
             return Ok(());
         };
         let raw = flag.value.as_deref().unwrap_or_default();
-        // FROM sees the global ARGs (and the automatic ones), with the
-        // build arguments given.
-        let mut env = Vec::new();
-        for (name, value) in &self.ctx.global_args {
-            let value = self.ctx.build_args.get(name).or(value.as_ref());
-            if let Some(v) = value {
-                config::set_env(&mut env, name, v);
-            }
-        }
-        let value = Lexer::new(self.model.ast.escape)
-            .process_word(raw, &env)
-            .map_err(|e| fail(label, format!("failed to process \"{raw}\": {e}")))?
-            .value;
+        // As the base image's name: the global ARGs (and the automatic
+        // ones), with the build arguments given.
+        let value = self
+            .model
+            .scope
+            .expand_global(raw, self.model.ast.escape)
+            .ok_or_else(|| fail(label, format!("failed to process \"{raw}\"")))?;
         let platform = value.trim().to_ascii_lowercase();
         if matches!(platform.as_str(), "linux/amd64" | "linux/amd64/v1") {
             return Ok(());
