@@ -1276,7 +1276,7 @@ fn embedded_pulls_a_base_image_from_a_registry_once() {
     let df = dir.path().join("Dockerfile");
     std::fs::write(&df, format!("FROM {image}\nRUN echo pulled > /x\n")).unwrap();
     let cache = dir.path().join("cache");
-    let verify = || verify_pulled(&df, &cache);
+    let verify = || verify_in_cache(&df, &cache, &[]);
     verify();
     // The layer is kept by its digest, checked as it arrived.
     let blobs: Vec<PathBuf> = std::fs::read_dir(cache.join("embedded/blobs/sha256"))
@@ -1403,35 +1403,21 @@ fn embedded_reads_zstd_layers() {
         "FROM busybox\nRUN echo built > /built && test -x /bin/busybox\n",
     )
     .unwrap();
-    let out = cargo_bin_cmd!("rdock")
-        .args([
-            "verify",
-            "--engine",
-            "embedded",
-            "--output-format",
-            "json",
-            "--image",
-        ])
-        .arg(format!("busybox={}", zstd.display()))
-        .arg(&df)
-        .arg("--against")
-        .arg(&df)
-        // Its own cache: the gzip busybox unpacked by other tests is the
-        // same image (the same configuration), and would be taken instead.
-        .env("RDOCK_CACHE_DIR", dir.path().join("cache"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let v: serde_json::Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    assert_eq!(v["verdict"], "match", "{v}");
+    // Its own cache: the gzip busybox unpacked by other tests is the same
+    // image (the same configuration), and would be taken instead.
+    verify_in_cache(
+        &df,
+        &dir.path().join("cache"),
+        &["--image".into(), format!("busybox={}", zstd.display())],
+    );
 }
 
 /// `rdock verify --engine embedded DF --against DF` with `cache` as rdock's
-/// cache folder: the verdict must be a match.
-fn verify_pulled(df: &Path, cache: &Path) {
+/// cache folder and the `images` given: the verdict must be a match.
+fn verify_in_cache(df: &Path, cache: &Path, images: &[String]) {
     let out = cargo_bin_cmd!("rdock")
         .args(["verify", "--engine", "embedded", "--output-format", "json"])
+        .args(images)
         .arg(df)
         .arg("--against")
         .arg(df)
@@ -1562,7 +1548,7 @@ fn embedded_pulls_through_the_bearer_token_flow() {
 
     let df = dir.path().join("Dockerfile");
     std::fs::write(&df, format!("FROM {image}\nRUN echo pulled > /x\n")).unwrap();
-    verify_pulled(&df, &dir.path().join("cache"));
+    verify_in_cache(&df, &dir.path().join("cache"), &[]);
     let asked = asked.lock().unwrap();
     assert!(
         asked[before..]
