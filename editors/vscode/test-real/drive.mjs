@@ -278,11 +278,12 @@ async function main() {
     // It first draws lenses from its cache as plain text, then the server's,
     // with their commands, as links; wait for those, and for the drawing to
     // settle (a lens redrawn under the pointer swallows the click).
-    const links = page.locator(".editor-instance .codelens-decoration a");
+    const lenses = page.locator(".editor-instance .codelens-decoration");
+    const links = lenses.locator("a");
     await links.first().waitFor({ timeout: 30_000 });
     let drawn = "";
     for (const end = Date.now() + 10_000; Date.now() < end; ) {
-      const now = await page.locator(".editor-instance .codelens-decoration").evaluateAll((ls) => ls.map((l) => l.outerHTML).join("\n"));
+      const now = await lenses.evaluateAll((ls) => ls.map((l) => l.outerHTML).join("\n"));
       if (now === drawn) {
         break;
       }
@@ -290,7 +291,7 @@ async function main() {
       await page.waitForTimeout(500);
     }
     // The first stage's lens leads to the target's FROM (line 8).
-    const lens = page.locator(".editor-instance .codelens-decoration").first();
+    const lens = lenses.first();
     const text = await lens.textContent();
     const clickable = await links.count();
     const before = await notifications();
