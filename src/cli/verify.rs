@@ -540,6 +540,8 @@ struct Timed {
     analysis: Analysis,
     /// The compared image configuration fields of the first build.
     config: crate::exec::ImageConfig,
+    /// The size of the first build's layers, when the engine says.
+    image_bytes: Option<u64>,
 }
 
 fn timed(runs: &[BuildOutput], an: &[Analysis]) -> Timed {
@@ -565,6 +567,7 @@ fn timed(runs: &[BuildOutput], an: &[Analysis]) -> Timed {
             .collect(),
         analysis: an.get(idx).cloned().unwrap_or_else(empty_analysis),
         config: runs.first().map(|r| r.config.clone()).unwrap_or_default(),
+        image_bytes: runs.first().and_then(|r| r.image_bytes),
     }
 }
 
@@ -660,6 +663,15 @@ impl Report<'_> {
             "compared: {} filesystem entries, {} image configuration fields\n",
             c.entries_compared, c.fields_compared
         ));
+        if let (Some(a), Some(b)) = (self.a.image_bytes, self.b.image_bytes) {
+            o.push_str(&format!(
+                "image size: original {a} bytes of layers, rewrite {b} ({:+})\n",
+                b as i64 - a as i64
+            ));
+            if larger(a, b) {
+                o.push_str("  the rewrite's image is larger: a file that reaches it with COPY --from may stay in that layer under a later deletion\n");
+            }
+        }
         if !c.ignored.is_empty() {
             o.push_str(&format!(
                 "ignored: {} (they also differ between two builds of the original)\n",
@@ -718,6 +730,7 @@ impl Report<'_> {
                 "critical_stages": t.analysis.critical_stages,
                 "ideal_speedup": t.analysis.ideal_speedup(),
                 "config": t.config,
+                "image_bytes": t.image_bytes,
             })
         };
         let diff = |d: &Difference| {
@@ -749,8 +762,19 @@ impl Report<'_> {
             "differences": c.differences.iter().map(diff).collect::<Vec<_>>(),
             "ignored": c.ignored.iter().map(diff).collect::<Vec<_>>(),
             "kept": self.kept.as_ref().map(|k| k.display().to_string()),
+            "image_larger": match (self.a.image_bytes, self.b.image_bytes) {
+                (Some(a), Some(b)) => Some(larger(a, b)),
+                _ => None,
+            },
         })
     }
+}
+
+/// Whether an image of `b` bytes of layers is clearly larger than one of
+/// `a`: by more than 1% and 64 KiB (a split adds a few folder entries and
+/// layer headers of its own).
+fn larger(a: u64, b: u64) -> bool {
+    b > a + (a / 100).max(64 * 1024)
 }
 
 fn push_difference(o: &mut String, d: &Difference) {

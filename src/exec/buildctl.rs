@@ -90,6 +90,18 @@ impl Buildctl {
     fn program(&self) -> String {
         self.buildctl.to_string_lossy().into_owned()
     }
+
+    /// The compressed size of the image's layers, from its manifest.
+    fn layer_bytes(&self, meta: &serde_json::Value) -> Option<u64> {
+        let digest = meta["containerimage.descriptor"]["digest"].as_str()?;
+        let out = super::output_within(self.buildctl().args(["debug", "get", digest])).ok()?;
+        let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        manifest["layers"]
+            .as_array()?
+            .iter()
+            .map(|l| l["size"].as_u64())
+            .sum()
+    }
 }
 
 /// buildctl's arguments for the named build contexts.
@@ -287,6 +299,7 @@ impl Executor for Buildctl {
             steps: log.steps(),
             image: digest.to_string(),
             traces: Vec::new(),
+            image_bytes: self.layer_bytes(&meta),
         })
     }
 

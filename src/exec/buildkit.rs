@@ -102,7 +102,7 @@ impl Executor for BuildKit {
             "image",
             "inspect",
             "--format",
-            "{{json .Config}}",
+            "{{json .Config}}\n{{.Size}}",
             &req.tag,
         ]))
         .map_err(|source| ExecError::Spawn {
@@ -116,7 +116,9 @@ impl Executor for BuildKit {
                 String::from_utf8_lossy(&out.stderr).trim()
             )));
         }
-        let config: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        let text = String::from_utf8_lossy(&out.stdout);
+        let (config, size) = text.trim_end().rsplit_once('\n').unwrap_or((&text, ""));
+        let config: serde_json::Value = serde_json::from_str(config).map_err(|e| {
             ExecError::Protocol(format!(
                 "`docker image inspect` printed no JSON config: {e}"
             ))
@@ -136,6 +138,7 @@ impl Executor for BuildKit {
             steps: log.steps(),
             image: req.tag.clone(),
             traces: Vec::new(),
+            image_bytes: size.trim().parse().ok(),
         })
     }
 

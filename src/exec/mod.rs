@@ -99,6 +99,12 @@ pub struct BuildOutput {
     pub image: String,
     /// With [`BuildRequest::trace`]: what each RUN step changed.
     pub traces: Vec<StepTrace>,
+    /// The size of the image's layers as the engine counts them (Docker:
+    /// unpacked; buildkitd: compressed; embedded: the files of its layer
+    /// folders), comparable only between two builds on one engine. A file a
+    /// step deletes still counts in the layer that brought it. `None` when
+    /// the engine does not say.
+    pub image_bytes: Option<u64>,
 }
 
 /// What one RUN step changed, read from the layer it left: the paths it

@@ -328,6 +328,7 @@ pub fn build(
         build_time,
         steps: steps.into_iter().map(|(s, _, _)| s).collect(),
         image: String::new(),
+        image_bytes: Some(ctx.store.layer_bytes(&out.layers)),
         traces: ctx
             .traces
             .as_ref()

@@ -86,6 +86,31 @@ impl Store {
         Ok(p)
     }
 
+    /// The bytes of the files in the layers `rels` (a file with several
+    /// names in one layer once), as `rdock verify` compares image sizes.
+    pub fn layer_bytes(&self, rels: &[String]) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        let mut total = 0;
+        for rel in rels {
+            let mut seen = std::collections::HashSet::new();
+            let mut todo = vec![self.abs(rel)];
+            while let Some(dir) = todo.pop() {
+                let Ok(entries) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for e in entries.flatten() {
+                    let Ok(m) = e.metadata() else { continue };
+                    if m.is_dir() {
+                        todo.push(e.path());
+                    } else if (m.is_file() || m.is_symlink()) && seen.insert(m.ino()) {
+                        total += m.len();
+                    }
+                }
+            }
+        }
+        total
+    }
+
     pub fn abs(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
