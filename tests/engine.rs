@@ -749,6 +749,43 @@ fn safe_fixes_keep_the_image() {
     assert!(diff.contains("+ENV A=1"), "{diff}");
 }
 
+/// A split inside a RUN whose files the same RUN deletes hands them over
+/// through mounts: the image keeps its size, and `rdock verify` says so; the
+/// same split with COPY --from is reported as larger.
+#[test]
+fn handed_over_files_stay_out_of_the_layers() {
+    if !engine(
+        "handed_over_files_stay_out_of_the_layers",
+        &["busybox:latest"],
+    ) {
+        return;
+    }
+    let _g = engine_lock();
+    let file = fixture("fixes/handover.Dockerfile");
+    let out = cargo_bin_cmd!("rdock")
+        .args(["lint", "--select", "RD501", "--diff", &file])
+        .output()
+        .expect("run rdock");
+    let diff = String::from_utf8_lossy(&out.stdout);
+    assert!(diff.contains("+RUN --mount=type=bind,from=a,"), "{diff}");
+    assert!(!diff.contains("+COPY --from"), "{diff}");
+    let run = verify(&[&file, "--output-format", "json"]);
+    let v = run.json();
+    assert_eq!((run.code, v["verdict"].as_str()), (0, Some("match")), "{v}");
+    let bytes = |v: &Value, side: &str| v[side]["image_bytes"].as_u64().unwrap_or(0);
+    assert!(bytes(&v, "original") > 0, "{v}");
+    assert_eq!(v["image_larger"], false, "{v}");
+    let by_copy = fixture("fixes/handover-by-copy.Dockerfile");
+    let run = verify(&[&file, "--against", &by_copy, "--output-format", "json"]);
+    let v = run.json();
+    assert_eq!((run.code, v["verdict"].as_str()), (0, Some("match")), "{v}");
+    assert_eq!(v["image_larger"], true, "{v}");
+    assert!(
+        bytes(&v, "rewrite") >= bytes(&v, "original") + 40_000_000,
+        "{v}"
+    );
+}
+
 /// `scripts/soundness.py` with `args`: (exit code, its output). The harness
 /// builds each batch of programs and its rewrite with `rdock verify`.
 fn soundness(args: &[&str]) -> (i32, String) {

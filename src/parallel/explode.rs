@@ -17,6 +17,18 @@ use crate::model::Model;
 use crate::shell::pieces::{self, PieceKind, Sep};
 use crate::syntax::{Args, Kind};
 
+/// The comment line a rewrite writes before the RUN piece that receives a
+/// chain's files ([`super::Handover`]): the mount flag, a tab, the command
+/// that copies the files in. [`Exploded::implode`] moves both into the RUN.
+pub const HANDOVER: &str = "# rdock-handover:";
+
+/// A path that goes into a `--mount` value and a shell word as written.
+fn plain_path(p: &str) -> bool {
+    p.starts_with('/')
+        && p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+@:%".contains(&b))
+}
+
 /// A split inside a RUN that would keep a file in the image's layers.
 enum Kept {
     /// A later command of the RUN deletes or replaces it.
@@ -92,6 +104,10 @@ pub fn explode(
     inputs: &crate::model::BuildInputs,
     extra: &[super::models::CommandModel],
 ) -> Option<Exploded> {
+    // The joined pieces are written with `\` continuations.
+    if model.ast.escape != '\\' {
+        return None;
+    }
     let mut skip: Vec<usize> = Vec::new();
     for _ in 0..4 {
         let exploded = explode_except(model, &skip, extra)?;
@@ -128,73 +144,237 @@ impl Exploded {
         inputs: &crate::model::BuildInputs,
         extra: &[super::models::CommandModel],
     ) -> super::StageAnalysis {
-        let screen = |steps: &[super::Step], p: &super::Proposal| match ships
-            .then(|| self.kept_in_layers(steps, p))
-            .flatten()
-        {
-            Some(Kept::Surely(why)) => Err(why),
-            Some(Kept::Maybe(why)) => Ok(Some(why)),
-            None => Ok(None),
+        let screen = |steps: &[super::Step], p: &mut super::Proposal| {
+            let mut caveat = None;
+            if ships {
+                match self.prefix_kept(steps, p) {
+                    Some(Kept::Surely(why)) => return Err(why),
+                    Some(Kept::Maybe(why)) => caveat = Some(why),
+                    None => {}
+                }
+            }
+            for ci in 0..p.split.len() {
+                let kept = self.kept_in_layers(steps, &p.split[ci]);
+                // A file a later command of the RUN deletes or replaces goes
+                // in by the RUN itself. In a stage whose layers do not ship
+                // a COPY --from costs nothing, and is taken when the
+                // hand-over would need a caveat. (A deletion rdock only
+                // suspects keeps the plainer COPY --from and says so.)
+                if matches!(kept, Some(Kept::Surely(_))) {
+                    if let Some((h, why)) = self.handover(steps, p, ci) {
+                        if ships || why.is_none() {
+                            p.handovers.push(h);
+                            if caveat.is_none() {
+                                caveat = why;
+                            }
+                            continue;
+                        }
+                    }
+                }
+                match kept {
+                    Some(Kept::Surely(why)) if ships => return Err(why),
+                    Some(Kept::Maybe(why)) if ships => {
+                        caveat.get_or_insert(why);
+                    }
+                    _ => {}
+                }
+            }
+            Ok(caveat)
         };
         super::analyze_settled_screened(emodel, stage, inputs, extra, &screen)
     }
 
-    /// Why `p` would make the image heavier: a path a chain leaves (copied
-    /// with COPY --from, a layer of its own) that a later command of the
-    /// same RUN deletes or replaces ([`Kept::Surely`]), or may, being opaque
-    /// to rdock ([`Kept::Maybe`]). Left in one RUN, the file never reached a
-    /// layer; split off, it stays in the copy's layer under the deletion
-    /// (the files are the same, the image is larger by the file).
-    fn kept_in_layers(&self, steps: &[super::Step], p: &super::Proposal) -> Option<Kept> {
-        let run_of = |i: usize| self.piece_of.get(steps[i].instruction).copied().flatten();
+    /// The RUN piece (exploded instruction) `i` of the steps stands for:
+    /// its RUN and piece.
+    fn run_of(&self, steps: &[super::Step], i: usize) -> Option<(usize, usize)> {
+        self.piece_of.get(steps[i].instruction).copied().flatten()
+    }
+
+    /// Chain `ci` of `p` handed over inside the rest of its own RUN
+    /// ([`super::Handover`]), when it can be: its outputs are files, its
+    /// steps are pieces of one RUN (not a heredoc), and the pieces of that
+    /// RUN left in the final stage come out as one RUN. With a caveat when
+    /// a command of that RUN rdock cannot follow, or one that reads `/`,
+    /// could see the mount point the files come through.
+    fn handover(
+        &self,
+        steps: &[super::Step],
+        p: &super::Proposal,
+        ci: usize,
+    ) -> Option<(super::Handover, Option<String>)> {
+        let c = &p.split[ci];
+        if !c.files_only || c.outputs.is_empty() {
+            return None;
+        }
+        let rid = self.run_of(steps, *c.steps.first()?)?.0;
+        if c.steps
+            .iter()
+            .any(|&i| self.run_of(steps, i).map(|r| r.0) != Some(rid))
+            || self.runs[rid].original.contains("<<")
+            || c.outputs.iter().any(|o| !plain_path(&o.path))
+        {
+            return None;
+        }
+        // The steps after the copies, in the order they are written.
+        let last = *p.segment.last()?;
+        let emitted: Vec<usize> = p
+            .stay
+            .iter()
+            .copied()
+            .chain(last + 1..steps.len())
+            .collect();
+        let mine: Vec<usize> = emitted
+            .iter()
+            .enumerate()
+            .filter(|(_, &t)| self.run_of(steps, t).map(|r| r.0) == Some(rid))
+            .map(|(at, _)| at)
+            .collect();
+        let (&first, &end) = (mine.first()?, mine.last()?);
+        // One RUN after the copies: the pieces side by side, and after the
+        // segment only right at its end (the rewrite writes the hand-over
+        // at the end of what it replaces).
+        if end - first + 1 != mine.len() || (first >= p.stay.len() && emitted[first] != last + 1) {
+            return None;
+        }
+        let why = emitted[first..=end].iter().find_map(|&t| {
+            let step = &steps[t];
+            if let Some(b) = &step.barrier {
+                return Some(format!(
+                    "the rest of the RUN gets the files of chain `{}` through a mount point under `/.rdock-*`, which a command rdock cannot follow could see (the RUN {b})",
+                    c.name
+                ));
+            }
+            step.effects.needs.iter().any(|n| n == "/").then(|| {
+                format!(
+                    "the rest of the RUN gets the files of chain `{}` through a mount point under `/.rdock-*`, which a command that reads `/` sees",
+                    c.name
+                )
+            })
+        });
+        Some((
+            super::Handover {
+                chain: ci,
+                before: emitted[first],
+            },
+            why,
+        ))
+    }
+
+    /// Why the commands of a RUN that stay before the split (in the prefix
+    /// stage, a layer of their own) would make the image heavier: a later
+    /// command of the same RUN deletes or replaces what they leave
+    /// ([`Kept::Surely`]; `apk add` then `apk del` counts, as rdock cannot
+    /// see what the first left), or may, one of the two being opaque
+    /// ([`Kept::Maybe`]). Cut off, what the first part left stays in its layer.
+    fn prefix_kept(&self, steps: &[super::Step], p: &super::Proposal) -> Option<Kept> {
+        let start = *p.segment.first()?;
         let mut maybe = None;
-        for c in &p.split {
-            let runs: Vec<usize> = c
-                .steps
+        for rid in 0..self.runs.len() {
+            let of = |t: &usize| self.run_of(steps, *t).map(|r| r.0) == Some(rid);
+            let before: Vec<usize> = (0..start).filter(of).collect();
+            let after: Vec<usize> = (start..steps.len()).filter(of).collect();
+            if before.is_empty() || after.is_empty() {
+                continue;
+            }
+            let opaque_before = before.iter().find_map(|&t| steps[t].barrier.as_deref());
+            let opaque_after = after.iter().any(|&t| steps[t].barrier.is_some());
+            let deleted: Vec<&super::PathRef> = after
                 .iter()
-                .filter_map(|&i| run_of(i).map(|r| r.0))
+                .flat_map(|&t| {
+                    let fx = &steps[t].effects;
+                    fx.deletes.iter().chain(&fx.writes).chain(&fx.deletes_later)
+                })
                 .collect();
-            let Some(&last) = c.steps.iter().max() else {
+            let deletes_any = after.iter().any(|&t| {
+                let fx = &steps[t].effects;
+                !fx.deletes.is_empty() || !fx.deletes_later.is_empty()
+            });
+            let left: Vec<&super::PathRef> = before
+                .iter()
+                .flat_map(|&t| &steps[t].effects.writes)
+                .collect();
+            // A deletion of what they wrote or of a folder above it; below a
+            // folder they made, only of what they wrote there as a tree.
+            let clash = left.iter().find(|w| {
+                deleted.iter().any(|d| {
+                    super::paths::is_within(&w.path, &d.path)
+                        || (w.tree && super::paths::is_within(&d.path, &w.path))
+                })
+            });
+            match (opaque_before, clash) {
+                (Some(b), _) if deletes_any => {
+                    return Some(Kept::Surely(format!(
+                        "the commands of the RUN before the split would stay in a layer of their own, and a later command of the same RUN deletes files, perhaps what {b} left: they would stay in the image's layers and make the image larger"
+                    )))
+                }
+                (_, Some(w)) => {
+                    return Some(Kept::Surely(format!(
+                        "the commands of the RUN before the split would stay in a layer of their own, and a later command of the same RUN deletes or replaces {w}, which they leave: it would stay in the image's layers and make the image larger"
+                    )))
+                }
+                (Some(b), None) if opaque_after => {
+                    maybe.get_or_insert_with(|| format!(
+                        "the commands of the RUN before the split would stay in a layer of their own, and rdock cannot follow {b}, nor all that comes after it in the RUN: what the first leave and the others delete would stay in the image's layers"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        maybe.map(Kept::Maybe)
+    }
+
+    /// Why chain `c` would make the image heavier as a COPY --from: a path
+    /// it leaves (copied with COPY --from, a layer of its own) that a later
+    /// command of the same RUN deletes or replaces ([`Kept::Surely`]), or
+    /// may, being opaque to rdock ([`Kept::Maybe`]). Left in one RUN, the
+    /// file never reached a layer; split off, it stays in the copy's layer
+    /// under the deletion (the files are the same, the image is larger by
+    /// the file).
+    fn kept_in_layers(&self, steps: &[super::Step], c: &super::Chain) -> Option<Kept> {
+        let mut maybe = None;
+        let runs: Vec<usize> = c
+            .steps
+            .iter()
+            .filter_map(|&i| self.run_of(steps, i).map(|r| r.0))
+            .collect();
+        let last = *c.steps.iter().max()?;
+        for (t, step) in steps.iter().enumerate().skip(last + 1) {
+            let Some((rid, _)) = self.run_of(steps, t) else {
                 continue;
             };
-            for (t, step) in steps.iter().enumerate().skip(last + 1) {
-                let Some((rid, _)) = run_of(t) else {
-                    continue;
-                };
-                if !runs.contains(&rid) || c.steps.contains(&t) {
-                    continue;
-                }
-                if step.barrier.is_some() {
-                    // The commands after the one rdock could not follow
-                    // may still be plain deletions it can read.
-                    if let Some(o) = c.outputs.iter().find(|o| {
-                        step.effects
-                            .deletes_later
-                            .iter()
-                            .any(|d| super::paths::deletion_touches(&o.path, &d.path))
-                    }) {
-                        return Some(Kept::Surely(format!(
-                            "a later command of the same RUN deletes {o}, which chain `{}` leaves: as a COPY --from it would stay in the image's layers and make the image larger",
-                            c.name
-                        )));
-                    }
-                    maybe.get_or_insert_with(|| format!(
-                        "a later command of the same RUN may delete what chain `{}` leaves (rdock cannot follow it): a file a COPY --from brings would then stay in the image's layers and make the image larger",
+            if !runs.contains(&rid) || c.steps.contains(&t) {
+                continue;
+            }
+            if step.barrier.is_some() {
+                // The commands after the one rdock could not follow
+                // may still be plain deletions it can read.
+                if let Some(o) = c.outputs.iter().find(|o| {
+                    step.effects
+                        .deletes_later
+                        .iter()
+                        .any(|d| super::paths::deletion_touches(&o.path, &d.path))
+                }) {
+                    return Some(Kept::Surely(format!(
+                        "a later command of the same RUN deletes {o}, which chain `{}` leaves: as a COPY --from it would stay in the image's layers and make the image larger",
                         c.name
-                    ));
-                    continue;
+                    )));
                 }
-                let fx = &step.effects;
-                for o in &c.outputs {
-                    if fx.deletes.iter().chain(&fx.writes).any(|d| {
-                        super::paths::is_within(&o.path, &d.path)
-                            || super::paths::is_within(&d.path, &o.path)
-                    }) {
-                        return Some(Kept::Surely(format!(
-                            "a later command of the same RUN deletes or replaces {o}, which chain `{}` leaves: as a COPY --from it would stay in the image's layers and make the image larger",
-                            c.name
-                        )));
-                    }
+                maybe.get_or_insert_with(|| format!(
+                    "a later command of the same RUN may delete what chain `{}` leaves (rdock cannot follow it): a file a COPY --from brings would then stay in the image's layers and make the image larger",
+                    c.name
+                ));
+                continue;
+            }
+            let fx = &step.effects;
+            for o in &c.outputs {
+                if fx.deletes.iter().chain(&fx.writes).any(|d| {
+                    super::paths::is_within(&o.path, &d.path)
+                        || super::paths::is_within(&d.path, &o.path)
+                }) {
+                    return Some(Kept::Surely(format!(
+                        "a later command of the same RUN deletes or replaces {o}, which chain `{}` leaves: as a COPY --from it would stay in the image's layers and make the image larger",
+                        c.name
+                    )));
                 }
             }
         }
@@ -466,8 +646,35 @@ impl Exploded {
         let tag = format!("# {}:", self.marker);
         let mut out = String::with_capacity(after.len());
         let mut pos = 0;
-        while let Some(found) = after[pos..].find(&tag) {
-            let start = pos + found;
+        loop {
+            let next_tag = after[pos..].find(&tag).map(|f| pos + f);
+            let next_hand = after[pos..].find(HANDOVER).map(|f| pos + f);
+            // Hand-over lines first, when the group has any.
+            let (hands, group_start, start) = match (next_hand, next_tag) {
+                (Some(h), Some(t)) if h < t => {
+                    let mut hands = Vec::new();
+                    let mut at = h;
+                    while after[at..].starts_with(HANDOVER) {
+                        let line_end = after[at..].find('\n')? + at;
+                        let line = after[at + HANDOVER.len()..line_end].trim_end_matches('\r');
+                        let (flag, cmd) = line.split_once('\t')?;
+                        hands.push((flag.to_string(), cmd.to_string()));
+                        at = line_end + 1;
+                    }
+                    let indent =
+                        after[at..].len() - after[at..].trim_start_matches([' ', '\t']).len();
+                    if at + indent != t {
+                        return None;
+                    }
+                    (hands, h, t)
+                }
+                (Some(_), None) => return None,
+                (_, Some(t)) => {
+                    let line_start = after[..t].rfind('\n').map_or(0, |i| i + 1);
+                    (Vec::new(), line_start, t)
+                }
+                (None, None) => break,
+            };
             // The group of blocks from here: (id, k) each, next to each other.
             let line_start = after[..start].rfind('\n').map_or(0, |i| i + 1);
             let mut group: Vec<usize> = Vec::new();
@@ -515,15 +722,58 @@ impl Exploded {
                 }
             }
             let id = id_of_group?;
-            out.push_str(&after[pos..line_start]);
+            out.push_str(&after[pos..group_start]);
             // Keep the indentation the marker had.
             out.push_str(&after[line_start..start]);
-            out.push_str(&merged(&self.runs[id], &group));
+            let run = &self.runs[id];
+            let text = merged(run, &group);
+            if hands.is_empty() {
+                out.push_str(&text);
+            } else {
+                out.push_str(&handed_over(run, &text, &hands)?);
+            }
             pos = end;
         }
         out.push_str(&after[pos..]);
-        (!out.contains(&tag)).then_some(out)
+        (!out.contains(&tag) && !out.contains(HANDOVER)).then_some(out)
     }
+}
+
+/// `text`, the RUN `merged` wrote for some pieces of `run`, receiving the
+/// files of chains ([`super::Handover`]): their mounts after the keyword,
+/// and before the script the copies, which end the RUN when one fails.
+fn handed_over(run: &Run, text: &str, hands: &[(String, String)]) -> Option<String> {
+    let body = text.strip_prefix(run.head.as_str())?;
+    let kw_len = run.head.find(|c: char| !c.is_ascii_alphabetic())?;
+    let (kw, flags) = run.head.split_at(kw_len);
+    let newline = if run.original.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    // The indentation of the RUN's continuation lines, as written.
+    let indent = run
+        .original
+        .split('\n')
+        .nth(1)
+        .map(|l| &l[..l.len() - l.trim_start_matches([' ', '\t']).len()])
+        .filter(|i| !i.is_empty())
+        .unwrap_or("    ");
+    let mut out = format!("{kw} ");
+    for (mount, _) in hands {
+        out.push_str(&format!("{mount} \\{newline}{indent}"));
+    }
+    out.push_str(flags.trim_start());
+    let copies: Vec<&str> = hands.iter().map(|(_, c)| c.as_str()).collect();
+    out.push_str(&copies.join(" && "));
+    out.push_str(" || exit;");
+    if body.starts_with('\\') {
+        out.push(' ');
+    } else {
+        out.push_str(&format!(" \\{newline}{indent}"));
+    }
+    out.push_str(body);
+    Some(out)
 }
 
 #[cfg(test)]
@@ -571,6 +821,29 @@ mod tests {
             back,
             "FROM alpine\nRUN wget -O /a u1\n\nFROM x\nRUN wget -O /b u2\n\nRUN wget -O /c u3\n"
         );
+    }
+
+    #[test]
+    fn hand_over_lines_go_into_the_run_they_stand_before() {
+        let text = "FROM alpine\nRUN wget -O /a u1 && wget -O /b u2 && cat /a /b > /c && rm /a\n";
+        let e = exploded(text);
+        let lines: Vec<&str> = e.text.lines().collect();
+        // The first piece as a stage; the rest receive its file.
+        let hand = format!(
+            "{HANDOVER}--mount=type=bind,from=x,source=/a,target=/.rdock-x\tcp -p /.rdock-x /a"
+        );
+        let moved = format!(
+            "FROM x\n{}\n{}\n\nFROM y\n{hand}\n{}\n{}\n{}\n{}\n{}\n{}\n",
+            lines[1], lines[2], lines[3], lines[4], lines[5], lines[6], lines[7], lines[8]
+        );
+        let back = e.implode(&moved).unwrap();
+        assert_eq!(
+            back,
+            "FROM x\nRUN wget -O /a u1\n\nFROM y\nRUN --mount=type=bind,from=x,source=/a,target=/.rdock-x \\\n    cp -p /.rdock-x /a || exit; \\\n    wget -O /b u2 && cat /a /b > /c && rm /a\n"
+        );
+        // A hand-over line that no piece follows is not written.
+        let stray = format!("{}\n{hand}\n", moved.trim_end());
+        assert_eq!(e.implode(&stray), None);
     }
 
     #[test]

@@ -58,6 +58,23 @@ pub struct Chain {
     /// Why it cannot become a stage of its own (it then stays in the final stage).
     pub unsplittable: Option<String>,
     pub name: String,
+    /// Every output is a file the chain wrote (no directory, no tree), so
+    /// `cp -p` can hand it over as COPY --from does ([`Handover`]).
+    pub files_only: bool,
+}
+
+/// A chain whose outputs reach the final stage inside a RUN instead of by
+/// COPY --from: that RUN mounts the chain's stage and copies the files with
+/// `cp -p` first. A split inside a RUN uses it when a later command of the
+/// same RUN deletes or replaces what the chain leaves: the file then lives
+/// and dies in one layer, as it did before the split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handover {
+    /// Index into [`Proposal::split`].
+    pub chain: usize,
+    /// The step (index into [`StageAnalysis::steps`]) the RUN that receives
+    /// the files starts with, among [`Proposal::stay`] or after the segment.
+    pub before: usize,
 }
 
 /// A proposed split of one run of consecutive RUN steps.
@@ -75,6 +92,8 @@ pub struct Proposal {
     /// files, but something about the image rdock cannot rule out may
     /// differ (said to the user).
     pub caveat: Option<String>,
+    /// Chains handed over inside a RUN rather than by COPY --from.
+    pub handovers: Vec<Handover>,
 }
 
 #[derive(Debug, Clone)]
@@ -108,8 +127,9 @@ pub fn analyze_settled(
 
 /// A caller's judgement of a candidate split (see [`analyze_stage_screened`]):
 /// `Ok(None)` to take it, `Ok(Some(caveat))` to take it as an unsafe fix
-/// that says why, `Err(why)` to refuse it.
-pub type Screen<'a> = &'a dyn Fn(&[Step], &Proposal) -> Result<Option<String>, String>;
+/// that says why, `Err(why)` to refuse it. It may choose how the chains are
+/// handed over ([`Proposal::handovers`]).
+pub type Screen<'a> = &'a dyn Fn(&[Step], &mut Proposal) -> Result<Option<String>, String>;
 
 /// [`analyze_settled`] with candidate splits screened by the caller.
 pub fn analyze_settled_screened(
@@ -164,7 +184,7 @@ pub fn analyze_stage_traced(
     extra: &[models::CommandModel],
     evidence: &Evidence,
 ) -> StageAnalysis {
-    let screen = |steps: &[Step], p: &Proposal| -> Result<Option<String>, String> {
+    let screen = |steps: &[Step], p: &mut Proposal| -> Result<Option<String>, String> {
         let traced: Vec<usize> = p
             .segment
             .iter()
@@ -319,7 +339,7 @@ fn analyze_stage_with(
             let sub = &seg[c..d];
             let chains = chains_in(model, &out.steps, sub, &deps, root);
             let screened = propose(model, &out.steps, sub, &chains).and_then(|mut p| {
-                p.caveat = screen(&out.steps, &p)?;
+                p.caveat = screen(&out.steps, &mut p)?;
                 Ok(p)
             });
             match screened {
@@ -329,7 +349,14 @@ fn analyze_stage_with(
                         match (p.caveat.is_none(), b.caveat.is_none()) {
                             (true, false) => true,
                             (false, true) => false,
-                            _ => gain > b.serial_seconds - b.parallel_seconds + 1e-9,
+                            // Then the one that saves the most, then the
+                            // one with fewer hand-overs (the plainer text).
+                            _ => {
+                                let b_gain = b.serial_seconds - b.parallel_seconds;
+                                gain > b_gain + 1e-9
+                                    || (gain > b_gain - 1e-9
+                                        && p.handovers.len() < b.handovers.len())
+                            }
                         }
                     });
                     if better {
@@ -792,6 +819,7 @@ fn chain(model: &Model<'_>, steps: &[Step], members: Vec<usize>, root: Option<bo
         }
     }
     let name = chain_name(model, steps, &members, &outputs);
+    let files_only = outputs.iter().all(|o| !o.tree && files.contains(&o.path));
     Chain {
         steps: members,
         outputs,
@@ -800,6 +828,7 @@ fn chain(model: &Model<'_>, steps: &[Step], members: Vec<usize>, root: Option<bo
         cpu,
         unsplittable,
         name,
+        files_only,
     }
 }
 
@@ -949,6 +978,7 @@ fn propose(
         serial_seconds: serial,
         parallel_seconds: parallel,
         caveat: None,
+        handovers: Vec::new(),
     })
 }
 

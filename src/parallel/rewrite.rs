@@ -136,8 +136,15 @@ pub fn rewrite(
     if !before_blank {
         text.push('\n');
     }
+    let joined = if proposal.handovers.is_empty() {
+        "joined with COPY --from below"
+    } else if proposal.handovers.len() == k {
+        "joined with RUN --mount below"
+    } else {
+        "joined with COPY --from and RUN --mount below"
+    };
     text.push_str(&format!(
-        "# rdock (serial-independent-runs): these {k} RUN chains touch separate files,\n# so they run as parallel stages, joined with COPY --from below.\n"
+        "# rdock (serial-independent-runs): these {k} RUN chains touch separate files,\n# so they run as parallel stages, {joined}.\n"
     ));
     // An ENV or ARG the chain's steps moved past, as it was written.
     let bare = |step: usize| -> String {
@@ -203,7 +210,11 @@ pub fn rewrite(
             quoted.join(" ")
         ));
     }
-    for (c, name) in proposal.split.iter().zip(&chain_names) {
+    let handed = |ci: usize| proposal.handovers.iter().any(|h| h.chain == ci);
+    for (ci, (c, name)) in proposal.split.iter().zip(&chain_names).enumerate() {
+        if handed(ci) {
+            continue;
+        }
         for o in &c.outputs {
             if o.path.contains([' ', '\t', '"', '\\']) {
                 let q = serde_json::to_string(&o.path).ok()?;
@@ -218,8 +229,35 @@ pub fn rewrite(
             }
         }
     }
-    for t in &stay_text {
+    // The hand-over lines of the chains that go in by a RUN, right before
+    // the RUN's first piece (see `explode::HANDOVER`).
+    let handovers_before = |step: usize| -> String {
+        let mut out = String::new();
+        for h in proposal.handovers.iter().filter(|h| h.before == step) {
+            let (c, name) = (&proposal.split[h.chain], &chain_names[h.chain]);
+            for (n, o) in c.outputs.iter().enumerate() {
+                let target = if c.outputs.len() == 1 {
+                    format!("/.rdock-{name}")
+                } else {
+                    format!("/.rdock-{name}-{}", n + 1)
+                };
+                out.push_str(&format!(
+                    "{}--mount=type=bind,from={name},source={},target={target}\tcp -p {target} {}\n",
+                    super::explode::HANDOVER,
+                    o.path,
+                    o.path
+                ));
+            }
+        }
+        out
+    };
+    for (&step, t) in proposal.stay.iter().zip(&stay_text) {
+        text.push_str(&handovers_before(step));
         text.push_str(t);
+    }
+    let stay_end = proposal.segment.last().map_or(0, |&l| l + 1);
+    for step in stay_end..analysis.steps.len() {
+        text.push_str(&handovers_before(step));
     }
     // A RUN makes the mount points /dev, /proc and /sys in the image when
     // the base lacks them (busybox does); a stage whose RUNs all moved away

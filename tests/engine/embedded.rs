@@ -484,6 +484,32 @@ fn embedded_export_matches_buildkit() {
     }
 }
 
+/// The hand-over of RD501 (a file of another stage bound at a top-level
+/// mount point, copied in, deleted in the same RUN) builds the same image
+/// as the original, of the same size, on the embedded engine too; the same
+/// split with COPY --from is reported as larger.
+#[test]
+fn embedded_handover_keeps_the_image_size() {
+    let Some(images) = embedded("embedded_handover_keeps_the_image_size", BUSYBOX) else {
+        return;
+    };
+    let _g = engine_lock();
+    let file = fixture("fixes/handover.Dockerfile");
+    let by_copy = fixture("fixes/handover-by-copy.Dockerfile");
+    let bytes = |v: &serde_json::Value, side: &str| v[side]["image_bytes"].as_u64().unwrap_or(0);
+    let v = verify_embedded(std::slice::from_ref(&file), &images).json();
+    assert_eq!(v["verdict"], "match", "{v}");
+    assert_eq!(v["image_larger"], false, "{v}");
+    assert!(bytes(&v, "original") > 0, "{v}");
+    let v = verify_embedded(&[file, "--against".into(), by_copy], &images).json();
+    assert_eq!(v["verdict"], "match", "{v}");
+    assert_eq!(v["image_larger"], true, "{v}");
+    assert!(
+        bytes(&v, "rewrite") >= bytes(&v, "original") + 40_000_000,
+        "{v}"
+    );
+}
+
 /// Independent stages run at the same time; `--jobs 1` runs one at a time.
 #[test]
 fn embedded_jobs_bound_the_parallel_stages() {

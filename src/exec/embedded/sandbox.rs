@@ -218,6 +218,23 @@ pub(crate) fn mkdir_all(
     Ok(())
 }
 
+/// A mount of another stage's layers: the layers (uppermost first), the
+/// path in them, the mount point, where a file's tree is mounted first
+/// (`None` for a folder, mounted in place), and whether it is read-only.
+type Layered = (Vec<String>, String, PathBuf, Option<PathBuf>, bool);
+
+/// Whether `path` in the tree of `lowers` (uppermost first) is a file
+/// rather than a folder: the uppermost layer that has it decides.
+fn layers_hold_a_file(lowers: &[String], path: &str) -> bool {
+    if path.trim_matches('/').is_empty() {
+        return false;
+    }
+    lowers.iter().find_map(|l| {
+        let m = std::fs::symlink_metadata(rootpath::resolve(Path::new(l), path)).ok()?;
+        Some(!m.is_dir())
+    }) == Some(true)
+}
+
 /// A path in the merged tree that must not be a link (a mount target).
 fn plain(merged: &Path, rel: &str) -> Result<PathBuf> {
     let mut p = merged.to_path_buf();
@@ -268,7 +285,8 @@ fn run(spec: &Spec, merged: &Path, r: &RunSpec) -> Result<i32> {
     // BuildKit makes the working folder when it is missing, owned by the user.
     mkdir_all(merged, &r.cwd, 0o755, Some((user.uid, user.gid)))?;
     let mut tmpfs: Vec<(PathBuf, Option<u64>)> = Vec::new();
-    let mut layered: Vec<(Vec<String>, String, PathBuf, bool)> = Vec::new();
+    let mut layered: Vec<Layered> = Vec::new();
+    let mut asides: Vec<PathBuf> = Vec::new();
     for m in &r.mounts {
         let target = match m {
             RunMount::Bind { target, .. }
@@ -278,7 +296,10 @@ fn run(spec: &Spec, merged: &Path, r: &RunSpec) -> Result<i32> {
         let p = plain(merged, target)?;
         let is_dir_source = match m {
             RunMount::Bind { source, .. } => source.is_dir(),
-            RunMount::Layers { .. } | RunMount::Tmpfs { .. } => true,
+            RunMount::Layers {
+                lowers, subpath, ..
+            } => !layers_hold_a_file(lowers, subpath),
+            RunMount::Tmpfs { .. } => true,
         };
         if std::fs::symlink_metadata(&p).is_err() {
             // Make the missing parents and the mount point; remove what was made afterwards.
@@ -310,7 +331,16 @@ fn run(spec: &Spec, merged: &Path, r: &RunSpec) -> Result<i32> {
                 subpath,
                 readonly,
                 ..
-            } => layered.push((lowers.clone(), subpath.clone(), p, *readonly)),
+            } => {
+                // A file is bound from the stage's tree mounted aside.
+                let aside = (!is_dir_source)
+                    .then(|| PathBuf::from(format!("{}-mount{}", spec.merged, layered.len())));
+                if let Some(a) = &aside {
+                    std::fs::create_dir_all(a).map_err(|e| format!("{}: {e}", a.display()))?;
+                    asides.push(a.clone());
+                }
+                layered.push((lowers.clone(), subpath.clone(), p, aside, *readonly))
+            }
         }
     }
     // Watch from here: what the helper did to the tree so far is not the step's.
@@ -334,6 +364,9 @@ fn run(spec: &Spec, merged: &Path, r: &RunSpec) -> Result<i32> {
         let json = serde_json::to_vec(&w.finish()?).map_err(|e| e.to_string())?;
         std::fs::write(out, json).map_err(|e| format!("{}: {e}", out.display()))?;
     }
+    for a in &asides {
+        let _ = std::fs::remove_dir(a);
+    }
     for s in stubs.iter().rev() {
         let _ = if s.is_dir() {
             std::fs::remove_dir_all(s)
@@ -351,7 +384,7 @@ fn step_init(
     user: &super::users::ExecUser,
     binds: &[(PathBuf, PathBuf, bool)],
     tmpfs: &[(PathBuf, Option<u64>)],
-    layered: &[(Vec<String>, String, PathBuf, bool)],
+    layered: &[Layered],
 ) -> String {
     let go = || -> Result<String> {
         sys::die_with_parent();
@@ -389,8 +422,11 @@ fn step_init(
                 opts.as_deref(),
             )?;
         }
-        for (lowers, subpath, target, _) in layered {
-            if subpath.trim_matches('/').is_empty() {
+        for (lowers, subpath, target, aside, _) in layered {
+            if let Some(aside) = aside {
+                overlay(lowers, None, aside)?;
+                sys::bind(&rootpath::resolve(aside, subpath), target, true)?;
+            } else if subpath.trim_matches('/').is_empty() {
                 overlay(lowers, None, target)?;
             } else {
                 // Mount the whole view aside, inside the target itself, then bind the sub-path.
