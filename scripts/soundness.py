@@ -531,11 +531,36 @@ class Gen:
             self.n += 1
             self.made_file(f"{d}/v{self.n}")
             parts.append(f"sleep 1 > $D/v{self.n}")
+        slow = []
         for _ in range(r.randint(2, 3)):
             p = self.fresh()
             self.made_file(p)
+            slow.append(p)
             parts.append(f"sleep 1 > {p}")
             parts += [self.op() for _ in range(r.randint(0, 1))]
+        if r.random() < 0.5:
+            # Later parts use the slow files and delete or replace them, as
+            # real RUNs do with downloads: a split hands them to the rest of
+            # the RUN through mounts (RD501's hand-over).
+            used = [p for p in slow if p in self.files][: r.randint(1, 2)]
+            if used:
+                joined = self.fresh()
+                self.made_file(joined)
+                parts.append(f"cat {' '.join(used)} > {joined}")
+                how = r.choice(["rm", "mv", "append", "chmod"])
+                if how == "rm":
+                    parts.append(f"rm -f {' '.join(used)}")
+                    for p in used:
+                        self.gone(p)
+                elif how == "mv":
+                    dest = self.fresh()
+                    parts.append(f"mv {used[0]} {dest}")
+                    self.gone(used[0])
+                    self.made_file(dest)
+                elif how == "append":
+                    parts.append(f"echo more >> {used[0]}")
+                else:
+                    parts.append(f"chmod 600 {used[0]}")
         and_sep, seq_sep = " && ", "; "
         if r.random() < 0.4:
             # Across continuation lines with comment and blank lines inside,
