@@ -30,15 +30,33 @@ pub fn edits_between(old: &str, new: &str) -> Vec<super::Edit> {
     };
     let (so, sn) = (starts(diff.old_slices()), starts(diff.new_slices()));
     let at = |v: &[usize], line: usize| v.get(line).copied().unwrap_or(*v.last().unwrap_or(&0));
-    diff.ops()
-        .iter()
-        .filter(|op| op.tag() != DiffTag::Equal)
-        .map(|op| {
-            let (o, n) = (op.old_range(), op.new_range());
-            let span = crate::text::Span::new(at(&so, o.start), at(&so, o.end));
-            super::Edit::replace(span, new[at(&sn, n.start)..at(&sn, n.end)].to_string())
-        })
-        .collect()
+    // Positions from the ops' lengths, in order: similar 2.7 can give an
+    // empty range a start that disagrees with the ops around it (an insert
+    // placed a line early), so their starts are not used.
+    let (mut o, mut n) = (0, 0);
+    let mut edits = Vec::new();
+    for op in diff.ops() {
+        let (ol, nl) = (op.old_range().len(), op.new_range().len());
+        if op.tag() != DiffTag::Equal {
+            let span = crate::text::Span::new(at(&so, o), at(&so, o + ol));
+            edits.push(super::Edit::replace(
+                span,
+                new[at(&sn, n)..at(&sn, n + nl)].to_string(),
+            ));
+        }
+        o += ol;
+        n += nl;
+    }
+    // Whatever the diff did, the edits must write `new`: else one edit
+    // replaces the whole text.
+    let fix = super::Fix::safe("check", edits.clone());
+    if super::apply_fixes(old, [&fix]).0 != new {
+        return vec![super::Edit::replace(
+            crate::text::Span::new(0, old.len()),
+            new.to_string(),
+        )];
+    }
+    edits
 }
 
 #[cfg(test)]
@@ -60,8 +78,17 @@ mod tests {
                 "FROM\r\ra AS p\nRUN y\n\nFROM p\nRUN x\n",
             ),
             ("a\rb\r\nc\n", "a\rB\r\nc\n"),
+            // similar 2.7 placed an insert a line early in this one (RD501's
+            // second pass over a generated program, seed 32000).
+            (
+                include_str!("../../tests/fixtures/fix/similar-ops/old.Dockerfile"),
+                include_str!("../../tests/fixtures/fix/similar-ops/new.Dockerfile"),
+            ),
         ] {
-            let fix = super::super::Fix::safe("t", edits_between(a, b));
+            let edits = edits_between(a, b);
+            // Not the whole-text fallback: the ops' own lengths place them.
+            assert!(edits.len() > 1 || a.len() < 100, "{a:?} -> {b:?}");
+            let fix = super::super::Fix::safe("t", edits);
             assert_eq!(super::super::apply_fixes(a, [&fix]).0, b, "{a:?} -> {b:?}");
         }
     }

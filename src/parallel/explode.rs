@@ -304,17 +304,17 @@ impl Exploded {
             match (opaque_before, clash) {
                 (Some(b), _) if deletes_any => {
                     return Some(Kept::Surely(format!(
-                        "the commands of the RUN before the split would stay in a layer of their own, and a later command of the same RUN deletes files, perhaps what {b} left: they would stay in the image's layers and make the image larger"
+                        "the first commands of the RUN would stay in a layer of their own, and rdock cannot follow one of them ({b}), while a later command of the same RUN deletes files: what it left and they delete would stay in the image's layers and make the image larger"
                     )))
                 }
                 (_, Some(w)) => {
                     return Some(Kept::Surely(format!(
-                        "the commands of the RUN before the split would stay in a layer of their own, and a later command of the same RUN deletes or replaces {w}, which they leave: it would stay in the image's layers and make the image larger"
+                        "the first commands of the RUN would stay in a layer of their own, and a later command of the same RUN deletes or replaces {w}, which they leave: it would stay in the image's layers and make the image larger"
                     )))
                 }
                 (Some(b), None) if opaque_after => {
                     maybe.get_or_insert_with(|| format!(
-                        "the commands of the RUN before the split would stay in a layer of their own, and rdock cannot follow {b}, nor all that comes after it in the RUN: what the first leave and the others delete would stay in the image's layers"
+                        "the first commands of the RUN would stay in a layer of their own, and rdock can follow neither one of them ({b}) nor all that comes later in the RUN: what the first leave and the later delete would stay in the image's layers"
                     ));
                 }
                 _ => {}
