@@ -55,9 +55,15 @@ pub fn parse(text: &str) -> Dockerfile {
         },
     };
     p.run();
-    // The first node also owns the byte order mark, so nodes cover the text.
-    if let Some(first) = p.out.nodes.first_mut() {
-        first.lines.start = 0;
+    // The first node also owns the byte order mark, so nodes cover the text;
+    // a file of nothing but the mark is one blank line.
+    match p.out.nodes.first_mut() {
+        Some(first) => first.lines.start = 0,
+        None if bom > 0 => p.out.nodes.push(Node {
+            lines: Span::new(0, text.len()),
+            kind: NodeKind::Blank,
+        }),
+        None => {}
     }
     p.out.escape = p.escape;
     p.out

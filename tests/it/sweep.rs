@@ -134,6 +134,21 @@ fn corpus_sweep() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// A byte order mark alone, or before little else (the parser fuzzer found
+/// the first: no node covered the mark, so the tree did not print back).
+#[test]
+fn byte_order_marks_print_back() {
+    for text in [
+        "\u{feff}",
+        "\u{feff}\n",
+        "\u{feff}\r\n",
+        "\u{feff}# c\n",
+        "\u{feff}FROM a\n",
+    ] {
+        assert_eq!(sweep_one(text), Ok(()), "{text:?}");
+    }
+}
+
 #[test]
 fn fixtures_sweep() {
     let dir = common::root().join("tests/fixtures");
