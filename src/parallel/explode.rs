@@ -827,15 +827,13 @@ mod tests {
     fn hand_over_lines_go_into_the_run_they_stand_before() {
         let text = "FROM alpine\nRUN wget -O /a u1 && wget -O /b u2 && cat /a /b > /c && rm /a\n";
         let e = exploded(text);
-        let lines: Vec<&str> = e.text.lines().collect();
         // The first piece as a stage; the rest receive its file.
         let hand = format!(
             "{HANDOVER}--mount=type=bind,from=x,source=/a,target=/.rdock-x\tcp -p /.rdock-x /a"
         );
-        let moved = format!(
-            "FROM x\n{}\n{}\n\nFROM y\n{hand}\n{}\n{}\n{}\n{}\n{}\n{}\n",
-            lines[1], lines[2], lines[3], lines[4], lines[5], lines[6], lines[7], lines[8]
-        );
+        let second = e.text.match_indices("# rdock-piece").nth(1).unwrap().0;
+        let first = &e.text["FROM alpine\n".len()..second];
+        let moved = format!("FROM x\n{first}\nFROM y\n{hand}\n{}", &e.text[second..]);
         let back = e.implode(&moved).unwrap();
         assert_eq!(
             back,
