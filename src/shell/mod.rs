@@ -461,14 +461,18 @@ fn parse_into(
         }
         Err(e) => {
             if out.error.is_none() {
-                let at = match &e {
-                    brush_parser::ParseError::ParsingNear(p) => chars.byte(p.index),
+                // The character brush stopped at, whole: it may be wider
+                // than a byte.
+                let (at, end) = match &e {
+                    brush_parser::ParseError::ParsingNear(p) => {
+                        (chars.byte(p.index), chars.byte(p.index + 1))
+                    }
                     brush_parser::ParseError::Tokenizing {
                         position: Some(p), ..
-                    } => chars.byte(p.index),
-                    _ => text.len(),
+                    } => (chars.byte(p.index), chars.byte(p.index + 1)),
+                    _ => (text.len(), text.len()),
                 };
-                let span = src.span(base + at, base + text.len().min(at + 1));
+                let span = src.span(base + at, base + end);
                 out.error = Some(ShellError {
                     message: e.to_string(),
                     span,

@@ -149,6 +149,19 @@ fn byte_order_marks_print_back() {
     }
 }
 
+/// A shell syntax error at a character wider than a byte (the lint fuzzer
+/// found RD305's span ending inside one).
+#[test]
+fn shell_errors_at_wide_characters_span_whole_characters() {
+    for text in [
+        "FROM debian:12\nRUN (~d /tmp && ls)\u{fffd}\u{fffd}\n",
+        "FROM debian:12\nRUN echo é)ü\n",
+        "FROM debian:12\nRUN if then 日本\n",
+    ] {
+        assert_eq!(sweep_one(text), Ok(()), "{text:?}");
+    }
+}
+
 #[test]
 fn fixtures_sweep() {
     let dir = common::root().join("tests/fixtures");
