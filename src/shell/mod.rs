@@ -423,7 +423,7 @@ fn parse_into(
         }
         return;
     }
-    let chars = CharIndex::new(text);
+    let chars = source::CharIndex::new(text);
     // brush-parser panics on some inputs (a file-descriptor number that does
     // not fit: `RUN 99999999999>x`); such a panic is a syntax error of the
     // script, not the end of the lint.
@@ -461,18 +461,18 @@ fn parse_into(
         }
         Err(e) => {
             if out.error.is_none() {
-                // The character brush stopped at, whole: it may be wider
-                // than a byte.
-                let (at, end) = match &e {
-                    brush_parser::ParseError::ParsingNear(p) => {
-                        (chars.byte(p.index), chars.byte(p.index + 1))
+                let stop = match &e {
+                    brush_parser::ParseError::ParsingNear(p) => Some(p.index),
+                    brush_parser::ParseError::Tokenizing { position, .. } => {
+                        position.as_ref().map(|p| p.index)
                     }
-                    brush_parser::ParseError::Tokenizing {
-                        position: Some(p), ..
-                    } => (chars.byte(p.index), chars.byte(p.index + 1)),
-                    _ => (text.len(), text.len()),
+                    _ => None,
                 };
-                let span = src.span(base + at, base + end);
+                // The whole character brush stopped at (wider than a byte, maybe).
+                let span = match stop {
+                    Some(i) => src.span(base + chars.byte(i), base + chars.byte(i + 1)),
+                    None => src.span(base + text.len(), base + text.len()),
+                };
                 out.error = Some(ShellError {
                     message: e.to_string(),
                     span,
@@ -484,30 +484,11 @@ fn parse_into(
     }
 }
 
-/// Char index -> byte offset, as brush counts characters.
-struct CharIndex {
-    bytes: Vec<usize>,
-}
-
-impl CharIndex {
-    fn new(text: &str) -> Self {
-        let mut bytes: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-        bytes.push(text.len());
-        CharIndex { bytes }
-    }
-    fn byte(&self, char_index: usize) -> usize {
-        self.bytes
-            .get(char_index)
-            .copied()
-            .unwrap_or(*self.bytes.last().unwrap_or(&0))
-    }
-}
-
 struct Walker<'a> {
     src: &'a ScriptSource,
     text: &'a str,
     base: usize,
-    chars: &'a CharIndex,
+    chars: &'a source::CharIndex,
     out: &'a mut Script,
     depth: usize,
     /// `set -e` is in force.

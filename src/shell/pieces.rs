@@ -89,7 +89,7 @@ pub fn top_pieces(text: &str) -> Option<Vec<Piece>> {
     }
     let program =
         quiet_catch(|| Parser::new(text.as_bytes(), &super::options()).parse_program())?.ok()?;
-    let chars = super::CharIndex::new(text);
+    let chars = super::source::CharIndex::new(text);
     let span = |l: Option<brush_parser::SourceSpan>| -> Option<(usize, usize)> {
         let l = l?;
         Some((chars.byte(l.start.index), chars.byte(l.end.index)))

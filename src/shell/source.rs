@@ -178,3 +178,22 @@ fn text_of_opener(inst: &Instruction) -> Option<String> {
         .get(start..start + h.opener.len())
         .map(str::to_string)
 }
+
+/// Char index -> byte offset, as brush counts characters.
+pub(super) struct CharIndex {
+    bytes: Vec<usize>,
+}
+
+impl CharIndex {
+    pub(super) fn new(text: &str) -> Self {
+        let mut bytes: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        bytes.push(text.len());
+        CharIndex { bytes }
+    }
+    pub(super) fn byte(&self, char_index: usize) -> usize {
+        self.bytes
+            .get(char_index)
+            .copied()
+            .unwrap_or(*self.bytes.last().unwrap_or(&0))
+    }
+}
