@@ -62,6 +62,15 @@ impl Run {
     fn carries_cd(&self) -> bool {
         self.first_cd().is_some()
     }
+
+    /// The RUN's own line ending.
+    fn newline(&self) -> &'static str {
+        if self.original.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    }
 }
 
 /// The exploded file.
@@ -599,11 +608,7 @@ fn merged(run: &Run, ks: &[usize]) -> String {
     let included: Vec<usize> = (0..=last)
         .filter(|&i| ks.contains(&i) || (run.pieces[i].1 == PieceKind::Carry && i < last))
         .collect();
-    let newline = if run.original.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let newline = run.newline();
     // The comment lines that stood right before piece `j` in the file go
     // with it (`# Install gosu` before `&& wget ... gosu`), on lines of
     // their own inside the continuation.
@@ -746,11 +751,7 @@ fn handed_over(run: &Run, text: &str, hands: &[(String, String)]) -> Option<Stri
     let body = text.strip_prefix(run.head.as_str())?;
     let kw_len = run.head.find(|c: char| !c.is_ascii_alphabetic())?;
     let (kw, flags) = run.head.split_at(kw_len);
-    let newline = if run.original.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let newline = run.newline();
     // The indentation of the RUN's continuation lines, as written.
     let indent = run
         .original
