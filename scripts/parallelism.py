@@ -54,10 +54,14 @@ def measure(rdock, name, findings, files, base):
     saved = sum(seconds(f["message"])[0] - seconds(f["message"])[1] for f in findings)
     blockers = collections.Counter()
     reasons = collections.Counter()
+    unlocks = collections.defaultdict(list)
     for path in files:
         if str(path) in by_file or str(path.relative_to(base)) in by_file:
             continue
         for line in explain(rdock, path).splitlines():
+            m = re.match(r"\s+=> with (?:a model of|models of all of) (.*?) \(if", line)
+            if m:
+                unlocks[m.group(1)].append(str(path.relative_to(base)))
             m = re.match(r"\s+opaque: runs `([^`]+)`, which has no effect model", line)
             if m:
                 blockers[m.group(1)] += 1
@@ -73,6 +77,7 @@ def measure(rdock, name, findings, files, base):
         "saved": saved,
         "blockers": blockers,
         "reasons": reasons,
+        "unlocks": unlocks,
         "by_file": by_file,
     }
 
@@ -126,6 +131,18 @@ def main():
                     why = re.search(r"unsafe fix \(--unsafe-fixes\): the files are the same, but ([^;]*)", f.get("help") or "")
                     line += " — **unsafe fix**" + (f": {why.group(1)}" if why else "")
                 print(line)
+    print("\n## What a model would unlock\n")
+    print("For each stage without a proposal, `rdock explain-deps --commands` runs RD501 again as if rdock "
+          "knew the commands it has no model of, assuming the most favourable, that they touch no file "
+          "another step uses (a real model may find a dependence). The files where that yields a split, "
+          "by the commands it takes (one when a model of it alone does):\n")
+    print("| Corpus | Models of | Files | Which |")
+    print("|---|---|---|---|")
+    for r in results:
+        for cmds, names in sorted(r["unlocks"].items(), key=lambda kv: (-len(set(kv[1])), kv[0])):
+            shown = ", ".join(f"`{Path(n).name if r['name'].endswith('corpus') else n}`" for n in sorted(set(names))[:6])
+            more = len(set(names)) - 6
+            print(f"| {r['name']} | {cmds} | {len(set(names))} | {shown}{f' and {more} more' if more > 0 else ''} |")
     print("\n## What blocks the rest\n")
     print("Commands without an effect model, by the number of RUN commands they make opaque "
           "(files without a proposal; both corpora):\n")

@@ -22,6 +22,7 @@ pub mod shell;
 pub mod suppress;
 pub mod syntax;
 pub mod text;
+pub mod unlock;
 pub mod verify;
 pub mod workspace;
 

@@ -241,6 +241,14 @@ impl Settings {
         one
     }
 
+    /// These settings with only rule `id` enabled.
+    pub fn with_only(&self, id: &'static str) -> Settings {
+        Settings {
+            enabled: vec![id],
+            ..self.clone()
+        }
+    }
+
     pub fn is_enabled(&self, id: &str) -> bool {
         self.enabled.binary_search(&id).is_ok()
     }

@@ -9,8 +9,8 @@ use super::Exit;
 use crate::input;
 use crate::model::Model;
 use crate::parallel::{self, StageAnalysis};
-use crate::session::{ConfigChoice, Session};
-use crate::settings::{self, Overrides};
+use crate::settings::Settings;
+use crate::unlock::{self, Unlock};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -57,31 +57,14 @@ pub fn run(args: ExplainArgs) -> Exit {
             return Exit::Error;
         }
     };
-    let build_args = match settings::parse_build_args(&args.build_arg, |k| std::env::var(k).ok()) {
-        Ok(b) => b,
-        Err(e) => {
-            super::error(e, Some("write it as --build-arg KEY=VALUE".into()));
-            return Exit::Error;
-        }
-    };
-    let session = Session::new(
-        Overrides {
-            build_args,
-            ..Overrides::default()
-        },
-        ConfigChoice::unless_ignored(args.no_config),
-    );
     let at = if stdin {
         PathBuf::from("Dockerfile")
     } else {
         args.file.clone()
     };
-    let settings = match session.settings_for(&at) {
-        Ok(s) => s,
-        Err(e) => {
-            super::print_error(&e, false);
-            return Exit::Error;
-        }
+    let settings = match super::build_settings(&at, None, &args.build_arg, args.no_config) {
+        Ok((_, s)) => s,
+        Err(code) => return code,
     };
     let model = Model::new(&text, &settings.build.inputs);
     let extra = &settings.build.commands;
@@ -101,7 +84,10 @@ pub fn run(args: ExplainArgs) -> Exit {
                 .collect();
             let line_of = |ii: usize| model.line_of(e.original_instruction[ii]);
             match args.format {
-                ExplainFormat::Text => report(&emodel, &analyses, &line_of, true),
+                ExplainFormat::Text => {
+                    let unlocks = unlocks_for(&text, &settings, &analyses);
+                    report(&emodel, &analyses, &line_of, true, &unlocks)
+                }
                 ExplainFormat::Dot => dot(&emodel, &analyses),
             }
         }
@@ -110,7 +96,10 @@ pub fn run(args: ExplainArgs) -> Exit {
                 .map(|s| parallel::analyze_settled(&model, s, &settings.build.inputs, extra))
                 .collect();
             match args.format {
-                ExplainFormat::Text => text_report(&model, &analyses),
+                ExplainFormat::Text => {
+                    let unlocks = unlocks_for(&text, &settings, &analyses);
+                    report(&model, &analyses, &|ii| model.line_of(ii), false, &unlocks)
+                }
                 ExplainFormat::Dot => dot(&model, &analyses),
             }
         }
@@ -144,9 +133,15 @@ fn command_summary(model: &Model<'_>, ii: usize) -> String {
     format!("RUN … {s}")
 }
 
-/// The report `explain-deps` prints.
-pub fn text_report(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {
-    report(model, analyses, &|ii| model.line_of(ii), false)
+/// What models would let RD501 split the stages this analysis splits
+/// nothing in.
+fn unlocks_for(text: &str, settings: &Settings, analyses: &[StageAnalysis]) -> Vec<Unlock> {
+    let stuck: Vec<usize> = analyses
+        .iter()
+        .filter(|a| a.proposal.is_none() && a.why_not.is_some())
+        .map(|a| a.stage)
+        .collect();
+    unlock::unlocks(text, settings, &stuck)
 }
 
 /// The report, with the line of instruction `ii` given by `line_of`.
@@ -155,6 +150,7 @@ fn report(
     analyses: &[StageAnalysis],
     line_of: &dyn Fn(usize) -> usize,
     commands: bool,
+    unlocks: &[Unlock],
 ) -> String {
     let mut o = String::new();
     for a in analyses {
@@ -266,10 +262,15 @@ fn report(
             }
             (None, Some(w)) => {
                 let _ = writeln!(o, "  => no split: {w}");
-                if let Some((i, why, n)) = most_blocking(model, a) {
+                for u in unlocks.iter().filter(|u| u.stage == a.stage) {
+                    let names: Vec<String> = u.commands.iter().map(|c| format!("`{c}`")).collect();
                     let _ = writeln!(
                         o,
-                        "  => knowing what step [{i}] does would join {n} RUN steps of real work: {why}"
+                        "  => with {} {} (if {} touched no file the other steps use), RD501 would say: {}",
+                        if names.len() == 1 { "a model of" } else { "models of all of" },
+                        names.join(", "),
+                        if names.len() == 1 { "it" } else { "they" },
+                        u.message
                     );
                 }
             }
@@ -278,40 +279,6 @@ fn report(
         o.push('\n');
     }
     o
-}
-
-/// The opaque RUN step whose effects, if rdock knew them, would put the
-/// most RUN steps of real work (a second or more) into one run: `(step,
-/// why it is opaque, how many)`, when that is at least two.
-fn most_blocking(model: &Model<'_>, a: &StageAnalysis) -> Option<(usize, String, usize)> {
-    use crate::syntax::Kind;
-    let is_run = |i: usize| model.instruction(a.steps[i].instruction).kind() == Kind::Run;
-    let costly = |i: usize| {
-        is_run(i)
-            && a.steps[i].barrier.is_none()
-            && a.steps[i].effects.cost >= parallel::MIN_CHAIN_SECONDS
-    };
-    // Costly known steps on each side of an opaque step, up to the next barrier.
-    let side = |range: &mut dyn Iterator<Item = usize>| -> usize {
-        let mut n = 0;
-        for j in range {
-            if a.steps[j].barrier.is_some() {
-                break;
-            }
-            n += usize::from(costly(j));
-        }
-        n
-    };
-    (0..a.steps.len())
-        .filter(|&i| is_run(i) && a.steps[i].effects.opaque.is_some())
-        .map(|i| {
-            let n = side(&mut (0..i).rev())
-                + side(&mut (i + 1..a.steps.len()))
-                + usize::from(a.steps[i].effects.cost >= parallel::MIN_CHAIN_SECONDS);
-            (i, a.steps[i].effects.opaque.clone().unwrap_or_default(), n)
-        })
-        .filter(|(_, _, n)| *n >= 2)
-        .max_by_key(|(i, _, n)| (*n, usize::MAX - i))
 }
 
 fn dot(model: &Model<'_>, analyses: &[StageAnalysis]) -> String {

@@ -53,6 +53,26 @@ pub struct CommandModel {
     pub cpu: bool,
 }
 
+impl CommandModel {
+    /// `name` with no file effects and no cost: what `explain-deps`
+    /// assumes of a command to see what a model of it would unlock.
+    pub fn pure(name: &str) -> CommandModel {
+        CommandModel {
+            name: name.to_string(),
+            kind: Kind::Pure,
+            needs_flag: Vec::new(),
+            operand_count: None,
+            needs_url: None,
+            value_flags: Vec::new(),
+            reads: Vec::new(),
+            writes: Vec::new(),
+            deletes: Vec::new(),
+            cost: None,
+            cpu: false,
+        }
+    }
+}
+
 /// Every built-in model, in file order. A built-in file that does not load
 /// is a bug: it panics here (and fails `validate_builtin` in the tests)
 /// rather than leaving the commands it models opaque.

@@ -134,6 +134,47 @@ fn explain_deps_commands_shows_each_command_as_a_step() {
     assert!(out.contains("=> split into a, b"), "{out}");
 }
 
+/// `explain-deps --commands` on standard input: its stdout.
+fn explain_commands(text: &str) -> String {
+    let out = Command::cargo_bin("rdock")
+        .unwrap()
+        .args(["explain-deps", "--commands", "-"])
+        .write_stdin(text.to_string())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn explain_deps_names_the_models_that_would_unlock_a_split() {
+    // One unknown command between two downloads: a model of it alone.
+    let one = explain_commands(
+        "FROM debian:12.4\nRUN curl -fsSL -o /a.tgz https://example.com/a.tgz\nRUN frobnicate --all\nRUN curl -fsSL -o /b.tgz https://example.com/b.tgz\n",
+    );
+    assert!(
+        one.contains("=> with a model of `frobnicate` (if it touched no file the other steps use), RD501 would say: stage `#0` runs 2 independent"),
+        "{one}"
+    );
+    // A RUN is opaque from its first unknown command: the next ones show
+    // only once that one is taken as known, and then all of them are named.
+    let all = explain_commands(
+        "FROM debian:12.4\nRUN curl -fsSL -o /a.tgz https://example.com/a.tgz\nRUN frobnicate --all && twiddle --on\nRUN curl -fsSL -o /b.tgz https://example.com/b.tgz\n",
+    );
+    assert!(
+        all.contains("=> with models of all of `frobnicate`, `twiddle` (if they touched no file the other steps use)"),
+        "{all}"
+    );
+    // No model helps where the steps really depend on each other.
+    let none = explain_commands(
+        "FROM debian:12.4\nRUN curl -fsSL -o /a.tgz https://example.com/a.tgz\nRUN frobnicate --all\nRUN tar -xzf /a.tgz -C /opt\n",
+    );
+    assert!(none.contains("=> no split"), "{none}");
+    assert!(!none.contains("=> with"), "{none}");
+}
+
 #[test]
 fn explain_deps_reports_a_missing_file() {
     Command::cargo_bin("rdock")

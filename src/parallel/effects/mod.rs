@@ -51,6 +51,9 @@ pub struct Effects {
     /// a complete list, and not used to move anything: it only tells a
     /// split that a file it would copy is deleted later in the same RUN.
     pub deletes_later: Vec<PathRef>,
+    /// For an opaque step: the command without an effect model that made it
+    /// so (`explain-deps` asks what a model of it would let RD501 split).
+    pub unmodelled: Option<String>,
 }
 
 /// One change a step makes to the filesystem.
@@ -463,6 +466,7 @@ pub fn run_effects(model: &Model<'_>, ii: usize, extra: &[CommandModel]) -> Effe
             fx.cpu = cx.fx.cpu;
             fx.deletes_later = deletions_after(&mut cx, &script.commands[k + 1..]);
             fx.notes = cx.fx.notes;
+            fx.unmodelled = cx.fx.unmodelled;
             return fx;
         }
     }
@@ -704,6 +708,7 @@ fn command(
         }
     }
     let Some(model) = found else {
+        cx.fx.unmodelled = Some(name.to_string());
         return Err(format!(
             "runs `{name}`, which has no effect model (rules/commands/*.toml)"
         ));
