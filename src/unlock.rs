@@ -13,10 +13,12 @@ use crate::parallel::models::CommandModel;
 use crate::parallel::{self, StageAnalysis};
 use crate::settings::Settings;
 
-/// At most this many commands are tried one by one in a stage.
-const MAX_SINGLES: usize = 12;
-/// Rounds of taking every unmodelled command of a stage as known, each
-/// revealing the next one a RUN runs (a RUN is opaque from its first).
+/// At most this many commands are tried one by one. Each try is one lint
+/// of the file that answers for every stage at once, so a file of many
+/// stages costs no more tries than a file of one.
+const MAX_SINGLES: usize = 24;
+/// Rounds of taking every unmodelled command as known, each revealing the
+/// next one a RUN runs (a RUN is opaque from its first).
 const MAX_ROUNDS: usize = 4;
 
 /// A split RD501 would propose in `stage` if rdock knew `commands`.
@@ -30,14 +32,29 @@ pub struct Unlock {
     pub message: String,
 }
 
-/// For each stage in `stages` (those without a proposal), what models
-/// would let RD501 split it, if any.
+/// For each stage in `stages` (those without a proposal) that the build
+/// reaches, what models would let RD501 split it, if any.
 pub fn unlocks(text: &str, settings: &Settings, stages: &[usize]) -> Vec<Unlock> {
-    let mut out = Vec::new();
-    if stages.is_empty() {
-        return out;
-    }
     let rd501 = settings.with_only("RD501");
+    let model = Model::new(text, &rd501.build.inputs);
+    let graph = crate::analysis::graph_of(&model, &rd501);
+    let already = proposals(text, &rd501, &model);
+    // Dead stages are RD101's; a stage RD501 splits already (inside RUN
+    // steps, say) needs nothing.
+    let stuck: Vec<usize> = stages
+        .iter()
+        .copied()
+        .filter(|&s| graph.reachable.get(s).copied().unwrap_or(false))
+        .filter(|s| !already.iter().any(|(st, _)| st == s))
+        .collect();
+    let mut found = unmodelled(text, &rd501);
+    let candidates: BTreeSet<String> = stuck
+        .iter()
+        .flat_map(|&s| found[s].iter().cloned())
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
     let base = rd501.build.commands.clone();
     let assume = |names: &BTreeSet<String>| -> Settings {
         let mut s = rd501.clone();
@@ -47,52 +64,48 @@ pub fn unlocks(text: &str, settings: &Settings, stages: &[usize]) -> Vec<Unlock>
             .extend(names.iter().map(|n| CommandModel::pure(n)));
         s
     };
-    let first = unmodelled(text, &rd501);
-    for &stage in stages {
-        // RD501 may split it already (inside RUN steps, say).
-        if proposal_in(text, &rd501, stage).is_some() {
-            continue;
-        }
-        let Some(found) = first.get(stage).filter(|f| !f.is_empty()) else {
-            continue;
-        };
-        let singles: Vec<Unlock> = found
-            .iter()
-            .take(MAX_SINGLES)
-            .filter_map(|c| {
-                let names = BTreeSet::from([c.clone()]);
-                proposal_in(text, &assume(&names), stage).map(|message| Unlock {
-                    stage,
-                    commands: vec![c.clone()],
-                    message,
-                })
-            })
-            .collect();
-        if !singles.is_empty() {
-            out.extend(singles);
-            continue;
-        }
-        let mut names = found.clone();
-        for _ in 0..MAX_ROUNDS {
-            let more = unmodelled(text, &assume(&names))
-                .get(stage)
-                .cloned()
-                .unwrap_or_default();
-            if more.is_subset(&names) {
-                break;
-            }
-            names.extend(more);
-        }
-        if names.len() > 1 {
-            if let Some(message) = proposal_in(text, &assume(&names), stage) {
+    let mut out = Vec::new();
+    for c in candidates.iter().take(MAX_SINGLES) {
+        let names = BTreeSet::from([c.clone()]);
+        for (stage, message) in proposals(text, &assume(&names), &model) {
+            if stuck.contains(&stage) && found[stage].contains(c) {
                 out.push(Unlock {
                     stage,
-                    commands: names.into_iter().collect(),
+                    commands: vec![c.clone()],
                     message,
                 });
             }
         }
     }
+    // The stages no single model opens: every unmodelled command at once.
+    let rest: Vec<usize> = stuck
+        .into_iter()
+        .filter(|&s| !out.iter().any(|u| u.stage == s))
+        .collect();
+    let mut names: BTreeSet<String> = rest.iter().flat_map(|&s| found[s].clone()).collect();
+    for _ in 0..MAX_ROUNDS {
+        let more = unmodelled(text, &assume(&names));
+        let mut grew = false;
+        for &s in &rest {
+            for n in &more[s] {
+                grew |= names.insert(n.clone());
+                found[s].insert(n.clone());
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    for (stage, message) in proposals(text, &assume(&names), &model) {
+        if rest.contains(&stage) && found[stage].len() > 1 {
+            out.push(Unlock {
+                stage,
+                commands: found[stage].iter().cloned().collect(),
+                message,
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.stage, &a.commands).cmp(&(b.stage, &b.commands)));
     out
 }
 
@@ -124,13 +137,12 @@ fn unmodelled(text: &str, settings: &Settings) -> Vec<BTreeSet<String>> {
     out
 }
 
-/// RD501's message about `stage` under `settings`, if it has one.
-fn proposal_in(text: &str, settings: &Settings, stage: usize) -> Option<String> {
-    let model = Model::new(text, &settings.build.inputs);
+/// RD501's findings under `settings`: the stage of each, and its message.
+fn proposals(text: &str, settings: &Settings, model: &Model<'_>) -> Vec<(usize, String)> {
     crate::check(text, settings)
         .into_iter()
-        .find(|d| stage_at(&model, d.span.start) == Some(stage))
-        .map(|d| d.message)
+        .filter_map(|d| Some((stage_at(model, d.span.start)?, d.message)))
+        .collect()
 }
 
 /// The stage whose instructions hold byte `offset`.
