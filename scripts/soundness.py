@@ -110,7 +110,7 @@ class Gen:
         "chown_made", "chgrp", "touch", "sed", "tar_c", "tar_cx", "gzip", "gzip_k", "gunzip",
         "sort_env", "rm_env", "cd", "sh_c", "for", "if", "test_or", "cat", "cat_link", "via_link",
         "later", "var", "export_sh", "unexported_sh", "write_hard", "heredoc_style", "stat",
-        "exit_guard", "checksum", "opaque_then_rm",
+        "exit_guard", "checksum", "opaque_then_rm", "find", "seq",
     ]
     DEBIAN_OPS = ["install_d", "install_d_mode", "install_m", "install_t", "install_D", "localtime", "timezone", "useradd",
                   "getconf", "dpkg_arch"]
@@ -386,6 +386,21 @@ class Gen:
         # `mktemp -d` names its folder at random: removed, so that both
         # builds leave the same tree.
         return f'T="$(mktemp -d)"; rm -f {f} "$T"/none; rmdir "$T"'
+
+    def op_find(self):
+        """`find` reads its start point whole: a listing of a folder another
+        command changes (sorted: the order of a folder's names is the
+        filesystem's). The listing is taken before the file it goes to is
+        made: `find d | sort > d/x` races the shell's redirect."""
+        d = self.dir() or "/work"
+        p = self.fresh()
+        self.made_file(p)
+        return f'L="$(find {d} -type f | sort)" && echo "$L" > {p}'
+
+    def op_seq(self):
+        p = self.fresh()
+        self.made_file(p)
+        return f"seq 1 {self.r.randint(1, 5)} > {p}"
 
     def op_cat(self):
         f = self.file()

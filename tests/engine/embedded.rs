@@ -761,7 +761,7 @@ const UNTRACED: &[(&str, &str)] = &[
 const CODED_MODELS: &[&str] = &[
     "mkdir", "rm", "rmdir", "ln", "chmod", "chown", "chgrp", "touch", "cp", "mv", "install",
     "gzip", "gunzip", "zcat", "tar", "sed", "tee", "env", "nice", "nohup", "timeout", "stdbuf",
-    "sh", "bash", "dash", "ash", "wget",
+    "sh", "bash", "dash", "ash", "wget", "find",
 ];
 
 /// Traced cases on Debian: the commands each runs, and the RUN. The first
@@ -818,6 +818,8 @@ const DEBIAN_CASES: &[(&[&str], &str)] = &[
          && uname -m > /tmp/uname && which sh > /tmp/which",
     ),
     (&["sort"], "sort /in/f -o /tmp/sort"),
+    (&["seq"], "seq 1 3 > /tmp/seq"),
+    (&["find"], "find /in -name f -type f > /tmp/find"),
     (&["stat"], "stat -c %s /in/f > /tmp/stat"),
     (&["tr"], "tr a-z A-Z < /in/f > /tmp/tr"),
     (&["dpkg"], "dpkg --print-architecture > /tmp/dpkg"),

@@ -176,6 +176,44 @@ fn explain_deps_names_the_models_that_would_unlock_a_split() {
 }
 
 #[test]
+fn find_only_reads_unless_an_action_writes_or_runs_something() {
+    use rdock::model::Model;
+    use rdock::parallel::effects::run_effects;
+    let fx = |run: &str| {
+        let text = format!("FROM debian:12.4\nWORKDIR /srv\nRUN {run}\n");
+        let model = Model::new(&text, &Default::default());
+        let last = *model.stages[0].body.last().unwrap();
+        let fx = run_effects(&model, last, &[]);
+        let paths = |v: &[rdock::parallel::paths::PathRef]| -> Vec<String> {
+            v.iter().map(|p| p.to_string()).collect()
+        };
+        (fx.opaque, paths(&fx.reads), paths(&fx.writes))
+    };
+    // Start points are read whole; a file a test names is read; the
+    // working directory when no start point is given.
+    assert_eq!(
+        fx("find /opt /etc -newer /stamp -name '*.so' > /tmp/l"),
+        (
+            None,
+            vec!["/stamp".into(), "/opt/**".into(), "/etc/**".into()],
+            vec!["/tmp/l".into()]
+        )
+    );
+    assert_eq!(fx("find -type f").1, vec!["/srv/**".to_string()]);
+    // Actions that write or run something, and links followed anywhere.
+    for (run, why) in [
+        ("find / -name '*.pyc' -delete", "runs `find -delete`"),
+        ("find /opt -exec chmod +x {} +", "runs `find -exec`"),
+        ("find /opt -fprint /tmp/l", "runs `find -fprint`"),
+        ("find -L /opt", "runs `find -L`"),
+        ("find /opt -newermt 2020-01-01", "runs `find -newermt`"),
+    ] {
+        let opaque = fx(run).0.unwrap_or_default();
+        assert!(opaque.starts_with(why), "{run}: {opaque}");
+    }
+}
+
+#[test]
 fn explain_deps_reports_a_missing_file() {
     Command::cargo_bin("rdock")
         .unwrap()

@@ -334,6 +334,7 @@ pub(super) fn exact_command(
                 }
                 cx.fx.cost += 0.05;
             }
+            "find" => find(cx, args)?,
             "tee" => {
                 let p = cu::parse(args, &cu::TEE)?;
                 writes("writes files")?;
@@ -550,6 +551,133 @@ fn remote_name(
         cx.fx.cost += 3.0;
         Ok(())
     })())
+}
+
+/// `find` that only reads: the start points (the words before the
+/// expression, the working directory when there are none) are read whole,
+/// and a test naming a file (`-newer F`) reads it. An action that writes
+/// or runs something (`-delete`, `-exec`, `-fprint`), following links
+/// (`-L`), or a word rdock does not know is an error: the step stays opaque.
+fn find(cx: &mut Ctx<'_>, args: &[ShWord]) -> Result<(), String> {
+    const NO_VALUE: &[&str] = &[
+        "-print",
+        "-print0",
+        "-ls",
+        "-quit",
+        "-prune",
+        "-empty",
+        "-readable",
+        "-writable",
+        "-executable",
+        "-nouser",
+        "-nogroup",
+        "-depth",
+        "-d",
+        "-noleaf",
+        "-xdev",
+        "-mount",
+        "-daystart",
+        "-true",
+        "-false",
+        "-not",
+        "!",
+        "(",
+        ")",
+        ",",
+        "-a",
+        "-o",
+        "-and",
+        "-or",
+        "-warn",
+        "-nowarn",
+        "-ignore_readdir_race",
+        "-noignore_readdir_race",
+    ];
+    const ONE_VALUE: &[&str] = &[
+        "-name",
+        "-iname",
+        "-path",
+        "-ipath",
+        "-wholename",
+        "-iwholename",
+        "-regex",
+        "-iregex",
+        "-lname",
+        "-ilname",
+        "-type",
+        "-xtype",
+        "-perm",
+        "-size",
+        "-mtime",
+        "-mmin",
+        "-atime",
+        "-amin",
+        "-ctime",
+        "-cmin",
+        "-user",
+        "-group",
+        "-uid",
+        "-gid",
+        "-inum",
+        "-links",
+        "-maxdepth",
+        "-mindepth",
+        "-fstype",
+        "-used",
+        "-printf",
+        "-regextype",
+    ];
+    const A_FILE: &[&str] = &["-newer", "-anewer", "-cnewer", "-samefile"];
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        match w.text() {
+            "-P" | "-H" => i += 1,
+            "-L" => return Err("runs `find -L`, which follows links anywhere".into()),
+            "-D" => i += 2,
+            t if t.starts_with("-O") => i += 1,
+            _ => break,
+        }
+    }
+    let rest = args.get(i..).unwrap_or_default();
+    let starts = rest
+        .iter()
+        .take_while(|w| !(w.text().starts_with('-') || matches!(w.text(), "(" | "!" | ",")))
+        .count();
+    let mut reads = Vec::new();
+    let expr = &rest[starts..];
+    let mut j = 0;
+    while let Some(w) = expr.get(j) {
+        let t = w.text();
+        if NO_VALUE.contains(&t) {
+            j += 1;
+        } else if ONE_VALUE.contains(&t) {
+            j += 2;
+        } else if A_FILE.contains(&t) {
+            let f = expr
+                .get(j + 1)
+                .ok_or_else(|| format!("runs `find {t}` without a file"))?;
+            reads.push(cx.path(f, false)?);
+            j += 2;
+        } else if t == "-follow" {
+            return Err("runs `find -follow`, which follows links anywhere".into());
+        } else {
+            return Err(format!(
+                "runs `find {t}`, whose effects rdock cannot follow"
+            ));
+        }
+    }
+    for s in &rest[..starts] {
+        reads.push(cx.path(s, true)?);
+    }
+    if starts == 0 {
+        if cx.cwd.is_empty() {
+            return Err(cx.unresolved("."));
+        }
+        reads.push(PathRef::new(cx.cwd.clone(), true));
+    }
+    cx.fx.reads.extend(reads);
+    cx.fx.cost += 0.05;
+    Ok(())
 }
 
 /// `cp`, `mv` and `install`: where each source lands.
