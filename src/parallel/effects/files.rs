@@ -218,7 +218,10 @@ pub(super) fn exact_command(
                 for o in &p.operands {
                     let d = cx.exact(o)?;
                     cx.fx.notes.push(format!("`touch` writes {d}"));
-                    cx.fx.write(d);
+                    // A path that exists only gets new times, and it may be
+                    // a directory: to a split it is the whole tree below it
+                    // (copied whole, never handed over as a file).
+                    cx.fx.write(PathRef::new(d.path, true));
                 }
                 cx.fx.cost += 0.01;
             }
