@@ -162,19 +162,32 @@ impl VertexLog {
 
     /// The first step that failed: its name, its error and the tail of its output.
     pub fn failure(&self) -> Option<(String, String)> {
-        self.order.iter().find_map(|d| {
-            let v = self.vertices.get(d)?;
-            let err = v.error.as_ref()?;
-            let log = self.logs.get(d).map(|l| l.trim_end()).unwrap_or("");
-            let tail: Vec<&str> = log.lines().rev().take(20).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            let message = if tail.is_empty() {
-                err.clone()
-            } else {
-                format!("{err}\n{}", tail.join("\n"))
-            };
-            Some((v.name.clone(), message))
-        })
+        // When one step fails, BuildKit cancels the steps running beside
+        // it, and they may report first: the step that failed is the one
+        // whose error is not a cancellation.
+        let canceled = |e: &str| e.ends_with("context canceled") || e == "canceled";
+        let failed = |d: &&String| {
+            self.vertices
+                .get(*d)
+                .and_then(|v| v.error.as_deref())
+                .is_some_and(|e| !canceled(e))
+        };
+        let d = self.order.iter().find(failed).or_else(|| {
+            self.order
+                .iter()
+                .find(|d| self.vertices.get(*d).is_some_and(|v| v.error.is_some()))
+        })?;
+        let v = self.vertices.get(d)?;
+        let err = v.error.as_ref()?;
+        let log = self.logs.get(d).map(|l| l.trim_end()).unwrap_or("");
+        let tail: Vec<&str> = log.lines().rev().take(20).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        let message = if tail.is_empty() {
+            err.clone()
+        } else {
+            format!("{err}\n{}", tail.join("\n"))
+        };
+        Some((v.name.clone(), message))
     }
 }
 
@@ -305,6 +318,20 @@ mod tests {
         assert_eq!(steps[1].stage, None);
         assert_eq!(steps[2].stage, None, "exporters belong to no stage");
         assert_eq!(steps[3].stage.as_deref(), Some("stage-0"));
+    }
+
+    #[test]
+    fn the_failed_step_is_named_not_one_canceled_beside_it() {
+        let mut log = VertexLog::default();
+        log.feed(r#"{"vertexes":[{"digest":"sha256:c","name":"[p0 3/10] COPY --from=n3 /a /a","error":"context canceled: context canceled"}]}"#);
+        log.feed(r#"{"vertexes":[{"digest":"sha256:f","name":"[p6 4/5] RUN cp -p /x /y","error":"process \"/bin/sh -c cp -p /x /y\" did not complete successfully: exit code: 1"}]}"#);
+        let (step, msg) = log.failure().unwrap();
+        assert_eq!(step, "[p6 4/5] RUN cp -p /x /y");
+        assert!(msg.contains("exit code: 1"), "{msg}");
+        // Only cancellations: the first of them.
+        let mut only = VertexLog::default();
+        only.feed(r#"{"vertexes":[{"digest":"sha256:c","name":"[p0 3/10] COPY --from=n3 /a /a","error":"context canceled"}]}"#);
+        assert_eq!(only.failure().unwrap().0, "[p0 3/10] COPY --from=n3 /a /a");
     }
 
     #[test]
