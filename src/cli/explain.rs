@@ -39,22 +39,21 @@ pub enum ExplainFormat {
 
 pub fn run(args: ExplainArgs) -> Exit {
     let stdin = args.file.as_os_str() == "-";
-    let (what, read) = if stdin {
-        (
-            "standard input".to_string(),
-            input::read_stream(std::io::stdin().lock()).and_then(input::utf8),
-        )
+    let text = if stdin {
+        match input::read_stream(std::io::stdin().lock()).and_then(input::utf8) {
+            Ok(t) => t,
+            Err(e) => {
+                super::error(
+                    format!("cannot read standard input: {e}"),
+                    Some(e.help().into()),
+                );
+                return Exit::Error;
+            }
+        }
     } else {
-        (
-            format!("`{}`", args.file.display()),
-            input::read_text(&args.file),
-        )
-    };
-    let text = match read {
-        Ok(t) => t,
-        Err(e) => {
-            super::error(format!("cannot read {what}: {e}"), Some(e.help().into()));
-            return Exit::Error;
+        match super::read_dockerfile(&args.file) {
+            Ok(t) => t,
+            Err(code) => return code,
         }
     };
     let at = if stdin {

@@ -284,6 +284,18 @@ pub(crate) fn temp_dir(prefix: &str) -> Result<tempfile::TempDir, Exit> {
         })
 }
 
+/// The Dockerfile `verify`, `trace` and `explain-deps` read: on an error,
+/// what and where printed with how to fix it, and `Exit::Error`.
+pub(crate) fn read_dockerfile(path: &std::path::Path) -> Result<String, Exit> {
+    crate::input::read_text(path).map_err(|e| {
+        error(
+            format!("cannot read `{}`: {e}", path.display()),
+            Some(e.help().into()),
+        );
+        Exit::Error
+    })
+}
+
 /// For the commands that build one Dockerfile (`verify`, `trace`): its
 /// build arguments parsed (`KEY` alone takes the environment's value) and
 /// the settings `rdock lint --target T --build-arg ...` uses for it, so

@@ -92,14 +92,9 @@ pub fn run(args: TraceArgs) -> Exit {
         super::error(message, Some(help.into()));
         Exit::Error
     };
-    let text = match crate::input::read_text(&args.dockerfile) {
+    let text = match super::read_dockerfile(&args.dockerfile) {
         Ok(t) => t,
-        Err(e) => {
-            return fail(
-                format!("cannot read `{}`: {e}", args.dockerfile.display()),
-                e.help(),
-            )
-        }
+        Err(code) => return code,
     };
     let (build_args, settings) = match super::build_settings(
         &args.dockerfile,

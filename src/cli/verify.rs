@@ -98,10 +98,6 @@ fn fail(message: String, help: &str) -> Exit {
     Exit::Error
 }
 
-fn read(path: &Path) -> Result<String, String> {
-    crate::input::read_text(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
-}
-
 /// One side of the comparison.
 struct Side {
     label: &'static str,
@@ -111,9 +107,9 @@ struct Side {
 
 pub fn run(args: VerifyArgs) -> Exit {
     let json_out = args.output_format == VerifyFormat::Json;
-    let original_text = match read(&args.dockerfile) {
+    let original_text = match super::read_dockerfile(&args.dockerfile) {
         Ok(t) => t,
-        Err(e) => return fail(e, "check the path and its permissions"),
+        Err(code) => return code,
     };
     let (build_args, settings) = match super::build_settings(
         &args.dockerfile,
@@ -158,7 +154,7 @@ pub fn run(args: VerifyArgs) -> Exit {
 
     // The other side: a given file, or what `rdock lint --fix` writes.
     let (other, how) = match &args.against {
-        Some(path) => match read(path) {
+        Some(path) => match super::read_dockerfile(path) {
             Ok(t) => (
                 Side {
                     label: "rewrite",
@@ -167,7 +163,7 @@ pub fn run(args: VerifyArgs) -> Exit {
                 },
                 format!("against {}", path.display()),
             ),
-            Err(e) => return fail(e, "check the path given to --against"),
+            Err(code) => return code,
         },
         None => {
             let outcome = match crate::check_and_fix(&original_text, &settings, args.unsafe_fixes) {
