@@ -62,6 +62,12 @@ class Gen:
         self.n += 1
         return f"{self.r.choice(self.dirs)}/n{self.n}"
 
+    def fresh_file(self):
+        """A fresh path that the operation makes a file."""
+        p = self.fresh()
+        self.made_file(p)
+        return p
+
     def file(self):
         return self.r.choice(self.files) if self.files else None
 
@@ -116,8 +122,7 @@ class Gen:
                   "getconf", "dpkg_arch"]
 
     def op_write_new(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"echo {self.r.choice('xyz')} > {p}"
 
     def op_write_old(self):
@@ -252,8 +257,7 @@ class Gen:
         return f"chmod {mode} {self.r.choice(self.files + self.dirs)}"
 
     def op_chmod_made(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"echo s > {p} && chmod {self.r.choice(['600', '4755'])} {p}"
 
     def op_chmod_r(self):
@@ -263,8 +267,7 @@ class Gen:
         return f"chown 1000:1000 {self.r.choice(self.files + self.dirs)}"
 
     def op_chown_made(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"echo o > {p} && chown 1000:50 {p}"
 
     def op_chgrp(self):
@@ -323,8 +326,7 @@ class Gen:
         return f"gunzip {f}"
 
     def op_sort_env(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"env LC_ALL=C sort -o {p} /etc/passwd"
 
     def op_rm_env(self):
@@ -341,8 +343,7 @@ class Gen:
         return f"cd {d} && echo c > c{self.n}"
 
     def op_sh_c(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"sh -c 'echo sh > {p}'"
 
     def op_for(self):
@@ -361,16 +362,14 @@ class Gen:
     def op_exit_guard(self):
         """`|| exit`: the guard real scripts end a check with (never taken
         here, the file exists or is made first)."""
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"echo e > {p} && {{ test -f {p} || exit 3; }}"
 
     def op_checksum(self):
         """A file and its check: `echo "SUM  NAME" | sha256sum -c -` reads
         NAME (binary `*NAME` form too)."""
         import hashlib
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         word = self.r.choice("xyz")
         digest = hashlib.sha256((word + "\n").encode()).hexdigest()
         mark = self.r.choice([" ", "*"])
@@ -393,24 +392,20 @@ class Gen:
         filesystem's). The listing is taken before the file it goes to is
         made: `find d | sort > d/x` races the shell's redirect."""
         d = self.dir() or "/work"
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f'L="$(find {d} -type f | sort)" && echo "$L" > {p}'
 
     def op_seq(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"seq 1 {self.r.randint(1, 5)} > {p}"
 
     def op_cat(self):
         f = self.file()
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"cat {f} > {p}" if f else f"cat /etc/passwd > {p}"
 
     def op_cat_link(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"cat /work/plink > {p}"
 
     def op_via_link(self):
@@ -426,13 +421,11 @@ class Gen:
         return "echo later > /work/later"
 
     def op_var(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"X={p}; echo var > $X"
 
     def op_export_sh(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"export Y={p} && sh -c 'echo exported > $Y'"
 
     def op_unexported_sh(self):
@@ -443,8 +436,7 @@ class Gen:
         return f"echo through >> {self.r.choice(c)}" if c else self.op_write_new()
 
     def op_heredoc_style(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"printf '%s\\n' a b > {p}"
 
     def op_install_d(self):
@@ -487,13 +479,11 @@ class Gen:
         return f"stat -c %s {f} > {p}"
 
     def op_getconf(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"getconf LONG_BIT > {p}"
 
     def op_dpkg_arch(self):
-        p = self.fresh()
-        self.made_file(p)
+        p = self.fresh_file()
         return f"echo $(dpkg --print-architecture) > {p}"
 
     def op_localtime(self):
