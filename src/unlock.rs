@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::graph::StageGraph;
 use crate::model::Model;
 use crate::parallel::models::CommandModel;
 use crate::parallel::{self, StageAnalysis};
@@ -47,7 +48,7 @@ pub fn unlocks(text: &str, settings: &Settings, stages: &[usize]) -> Vec<Unlock>
         .filter(|&s| graph.reachable.get(s).copied().unwrap_or(false))
         .filter(|s| !already.iter().any(|(st, _)| st == s))
         .collect();
-    let mut found = unmodelled(text, &rd501);
+    let mut found = unmodelled(&model, &graph, &rd501);
     let candidates: BTreeSet<String> = stuck
         .iter()
         .flat_map(|&s| found[s].iter().cloned())
@@ -55,10 +56,8 @@ pub fn unlocks(text: &str, settings: &Settings, stages: &[usize]) -> Vec<Unlock>
     if candidates.is_empty() {
         return Vec::new();
     }
-    let base = rd501.build.commands.clone();
     let assume = |names: &BTreeSet<String>| -> Settings {
         let mut s = rd501.clone();
-        s.build.commands = base.clone();
         s.build
             .commands
             .extend(names.iter().map(|n| CommandModel::pure(n)));
@@ -84,7 +83,7 @@ pub fn unlocks(text: &str, settings: &Settings, stages: &[usize]) -> Vec<Unlock>
         .collect();
     let mut names: BTreeSet<String> = rest.iter().flat_map(|&s| found[s].clone()).collect();
     for _ in 0..MAX_ROUNDS {
-        let more = unmodelled(text, &assume(&names));
+        let more = unmodelled(&model, &graph, &assume(&names));
         let mut grew = false;
         for &s in &rest {
             for n in &more[s] {
@@ -111,9 +110,10 @@ pub fn unlocks(text: &str, settings: &Settings, stages: &[usize]) -> Vec<Unlock>
 
 /// Per stage, the commands without a model that make a step opaque, whole
 /// RUN steps and each command of a RUN alike (as RD501 looks at both).
-fn unmodelled(text: &str, settings: &Settings) -> Vec<BTreeSet<String>> {
+/// The command models change the analysis, not the file: `model` and its
+/// `graph` are parsed once by the caller.
+fn unmodelled(model: &Model<'_>, graph: &StageGraph, settings: &Settings) -> Vec<BTreeSet<String>> {
     let (inputs, extra) = (&settings.build.inputs, &settings.build.commands);
-    let model = Model::new(text, inputs);
     let mut out = vec![BTreeSet::new(); model.stages.len()];
     let mut take = |a: &StageAnalysis| {
         for step in &a.steps {
@@ -123,14 +123,13 @@ fn unmodelled(text: &str, settings: &Settings) -> Vec<BTreeSet<String>> {
         }
     };
     for s in 0..model.stages.len() {
-        take(&parallel::analyze_settled(&model, s, inputs, extra));
+        take(&parallel::analyze_settled(model, s, inputs, extra));
     }
-    if let Some(e) = parallel::explode::explode(&model, inputs, extra) {
+    if let Some(e) = parallel::explode::explode(model, inputs, extra) {
         let emodel = Model::new(&e.text, inputs);
         if emodel.stages.len() == model.stages.len() {
-            let graph = crate::analysis::graph_of(&model, settings);
             for s in 0..emodel.stages.len() {
-                take(&e.analyze(&emodel, s, graph.may_ship(&model, s), inputs, extra));
+                take(&e.analyze(&emodel, s, graph.may_ship(model, s), inputs, extra));
             }
         }
     }
