@@ -319,7 +319,13 @@ pub fn run(args: LintArgs) -> Exit {
             quiet: args.quiet,
             not_linted,
         };
-        if let Err(e) = render::render(format, &results, &errors, &metas, &opts, &mut *out) {
+        let report = render::Report {
+            results: &results,
+            errors: &errors,
+            rules: &metas,
+            opts: &opts,
+        };
+        if let Err(e) = render::render(format, &report, &mut *out) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 super::error(format!("cannot write the report: {e}"), None);
                 return Exit::Error;
@@ -405,7 +411,13 @@ fn report_errors(args: &LintArgs, failures: Vec<Failure>) {
     };
     let metas: Vec<&'static rules::RuleMeta> = rules::metas().collect();
     let mut out = report_stream(args);
-    let _ = render::render(args.output_format, &[], &errors, &metas, &opts, &mut *out);
+    let report = render::Report {
+        results: &[],
+        errors: &errors,
+        rules: &metas,
+        opts: &opts,
+    };
+    let _ = render::render(args.output_format, &report, &mut *out);
     let _ = out.flush();
 }
 

@@ -3,19 +3,15 @@
 use std::io::{self, Write};
 
 use super::span_range;
-use super::{FileResult, RunError};
+use super::Report;
 use crate::diagnostic::Severity;
 
-pub(super) fn render(
-    results: &[FileResult],
-    errors: &[RunError],
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(out, r#"<checkstyle version="4.3">"#)?;
     // Errors: an `error` with source `rdock.error` in the file they are
     // about (a `file` with an empty name when they are about none).
-    for e in errors {
+    for e in report.errors {
         let (line, col) = e.position();
         writeln!(
             out,
@@ -29,7 +25,7 @@ pub(super) fn render(
         )?;
         writeln!(out, "  </file>")?;
     }
-    for result in results {
+    for result in report.results {
         writeln!(out, r#"  <file name="{}">"#, escape_attr(&result.path))?;
         for d in &result.diagnostics {
             let (start, _) = span_range(result, d.span);

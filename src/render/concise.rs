@@ -4,20 +4,14 @@
 use std::io::{self, Write};
 
 use super::{
-    paint, severity_sgr, span_range, terminal_text, write_summary, RenderOptions, BOLD, CYAN, RED,
+    paint, severity_sgr, span_range, terminal_text, write_summary, Report, BOLD, CYAN, RED,
 };
-use super::{FileResult, RunError};
 use crate::fix::Applicability;
 
-pub(super) fn render(
-    results: &[FileResult],
-    errors: &[RunError],
-    opts: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let color = opts.color;
+pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let color = report.opts.color;
     // Errors first, one line each: `path[:line:col]: error: message (help)`.
-    for e in errors {
+    for e in report.errors {
         let location = match (&e.path, e.line_col) {
             (Some(path), Some((line, col))) => {
                 format!("{}:{line}:{col}: ", terminal_text(path, false))
@@ -38,7 +32,7 @@ pub(super) fn render(
             terminal_text(&e.message, false)
         )?;
     }
-    for result in results {
+    for result in report.results {
         for d in &result.diagnostics {
             let (start, _) = span_range(result, d.span);
             let location = format!(
@@ -66,7 +60,7 @@ pub(super) fn render(
             )?;
         }
     }
-    write_summary(results, errors, opts, out)
+    write_summary(report, out)
 }
 
 #[cfg(test)]

@@ -236,7 +236,13 @@ pub fn render_with_errors(
     opts: &super::RenderOptions,
 ) -> String {
     let mut out = Vec::new();
-    super::render(format, results, errors, &rules(), opts, &mut out).expect("write to Vec");
+    let report = super::Report {
+        results,
+        errors,
+        rules: &rules(),
+        opts,
+    };
+    super::render(format, &report, &mut out).expect("write to Vec");
     String::from_utf8(out).expect("renderers write UTF-8")
 }
 

@@ -9,9 +9,7 @@ use miette::{
 };
 
 use super::FileResult;
-use super::{
-    clamp_span, find_rule, span_range, terminal_text, write_summary, RenderOptions, RunError,
-};
+use super::{clamp_span, find_rule, span_range, terminal_text, write_summary, Report};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::Applicability;
 use crate::rules::RuleMeta;
@@ -19,14 +17,8 @@ use crate::rules::RuleMeta;
 /// Columns the reports wrap at.
 const WIDTH: usize = 100;
 
-pub(super) fn render(
-    results: &[FileResult],
-    errors: &[RunError],
-    rules: &[&'static RuleMeta],
-    opts: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let theme = if opts.color {
+pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let theme = if report.opts.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
@@ -37,16 +29,17 @@ pub(super) fn render(
         .without_syntax_highlighting()
         .with_context_lines(1);
 
-    for result in results {
+    for result in report.results {
         if result.diagnostics.is_empty() {
             continue;
         }
         for diag in &result.diagnostics {
-            let source = opts
+            let source = report
+                .opts
                 .show_source
                 .then(|| FileSource::around(result, diag))
                 .flatten();
-            let report = Report::new(result, diag, rules, source);
+            let report = Finding::new(result, diag, report.rules, source);
             let mut text = String::new();
             handler
                 .render_report(&mut text, &report)
@@ -55,7 +48,7 @@ pub(super) fn render(
             writeln!(out)?;
         }
     }
-    write_summary(results, errors, opts, out)
+    write_summary(report, out)
 }
 
 /// The most text one excerpt shows. A finding on a longer stretch (a
@@ -131,7 +124,7 @@ impl SourceCode for FileSource<'_> {
 }
 
 /// One finding, dressed as a miette diagnostic.
-struct Report<'a> {
+struct Finding<'a> {
     message: String,
     code: &'static str,
     severity: miette::Severity,
@@ -141,7 +134,7 @@ struct Report<'a> {
     source: Option<FileSource<'a>>,
 }
 
-impl<'a> Report<'a> {
+impl<'a> Finding<'a> {
     fn new(
         result: &FileResult,
         diag: &Diagnostic,
@@ -192,7 +185,7 @@ impl<'a> Report<'a> {
             (None, f) => f,
         };
 
-        Report {
+        Finding {
             message,
             code: diag.code,
             severity: match diag.severity {
@@ -208,24 +201,24 @@ impl<'a> Report<'a> {
     }
 }
 
-impl fmt::Debug for Report<'_> {
+impl fmt::Debug for Finding<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Report")
+        f.debug_struct("Finding")
             .field("code", &self.code)
             .field("message", &self.message)
             .finish_non_exhaustive()
     }
 }
 
-impl fmt::Display for Report<'_> {
+impl fmt::Display for Finding<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Report<'_> {}
+impl std::error::Error for Finding<'_> {}
 
-impl miette::Diagnostic for Report<'_> {
+impl miette::Diagnostic for Finding<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         Some(Box::new(self.code))
     }

@@ -6,17 +6,13 @@
 use std::io::{self, Write};
 
 use super::span_range;
-use super::{FileResult, RunError};
+use super::Report;
 use crate::diagnostic::Severity;
 
-pub(super) fn render(
-    results: &[FileResult],
-    errors: &[RunError],
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     // An error is an `::error` annotation on its file (line 1 when the
     // line is not known), or on the run when it is about no file.
-    for e in errors {
+    for e in report.errors {
         let mut props = Vec::new();
         if let Some(path) = &e.path {
             let (line, col) = e.position();
@@ -37,7 +33,7 @@ pub(super) fn render(
             escape_data(&message)
         )?;
     }
-    for result in results {
+    for result in report.results {
         for d in &result.diagnostics {
             let (start, end) = span_range(result, d.span);
             let command = match d.severity {

@@ -4,8 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{error_fingerprint, fingerprints, span_range};
-use super::{FileResult, RunError};
+use super::{error_fingerprint, fingerprints, span_range, Report};
 use crate::diagnostic::Severity;
 
 #[derive(Serialize)]
@@ -48,14 +47,10 @@ fn report_path(path: &str) -> String {
     p.to_string()
 }
 
-pub(super) fn render(
-    results: &[FileResult],
-    errors: &[RunError],
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut issues = Vec::new();
     // Errors: check `rdock-error`, severity `blocker` (nothing was checked).
-    for e in errors {
+    for e in report.errors {
         let (line, _) = e.position();
         issues.push(Issue {
             description: e.message.clone(),
@@ -71,7 +66,7 @@ pub(super) fn render(
             },
         });
     }
-    for result in results {
+    for result in report.results {
         let path = report_path(&result.path);
         for (d, fingerprint) in result.diagnostics.iter().zip(fingerprints(result)) {
             let (start, end) = span_range(result, d.span);

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{find_rule, span_range};
+use super::{find_rule, span_range, Report};
 use super::{FileResult, RunError};
 use crate::diagnostic::Diagnostic;
 use crate::rules::RuleMeta;
@@ -136,20 +136,17 @@ fn error(e: &RunError) -> Message<'_> {
     }
 }
 
-pub(super) fn render(
-    results: &[FileResult],
-    errors: &[RunError],
-    rules: &[&'static RuleMeta],
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let messages: Vec<Message<'_>> = errors
+pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let messages: Vec<Message<'_>> = report
+        .errors
         .iter()
         .map(error)
         .chain(
-            results
+            report
+                .results
                 .iter()
                 .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)))
-                .map(|(r, d)| message(r, d, rules)),
+                .map(|(r, d)| message(r, d, report.rules)),
         )
         .collect();
     // serde_json's pretty printer indents by two spaces.

@@ -160,30 +160,34 @@ impl Default for RenderOptions {
     }
 }
 
-/// Write `results` and `errors` to `out` in `format`.
+/// What every format renders: the findings in the order given (their
+/// diagnostics already sorted), the errors beside them, the metadata of every
+/// known rule (SARIF lists them all in `tool.driver.rules`; a diagnostic's
+/// rule is looked up by its `code`), and the display options.
+#[derive(Clone, Copy)]
+pub struct Report<'a> {
+    pub results: &'a [FileResult],
+    pub errors: &'a [RunError],
+    pub rules: &'a [&'static RuleMeta],
+    pub opts: &'a RenderOptions,
+}
+
+/// Write `report` to `out` in `format`.
 ///
-/// `rules` is the metadata of every known rule (SARIF lists them all in
-/// `tool.driver.rules`); a diagnostic's rule is looked up by its `code`.
-/// `full` leaves `errors` to the caller (they are shown on standard error
+/// `full` leaves the errors to the caller (they are shown on standard error
 /// with their help) and counts them in its summary line; every other
 /// format carries them.
-pub fn render(
-    format: OutputFormat,
-    results: &[FileResult],
-    errors: &[RunError],
-    rules: &[&'static RuleMeta],
-    opts: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    match format {
-        OutputFormat::Full => full::render(results, errors, rules, opts, out),
-        OutputFormat::Concise => concise::render(results, errors, opts, out),
-        OutputFormat::Json => json::render(results, errors, rules, out),
-        OutputFormat::Sarif => sarif::render(results, errors, rules, out),
-        OutputFormat::Github => github::render(results, errors, out),
-        OutputFormat::Gitlab => gitlab::render(results, errors, out),
-        OutputFormat::Checkstyle => checkstyle::render(results, errors, out),
-    }
+pub fn render(format: OutputFormat, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let render = match format {
+        OutputFormat::Full => full::render,
+        OutputFormat::Concise => concise::render,
+        OutputFormat::Json => json::render,
+        OutputFormat::Sarif => sarif::render,
+        OutputFormat::Github => github::render,
+        OutputFormat::Gitlab => gitlab::render,
+        OutputFormat::Checkstyle => checkstyle::render,
+    };
+    render(report, out)
 }
 
 // ---------------------------------------------------------------------------
@@ -304,12 +308,13 @@ fn summary_line(results: &[FileResult], color: bool) -> String {
     line
 }
 
-fn write_summary(
-    results: &[FileResult],
-    errors: &[RunError],
-    opts: &RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+fn write_summary(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let Report {
+        results,
+        errors,
+        opts,
+        ..
+    } = *report;
     if opts.quiet {
         return Ok(());
     }
@@ -487,7 +492,13 @@ mod tests {
             ..RenderOptions::default()
         };
         let mut out = Vec::new();
-        write_summary(&[], &[], &some_not_linted, &mut out).unwrap();
+        let report = Report {
+            results: &[],
+            errors: &[],
+            rules: &[],
+            opts: &some_not_linted,
+        };
+        write_summary(&report, &mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "No problems found in what was linted; 2 inputs could not be linted (see the errors).\n"

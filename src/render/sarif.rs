@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{find_rule, fingerprints, span_range};
+use super::{find_rule, fingerprints, span_range, Report};
 use super::{FileResult, RunError};
 use crate::diagnostic::{Severity, Span};
 use crate::rules::RuleMeta;
@@ -336,14 +336,9 @@ fn encode(path: &str, colon: bool) -> String {
     out
 }
 
-pub(super) fn render(
-    results: &[FileResult],
-    errors: &[RunError],
-    rules: &[&'static RuleMeta],
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub(super) fn render(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut sarif_results = Vec::new();
-    for result in results {
+    for result in report.results {
         let artifact = artifact_location(&result.path);
         let prints = fingerprints(result);
         for (d, print) in result.diagnostics.iter().zip(prints) {
@@ -386,7 +381,7 @@ pub(super) fn render(
                 .collect();
             sarif_results.push(ResultOut {
                 rule_id: d.code,
-                rule_index: find_rule(rules, d.code).map(|(i, _)| i),
+                rule_index: find_rule(report.rules, d.code).map(|(i, _)| i),
                 level: level(d.severity),
                 message: Text { text: &d.message },
                 locations: [Location {
@@ -412,12 +407,12 @@ pub(super) fn render(
                     name: "rdock",
                     version: env!("CARGO_PKG_VERSION"),
                     information_uri: crate::rules::REPOSITORY,
-                    rules: rules.iter().map(|r| descriptor(r)).collect(),
+                    rules: report.rules.iter().map(|r| descriptor(r)).collect(),
                 },
             },
             invocations: [Invocation {
-                execution_successful: errors.is_empty(),
-                tool_execution_notifications: errors.iter().map(notification).collect(),
+                execution_successful: report.errors.is_empty(),
+                tool_execution_notifications: report.errors.iter().map(notification).collect(),
             }],
             results: sarif_results,
             column_kind: "unicodeCodePoints",

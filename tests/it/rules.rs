@@ -106,15 +106,13 @@ fn render(format: OutputFormat, result: &FileResult) -> String {
         quiet: true,
         not_linted: 0,
     };
-    render::render(
-        format,
-        std::slice::from_ref(result),
-        &[],
-        &metas,
-        &opts,
-        &mut out,
-    )
-    .unwrap();
+    let report = render::Report {
+        results: std::slice::from_ref(result),
+        errors: &[],
+        rules: &metas,
+        opts: &opts,
+    };
+    render::render(format, &report, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
