@@ -38,33 +38,30 @@ pub enum ExplainFormat {
 }
 
 pub fn run(args: ExplainArgs) -> Exit {
+    explain(args).unwrap_or_else(|code| code)
+}
+
+fn explain(args: ExplainArgs) -> Result<Exit, Exit> {
     let stdin = args.file.as_os_str() == "-";
     let text = if stdin {
-        match input::read_stream(std::io::stdin().lock()).and_then(input::utf8) {
-            Ok(t) => t,
-            Err(e) => {
+        input::read_stream(std::io::stdin().lock())
+            .and_then(input::utf8)
+            .map_err(|e| {
                 super::error(
                     format!("cannot read standard input: {e}"),
                     Some(e.help().into()),
                 );
-                return Exit::Error;
-            }
-        }
+                Exit::Error
+            })?
     } else {
-        match super::read_dockerfile(&args.file) {
-            Ok(t) => t,
-            Err(code) => return code,
-        }
+        super::read_dockerfile(&args.file)?
     };
     let at = if stdin {
         PathBuf::from("Dockerfile")
     } else {
         args.file.clone()
     };
-    let settings = match super::build_settings(&at, None, &args.build_arg, args.no_config) {
-        Ok((_, s)) => s,
-        Err(code) => return code,
-    };
+    let (_, settings) = super::build_settings(&at, None, &args.build_arg, args.no_config)?;
     let model = Model::new(&text, &settings.build.inputs);
     let extra = &settings.build.commands;
     let exploded = args
@@ -104,7 +101,7 @@ pub fn run(args: ExplainArgs) -> Exit {
         }
     };
     print!("{out}");
-    Exit::Ok
+    Ok(Exit::Ok)
 }
 
 fn summary(model: &Model<'_>, ii: usize) -> String {

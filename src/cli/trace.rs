@@ -88,32 +88,24 @@ impl Checked {
 /// Exit 0 when the model of every traced step covers what it did, 1 when
 /// some model says less than the trace, 2 when the build could not be made.
 pub fn run(args: TraceArgs) -> Exit {
+    trace(args).unwrap_or_else(|code| code)
+}
+
+fn trace(args: TraceArgs) -> Result<Exit, Exit> {
     let fail = |message: String, help: &str| {
         super::error(message, Some(help.into()));
         Exit::Error
     };
-    let text = match super::read_dockerfile(&args.dockerfile) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let (build_args, settings) = match super::build_settings(
+    let text = super::read_dockerfile(&args.dockerfile)?;
+    let (build_args, settings) = super::build_settings(
         &args.dockerfile,
         args.target.as_deref(),
         &args.build_arg,
         args.no_config,
-    ) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    )?;
     let engine =
-        match super::engine_or_exit(super::verify::embedded_engine(&args.image, args.jobs, &[])) {
-            Ok(e) => e,
-            Err(code) => return code,
-        };
-    let work = match super::temp_dir("rdock-trace-") {
-        Ok(w) => w,
-        Err(code) => return code,
-    };
+        super::engine_or_exit(super::verify::embedded_engine(&args.image, args.jobs, &[]))?;
+    let work = super::temp_dir("rdock-trace-")?;
     let context = args.context.clone().unwrap_or_else(|| {
         args.dockerfile
             .parent()
@@ -138,7 +130,7 @@ pub fn run(args: TraceArgs) -> Exit {
         Ok(o) => o,
         Err(e) => {
             super::print_error(&e, false);
-            return Exit::Error;
+            return Err(Exit::Error);
         }
     };
     let model = Model::new(&text, &settings.build.inputs);
@@ -158,10 +150,10 @@ pub fn run(args: TraceArgs) -> Exit {
         Some(out) => {
             let (proposals, text) = propose(&model, &checked, &settings.build.commands);
             if let Err(e) = std::fs::write(out, text) {
-                return fail(
+                return Err(fail(
                     format!("cannot write `{}`: {e}", out.display()),
                     "choose a writable path for --propose",
-                );
+                ));
             }
             Some(proposals)
         }
@@ -172,11 +164,11 @@ pub fn run(args: TraceArgs) -> Exit {
         TraceFormat::Json => json_report(&checked, proposals.as_deref()),
     };
     print!("{out}");
-    if checked.iter().any(Checked::says_less) {
+    Ok(if checked.iter().any(Checked::says_less) {
         Exit::Findings
     } else {
         Exit::Ok
-    }
+    })
 }
 
 /// Compare what the step did with what rdock's model says it may do.

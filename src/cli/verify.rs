@@ -106,20 +106,18 @@ struct Side {
 }
 
 pub fn run(args: VerifyArgs) -> Exit {
+    verify(args).unwrap_or_else(|code| code)
+}
+
+fn verify(args: VerifyArgs) -> Result<Exit, Exit> {
     let json_out = args.output_format == VerifyFormat::Json;
-    let original_text = match super::read_dockerfile(&args.dockerfile) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let (build_args, settings) = match super::build_settings(
+    let original_text = super::read_dockerfile(&args.dockerfile)?;
+    let (build_args, settings) = super::build_settings(
         &args.dockerfile,
         args.target.as_deref(),
         &args.build_arg,
         args.no_config,
-    ) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    )?;
     let build_args: Vec<(String, String)> = build_args.into_iter().collect();
     let mut contexts = Vec::new();
     for c in &args.build_context {
@@ -128,10 +126,10 @@ pub fn run(args: VerifyArgs) -> Exit {
                 contexts.push((name.to_string(), value.to_string()))
             }
             _ => {
-                return fail(
+                return Err(fail(
                     format!("--build-context `{c}` is not NAME=VALUE"),
                     "write it as --build-context NAME=oci-layout://DIR[:TAG], NAME=docker-image://REF or NAME=DIR",
-                )
+                ))
             }
         }
     }
@@ -143,40 +141,37 @@ pub fn run(args: VerifyArgs) -> Exit {
             _ => PathBuf::from("."),
         });
     if !context.is_dir() {
-        return fail(
+        return Err(fail(
             format!(
                 "the build context `{}` is not a directory",
                 context.display()
             ),
             "pass an existing folder with --context",
-        );
+        ));
     }
 
     // The other side: a given file, or what `rdock lint --fix` writes.
     let (other, how) = match &args.against {
-        Some(path) => match super::read_dockerfile(path) {
-            Ok(t) => (
-                Side {
-                    label: "rewrite",
-                    path: path.clone(),
-                    text: t,
-                },
-                format!("against {}", path.display()),
-            ),
-            Err(code) => return code,
-        },
+        Some(path) => (
+            Side {
+                label: "rewrite",
+                path: path.clone(),
+                text: super::read_dockerfile(path)?,
+            },
+            format!("against {}", path.display()),
+        ),
         None => {
             let outcome = match crate::check_and_fix(&original_text, &settings, args.unsafe_fixes) {
                 Ok(o) => o,
                 Err(e) => {
-                    return fail(
+                    return Err(fail(
                         format!("{}: {e}", args.dockerfile.display()),
                         "run `rdock lint` on the file to see the findings",
-                    )
+                    ))
                 }
             };
             if outcome.text == original_text {
-                return report_unchanged(&args, json_out);
+                return Ok(report_unchanged(&args, json_out));
             }
             (
                 Side {
@@ -213,22 +208,16 @@ pub fn run(args: VerifyArgs) -> Exit {
         Some(choice) => crate::exec::detect(choice, args.buildkit_host.as_deref()),
         None => embedded_engine(&args.image, args.jobs, &contexts),
     };
-    let engine = match super::engine_or_exit(engine) {
-        Ok(e) => e,
-        Err(code) => return code,
-    };
-    let work = match super::temp_dir("rdock-verify-") {
-        Ok(w) => w,
-        Err(code) => return code,
-    };
+    let engine = super::engine_or_exit(engine)?;
+    let work = super::temp_dir("rdock-verify-")?;
     let mut other = other;
     if other.path.as_os_str().is_empty() {
         let path = work.path().join("rewrite.Dockerfile");
         if let Err(e) = std::fs::write(&path, &other.text) {
-            return fail(
+            return Err(fail(
                 format!("cannot write `{}`: {e}", path.display()),
                 "check that TMPDIR is writable",
-            );
+            ));
         }
         // BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile first.
         let own_ignore = PathBuf::from(format!("{}.dockerignore", args.dockerfile.display()));
@@ -268,7 +257,7 @@ pub fn run(args: VerifyArgs) -> Exit {
     };
     let (a_runs, b_runs, comparison) = match result {
         Ok(r) => r,
-        Err((side, e)) => return report_failure(side, &e, json_out),
+        Err((side, e)) => return Ok(report_failure(side, &e, json_out)),
     };
 
     // The timing reads the build that ran: `--target`, else the last stage.
@@ -316,11 +305,11 @@ pub fn run(args: VerifyArgs) -> Exit {
         let mut out = std::io::stdout().lock();
         let _ = write!(out, "{}", report.full());
     }
-    if report.comparison.matches() {
+    Ok(if report.comparison.matches() {
         Exit::Ok
     } else {
         Exit::Findings
-    }
+    })
 }
 
 type Runs = (Vec<BuildOutput>, Vec<BuildOutput>, Comparison);
