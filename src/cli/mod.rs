@@ -1,6 +1,7 @@
 //! The command line: clap arguments and one file per subcommand. The only
 //! place (with `lsp`) that prints and decides exit codes.
 
+mod build;
 mod explain;
 pub mod files;
 mod lint;

@@ -10,11 +10,12 @@
 //! make the later depend on the earlier, or a split could move them apart.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
+use super::build::{Build, BuildFlags};
 use super::Exit;
 use crate::exec::{BuildRequest, StepTrace, Written};
 use crate::model::Model;
@@ -23,31 +24,8 @@ use crate::parallel::paths::{is_within, PathRef};
 
 #[derive(Debug, Args)]
 pub struct TraceArgs {
-    /// The Dockerfile.
-    pub dockerfile: PathBuf,
-    /// The build context. Default: the Dockerfile's folder.
-    #[arg(long)]
-    pub context: Option<PathBuf>,
-    /// The stage to build (default: the last).
-    #[arg(long)]
-    pub target: Option<String>,
-    /// A build argument (`KEY=VALUE`, or `KEY` to take it from the environment).
-    #[arg(long, value_name = "KEY=VALUE")]
-    pub build_arg: Vec<String>,
-    /// The network of RUN steps (`none`, `host` or `default`).
-    #[arg(long, default_value = "none")]
-    pub network: String,
-    /// A base image: `NAME=PATH`, where PATH is a root filesystem folder, a
-    /// `docker save` archive or an OCI image layout (as for `rdock verify
-    /// --engine embedded`).
-    #[arg(long, value_name = "NAME=PATH")]
-    pub image: Vec<String>,
-    /// How many stages are built at once (default: every stage that is ready).
-    #[arg(long)]
-    pub jobs: Option<u32>,
-    /// Ignore `.rdock.toml` (its `[[command]]` models and build args).
-    #[arg(long)]
-    pub no_config: bool,
+    #[command(flatten)]
+    pub build: BuildFlags,
     /// Write to OUT the file with the splits this trace shows are possible
     /// where rdock's models cannot prove them: an unsafe rewrite, resting
     /// on one build; check it with `rdock verify FILE --against OUT`.
@@ -96,29 +74,24 @@ fn trace(args: TraceArgs) -> Result<Exit, Exit> {
         super::error(message, Some(help.into()));
         Exit::Error
     };
-    let text = super::read_dockerfile(&args.dockerfile)?;
-    let (build_args, settings) = super::build_settings(
-        &args.dockerfile,
-        args.target.as_deref(),
-        &args.build_arg,
-        args.no_config,
-    )?;
-    let engine =
-        super::engine_or_exit(super::verify::embedded_engine(&args.image, args.jobs, &[]))?;
-    let work = super::temp_dir("rdock-trace-")?;
-    let context = args.context.clone().unwrap_or_else(|| {
-        args.dockerfile
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf()
-    });
-    let req = BuildRequest {
-        dockerfile: args.dockerfile.clone(),
+    let Build {
+        text,
+        build_args,
+        settings,
         context,
-        target: args.target.clone(),
-        build_args: build_args.into_iter().collect(),
-        network: args.network.clone(),
+    } = args.build.read()?;
+    let engine = super::engine_or_exit(super::verify::embedded_engine(
+        &args.build.image,
+        args.build.jobs,
+        &[],
+    ))?;
+    let work = super::temp_dir("rdock-trace-")?;
+    let req = BuildRequest {
+        dockerfile: args.build.dockerfile.clone(),
+        context,
+        target: args.build.target.clone(),
+        build_args,
+        network: args.build.network.clone(),
         no_cache: true,
         source_date_epoch: 0,
         rootfs_tar: work.path().join("rootfs.tar"),
@@ -483,7 +456,7 @@ fn text_report(checked: &[Checked], proposals: Option<&[Proposed]>, args: &Trace
                 o,
                 "Written to {}; check it: rdock verify {} --against {}",
                 out.display(),
-                args.dockerfile.display(),
+                args.build.dockerfile.display(),
                 out.display()
             );
         }

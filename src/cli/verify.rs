@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
+use super::build::{Build, BuildFlags};
 use super::{ColorArg, Exit};
 use crate::exec::{BuildOutput, BuildRequest, EngineChoice, ExecError, Executor, Progress};
 use crate::verify::fs::Snapshot;
@@ -17,23 +18,11 @@ use crate::verify::{baseline, compare, Comparison, Difference};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The original Dockerfile.
-    pub dockerfile: PathBuf,
+    #[command(flatten)]
+    pub build: BuildFlags,
     /// The Dockerfile to compare with. Default: what `rdock lint --fix` would write.
     #[arg(long, value_name = "OTHER")]
     pub against: Option<PathBuf>,
-    /// The build context. Default: the original Dockerfile's folder.
-    #[arg(long, value_name = "DIR")]
-    pub context: Option<PathBuf>,
-    /// The stage to build (both sides).
-    #[arg(long, value_name = "STAGE")]
-    pub target: Option<String>,
-    /// A build argument (`KEY=VALUE`, or `KEY` to take it from the environment).
-    #[arg(long, value_name = "KEY=VALUE")]
-    pub build_arg: Vec<String>,
-    /// The network of RUN steps (`none`, `host` or `default`); the same for both sides.
-    #[arg(long, default_value = "none")]
-    pub network: String,
     /// Build without the engine's cache, so that timings are real (`--no-cache=false` to allow it).
     #[arg(long, default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
     pub no_cache: bool,
@@ -43,9 +32,6 @@ pub struct VerifyArgs {
     /// Also apply unsafe fixes when making the rewrite (as `rdock lint --fix --unsafe-fixes`).
     #[arg(long)]
     pub unsafe_fixes: bool,
-    /// Ignore configuration files when making the rewrite.
-    #[arg(long)]
-    pub no_config: bool,
     #[arg(long, value_enum, default_value_t = VerifyFormat::Full)]
     pub output_format: VerifyFormat,
     /// Keep the exported filesystems (tar files), the rewrite and the images.
@@ -65,15 +51,6 @@ pub struct VerifyArgs {
     /// `NAME=DIR`. Serves `FROM NAME` without a registry.
     #[arg(long, value_name = "NAME=VALUE")]
     pub build_context: Vec<String>,
-    /// A base image for `--engine embedded`: `NAME=PATH`, where PATH is a
-    /// root filesystem folder, a `docker save` archive or an OCI image
-    /// layout. Images not given come from a local Docker daemon.
-    #[arg(long, value_name = "NAME=PATH")]
-    pub image: Vec<String>,
-    /// How many stages `--engine embedded` builds at once (default: every
-    /// stage that is ready, as BuildKit does).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub jobs: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -111,14 +88,12 @@ pub fn run(args: VerifyArgs) -> Exit {
 
 fn verify(args: VerifyArgs) -> Result<Exit, Exit> {
     let json_out = args.output_format == VerifyFormat::Json;
-    let original_text = super::read_dockerfile(&args.dockerfile)?;
-    let (build_args, settings) = super::build_settings(
-        &args.dockerfile,
-        args.target.as_deref(),
-        &args.build_arg,
-        args.no_config,
-    )?;
-    let build_args: Vec<(String, String)> = build_args.into_iter().collect();
+    let Build {
+        text: original_text,
+        build_args,
+        settings,
+        context,
+    } = args.build.read()?;
     let mut contexts = Vec::new();
     for c in &args.build_context {
         match c.split_once('=') {
@@ -132,22 +107,6 @@ fn verify(args: VerifyArgs) -> Result<Exit, Exit> {
                 ))
             }
         }
-    }
-    let context = args
-        .context
-        .clone()
-        .unwrap_or_else(|| match args.dockerfile.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        });
-    if !context.is_dir() {
-        return Err(fail(
-            format!(
-                "the build context `{}` is not a directory",
-                context.display()
-            ),
-            "pass an existing folder with --context",
-        ));
     }
 
     // The other side: a given file, or what `rdock lint --fix` writes.
@@ -165,7 +124,7 @@ fn verify(args: VerifyArgs) -> Result<Exit, Exit> {
                 Ok(o) => o,
                 Err(e) => {
                     return Err(fail(
-                        format!("{}: {e}", args.dockerfile.display()),
+                        format!("{}: {e}", args.build.dockerfile.display()),
                         "run `rdock lint` on the file to see the findings",
                     ))
                 }
@@ -194,7 +153,7 @@ fn verify(args: VerifyArgs) -> Result<Exit, Exit> {
     };
     let original = Side {
         label: "original",
-        path: args.dockerfile.clone(),
+        path: args.build.dockerfile.clone(),
         text: original_text,
     };
 
@@ -206,7 +165,7 @@ fn verify(args: VerifyArgs) -> Result<Exit, Exit> {
     };
     let engine = match choice {
         Some(choice) => crate::exec::detect(choice, args.buildkit_host.as_deref()),
-        None => embedded_engine(&args.image, args.jobs, &contexts),
+        None => embedded_engine(&args.build.image, args.build.jobs, &contexts),
     };
     let engine = super::engine_or_exit(engine)?;
     let work = super::temp_dir("rdock-verify-")?;
@@ -220,7 +179,7 @@ fn verify(args: VerifyArgs) -> Result<Exit, Exit> {
             ));
         }
         // BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile first.
-        let own_ignore = PathBuf::from(format!("{}.dockerignore", args.dockerfile.display()));
+        let own_ignore = PathBuf::from(format!("{}.dockerignore", args.build.dockerfile.display()));
         if own_ignore.is_file() {
             let _ = std::fs::copy(
                 &own_ignore,
@@ -261,7 +220,7 @@ fn verify(args: VerifyArgs) -> Result<Exit, Exit> {
     };
 
     // The timing reads the build that ran: `--target`, else the last stage.
-    let one_build = settings.for_one_build(args.target.as_deref());
+    let one_build = settings.for_one_build(args.build.target.as_deref());
     let a_an: Vec<Analysis> = a_runs
         .iter()
         .map(|o| analyse(&original.text, &one_build, &o.steps))
@@ -286,7 +245,7 @@ fn verify(args: VerifyArgs) -> Result<Exit, Exit> {
         other: &other,
         how,
         engine: engine.describe(),
-        network: &args.network,
+        network: &args.build.network,
         no_cache: args.no_cache,
         a: timed(&a_runs, &a_an),
         b: timed(&b_runs, &b_an),
@@ -387,9 +346,9 @@ impl Builds<'_> {
         let req = BuildRequest {
             dockerfile: side.path.clone(),
             context: self.context.to_path_buf(),
-            target: self.args.target.clone(),
+            target: self.args.build.target.clone(),
             build_args: self.build_args.to_vec(),
-            network: self.args.network.clone(),
+            network: self.args.build.network.clone(),
             no_cache: self.args.no_cache,
             source_date_epoch: SOURCE_DATE_EPOCH,
             rootfs_tar: self.work.join(format!("{}-{n}.tar", side.label)),
@@ -781,7 +740,7 @@ fn report_unchanged(args: &VerifyArgs, json_out: bool) -> Exit {
     let message = format!(
         "nothing to compare: `rdock lint --fix{}` leaves {} unchanged (no rewrite applies), so no build was made",
         if args.unsafe_fixes { " --unsafe-fixes" } else { "" },
-        args.dockerfile.display()
+        args.build.dockerfile.display()
     );
     let mut out = std::io::stdout().lock();
     if json_out {

@@ -2668,3 +2668,24 @@ fn walk_skips_a_dockerfiles_own_dockerignore() {
     run.code(0);
     assert_eq!(run.stdout, "", "{run}");
 }
+
+/// `verify` and `trace` take the flags of the build they make from one
+/// place, so they refuse the same bad values the same way, before any
+/// engine is asked: a context that is not a folder, no stage at a time.
+#[test]
+fn verify_and_trace_refuse_the_same_bad_build_flags() {
+    let p = Project::new().with("Dockerfile", "FROM scratch\nCOPY a /a\n");
+    for command in ["verify", "trace"] {
+        let run = Run::of(&mut p.cmd(&[command, "Dockerfile", "--context", "missing"]));
+        run.code(2);
+        assert!(
+            run.stderr
+                .contains("the build context `missing` is not a directory"),
+            "{command}: {run}"
+        );
+        assert!(run.stderr.contains("--context"), "{command}: {run}");
+        let run = Run::of(&mut p.cmd(&[command, "Dockerfile", "--jobs", "0"]));
+        run.code(2);
+        assert!(run.stderr.contains("'--jobs <N>'"), "{command}: {run}");
+    }
+}
