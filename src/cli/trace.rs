@@ -191,23 +191,14 @@ fn check(trace: StepTrace, fx: Option<Effects>) -> Checked {
             // `mv a b` and writes that replace a folder delete what was there.
             || fx.writes.iter().any(|w| covers(w, path))
     };
-    let unmodelled_writes = trace
-        .wrote
-        .iter()
-        .filter(|w| !may_write(w))
-        .cloned()
-        .collect();
-    let unmodelled_deletes = trace
-        .deleted
-        .iter()
-        .filter(|d| !may_delete(d))
-        .cloned()
-        .collect();
+    let beyond = |paths: &[String], may: &dyn Fn(&str) -> bool| {
+        paths.iter().filter(|p| !may(p)).cloned().collect()
+    };
     Checked {
-        trace,
         opaque: None,
-        unmodelled_writes,
-        unmodelled_deletes,
+        unmodelled_writes: beyond(&trace.wrote, &may_write),
+        unmodelled_deletes: beyond(&trace.deleted, &may_delete),
+        trace,
         unmodelled_reads: Vec::new(),
         effects: Some(fx),
     }

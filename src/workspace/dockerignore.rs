@@ -40,6 +40,17 @@ pub fn clean(path: &str) -> String {
     out.join("/")
 }
 
+/// The path `.dockerignore` patterns match for `name` inside the context
+/// folder at `rel` (`""` for the context's root): `rel/name`.
+pub fn child(rel: &str, name: &std::ffi::OsStr) -> String {
+    let name = name.to_string_lossy();
+    if rel.is_empty() {
+        name.into_owned()
+    } else {
+        format!("{rel}/{name}")
+    }
+}
+
 impl Dockerignore {
     /// Read the patterns; lines that are not valid globs are skipped, as
     /// BuildKit would refuse them itself.

@@ -240,6 +240,21 @@ fn entries(b: &[u8]) -> Option<(Vec<Entry>, Option<Link>)> {
 mod tests {
     use super::*;
 
+    /// What `git ls-files` lists in `d`, sorted.
+    fn ls_files(d: &Path) -> Vec<String> {
+        let out = std::process::Command::new("git")
+            .args(["-c", "core.quotepath=off", "ls-files"])
+            .current_dir(d)
+            .output()
+            .expect("ls-files");
+        let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    }
+
     fn git(dir: &Path, args: &[&str]) {
         let ok = std::process::Command::new("git")
             .args(args)
@@ -281,17 +296,7 @@ mod tests {
             git(d, &["add", "-N", "later.sh"]);
             git(d, &["update-index", "--index-version", version]);
             let t = read(d).expect("index read");
-            let out = std::process::Command::new("git")
-                .args(["-c", "core.quotepath=off", "ls-files"])
-                .current_dir(d)
-                .output()
-                .expect("ls-files");
-            let mut want: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(str::to_string)
-                .collect();
-            want.sort();
-            assert_eq!(t.paths, want, "index version {version}");
+            assert_eq!(t.paths, ls_files(d), "index version {version}");
             assert!(t.has_under("a/b"));
             assert!(t.has_under("a"));
             assert!(!t.has_under("a/b/c/deep/nothing"));
@@ -313,19 +318,6 @@ mod tests {
         {
             return;
         }
-        let ls_files = |d: &Path| {
-            let out = std::process::Command::new("git")
-                .args(["-c", "core.quotepath=off", "ls-files"])
-                .current_dir(d)
-                .output()
-                .expect("ls-files");
-            let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(str::to_string)
-                .collect();
-            v.sort();
-            v
-        };
         for version in ["2", "4"] {
             let dir = tempfile::tempdir().expect("tempdir");
             let d = dir.path();

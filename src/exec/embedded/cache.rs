@@ -70,11 +70,7 @@ pub fn tree_digest(root: &Path, ignore: Option<&str>) -> String {
         let mut names: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect();
         names.sort();
         for n in names {
-            let r = if rel.is_empty() {
-                n.to_string_lossy().into_owned()
-            } else {
-                format!("{rel}/{}", n.to_string_lossy())
-            };
+            let r = crate::workspace::dockerignore::child(rel, &n);
             let p = dir.join(&n);
             let Ok(m) = std::fs::symlink_metadata(&p) else {
                 continue;

@@ -229,11 +229,7 @@ impl Copier<'_> {
             names.sort();
             let reincludes = self.ignore.is_some();
             for n in names {
-                let child_rel = if rel.is_empty() {
-                    n.to_string_lossy().into_owned()
-                } else {
-                    format!("{rel}/{}", n.to_string_lossy())
-                };
+                let child_rel = crate::workspace::dockerignore::child(rel, &n);
                 let child_src = src.join(&n);
                 if self.ignored(&child_rel) {
                     // A folder that is excluded may hold re-included (`!`) files.

@@ -109,12 +109,7 @@ impl Images {
         }
         if path.is_file() {
             // An archive: unpack it aside, then read it as a folder.
-            std::fs::create_dir_all(&self.cache)
-                .map_err(|e| format!("{}: {e}", self.cache.display()))?;
-            let tmp = tempfile::Builder::new()
-                .prefix("archive-")
-                .tempdir_in(&self.cache)
-                .map_err(|e| e.to_string())?;
+            let tmp = self.scratch("archive-")?;
             let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
             tar::Archive::new(f)
                 .unpack(tmp.path())
@@ -125,6 +120,17 @@ impl Images {
             "--image {name}={}: no such file or folder",
             path.display()
         ))
+    }
+
+    /// A folder of its own in the cache, removed when dropped: where an
+    /// archive is unpacked or `docker save` writes.
+    fn scratch(&self, prefix: &str) -> Result<tempfile::TempDir, String> {
+        std::fs::create_dir_all(&self.cache)
+            .map_err(|e| format!("{}: {e}", self.cache.display()))?;
+        tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in(&self.cache)
+            .map_err(|e| e.to_string())
     }
 
     /// Pull `name` from its registry (the layers stay in the blob cache).
@@ -153,12 +159,7 @@ impl Images {
         if let Some(img) = self.cached(name, &key) {
             return Ok(img);
         }
-        std::fs::create_dir_all(&self.cache)
-            .map_err(|e| format!("{}: {e}", self.cache.display()))?;
-        let tmp = tempfile::Builder::new()
-            .prefix("save-")
-            .tempdir_in(&self.cache)
-            .map_err(|e| e.to_string())?;
+        let tmp = self.scratch("save-")?;
         let tar = tmp.path().join("image.tar");
         let out = Command::new("docker")
             .args(["save", "-o"])

@@ -21,32 +21,38 @@ struct Group {
     members: Vec<String>,
 }
 
-fn passwd(root: &Path) -> Vec<Passwd> {
-    let text =
-        std::fs::read_to_string(super::rootpath::resolve(root, "/etc/passwd")).unwrap_or_default();
-    text.lines()
+/// The records of a colon-separated file of the image (`/etc/passwd`,
+/// `/etc/group`), each as its fields; blank and comment lines skipped, and
+/// no file is no records.
+fn records(root: &Path, file: &str) -> Vec<Vec<String>> {
+    std::fs::read_to_string(super::rootpath::resolve(root, file))
+        .unwrap_or_default()
+        .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
+        .map(|l| l.split(':').map(str::to_string).collect())
+        .collect()
+}
+
+fn passwd(root: &Path) -> Vec<Passwd> {
+    records(root, "/etc/passwd")
+        .into_iter()
+        .filter_map(|f| {
             Some(Passwd {
-                name: f.first()?.to_string(),
+                name: f.first()?.clone(),
                 uid: f.get(2)?.parse().ok()?,
                 gid: f.get(3)?.parse().ok()?,
-                home: f.get(5).unwrap_or(&"").to_string(),
+                home: f.get(5).cloned().unwrap_or_default(),
             })
         })
         .collect()
 }
 
 fn groups(root: &Path) -> Vec<Group> {
-    let text =
-        std::fs::read_to_string(super::rootpath::resolve(root, "/etc/group")).unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split(':').collect();
+    records(root, "/etc/group")
+        .into_iter()
+        .filter_map(|f| {
             Some(Group {
-                name: f.first()?.to_string(),
+                name: f.first()?.clone(),
                 gid: f.get(2)?.parse().ok()?,
                 members: f
                     .get(3)

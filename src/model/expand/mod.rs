@@ -665,12 +665,7 @@ impl<'a> ShellWord<'a> {
                 if null_is_unset && raw_escapes {
                     return Err(unsupported_modifier(&chs, start));
                 }
-                let word = match self.process_stop_on(Some('}'), raw_escapes) {
-                    Ok((w, _)) => w,
-                    Err(e) => {
-                        return Err(self.missing_close(e, "syntax error: missing '}'", start));
-                    }
-                };
+                let word = self.word_until('}', raw_escapes, "syntax error: missing '}'", start)?;
 
                 let (value, set) = self.lookup(name, idx);
                 if self.lex.skip_unset_env && !set {
@@ -719,22 +714,9 @@ impl<'a> ShellWord<'a> {
                 if replace_all {
                     self.next();
                 }
-                let pattern = match self.process_stop_on(Some('/'), true) {
-                    Ok((w, _)) => w,
-                    Err(e) => {
-                        return Err(self.missing_close(
-                            e,
-                            "syntax error: missing '/' in ${}",
-                            start,
-                        ));
-                    }
-                };
-                let replacement = match self.process_stop_on(Some('}'), true) {
-                    Ok((w, _)) => w,
-                    Err(e) => {
-                        return Err(self.missing_close(e, "syntax error: missing '}'", start));
-                    }
-                };
+                let pattern =
+                    self.word_until('/', true, "syntax error: missing '/' in ${}", start)?;
+                let replacement = self.word_until('}', true, "syntax error: missing '}'", start)?;
                 let (value, set) = self.lookup(name, idx);
                 if self.lex.skip_unset_env && !set {
                     // Sic: BuildKit drops the second '/' of `${V//p/r}`.
@@ -780,6 +762,21 @@ impl<'a> ShellWord<'a> {
 
     /// BuildKit replaces any error from a nested word that ran into the end
     /// of the input with a "missing" error for the enclosing `${`.
+    /// The word up to `stop` (consumed), or, when the text ends before it,
+    /// the error `message` as BuildKit words it.
+    fn word_until(
+        &mut self,
+        stop: char,
+        raw_escapes: bool,
+        message: &str,
+        start: usize,
+    ) -> Result<String, ExpandError> {
+        match self.process_stop_on(Some(stop), raw_escapes) {
+            Ok((w, _)) => Ok(w),
+            Err(e) => Err(self.missing_close(e, message, start)),
+        }
+    }
+
     fn missing_close(&self, err: ExpandError, message: &str, start: usize) -> ExpandError {
         if self.peek().is_none() {
             ExpandError::new(message, start)
