@@ -5,70 +5,52 @@ use crate::diagnostic::{Diagnostic, Related, Severity, Span};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::rules::{FixAvailability, RuleMeta};
 
-pub const STAGE_CASE: RuleMeta = RuleMeta {
-    id: "RD102",
-    slug: "stage-reference-case-mismatch",
-    summary: "`--from` names a stage with different case",
-    severity: Severity::Error,
-    fix: FixAvailability::Always,
-    hadolint: &[],
-    buildkit: Some("StageNameCasing"),
-    default_enabled: true,
-    unused_code: false,
-    doc: "# stage-reference-case-mismatch (RD102)\n\nStage names are matched exactly by some builders.\n",
-};
+pub const STAGE_CASE: RuleMeta = RuleMeta::new(
+    "RD102",
+    "stage-reference-case-mismatch",
+    Severity::Error,
+    "`--from` names a stage with different case",
+    "# stage-reference-case-mismatch (RD102)\n\nStage names are matched exactly by some builders.\n",
+)
+.with_fix(FixAvailability::Always)
+.with_buildkit("StageNameCasing");
 
-pub const UNREACHABLE: RuleMeta = RuleMeta {
-    id: "RD101",
-    slug: "unreachable-stage",
-    summary: "A stage no target depends on",
-    severity: Severity::Warning,
-    fix: FixAvailability::None,
-    hadolint: &[],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: "# unreachable-stage (RD101)\n\nThe stage is never built.\n",
-};
+pub const UNREACHABLE: RuleMeta = RuleMeta::new(
+    "RD101",
+    "unreachable-stage",
+    Severity::Warning,
+    "A stage no target depends on",
+    "# unreachable-stage (RD101)\n\nThe stage is never built.\n",
+);
 
-pub const MAINTAINER: RuleMeta = RuleMeta {
-    id: "RD205",
-    slug: "maintainer-label",
-    summary: "`maintainer` label instead of the OCI authors label",
-    severity: Severity::Style,
-    fix: FixAvailability::Sometimes,
-    hadolint: &[],
-    buildkit: None,
-    default_enabled: false,
-    unused_code: false,
-    doc: "# maintainer-label (RD205)\n\nUse `org.opencontainers.image.authors`.\n",
-};
+pub const MAINTAINER: RuleMeta = RuleMeta::new(
+    "RD205",
+    "maintainer-label",
+    Severity::Style,
+    "`maintainer` label instead of the OCI authors label",
+    "# maintainer-label (RD205)\n\nUse `org.opencontainers.image.authors`.\n",
+)
+.with_fix(FixAvailability::Sometimes)
+.off_by_default();
 
-pub const APT_YES: RuleMeta = RuleMeta {
-    id: "RD302",
-    slug: "apt-get-missing-yes",
-    summary: "`apt-get install` without `-y`",
-    severity: Severity::Warning,
-    fix: FixAvailability::Always,
-    hadolint: &["DL3014"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: "# apt-get-missing-yes (RD302)\n\nA build cannot answer prompts.\n",
-};
+pub const APT_YES: RuleMeta = RuleMeta::new(
+    "RD302",
+    "apt-get-missing-yes",
+    Severity::Warning,
+    "`apt-get install` without `-y`",
+    "# apt-get-missing-yes (RD302)\n\nA build cannot answer prompts.\n",
+)
+.with_fix(FixAvailability::Always)
+.with_hadolint(&["DL3014"]);
 
-pub const UNTAGGED: RuleMeta = RuleMeta {
-    id: "RD401",
-    slug: "untagged-image",
-    summary: "An image without a tag or digest",
-    severity: Severity::Info,
-    fix: FixAvailability::None,
-    hadolint: &["DL3006"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: "# untagged-image (RD401)\n\nPin a tag or a digest.\n",
-};
+pub const UNTAGGED: RuleMeta = RuleMeta::new(
+    "RD401",
+    "untagged-image",
+    Severity::Info,
+    "An image without a tag or digest",
+    "# untagged-image (RD401)\n\nPin a tag or a digest.\n",
+)
+.with_hadolint(&["DL3006"]);
 
 pub fn rules() -> Vec<&'static RuleMeta> {
     vec![&UNREACHABLE, &STAGE_CASE, &MAINTAINER, &APT_YES, &UNTAGGED]

@@ -1,27 +1,12 @@
 use super::packages::{unpinned, APK};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 
-/// `apk add pkg` without `=version`.
-pub(crate) struct ApkAddUnpinned;
+declare_rule! {
+    /// `apk add pkg` without `=version`.
+    ApkAddUnpinned: RD404 "apk-add-unpinned", Info, "`apk add` without pinned versions";
+    hadolint: ["DL3018"], off_by_default
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD404",
-    slug: "apk-add-unpinned",
-    summary: "`apk add` without pinned versions",
-    severity: Severity::Info,
-    fix: FixAvailability::None,
-    hadolint: &["DL3018"],
-    buildkit: None,
-    default_enabled: false,
-    unused_code: false,
-    doc: include_str!("../../rules/apk-add-unpinned.md"),
-};
-
-impl StaticRule for ApkAddUnpinned {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        unpinned(cx, &META, &APK);
-    }
+fn check(cx: &mut Context<'_>) {
+    unpinned(cx, &META, &APK);
 }

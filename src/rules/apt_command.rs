@@ -1,23 +1,12 @@
 use super::runs::posix_commands;
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::fix::{Edit, Fix};
 
-/// `apt` (the interactive front end) in a RUN.
-pub(crate) struct AptCommand;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD418",
-    slug: "apt-command",
-    summary: "`apt` in RUN instead of `apt-get` or `apt-cache`",
-    severity: Severity::Warning,
-    fix: FixAvailability::Sometimes,
-    hadolint: &["DL3027"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/apt-command.md"),
-};
+declare_rule! {
+    /// `apt` (the interactive front end) in a RUN.
+    AptCommand: RD418 "apt-command", Warning, "`apt` in RUN instead of `apt-get` or `apt-cache`";
+    fix: Sometimes, hadolint: ["DL3027"]
+}
 
 /// apt subcommands and the tool that has them with the same name.
 fn script_tool(sub: &str) -> Option<&'static str> {
@@ -32,37 +21,33 @@ fn script_tool(sub: &str) -> Option<&'static str> {
     }
 }
 
-impl StaticRule for AptCommand {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        for cmd in posix_commands(cx.model) {
-            if cmd.base_name() != Some("apt") {
-                continue;
-            }
-            let word = &cmd.words[0];
-            let sub = cmd
-                .operands()
-                .next()
-                .and_then(|w| w.lit.clone())
-                .unwrap_or_default();
-            let tool = script_tool(&sub);
-            let d = cx.report(
-                &META,
-                word.span,
-                "`apt` is meant for people at a terminal; its interface may change between releases",
-            )
-            .label("interactive front end")
-            .help(format!(
-                "use `{}` in scripts",
-                tool.unwrap_or("apt-get` or `apt-cache")
+fn check(cx: &mut Context<'_>) {
+    for cmd in posix_commands(cx.model) {
+        if cmd.base_name() != Some("apt") {
+            continue;
+        }
+        let word = &cmd.words[0];
+        let sub = cmd
+            .operands()
+            .next()
+            .and_then(|w| w.lit.clone())
+            .unwrap_or_default();
+        let tool = script_tool(&sub);
+        let d = cx.report(
+            &META,
+            word.span,
+            "`apt` is meant for people at a terminal; its interface may change between releases",
+        )
+        .label("interactive front end")
+        .help(format!(
+            "use `{}` in scripts",
+            tool.unwrap_or("apt-get` or `apt-cache")
+        ));
+        if let (Some(tool), Some("apt")) = (tool, cmd.name()) {
+            d.fix = Some(Fix::unsafe_(
+                format!("Replace `apt` with `{tool}` (`apt upgrade` also installs new dependencies, `apt-get upgrade` does not; output and defaults differ)"),
+                vec![Edit::replace(word.span, tool)],
             ));
-            if let (Some(tool), Some("apt")) = (tool, cmd.name()) {
-                d.fix = Some(Fix::unsafe_(
-                    format!("Replace `apt` with `{tool}` (`apt upgrade` also installs new dependencies, `apt-get upgrade` does not; output and defaults differ)"),
-                    vec![Edit::replace(word.span, tool)],
-                ));
-            }
         }
     }
 }

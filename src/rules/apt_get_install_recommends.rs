@@ -1,58 +1,43 @@
 use super::packages::APT_GET;
 use super::runs::runs;
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::fix::{Edit, Fix};
 
-/// `apt-get install` without `--no-install-recommends`.
-pub(crate) struct AptGetInstallRecommends;
+declare_rule! {
+    /// `apt-get install` without `--no-install-recommends`.
+    AptGetInstallRecommends: RD401 "apt-get-install-recommends", Info, "`apt-get install` pulls in recommended packages";
+    fix: Always, hadolint: ["DL3015"]
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD401",
-    slug: "apt-get-install-recommends",
-    summary: "`apt-get install` pulls in recommended packages",
-    severity: Severity::Info,
-    fix: FixAvailability::Always,
-    hadolint: &["DL3015"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/apt-get-install-recommends.md"),
-};
-
-impl StaticRule for AptGetInstallRecommends {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            let configured = run.inst.args_text.contains("APT::Install-Recommends");
-            for cmd in &run.script.commands {
-                let Some(sub) = APT_GET.sub(cmd, &["install"]) else {
-                    continue;
-                };
-                if cmd.base_name() != Some("apt-get") || configured {
-                    continue;
-                }
-                if cmd.has_flag("--no-install-recommends")
-                    || cmd
-                        .args()
-                        .iter()
-                        .any(|w| w.text().contains("Install-Recommends"))
-                {
-                    continue;
-                }
-                cx.report(
-                    &META,
-                    sub.span,
-                    "`apt-get install` without `--no-install-recommends` installs recommended packages too",
-                )
-                .label("recommends installed")
-                .help("add `--no-install-recommends` and name what you need")
-                .fix(Fix::unsafe_(
-                    "Add `--no-install-recommends` (packages that were only recommended are no longer installed)",
-                    vec![Edit::insert(sub.span.end, " --no-install-recommends")],
-                ));
+fn check(cx: &mut Context<'_>) {
+    for run in runs(cx.model) {
+        let configured = run.inst.args_text.contains("APT::Install-Recommends");
+        for cmd in &run.script.commands {
+            let Some(sub) = APT_GET.sub(cmd, &["install"]) else {
+                continue;
+            };
+            if cmd.base_name() != Some("apt-get") || configured {
+                continue;
             }
+            if cmd.has_flag("--no-install-recommends")
+                || cmd
+                    .args()
+                    .iter()
+                    .any(|w| w.text().contains("Install-Recommends"))
+            {
+                continue;
+            }
+            cx.report(
+                &META,
+                sub.span,
+                "`apt-get install` without `--no-install-recommends` installs recommended packages too",
+            )
+            .label("recommends installed")
+            .help("add `--no-install-recommends` and name what you need")
+            .fix(Fix::unsafe_(
+                "Add `--no-install-recommends` (packages that were only recommended are no longer installed)",
+                vec![Edit::insert(sub.span.end, " --no-install-recommends")],
+            ));
         }
     }
 }

@@ -1,76 +1,61 @@
 use super::packages::apt_sub;
 use super::runs::{append_to_run, runs, stage_in_image, Run};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::fix::Fix;
 use crate::model::Model;
 
-/// `apt-get update` in a RUN that leaves `/var/lib/apt/lists` in the image.
-pub(crate) struct AptListsNotRemoved;
+declare_rule! {
+    /// `apt-get update` in a RUN that leaves `/var/lib/apt/lists` in the image.
+    AptListsNotRemoved: RD402 "apt-lists-not-removed", Info, "apt package lists left in the final image";
+    fix: Sometimes, hadolint: ["DL3009"]
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD402",
-    slug: "apt-lists-not-removed",
-    summary: "apt package lists left in the final image",
-    severity: Severity::Info,
-    fix: FixAvailability::Sometimes,
-    hadolint: &["DL3009"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/apt-lists-not-removed.md"),
-};
-
-impl StaticRule for AptListsNotRemoved {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        let all = runs(model);
-        for run in runs(model) {
-            // Only stages whose files reach a target image.
-            if !stage_in_image(cx, run.stage) {
-                continue;
-            }
-            // A cache mount on the lists keeps them out of the image.
-            if run.inst.flags_named("mount").any(|f| {
-                f.value
-                    .as_deref()
-                    .is_some_and(|v| v.contains("/var/lib/apt"))
-            }) {
-                continue;
-            }
-            let Some(update) = run.script.commands.iter().find(|c| apt_sub(c, "update")) else {
-                continue;
-            };
-            let cleaned = run.script.commands.iter().any(|c| {
-                (c.base_name() == Some("rm")
-                    && c.args()
-                        .iter()
-                        .any(|w| w.text().contains("/var/lib/apt/lists")))
-                    || apt_sub(c, "dist-clean")
-            });
-            if cleaned {
-                continue;
-            }
-            let d = cx
-                .report(
-                    &META,
-                    update.span,
-                    "`apt-get update` leaves the package lists in the image layer",
-                )
-                .label("lists not removed")
-                .help("end the RUN with `&& rm -rf /var/lib/apt/lists/*`");
-            if needed_later(model, &all, run.ii, run.stage) {
-                // Removing them would break that later apt call.
-                continue;
-            }
-            if let Some(edit) = append_to_run(&run, model, "rm -rf /var/lib/apt/lists/*") {
-                d.fix = Some(Fix::unsafe_(
-                    "Append `&& rm -rf /var/lib/apt/lists/*`",
-                    vec![edit],
-                ));
-            }
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    let all = runs(model);
+    for run in runs(model) {
+        // Only stages whose files reach a target image.
+        if !stage_in_image(cx, run.stage) {
+            continue;
+        }
+        // A cache mount on the lists keeps them out of the image.
+        if run.inst.flags_named("mount").any(|f| {
+            f.value
+                .as_deref()
+                .is_some_and(|v| v.contains("/var/lib/apt"))
+        }) {
+            continue;
+        }
+        let Some(update) = run.script.commands.iter().find(|c| apt_sub(c, "update")) else {
+            continue;
+        };
+        let cleaned = run.script.commands.iter().any(|c| {
+            (c.base_name() == Some("rm")
+                && c.args()
+                    .iter()
+                    .any(|w| w.text().contains("/var/lib/apt/lists")))
+                || apt_sub(c, "dist-clean")
+        });
+        if cleaned {
+            continue;
+        }
+        let d = cx
+            .report(
+                &META,
+                update.span,
+                "`apt-get update` leaves the package lists in the image layer",
+            )
+            .label("lists not removed")
+            .help("end the RUN with `&& rm -rf /var/lib/apt/lists/*`");
+        if needed_later(model, &all, run.ii, run.stage) {
+            // Removing them would break that later apt call.
+            continue;
+        }
+        if let Some(edit) = append_to_run(&run, model, "rm -rf /var/lib/apt/lists/*") {
+            d.fix = Some(Fix::unsafe_(
+                "Append `&& rm -rf /var/lib/apt/lists/*`",
+                vec![edit],
+            ));
         }
     }
 }

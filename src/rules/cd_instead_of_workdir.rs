@@ -1,97 +1,84 @@
 use super::runs::{runs, Run};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::{Severity, Span};
+use super::Context;
+use crate::diagnostic::Span;
 use crate::fix::{Edit, Fix};
 use crate::model::Model;
 use crate::parallel::{effects::workdir_at, paths};
 use crate::shell::Command;
 use crate::syntax::Kind;
 
-/// `cd dir` in RUN where WORKDIR says it once for the stage.
-pub(crate) struct CdInsteadOfWorkdir;
+declare_rule! {
+    /// `cd dir` in RUN where WORKDIR says it once for the stage.
+    CdInsteadOfWorkdir: RD406 "cd-instead-of-workdir", Info, "`cd` in RUN where WORKDIR would do";
+    fix: Sometimes, hadolint: ["DL3003"]
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD406",
-    slug: "cd-instead-of-workdir",
-    summary: "`cd` in RUN where WORKDIR would do",
-    severity: Severity::Info,
-    fix: FixAvailability::Sometimes,
-    hadolint: &["DL3003"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/cd-instead-of-workdir.md"),
-};
-
-impl StaticRule for CdInsteadOfWorkdir {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+fn check(cx: &mut Context<'_>) {
+    for run in runs(cx.model) {
+        if !run.posix {
+            continue;
+        }
+        let first = run.script.commands.first();
+        for (i, cmd) in run.script.commands.iter().enumerate() {
+            if cmd.name() != Some("cd")
+                || cmd.ctx.in_subshell
+                || cmd.ctx.in_loop
+                || cmd.ctx.in_function
+            {
                 continue;
             }
-            let first = run.script.commands.first();
-            for (i, cmd) in run.script.commands.iter().enumerate() {
-                if cmd.name() != Some("cd")
-                    || cmd.ctx.in_subshell
-                    || cmd.ctx.in_loop
-                    || cmd.ctx.in_function
-                {
-                    continue;
-                }
-                // Only the first command: a `cd` later in the chain into a
-                // directory an earlier command made (clone, mkdir, tar) cannot
-                // become a WORKDIR before the RUN. hadolint flags every `cd`.
-                let Some(dir) = cmd.operands().next() else {
-                    continue;
-                };
-                if i != 0 || first.is_none() || dir.lit.is_none() || cmd.ctx.conditional {
-                    continue;
-                }
-                if matches!(dir.text(), "-" | "~") {
-                    continue;
-                }
-                let known = previous_workdir_known(cx.model, run.ii);
-                let prev = workdir_at(cx.model, run.ii);
-                // Where the `cd`s at the start of the RUN end up, absolute
-                // (a relative WORKDIR is RD204's finding), when it is known.
-                let chain = leading_cds(cx.model, &run);
-                let target = match (&prev, &chain) {
-                    (Some(p), Some((dirs, _))) if known || dirs[0].starts_with('/') => dirs
-                        .iter()
-                        .try_fold(p.clone(), |cwd, d| paths::resolve(&cwd, d)),
-                    (Some(p), None) if known || dir.text().starts_with('/') => {
-                        paths::resolve(p, dir.text())
-                    }
-                    _ => None,
-                };
-                let fix = match (&chain, &target, &prev) {
-                    (Some((_, next)), Some(t), Some(p)) => {
-                        workdir_fix(cx.model, &run, cmd, next, t, p, known)
-                    }
-                    _ => None,
-                };
-                let cds = match &chain {
-                    Some((dirs, _)) if dirs.len() > 1 => dirs
-                        .iter()
-                        .map(|d| format!("cd {d}"))
-                        .collect::<Vec<_>>()
-                        .join(" && "),
-                    _ => format!("cd {}", dir.text()),
-                };
-                let message = match &target {
-                    Some(t) => format!("`{cds}` at the start of RUN: use `WORKDIR {t}`"),
-                    None => format!(
-                        "`cd {}` at the start of RUN: use WORKDIR with its absolute path",
-                        dir.text()
-                    ),
-                };
-                let d = cx.report(&META, cmd.span, message).label("cd").help(
-                    "WORKDIR sets the directory for the following instructions and creates it",
-                );
-                d.fix = fix;
+            // Only the first command: a `cd` later in the chain into a
+            // directory an earlier command made (clone, mkdir, tar) cannot
+            // become a WORKDIR before the RUN. hadolint flags every `cd`.
+            let Some(dir) = cmd.operands().next() else {
+                continue;
+            };
+            if i != 0 || first.is_none() || dir.lit.is_none() || cmd.ctx.conditional {
+                continue;
             }
+            if matches!(dir.text(), "-" | "~") {
+                continue;
+            }
+            let known = previous_workdir_known(cx.model, run.ii);
+            let prev = workdir_at(cx.model, run.ii);
+            // Where the `cd`s at the start of the RUN end up, absolute
+            // (a relative WORKDIR is RD204's finding), when it is known.
+            let chain = leading_cds(cx.model, &run);
+            let target = match (&prev, &chain) {
+                (Some(p), Some((dirs, _))) if known || dirs[0].starts_with('/') => dirs
+                    .iter()
+                    .try_fold(p.clone(), |cwd, d| paths::resolve(&cwd, d)),
+                (Some(p), None) if known || dir.text().starts_with('/') => {
+                    paths::resolve(p, dir.text())
+                }
+                _ => None,
+            };
+            let fix = match (&chain, &target, &prev) {
+                (Some((_, next)), Some(t), Some(p)) => {
+                    workdir_fix(cx.model, &run, cmd, next, t, p, known)
+                }
+                _ => None,
+            };
+            let cds = match &chain {
+                Some((dirs, _)) if dirs.len() > 1 => dirs
+                    .iter()
+                    .map(|d| format!("cd {d}"))
+                    .collect::<Vec<_>>()
+                    .join(" && "),
+                _ => format!("cd {}", dir.text()),
+            };
+            let message = match &target {
+                Some(t) => format!("`{cds}` at the start of RUN: use `WORKDIR {t}`"),
+                None => format!(
+                    "`cd {}` at the start of RUN: use WORKDIR with its absolute path",
+                    dir.text()
+                ),
+            };
+            let d = cx
+                .report(&META, cmd.span, message)
+                .label("cd")
+                .help("WORKDIR sets the directory for the following instructions and creates it");
+            d.fix = fix;
         }
     }
 }

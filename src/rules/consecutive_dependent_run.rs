@@ -1,22 +1,11 @@
 use super::runs::{runs, Run};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 
-/// Two RUNs in a row that work on the same state and could be one layer.
-pub(crate) struct ConsecutiveDependentRun;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD412",
-    slug: "consecutive-dependent-run",
-    summary: "Consecutive RUNs that share state could be one RUN",
-    severity: Severity::Info,
-    fix: FixAvailability::None,
-    hadolint: &["DL3059"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/consecutive-dependent-run.md"),
-};
+declare_rule! {
+    /// Two RUNs in a row that work on the same state and could be one layer.
+    ConsecutiveDependentRun: RD412 "consecutive-dependent-run", Info, "Consecutive RUNs that share state could be one RUN";
+    hadolint: ["DL3059"]
+}
 
 const MANAGERS: &[&str] = &[
     "apt-get", "apt", "apk", "yum", "dnf", "microdnf", "zypper", "pip", "pip3", "npm", "yarn",
@@ -158,46 +147,42 @@ fn mentions(text: &str, path: &str) -> bool {
     })
 }
 
-impl StaticRule for ConsecutiveDependentRun {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        let all = runs(model);
-        for pair in all.windows(2) {
-            let (a, b) = (&pair[0], &pair[1]);
-            // Consecutive: same stage, nothing in between.
-            if a.stage != b.stage || b.ii != a.ii + 1 {
-                continue;
-            }
-            // Different mounts or network need separate RUNs.
-            let flags = |r: &Run<'_>| {
-                r.inst
-                    .flags
-                    .iter()
-                    .map(|f| f.unquoted())
-                    .collect::<Vec<_>>()
-            };
-            if flags(a) != flags(b) || !a.inst.heredocs.is_empty() || !b.inst.heredocs.is_empty() {
-                continue;
-            }
-            let ma = managers(a);
-            let shared_manager = managers(b).into_iter().find(|m| ma.contains(m));
-            let reads = written(a)
-                .into_iter()
-                .find(|p| mentions(&b.inst.args_text, p));
-            let why = match (shared_manager, reads) {
-                (Some(m), _) => format!("both RUNs use `{m}`"),
-                (None, Some(p)) => format!("this RUN uses `{p}`, which the previous RUN creates"),
-                (None, None) => continue,
-            };
-            cx.report(
-                &META,
-                b.inst.keyword.span,
-                format!("{why}: join them with `&&` into one RUN"),
-            )
-            .label("depends on the previous RUN")
-            .help("one RUN makes one layer and keeps related steps together");
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    let all = runs(model);
+    for pair in all.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        // Consecutive: same stage, nothing in between.
+        if a.stage != b.stage || b.ii != a.ii + 1 {
+            continue;
         }
+        // Different mounts or network need separate RUNs.
+        let flags = |r: &Run<'_>| {
+            r.inst
+                .flags
+                .iter()
+                .map(|f| f.unquoted())
+                .collect::<Vec<_>>()
+        };
+        if flags(a) != flags(b) || !a.inst.heredocs.is_empty() || !b.inst.heredocs.is_empty() {
+            continue;
+        }
+        let ma = managers(a);
+        let shared_manager = managers(b).into_iter().find(|m| ma.contains(m));
+        let reads = written(a)
+            .into_iter()
+            .find(|p| mentions(&b.inst.args_text, p));
+        let why = match (shared_manager, reads) {
+            (Some(m), _) => format!("both RUNs use `{m}`"),
+            (None, Some(p)) => format!("this RUN uses `{p}`, which the previous RUN creates"),
+            (None, None) => continue,
+        };
+        cx.report(
+            &META,
+            b.inst.keyword.span,
+            format!("{why}: join them with `&&` into one RUN"),
+        )
+        .label("depends on the previous RUN")
+        .help("one RUN makes one layer and keeps related steps together");
     }
 }

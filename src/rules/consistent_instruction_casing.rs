@@ -1,61 +1,46 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::fix::{Edit, Fix};
 
-/// An instruction keyword whose case differs from the file's majority.
-pub(crate) struct ConsistentInstructionCasing;
+declare_rule! {
+    /// An instruction keyword whose case differs from the file's majority.
+    ConsistentInstructionCasing: RD003 "inconsistent-instruction-casing", Warning, "Instruction keyword does not match the case of the others";
+    fix: Always, buildkit: "ConsistentInstructionCasing"
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD003",
-    slug: "inconsistent-instruction-casing",
-    summary: "Instruction keyword does not match the case of the others",
-    severity: Severity::Warning,
-    fix: FixAvailability::Always,
-    hadolint: &[],
-    buildkit: Some("ConsistentInstructionCasing"),
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/inconsistent-instruction-casing.md"),
-};
-
-impl StaticRule for ConsistentInstructionCasing {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        let keywords: Vec<_> = model.ast.instructions().map(|i| &i.keyword).collect();
-        // As BuildKit: count the keywords that are all lower or all upper case.
-        let (mut lower, mut upper) = (0usize, 0usize);
-        for k in &keywords {
-            if k.text == k.text.to_ascii_lowercase() {
-                lower += 1;
-            } else if k.text == k.text.to_ascii_uppercase() {
-                upper += 1;
-            }
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    let keywords: Vec<_> = model.ast.instructions().map(|i| &i.keyword).collect();
+    // As BuildKit: count the keywords that are all lower or all upper case.
+    let (mut lower, mut upper) = (0usize, 0usize);
+    for k in &keywords {
+        if k.text == k.text.to_ascii_lowercase() {
+            lower += 1;
+        } else if k.text == k.text.to_ascii_uppercase() {
+            upper += 1;
         }
-        let majority_lower = lower > upper;
-        for k in keywords {
-            let (want, casing) = if majority_lower {
-                (k.text.to_ascii_lowercase(), "lower case")
-            } else {
-                (k.text.to_ascii_uppercase(), "upper case")
-            };
-            if want == k.text {
-                continue;
-            }
-            cx.report(
-                &META,
-                k.span,
-                format!(
-                    "instruction `{}` should match the case of the majority of instructions ({casing})",
-                    k.text
-                ),
-            )
-            .label(format!("write `{want}`"))
-            .fix(Fix::safe(
-                format!("Write `{want}`"),
-                vec![Edit::replace(k.span, want)],
-            ));
+    }
+    let majority_lower = lower > upper;
+    for k in keywords {
+        let (want, casing) = if majority_lower {
+            (k.text.to_ascii_lowercase(), "lower case")
+        } else {
+            (k.text.to_ascii_uppercase(), "upper case")
+        };
+        if want == k.text {
+            continue;
         }
+        cx.report(
+            &META,
+            k.span,
+            format!(
+                "instruction `{}` should match the case of the majority of instructions ({casing})",
+                k.text
+            ),
+        )
+        .label(format!("write `{want}`"))
+        .fix(Fix::safe(
+            format!("Write `{want}`"),
+            vec![Edit::replace(k.span, want)],
+        ));
     }
 }

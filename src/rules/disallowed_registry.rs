@@ -1,26 +1,15 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::diagnostic::Span;
 use crate::model::expand::references;
 use crate::model::image::{canonical_registry, registry_of};
 use crate::model::{Base, RefKind, RefTarget};
 use crate::rules::unknown_stage_reference::looks_like_stage_name;
 
-/// `FROM image` (and `COPY --from=image`) from a registry not in `allowed-registries`.
-pub(crate) struct DisallowedRegistry;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD444",
-    slug: "disallowed-registry",
-    summary: "Base image comes from a registry not in `allowed-registries`",
-    severity: Severity::Error,
-    fix: FixAvailability::None,
-    hadolint: &["DL3026"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/disallowed-registry.md"),
-};
+declare_rule! {
+    /// `FROM image` (and `COPY --from=image`) from a registry not in `allowed-registries`.
+    DisallowedRegistry: RD444 "disallowed-registry", Error, "Base image comes from a registry not in `allowed-registries`";
+    hadolint: ["DL3026"]
+}
 
 /// Whether `pattern` (an `allowed-registries` entry, `*` matching any
 /// characters) matches the canonical `registry`, ignoring case.
@@ -45,78 +34,71 @@ pub(crate) fn registry_matches(pattern: &str, registry: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-impl StaticRule for DisallowedRegistry {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let allowed = &cx.settings.allowed_registries;
-        if allowed.is_empty() {
-            return;
-        }
-        let model = cx.model;
-        // (where, what it is, the image as written, the image as far as it is known)
-        let mut images: Vec<(Span, &str, &str, String)> = Vec::new();
-        for stage in &model.stages {
-            let (Base::Image { raw, resolved }, Some(word)) = (&stage.base, &stage.base_word)
-            else {
-                continue;
-            };
-            // `FROM $IMAGE` whose ARG has no value (declared without a
-            // default and not given with `--build-arg`): known only as written.
-            let unresolved = references(&word.text, model.ast.escape).iter().any(|r| {
-                r.is_special()
-                    || model
-                        .scope
-                        .lookup(None, stage.from, &r.name)
-                        .is_none_or(|d| d.value.is_none())
-            });
-            let image = match resolved {
-                Some(r) if !unresolved => r.clone(),
-                _ => raw.clone(),
-            };
-            images.push((word.span, "base image", raw, image));
-        }
-        for r in &model.references {
-            // `COPY --from=image`, `RUN --mount=from=image`; a bare word is
-            // a stage name gone wrong or a named context (RD102's concern).
-            match &r.target {
-                RefTarget::Image(name)
-                    if r.kind != RefKind::From && !looks_like_stage_name(name) =>
-                {
-                    images.push((r.span, "image", &r.raw, name.clone()));
-                }
-                _ => {}
+fn check(cx: &mut Context<'_>) {
+    let allowed = &cx.settings.allowed_registries;
+    if allowed.is_empty() {
+        return;
+    }
+    let model = cx.model;
+    // (where, what it is, the image as written, the image as far as it is known)
+    let mut images: Vec<(Span, &str, &str, String)> = Vec::new();
+    for stage in &model.stages {
+        let (Base::Image { raw, resolved }, Some(word)) = (&stage.base, &stage.base_word) else {
+            continue;
+        };
+        // `FROM $IMAGE` whose ARG has no value (declared without a
+        // default and not given with `--build-arg`): known only as written.
+        let unresolved = references(&word.text, model.ast.escape).iter().any(|r| {
+            r.is_special()
+                || model
+                    .scope
+                    .lookup(None, stage.from, &r.name)
+                    .is_none_or(|d| d.value.is_none())
+        });
+        let image = match resolved {
+            Some(r) if !unresolved => r.clone(),
+            _ => raw.clone(),
+        };
+        images.push((word.span, "base image", raw, image));
+    }
+    for r in &model.references {
+        // `COPY --from=image`, `RUN --mount=from=image`; a bare word is
+        // a stage name gone wrong or a named context (RD102's concern).
+        match &r.target {
+            RefTarget::Image(name) if r.kind != RefKind::From && !looks_like_stage_name(name) => {
+                images.push((r.span, "image", &r.raw, name.clone()));
             }
+            _ => {}
         }
-        for (span, what, raw, image) in images {
-            let Some(registry) = known_registry(&image) else {
-                continue;
-            };
-            if allowed.iter().any(|p| registry_matches(p, &registry)) {
-                continue;
-            }
-            let via = if raw != image {
-                format!(" (`{raw}` is `{image}`)")
-            } else {
-                String::new()
-            };
-            let list = allowed
-                .iter()
-                .map(|r| format!("`{r}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            cx.report(
-                &META,
-                span,
-                format!(
-                    "{what} `{image}` comes from registry `{registry}`, which is not allowed{via}"
-                ),
-            )
-            .label(format!("from `{registry}`"))
-            .help(format!(
-                "use an image from an allowed registry ({list}), or add `{registry}` to `allowed-registries` in the configuration"
-            ));
+    }
+    for (span, what, raw, image) in images {
+        let Some(registry) = known_registry(&image) else {
+            continue;
+        };
+        if allowed.iter().any(|p| registry_matches(p, &registry)) {
+            continue;
         }
+        let via = if raw != image {
+            format!(" (`{raw}` is `{image}`)")
+        } else {
+            String::new()
+        };
+        let list = allowed
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        cx.report(
+            &META,
+            span,
+            format!(
+                "{what} `{image}` comes from registry `{registry}`, which is not allowed{via}"
+            ),
+        )
+        .label(format!("from `{registry}`"))
+        .help(format!(
+            "use an image from an allowed registry ({list}), or add `{registry}` to `allowed-registries` in the configuration"
+        ));
     }
 }
 

@@ -1,27 +1,12 @@
 use super::packages::{without_yes, DNF};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 
-/// `dnf install` without `-y`.
-pub(crate) struct DnfInstallWithoutYes;
+declare_rule! {
+    /// `dnf install` without `-y`.
+    DnfInstallWithoutYes: RD426 "dnf-install-without-yes", Warning, "`dnf install` without `-y` stops at the confirmation prompt";
+    fix: Always, hadolint: ["DL3038"]
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD426",
-    slug: "dnf-install-without-yes",
-    summary: "`dnf install` without `-y` stops at the confirmation prompt",
-    severity: Severity::Warning,
-    fix: FixAvailability::Always,
-    hadolint: &["DL3038"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/dnf-install-without-yes.md"),
-};
-
-impl StaticRule for DnfInstallWithoutYes {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        without_yes(cx, &META, &DNF);
-    }
+fn check(cx: &mut Context<'_>) {
+    without_yes(cx, &META, &DNF);
 }

@@ -1,27 +1,12 @@
 use super::packages::{unpinned, DNF};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 
-/// `dnf install` of a package without a version.
-pub(crate) struct DnfUnpinned;
+declare_rule! {
+    /// `dnf install` of a package without a version.
+    DnfUnpinned: RD428 "dnf-unpinned", Info, "`dnf install` without pinned versions";
+    hadolint: ["DL3041"], off_by_default
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD428",
-    slug: "dnf-unpinned",
-    summary: "`dnf install` without pinned versions",
-    severity: Severity::Info,
-    fix: FixAvailability::None,
-    hadolint: &["DL3041"],
-    buildkit: None,
-    default_enabled: false,
-    unused_code: false,
-    doc: include_str!("../../rules/dnf-unpinned.md"),
-};
-
-impl StaticRule for DnfUnpinned {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        unpinned(cx, &META, &DNF);
-    }
+fn check(cx: &mut Context<'_>) {
+    unpinned(cx, &META, &DNF);
 }

@@ -1,61 +1,47 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::{Severity, Span};
+use super::Context;
+use crate::diagnostic::Span;
 use crate::fix::{Edit, Fix};
 use crate::syntax::Kind;
 
-/// `EXPOSE 80/TCP`: an upper-case protocol.
-pub(crate) struct ExposeProtocolCasing;
+declare_rule! {
+    /// `EXPOSE 80/TCP`: an upper-case protocol.
+    ExposeProtocolCasing: RD206 "expose-protocol-casing", Warning, "EXPOSE protocol is not lower case";
+    fix: Always, buildkit: "ExposeProtoCasing"
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD206",
-    slug: "expose-protocol-casing",
-    summary: "EXPOSE protocol is not lower case",
-    severity: Severity::Warning,
-    fix: FixAvailability::Always,
-    hadolint: &[],
-    buildkit: Some("ExposeProtoCasing"),
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/expose-protocol-casing.md"),
-};
-
-impl StaticRule for ExposeProtocolCasing {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        for inst in model.ast.instructions() {
-            if inst.kind() != Kind::Expose {
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    for inst in model.ast.instructions() {
+        if inst.kind() != Kind::Expose {
+            continue;
+        }
+        for word in inst.words() {
+            let Some(slash) = word.text.rfind('/') else {
+                continue;
+            };
+            let proto = &word.text[slash + 1..];
+            let lower = proto.to_ascii_lowercase();
+            if proto == lower || proto.contains('$') {
                 continue;
             }
-            for word in inst.words() {
-                let Some(slash) = word.text.rfind('/') else {
-                    continue;
-                };
-                let proto = &word.text[slash + 1..];
-                let lower = proto.to_ascii_lowercase();
-                if proto == lower || proto.contains('$') {
-                    continue;
-                }
-                let exact = word.span.len() == word.text.len();
-                let span = if exact {
-                    Span::new(word.span.start + slash + 1, word.span.end)
-                } else {
-                    word.span
-                };
-                let d = cx
-                    .report(
-                        &META,
-                        span,
-                        format!("protocol `{proto}` in EXPOSE should be lower case"),
-                    )
-                    .label(format!("write `{lower}`"));
-                if exact {
-                    d.fix = Some(Fix::safe(
-                        format!("Write `{lower}`"),
-                        vec![Edit::replace(span, lower)],
-                    ));
-                }
+            let exact = word.span.len() == word.text.len();
+            let span = if exact {
+                Span::new(word.span.start + slash + 1, word.span.end)
+            } else {
+                word.span
+            };
+            let d = cx
+                .report(
+                    &META,
+                    span,
+                    format!("protocol `{proto}` in EXPOSE should be lower case"),
+                )
+                .label(format!("write `{lower}`"));
+            if exact {
+                d.fix = Some(Fix::safe(
+                    format!("Write `{lower}`"),
+                    vec![Edit::replace(span, lower)],
+                ));
             }
         }
     }

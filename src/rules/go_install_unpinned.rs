@@ -1,27 +1,12 @@
 use super::packages::{unpinned, GO};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 
-/// `go install <module path>` (or `go get`) without `@version`.
-pub(crate) struct GoInstallUnpinned;
+declare_rule! {
+    /// `go install <module path>` (or `go get`) without `@version`.
+    GoInstallUnpinned: RD430 "go-install-unpinned", Warning, "Remote Go package installed at `@latest`, or `go get` without a version";
+    hadolint: ["DL3062"]
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD430",
-    slug: "go-install-unpinned",
-    summary: "Remote Go package installed at `@latest`, or `go get` without a version",
-    severity: Severity::Warning,
-    fix: FixAvailability::None,
-    hadolint: &["DL3062"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/go-install-unpinned.md"),
-};
-
-impl StaticRule for GoInstallUnpinned {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        unpinned(cx, &META, &GO);
-    }
+fn check(cx: &mut Context<'_>) {
+    unpinned(cx, &META, &GO);
 }

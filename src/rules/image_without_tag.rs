@@ -1,23 +1,12 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::model::image::{is_official, repository_of, DOCKER_HUB};
 use crate::model::Base;
 
-/// `FROM image` with no tag or digest, or with `:latest`.
-pub(crate) struct ImageWithoutTag;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD407",
-    slug: "image-without-tag",
-    summary: "Base image has no tag, or the `latest` tag",
-    severity: Severity::Warning,
-    fix: FixAvailability::None,
-    hadolint: &["DL3006", "DL3007"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/image-without-tag.md"),
-};
+declare_rule! {
+    /// `FROM image` with no tag or digest, or with `:latest`.
+    ImageWithoutTag: RD407 "image-without-tag", Warning, "Base image has no tag, or the `latest` tag";
+    hadolint: ["DL3006", "DL3007"]
+}
 
 /// The tag of an image reference (`None` without one), and whether it has a digest.
 pub(crate) fn tag_of(image: &str) -> (Option<&str>, bool) {
@@ -56,67 +45,63 @@ fn judged_by_tag(image: &str) -> bool {
     }
 }
 
-impl StaticRule for ImageWithoutTag {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        for stage in &cx.model.stages {
-            let Base::Image { raw, resolved } = &stage.base else {
-                continue;
-            };
-            let Some(word) = &stage.base_word else {
-                continue;
-            };
-            // `FROM $IMAGE` whose ARG has no default: we cannot know.
-            let Some(image) = resolved
-                .as_deref()
-                .or((!raw.contains('$')).then_some(raw.as_str()))
-            else {
-                continue;
-            };
-            if image.is_empty() || image.contains('$') {
-                continue;
-            }
-            if raw.contains('$') {
-                let model = cx.model;
-                let Some(e) = model.scope.expand_global_refs(raw, model.ast.escape) else {
-                    continue;
-                };
-                // `FROM base-${VARIANT}` with no value for VARIANT: the
-                // image is not known. An ARG a build of the repository
-                // passes (`--build-arg IMAGE=...`, compose or bake `args`):
-                // its default is not what the build uses.
-                let passed = &cx.settings.passed;
-                if e.references
-                    .iter()
-                    .any(|r| !(r.set || r.has_default) || passed.arg(&r.name).is_some())
-                {
-                    continue;
-                }
-            }
-            if !judged_by_tag(image) {
-                continue;
-            }
-            let via = if raw != image {
-                format!(" (`{raw}` is `{image}`)")
-            } else {
-                String::new()
-            };
-            let (msg, label) = match tag_of(image) {
-                (_, true) => continue,
-                (None, _) => (
-                    format!("base image `{image}` has no tag: it means `latest`{via}"),
-                    "no tag",
-                ),
-                (Some("latest"), _) => (
-                    format!("base image `{image}` uses the moving `latest` tag{via}"),
-                    "latest",
-                ),
-                _ => continue,
-            };
-            let d = cx.report(&META, word.span, msg);
-            d.label = Some(label.into());
-            d.help = Some("pin a version tag (or a digest) so rebuilds get the same base".into());
+fn check(cx: &mut Context<'_>) {
+    for stage in &cx.model.stages {
+        let Base::Image { raw, resolved } = &stage.base else {
+            continue;
+        };
+        let Some(word) = &stage.base_word else {
+            continue;
+        };
+        // `FROM $IMAGE` whose ARG has no default: we cannot know.
+        let Some(image) = resolved
+            .as_deref()
+            .or((!raw.contains('$')).then_some(raw.as_str()))
+        else {
+            continue;
+        };
+        if image.is_empty() || image.contains('$') {
+            continue;
         }
+        if raw.contains('$') {
+            let model = cx.model;
+            let Some(e) = model.scope.expand_global_refs(raw, model.ast.escape) else {
+                continue;
+            };
+            // `FROM base-${VARIANT}` with no value for VARIANT: the
+            // image is not known. An ARG a build of the repository
+            // passes (`--build-arg IMAGE=...`, compose or bake `args`):
+            // its default is not what the build uses.
+            let passed = &cx.settings.passed;
+            if e.references
+                .iter()
+                .any(|r| !(r.set || r.has_default) || passed.arg(&r.name).is_some())
+            {
+                continue;
+            }
+        }
+        if !judged_by_tag(image) {
+            continue;
+        }
+        let via = if raw != image {
+            format!(" (`{raw}` is `{image}`)")
+        } else {
+            String::new()
+        };
+        let (msg, label) = match tag_of(image) {
+            (_, true) => continue,
+            (None, _) => (
+                format!("base image `{image}` has no tag: it means `latest`{via}"),
+                "no tag",
+            ),
+            (Some("latest"), _) => (
+                format!("base image `{image}` uses the moving `latest` tag{via}"),
+                "latest",
+            ),
+            _ => continue,
+        };
+        let d = cx.report(&META, word.span, msg);
+        d.label = Some(label.into());
+        d.help = Some("pin a version tag (or a digest) so rebuilds get the same base".into());
     }
 }

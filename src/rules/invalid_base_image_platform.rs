@@ -1,23 +1,12 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::model::expand::references;
 use crate::model::Base;
 
-/// A base image that exists for one platform only, built for another.
-pub(crate) struct InvalidBaseImagePlatform;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD115",
-    slug: "invalid-base-image-platform",
-    summary: "Base image is published for another platform than the stage builds for",
-    severity: Severity::Warning,
-    fix: FixAvailability::None,
-    hadolint: &[],
-    buildkit: Some("InvalidBaseImagePlatform"),
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/invalid-base-image-platform.md"),
-};
+declare_rule! {
+    /// A base image that exists for one platform only, built for another.
+    InvalidBaseImagePlatform: RD115 "invalid-base-image-platform", Warning, "Base image is published for another platform than the stage builds for";
+    buildkit: "InvalidBaseImagePlatform"
+}
 
 /// Docker Official Images' per-architecture namespaces and the one platform each holds.
 const ARCH_NAMESPACES: [(&str, &str); 11] = [
@@ -59,62 +48,58 @@ fn image_platform(image: &str) -> Option<&'static str> {
         .map(|(_, p)| *p)
 }
 
-impl StaticRule for InvalidBaseImagePlatform {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        let escape = model.ast.escape;
-        for stage in &model.stages {
-            let Base::Image { raw, resolved } = &stage.base else {
-                continue;
-            };
-            let image = resolved.as_deref().unwrap_or(raw);
-            let Some(published) = image_platform(image) else {
-                continue;
-            };
-            let from = model.from_instruction(stage.index);
-            // The platform the stage is built for, when rdock knows it: a
-            // constant --platform, or a variable given with --build-arg.
-            let wanted = match from.flag("platform").and_then(|f| f.value.as_deref()) {
-                Some(v) => {
-                    let refs = references(v, escape);
-                    let known = refs.iter().all(|r| {
-                        model
-                            .scope
-                            .lookup(None, stage.from, &r.name)
-                            .is_some_and(|d| {
-                                d.from_build_arg || d.origin == crate::model::VarOrigin::Arg
-                            })
-                    });
-                    if !known {
-                        continue;
-                    }
-                    match model.scope.expand_global(v, escape) {
-                        Some(p) => p,
-                        None => continue,
-                    }
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    let escape = model.ast.escape;
+    for stage in &model.stages {
+        let Base::Image { raw, resolved } = &stage.base else {
+            continue;
+        };
+        let image = resolved.as_deref().unwrap_or(raw);
+        let Some(published) = image_platform(image) else {
+            continue;
+        };
+        let from = model.from_instruction(stage.index);
+        // The platform the stage is built for, when rdock knows it: a
+        // constant --platform, or a variable given with --build-arg.
+        let wanted = match from.flag("platform").and_then(|f| f.value.as_deref()) {
+            Some(v) => {
+                let refs = references(v, escape);
+                let known = refs.iter().all(|r| {
+                    model
+                        .scope
+                        .lookup(None, stage.from, &r.name)
+                        .is_some_and(|d| {
+                            d.from_build_arg || d.origin == crate::model::VarOrigin::Arg
+                        })
+                });
+                if !known {
+                    continue;
                 }
-                None => match cx.settings.inputs.build_args.get("TARGETPLATFORM") {
-                    Some(p) => p.clone(),
+                match model.scope.expand_global(v, escape) {
+                    Some(p) => p,
                     None => continue,
-                },
-            };
-            if wanted.is_empty() || normalize(&wanted) == normalize(published) {
-                continue;
+                }
             }
-            let span = stage.base_word.as_ref().map_or(from.span, |w| w.span);
-            cx.report(
-                &META,
-                span,
-                format!(
-                    "base image `{image}` is published for {published} only, but the stage is built for {wanted}"
-                ),
-            )
-            .label(format!("{published} only"))
-            .help(
-                "use the multi-platform image (without the architecture namespace) or build for its platform",
-            );
+            None => match cx.settings.inputs.build_args.get("TARGETPLATFORM") {
+                Some(p) => p.clone(),
+                None => continue,
+            },
+        };
+        if wanted.is_empty() || normalize(&wanted) == normalize(published) {
+            continue;
         }
+        let span = stage.base_word.as_ref().map_or(from.span, |w| w.span);
+        cx.report(
+            &META,
+            span,
+            format!(
+                "base image `{image}` is published for {published} only, but the stage is built for {wanted}"
+            ),
+        )
+        .label(format!("{published} only"))
+        .help(
+            "use the multi-platform image (without the architecture namespace) or build for its platform",
+        );
     }
 }

@@ -1,23 +1,12 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::model::pairs;
 use crate::syntax::Kind;
 
-/// A LABEL key outside Docker's recommended format.
-pub(crate) struct InvalidLabelKey;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD434",
-    slug: "invalid-label-key",
-    summary: "LABEL key does not follow Docker's key format",
-    severity: Severity::Style,
-    fix: FixAvailability::None,
-    hadolint: &["DL3048"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/invalid-label-key.md"),
-};
+declare_rule! {
+    /// A LABEL key outside Docker's recommended format.
+    InvalidLabelKey: RD434 "invalid-label-key", Style, "LABEL key does not follow Docker's key format";
+    hadolint: ["DL3048"]
+}
 
 /// What is wrong with a label key, if anything.
 pub(crate) fn key_problem(key: &str) -> Option<&'static str> {
@@ -44,32 +33,28 @@ pub(crate) fn key_problem(key: &str) -> Option<&'static str> {
     }
 }
 
-impl StaticRule for InvalidLabelKey {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        for inst in model.ast.instructions() {
-            if inst.kind() != Kind::Label {
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    for inst in model.ast.instructions() {
+        if inst.kind() != Kind::Label {
+            continue;
+        }
+        for kv in pairs(inst) {
+            let raw = &kv.key.text;
+            if raw.contains('$') {
                 continue;
             }
-            for kv in pairs(inst) {
-                let raw = &kv.key.text;
-                if raw.contains('$') {
-                    continue;
-                }
-                let key = raw.trim_matches(['"', '\'']);
-                let Some(problem) = key_problem(key) else {
-                    continue;
-                };
-                cx.report(
-                    &META,
-                    kv.key.span,
-                    format!("label key `{key}` does not follow Docker's format: {problem}"),
-                )
-                .label("label key")
-                .help("use reverse-DNS keys in lower case, e.g. `org.opencontainers.image.source`");
-            }
+            let key = raw.trim_matches(['"', '\'']);
+            let Some(problem) = key_problem(key) else {
+                continue;
+            };
+            cx.report(
+                &META,
+                kv.key.span,
+                format!("label key `{key}` does not follow Docker's format: {problem}"),
+            )
+            .label("label key")
+            .help("use reverse-DNS keys in lower case, e.g. `org.opencontainers.image.source`");
         }
     }
 }

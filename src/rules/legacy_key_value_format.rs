@@ -1,75 +1,61 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::{Severity, Span};
+use super::Context;
+use crate::diagnostic::Span;
 use crate::fix::{Edit, Fix};
 use crate::syntax::Args;
 
-/// `ENV key value` and `LABEL key value`: the legacy, space-separated form.
-pub(crate) struct LegacyKeyValueFormat;
+declare_rule! {
+    /// `ENV key value` and `LABEL key value`: the legacy, space-separated form.
+    LegacyKeyValueFormat: RD202 "legacy-key-value-format", Warning, "ENV or LABEL in the legacy `key value` form";
+    fix: Sometimes, buildkit: "LegacyKeyValueFormat"
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD202",
-    slug: "legacy-key-value-format",
-    summary: "ENV or LABEL in the legacy `key value` form",
-    severity: Severity::Warning,
-    fix: FixAvailability::Sometimes,
-    hadolint: &[],
-    buildkit: Some("LegacyKeyValueFormat"),
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/legacy-key-value-format.md"),
-};
-
-impl StaticRule for LegacyKeyValueFormat {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        let escape = model.ast.escape;
-        for inst in model.ast.instructions() {
-            let Args::KeyValues {
-                pairs,
-                legacy: true,
-            } = &inst.args
-            else {
-                continue;
-            };
-            let name = inst.kind().as_str();
-            let d = cx
-                .report(
-                    &META,
-                    Span::new(inst.keyword.span.start, inst.args_span.end),
-                    format!(
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    let escape = model.ast.escape;
+    for inst in model.ast.instructions() {
+        let Args::KeyValues {
+            pairs,
+            legacy: true,
+        } = &inst.args
+        else {
+            continue;
+        };
+        let name = inst.kind().as_str();
+        let d = cx
+            .report(
+                &META,
+                Span::new(inst.keyword.span.start, inst.args_span.end),
+                format!(
                     "`{name} key=value` should be used instead of legacy `{name} key value` format"
                 ),
-                )
-                .label("legacy form");
-            let [kv] = pairs.as_slice() else { continue };
-            let Some(value) = &kv.value else { continue };
-            // Only values that mean the same inside double quotes, and keys
-            // that read the same before a `=` (a quote in the key would open
-            // a string that runs into the value).
-            let plain = |w: &crate::syntax::Word, extra: &[char]| {
-                w.span.len() == w.text.len()
-                    && !w.text.chars().any(|c| {
-                        matches!(c, '"' | '\'' | '\\' | '`') || c == escape || extra.contains(&c)
-                    })
-            };
-            let simple = plain(value, &[]) && plain(&kv.key, &['=', ' ', '\t']);
-            if !simple || kv.key.span.end > value.span.start {
-                continue;
-            }
-            let new_value = if value.text.contains([' ', '\t']) {
-                format!("\"{}\"", value.text)
-            } else {
-                value.text.clone()
-            };
-            d.fix = Some(Fix::safe(
-                format!("Write `{}={}`", kv.key.text, new_value),
-                vec![Edit::replace(
-                    Span::new(kv.key.span.end, value.span.end),
-                    format!("={new_value}"),
-                )],
-            ));
+            )
+            .label("legacy form");
+        let [kv] = pairs.as_slice() else { continue };
+        let Some(value) = &kv.value else { continue };
+        // Only values that mean the same inside double quotes, and keys
+        // that read the same before a `=` (a quote in the key would open
+        // a string that runs into the value).
+        let plain = |w: &crate::syntax::Word, extra: &[char]| {
+            w.span.len() == w.text.len()
+                && !w.text.chars().any(|c| {
+                    matches!(c, '"' | '\'' | '\\' | '`') || c == escape || extra.contains(&c)
+                })
+        };
+        let simple = plain(value, &[]) && plain(&kv.key, &['=', ' ', '\t']);
+        if !simple || kv.key.span.end > value.span.start {
+            continue;
         }
+        let new_value = if value.text.contains([' ', '\t']) {
+            format!("\"{}\"", value.text)
+        } else {
+            value.text.clone()
+        };
+        d.fix = Some(Fix::safe(
+            format!("Write `{}={}`", kv.key.text, new_value),
+            vec![Edit::replace(
+                Span::new(kv.key.span.end, value.span.end),
+                format!("={new_value}"),
+            )],
+        ));
     }
 }

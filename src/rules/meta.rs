@@ -47,7 +47,118 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
+/// Declares a rule: its unit struct (with the doc comment), its `META` and
+/// the [`StaticRule`](super::StaticRule) impl that runs the file's
+/// `fn check(cx: &mut Context<'_>)`. What is not said takes the default:
+/// no fix, no hadolint code, no BuildKit check, on by default, not a
+/// finding of code without effect. The doc is `rules/<slug>.md`.
+///
+/// ```text
+/// declare_rule! {
+///     /// `FROM image as name` or `from image AS name`.
+///     FromAsCasing: RD108 "from-as-casing", Warning, "`AS` and `FROM` differ in case";
+///     fix: Always, hadolint: ["DL3000"], buildkit: "FromAsCasing", off_by_default, unused_code
+/// }
+/// ```
+macro_rules! declare_rule {
+    (
+        $(#[$attr:meta])*
+        $name:ident: $id:ident $slug:literal, $severity:ident, $summary:literal
+        $(; $($option:tt)+)?
+    ) => {
+        $(#[$attr])*
+        pub(crate) struct $name;
+
+        static META: $crate::rules::RuleMeta = declare_rule!(@options
+            $crate::rules::RuleMeta::new(
+                stringify!($id),
+                $slug,
+                $crate::diagnostic::Severity::$severity,
+                $summary,
+                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $slug, ".md")),
+            );
+            $($($option)+)?
+        );
+
+        impl $crate::rules::StaticRule for $name {
+            const META: &'static $crate::rules::RuleMeta = &META;
+
+            fn check(&self, cx: &mut $crate::rules::Context<'_>) {
+                check(cx)
+            }
+        }
+    };
+    (@options $meta:expr;) => { $meta };
+    (@options $meta:expr; fix: $fix:ident $(, $($rest:tt)*)?) => {
+        declare_rule!(@options $meta.with_fix($crate::rules::FixAvailability::$fix); $($($rest)*)?)
+    };
+    (@options $meta:expr; hadolint: [$($code:literal),*] $(, $($rest:tt)*)?) => {
+        declare_rule!(@options $meta.with_hadolint(&[$($code),*]); $($($rest)*)?)
+    };
+    (@options $meta:expr; buildkit: $check:literal $(, $($rest:tt)*)?) => {
+        declare_rule!(@options $meta.with_buildkit($check); $($($rest)*)?)
+    };
+    (@options $meta:expr; off_by_default $(, $($rest:tt)*)?) => {
+        declare_rule!(@options $meta.off_by_default(); $($($rest)*)?)
+    };
+    (@options $meta:expr; unused_code $(, $($rest:tt)*)?) => {
+        declare_rule!(@options $meta.marks_unused_code(); $($($rest)*)?)
+    };
+}
+
 impl RuleMeta {
+    /// A rule with the defaults [`declare_rule!`] describes; the methods
+    /// below change one of them each.
+    pub const fn new(
+        id: &'static str,
+        slug: &'static str,
+        severity: Severity,
+        summary: &'static str,
+        doc: &'static str,
+    ) -> RuleMeta {
+        RuleMeta {
+            id,
+            slug,
+            summary,
+            severity,
+            fix: FixAvailability::None,
+            hadolint: &[],
+            buildkit: None,
+            default_enabled: true,
+            unused_code: false,
+            doc,
+        }
+    }
+
+    pub const fn with_fix(self, fix: FixAvailability) -> RuleMeta {
+        RuleMeta { fix, ..self }
+    }
+
+    pub const fn with_hadolint(self, hadolint: &'static [&'static str]) -> RuleMeta {
+        RuleMeta { hadolint, ..self }
+    }
+
+    pub const fn with_buildkit(self, check: &'static str) -> RuleMeta {
+        RuleMeta {
+            buildkit: Some(check),
+            ..self
+        }
+    }
+
+    pub const fn off_by_default(self) -> RuleMeta {
+        RuleMeta {
+            default_enabled: false,
+            ..self
+        }
+    }
+
+    pub const fn marks_unused_code(self) -> RuleMeta {
+        RuleMeta {
+            unused_code: true,
+            ..self
+        }
+    }
+
     /// The family a rule belongs to, from its hundreds digit.
     pub fn family(&self) -> &'static str {
         match self.id.as_bytes().get(2) {

@@ -1,6 +1,9 @@
 //! The rules engine: the `Rule` trait, the registry (one list), rule
 //! selection, and the context rules read and report through.
 
+#[macro_use]
+mod meta; // first: `declare_rule!`, which every rule file uses
+
 mod add_instead_of_copy;
 mod apk_add_cache;
 mod apk_add_unpinned;
@@ -47,7 +50,6 @@ mod invalid_label_key;
 mod last_user_root;
 mod legacy_key_value_format;
 mod maintainer_instruction;
-mod meta;
 mod non_numeric_user;
 mod npm_unpinned;
 mod packages;
@@ -194,7 +196,8 @@ pub fn assumed_image_env(name: &str) -> bool {
 pub use undefined_variable::may_come_from_image;
 
 /// A lint rule: metadata plus a check over the shared model. What the
-/// registry holds; a rule file implements [`StaticRule`], which gives it.
+/// registry holds; a rule file implements [`StaticRule`] (through
+/// `declare_rule!`), which gives it.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &mut Context<'_>);

@@ -1,24 +1,13 @@
 use super::packages::PIP;
 use super::runs::{later, mounts_over, removes, runs, stage_in_image};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::fix::{Edit, Fix};
 
-/// `pip install` that keeps its download cache in the image.
-pub(crate) struct PipInstallCache;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD414",
-    slug: "pip-install-cache",
-    summary: "`pip install` without `--no-cache-dir` keeps its cache in the image",
-    severity: Severity::Info,
-    fix: FixAvailability::Always,
-    hadolint: &["DL3042"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/pip-install-cache.md"),
-};
+declare_rule! {
+    /// `pip install` that keeps its download cache in the image.
+    PipInstallCache: RD414 "pip-install-cache", Info, "`pip install` without `--no-cache-dir` keeps its cache in the image";
+    fix: Always, hadolint: ["DL3042"]
+}
 
 const TRUTHY: [&str; 4] = ["1", "true", "yes", "on"];
 
@@ -28,67 +17,63 @@ fn truthy(v: &str) -> bool {
         .any(|t| v.trim_matches(['"', '\'']).eq_ignore_ascii_case(t))
 }
 
-impl StaticRule for PipInstallCache {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        for run in runs(model) {
-            if !run.posix || !stage_in_image(cx, run.stage) {
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    for run in runs(model) {
+        if !run.posix || !stage_in_image(cx, run.stage) {
+            continue;
+        }
+        if mounts_over(&run, PIP.clean.cache) {
+            continue;
+        }
+        let env_off = model
+            .scope
+            .lookup(Some(run.stage), run.ii, "PIP_NO_CACHE_DIR")
+            .and_then(|d| d.value.as_deref())
+            .is_some_and(truthy);
+        let script_off = run.script.commands.iter().any(|c| {
+            c.assignments
+                .iter()
+                .any(|a| a.name == "PIP_NO_CACHE_DIR" && truthy(a.value.text()))
+                || c.args().iter().any(|w| {
+                    w.text()
+                        .strip_prefix("PIP_NO_CACHE_DIR=")
+                        .is_some_and(truthy)
+                })
+        });
+        if env_off || script_off {
+            continue;
+        }
+        for cmd in &run.script.commands {
+            let Some(install) = PIP.install_word(cmd) else {
+                continue;
+            };
+            if cmd.has_flag(PIP.clean.flag) {
                 continue;
             }
-            if mounts_over(&run, PIP.clean.cache) {
-                continue;
-            }
-            let env_off = model
-                .scope
-                .lookup(Some(run.stage), run.ii, "PIP_NO_CACHE_DIR")
-                .and_then(|d| d.value.as_deref())
-                .is_some_and(truthy);
-            let script_off = run.script.commands.iter().any(|c| {
-                c.assignments
-                    .iter()
-                    .any(|a| a.name == "PIP_NO_CACHE_DIR" && truthy(a.value.text()))
-                    || c.args().iter().any(|w| {
-                        w.text()
-                            .strip_prefix("PIP_NO_CACHE_DIR=")
-                            .is_some_and(truthy)
-                    })
+            let purged = later(&run, cmd, |c| {
+                removes(c, PIP.clean.cache)
+                    || (pip_like(c)
+                        && c.args()
+                            .windows(2)
+                            .any(|w| w[0].is("cache") && w[1].is("purge")))
             });
-            if env_off || script_off {
+            if purged {
                 continue;
             }
-            for cmd in &run.script.commands {
-                let Some(install) = PIP.install_word(cmd) else {
-                    continue;
-                };
-                if cmd.has_flag(PIP.clean.flag) {
-                    continue;
-                }
-                let purged = later(&run, cmd, |c| {
-                    removes(c, PIP.clean.cache)
-                        || (pip_like(c)
-                            && c.args()
-                                .windows(2)
-                                .any(|w| w[0].is("cache") && w[1].is("purge")))
-                });
-                if purged {
-                    continue;
-                }
-                cx.report(
-                    &META,
-                    install.span,
-                    "`pip install` without `--no-cache-dir` leaves its download cache in the layer",
-                )
-                .label("cache kept")
-                .help(
-                    "add `--no-cache-dir`, set `ENV PIP_NO_CACHE_DIR=1`, or mount a cache on /root/.cache/pip",
-                )
-                .fix(Fix::unsafe_(
-                    "Add `--no-cache-dir`",
-                    vec![Edit::insert(install.span.end, " --no-cache-dir")],
-                ));
-            }
+            cx.report(
+                &META,
+                install.span,
+                "`pip install` without `--no-cache-dir` leaves its download cache in the layer",
+            )
+            .label("cache kept")
+            .help(
+                "add `--no-cache-dir`, set `ENV PIP_NO_CACHE_DIR=1`, or mount a cache on /root/.cache/pip",
+            )
+            .fix(Fix::unsafe_(
+                "Add `--no-cache-dir`",
+                vec![Edit::insert(install.span.end, " --no-cache-dir")],
+            ));
         }
     }
 }

@@ -1,27 +1,12 @@
 use super::packages::{unpinned, PIP};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 
-/// `pip install` of a package without a version.
-pub(crate) struct PipUnpinned;
+declare_rule! {
+    /// `pip install` of a package without a version.
+    PipUnpinned: RD415 "pip-unpinned", Info, "`pip install` without pinned versions";
+    hadolint: ["DL3013"], off_by_default
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD415",
-    slug: "pip-unpinned",
-    summary: "`pip install` without pinned versions",
-    severity: Severity::Info,
-    fix: FixAvailability::None,
-    hadolint: &["DL3013"],
-    buildkit: None,
-    default_enabled: false,
-    unused_code: false,
-    doc: include_str!("../../rules/pip-unpinned.md"),
-};
-
-impl StaticRule for PipUnpinned {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        unpinned(cx, &META, &PIP);
-    }
+fn check(cx: &mut Context<'_>) {
+    unpinned(cx, &META, &PIP);
 }

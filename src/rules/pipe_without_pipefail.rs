@@ -1,24 +1,14 @@
 use super::runs::runs;
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::{Severity, Span};
+use super::Context;
+use crate::diagnostic::Span;
 use crate::fix::{Edit, Fix};
 use crate::shell::Script;
 
-/// A pipeline in RUN whose failure the shell would hide.
-pub(crate) struct PipeWithoutPipefail;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD300",
-    slug: "pipe-without-pipefail",
-    summary: "RUN pipeline fails silently without `pipefail`",
-    severity: Severity::Warning,
-    fix: FixAvailability::Sometimes,
-    hadolint: &["DL4006"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/pipe-without-pipefail.md"),
-};
+declare_rule! {
+    /// A pipeline in RUN whose failure the shell would hide.
+    PipeWithoutPipefail: RD300 "pipe-without-pipefail", Warning, "RUN pipeline fails silently without `pipefail`";
+    fix: Sometimes, hadolint: ["DL4006"]
+}
 
 /// Whether a shell argument list turns pipefail on (`-o pipefail`, `-euo pipefail`).
 pub(crate) fn sets_pipefail(args: &[&str]) -> bool {
@@ -39,74 +29,70 @@ fn script_sets_pipefail(script: &Script, before: usize) -> bool {
     })
 }
 
-impl StaticRule for PipeWithoutPipefail {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        // Stages whose first finding already got the SHELL fix: it covers
-        // the later RUNs, so they get none (one SHELL line, not one per RUN).
-        let mut shell_fixed: Vec<usize> = Vec::new();
-        for run in runs(model) {
-            if !run.posix || run.inst.is_exec_form() {
-                continue;
-            }
-            let shell = model.shell_at(run.ii);
-            let shell_args: Vec<&str> = shell.iter().map(String::as_str).collect();
-            if sets_pipefail(&shell_args) {
-                continue;
-            }
-            let Some(p) = run.script.pipelines.iter().find(|p| {
-                !script_sets_pipefail(run.script, p.commands[0])
-                    // `cmd | true`-style tails mean the failure is meant to be ignored
-                    && p.commands.len() >= 2
-                    && !status_dropped(run.script, p)
-                    // An `if`/`while`/`until` condition: its status picks a
-                    // branch; the build does not fail on it either way.
-                    && !run.script.commands[*p.commands.last().unwrap_or(&p.commands[0])].ctx.in_condition
-                    && !only_writers_on_the_left(run.script, p)
-            }) else {
-                continue;
-            };
-            let first = &run.script.commands[p.commands[0]];
-            let last = &run.script.commands[*p.commands.last().unwrap_or(&p.commands[0])];
-            let span = Span::new(first.span.start, last.span.end);
-            let is_bash = shell
-                .first()
-                .is_some_and(|s| s.rsplit('/').next() == Some("bash"));
-            let body = run.inst.args_span;
-            let d = cx.report(
-                &META,
-                span,
-                "a failure left of `|` is ignored: only the last command's status counts",
-            )
-            .label("pipeline")
-            .help(
-                "set `pipefail`: `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` or `set -o pipefail &&` at the start of the RUN",
-            );
-            // ash (Alpine, BusyBox) has `set -o pipefail` too; dash (Debian's
-            // /bin/sh) has not.
-            let set_works = is_bash || (shell == ["/bin/sh", "-c"] && ash_image(model, run.stage));
-            if set_works && run.inst.flags.is_empty() && run.inst.heredocs.is_empty() {
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    // Stages whose first finding already got the SHELL fix: it covers
+    // the later RUNs, so they get none (one SHELL line, not one per RUN).
+    let mut shell_fixed: Vec<usize> = Vec::new();
+    for run in runs(model) {
+        if !run.posix || run.inst.is_exec_form() {
+            continue;
+        }
+        let shell = model.shell_at(run.ii);
+        let shell_args: Vec<&str> = shell.iter().map(String::as_str).collect();
+        if sets_pipefail(&shell_args) {
+            continue;
+        }
+        let Some(p) = run.script.pipelines.iter().find(|p| {
+            !script_sets_pipefail(run.script, p.commands[0])
+                // `cmd | true`-style tails mean the failure is meant to be ignored
+                && p.commands.len() >= 2
+                && !status_dropped(run.script, p)
+                // An `if`/`while`/`until` condition: its status picks a
+                // branch; the build does not fail on it either way.
+                && !run.script.commands[*p.commands.last().unwrap_or(&p.commands[0])].ctx.in_condition
+                && !only_writers_on_the_left(run.script, p)
+        }) else {
+            continue;
+        };
+        let first = &run.script.commands[p.commands[0]];
+        let last = &run.script.commands[*p.commands.last().unwrap_or(&p.commands[0])];
+        let span = Span::new(first.span.start, last.span.end);
+        let is_bash = shell
+            .first()
+            .is_some_and(|s| s.rsplit('/').next() == Some("bash"));
+        let body = run.inst.args_span;
+        let d = cx.report(
+            &META,
+            span,
+            "a failure left of `|` is ignored: only the last command's status counts",
+        )
+        .label("pipeline")
+        .help(
+            "set `pipefail`: `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` or `set -o pipefail &&` at the start of the RUN",
+        );
+        // ash (Alpine, BusyBox) has `set -o pipefail` too; dash (Debian's
+        // /bin/sh) has not.
+        let set_works = is_bash || (shell == ["/bin/sh", "-c"] && ash_image(model, run.stage));
+        if set_works && run.inst.flags.is_empty() && run.inst.heredocs.is_empty() {
+            d.fix = Some(Fix::unsafe_(
+                "Start the RUN with `set -o pipefail &&` (the build now fails where a piped command fails)",
+                vec![Edit::insert(body.start, "set -o pipefail && ")],
+            ));
+        } else if run.inst.heredocs.is_empty() && !body.is_empty() {
+            let indent_start = model.text[..run.inst.span.start]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let indent = &model.text[indent_start..run.inst.span.start];
+            if indent.trim().is_empty() && !shell_fixed.contains(&run.stage) {
+                shell_fixed.push(run.stage);
                 d.fix = Some(Fix::unsafe_(
-                    "Start the RUN with `set -o pipefail &&` (the build now fails where a piped command fails)",
-                    vec![Edit::insert(body.start, "set -o pipefail && ")],
+                    "Add `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN (needs bash in the image; the build now fails where a piped command fails, and later RUNs use bash)",
+                    vec![Edit::insert(
+                        run.inst.span.start,
+                        format!("SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\n{indent}"),
+                    )],
                 ));
-            } else if run.inst.heredocs.is_empty() && !body.is_empty() {
-                let indent_start = model.text[..run.inst.span.start]
-                    .rfind('\n')
-                    .map_or(0, |i| i + 1);
-                let indent = &model.text[indent_start..run.inst.span.start];
-                if indent.trim().is_empty() && !shell_fixed.contains(&run.stage) {
-                    shell_fixed.push(run.stage);
-                    d.fix = Some(Fix::unsafe_(
-                        "Add `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN (needs bash in the image; the build now fails where a piped command fails, and later RUNs use bash)",
-                        vec![Edit::insert(
-                            run.inst.span.start,
-                            format!("SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\n{indent}"),
-                        )],
-                    ));
-                }
             }
         }
     }

@@ -1,22 +1,11 @@
 use super::runs::{later, runs};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 
-/// Commands that do nothing useful in a build step.
-pub(crate) struct PointlessCommand;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD435",
-    slug: "pointless-command",
-    summary: "Command that has no lasting effect in a build step",
-    severity: Severity::Info,
-    fix: FixAvailability::None,
-    hadolint: &["DL3001"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/pointless-command.md"),
-};
+declare_rule! {
+    /// Commands that do nothing useful in a build step.
+    PointlessCommand: RD435 "pointless-command", Info, "Command that has no lasting effect in a build step";
+    hadolint: ["DL3001"]
+}
 
 fn why(name: &str) -> Option<&'static str> {
     Some(match name {
@@ -36,48 +25,44 @@ fn why(name: &str) -> Option<&'static str> {
     })
 }
 
-impl StaticRule for PointlessCommand {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        for run in runs(cx.model) {
-            if !run.posix {
+fn check(cx: &mut Context<'_>) {
+    for run in runs(cx.model) {
+        if !run.posix {
+            continue;
+        }
+        let ssh_mount = run.inst.flags_named("mount").any(|f| {
+            f.value
+                .as_deref()
+                .is_some_and(|v| v.split(',').any(|p| p.trim() == "type=ssh"))
+        });
+        for cmd in &run.script.commands {
+            let Some(name) = cmd.base_name() else {
+                continue;
+            };
+            let Some(reason) = why(name) else { continue };
+            // A service started, or a process signalled, for the commands after it.
+            let after = later(&run, cmd, |c| c.base_name().is_some());
+            let before = run
+                .script
+                .commands
+                .iter()
+                .any(|c| c.span.start < cmd.span.start && c.base_name().is_some());
+            let stops = cmd.args().iter().any(|w| w.is("stop"));
+            let for_later = match name {
+                "service" | "mount" => after || (stops && before),
+                "kill" => after || before,
+                _ => false,
+            };
+            if for_later || (name == "ssh" && ssh_mount) {
                 continue;
             }
-            let ssh_mount = run.inst.flags_named("mount").any(|f| {
-                f.value
-                    .as_deref()
-                    .is_some_and(|v| v.split(',').any(|p| p.trim() == "type=ssh"))
-            });
-            for cmd in &run.script.commands {
-                let Some(name) = cmd.base_name() else {
-                    continue;
-                };
-                let Some(reason) = why(name) else { continue };
-                // A service started, or a process signalled, for the commands after it.
-                let after = later(&run, cmd, |c| c.base_name().is_some());
-                let before = run
-                    .script
-                    .commands
-                    .iter()
-                    .any(|c| c.span.start < cmd.span.start && c.base_name().is_some());
-                let stops = cmd.args().iter().any(|w| w.is("stop"));
-                let for_later = match name {
-                    "service" | "mount" => after || (stops && before),
-                    "kill" => after || before,
-                    _ => false,
-                };
-                if for_later || (name == "ssh" && ssh_mount) {
-                    continue;
-                }
-                cx.report(
-                    &META,
-                    cmd.words[0].span,
-                    format!("`{name}` in a build step: {reason}"),
-                )
-                .label("no lasting effect")
-                .help("remove it; set up what the container needs at start (CMD or ENTRYPOINT)");
-            }
+            cx.report(
+                &META,
+                cmd.words[0].span,
+                format!("`{name}` in a build step: {reason}"),
+            )
+            .label("no lasting effect")
+            .help("remove it; set up what the container needs at start (CMD or ENTRYPOINT)");
         }
     }
 }

@@ -1,63 +1,49 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::{Severity, Span};
+use super::Context;
+use crate::diagnostic::Span;
 use crate::fix::{Edit, Fix};
 use crate::model::pairs;
 
-/// `FROM --platform=$TARGETPLATFORM`: the default, written out.
-pub(crate) struct RedundantTargetPlatform;
+declare_rule! {
+    /// `FROM --platform=$TARGETPLATFORM`: the default, written out.
+    RedundantTargetPlatform: RD113 "redundant-target-platform", Info, "FROM --platform=$TARGETPLATFORM is the default";
+    fix: Sometimes, hadolint: ["DL3065"], buildkit: "RedundantTargetPlatform"
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD113",
-    slug: "redundant-target-platform",
-    summary: "FROM --platform=$TARGETPLATFORM is the default",
-    severity: Severity::Info,
-    fix: FixAvailability::Sometimes,
-    hadolint: &["DL3065"],
-    buildkit: Some("RedundantTargetPlatform"),
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/redundant-target-platform.md"),
-};
-
-impl StaticRule for RedundantTargetPlatform {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        let text = model.text;
-        // A global `ARG TARGETPLATFORM=...` could change what the flag means.
-        let redeclared = model.global_args.iter().any(|&ii| {
-            pairs(model.instruction(ii))
-                .iter()
-                .any(|kv| kv.key.text == "TARGETPLATFORM")
-        });
-        for stage in &model.stages {
-            let from = model.from_instruction(stage.index);
-            for flag in from.flags_named("platform") {
-                let Some(value) = &flag.value else { continue };
-                if !names_target_platform(value) {
-                    continue;
-                }
-                let d = cx.report(
-                    &META,
-                    flag.span,
-                    format!(
-                        "setting platform to predefined {value} in FROM is redundant as this is the default behavior"
-                    ),
-                )
-                .label("the default");
-                if !redeclared {
-                    // The flag and the blanks after it.
-                    let rest = &text[flag.span.end..];
-                    let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-                    d.fix = Some(Fix::safe(
-                        "Remove `--platform`",
-                        vec![Edit::delete(Span::new(
-                            flag.span.start,
-                            flag.span.end + blanks,
-                        ))],
-                    ));
-                }
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    let text = model.text;
+    // A global `ARG TARGETPLATFORM=...` could change what the flag means.
+    let redeclared = model.global_args.iter().any(|&ii| {
+        pairs(model.instruction(ii))
+            .iter()
+            .any(|kv| kv.key.text == "TARGETPLATFORM")
+    });
+    for stage in &model.stages {
+        let from = model.from_instruction(stage.index);
+        for flag in from.flags_named("platform") {
+            let Some(value) = &flag.value else { continue };
+            if !names_target_platform(value) {
+                continue;
+            }
+            let d = cx.report(
+                &META,
+                flag.span,
+                format!(
+                    "setting platform to predefined {value} in FROM is redundant as this is the default behavior"
+                ),
+            )
+            .label("the default");
+            if !redeclared {
+                // The flag and the blanks after it.
+                let rest = &text[flag.span.end..];
+                let blanks = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                d.fix = Some(Fix::safe(
+                    "Remove `--platform`",
+                    vec![Edit::delete(Span::new(
+                        flag.span.start,
+                        flag.span.end + blanks,
+                    ))],
+                ));
             }
         }
     }

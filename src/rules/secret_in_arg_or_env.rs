@@ -1,23 +1,12 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::model::pairs;
 use crate::syntax::Kind;
 
-/// An ARG or ENV whose name says it holds a secret.
-pub(crate) struct SecretInArgOrEnv;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD205",
-    slug: "secret-in-arg-or-env",
-    summary: "ARG or ENV name suggests a secret",
-    severity: Severity::Warning,
-    fix: FixAvailability::None,
-    hadolint: &["DL3064"],
-    buildkit: Some("SecretsUsedInArgOrEnv"),
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/secret-in-arg-or-env.md"),
-};
+declare_rule! {
+    /// An ARG or ENV whose name says it holds a secret.
+    SecretInArgOrEnv: RD205 "secret-in-arg-or-env", Warning, "ARG or ENV name suggests a secret";
+    hadolint: ["DL3064"], buildkit: "SecretsUsedInArgOrEnv"
+}
 
 /// BuildKit's test: a `_`-separated part of the name (any case) is one of these...
 const SECRET_PARTS: [&str; 10] = [
@@ -81,35 +70,29 @@ fn is_secret(name: &str, value: Option<&str>) -> bool {
     !located
 }
 
-impl StaticRule for SecretInArgOrEnv {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        for inst in model.ast.instructions() {
-            let kind = inst.kind();
-            if !matches!(kind, Kind::Arg | Kind::Env) {
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    for inst in model.ast.instructions() {
+        let kind = inst.kind();
+        if !matches!(kind, Kind::Arg | Kind::Env) {
+            continue;
+        }
+        for kv in pairs(inst) {
+            let value = kv.value.as_ref().map(|v| v.text.as_str());
+            if !is_secret(&kv.key.text, value) {
                 continue;
             }
-            for kv in pairs(inst) {
-                let value = kv.value.as_ref().map(|v| v.text.as_str());
-                if !is_secret(&kv.key.text, value) {
-                    continue;
-                }
-                cx.report(
-                    &META,
-                    kv.key.span,
-                    format!(
-                        "do not use ARG or ENV instructions for sensitive data ({} `{}`)",
-                        kind.as_str(),
-                        kv.key.text
-                    ),
-                )
-                .label("kept in the image's history")
-                .help(
-                    "pass secrets with `RUN --mount=type=secret,id=...` and `docker build --secret`",
-                );
-            }
+            cx.report(
+                &META,
+                kv.key.span,
+                format!(
+                    "do not use ARG or ENV instructions for sensitive data ({} `{}`)",
+                    kind.as_str(),
+                    kv.key.text
+                ),
+            )
+            .label("kept in the image's history")
+            .help("pass secrets with `RUN --mount=type=secret,id=...` and `docker build --secret`");
         }
     }
 }

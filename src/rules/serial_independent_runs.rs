@@ -1,25 +1,15 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::{Related, Severity, Span};
+use super::Context;
+use crate::diagnostic::{Related, Span};
 use crate::fix::diff::edits_between;
 use crate::fix::{apply_fixes, Fix};
 use crate::model::Model;
 use crate::parallel;
 
-/// RUN steps of one stage that do not depend on each other but run one after another.
-pub(crate) struct SerialIndependentRuns;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD501",
-    slug: "serial-independent-runs",
-    summary: "Independent RUN steps run one after another",
-    severity: Severity::Info,
-    fix: FixAvailability::Always,
-    hadolint: &[],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/serial-independent-runs.md"),
-};
+declare_rule! {
+    /// RUN steps of one stage that do not depend on each other but run one after another.
+    SerialIndependentRuns: RD501 "serial-independent-runs", Info, "Independent RUN steps run one after another";
+    fix: Always
+}
 
 fn secs(s: f64) -> String {
     let r = (s * 10.0).round() / 10.0;
@@ -30,75 +20,70 @@ fn secs(s: f64) -> String {
     }
 }
 
-impl StaticRule for SerialIndependentRuns {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let (model, graph) = (cx.model, cx.graph);
-        // The same file with the commands of each RUN as steps of their own
-        // (`parallel::explode`), when some RUN has such commands.
-        let exploded =
-            parallel::explode::explode(model, &cx.settings.inputs, &cx.settings.commands);
-        let emodel = exploded
+fn check(cx: &mut Context<'_>) {
+    let (model, graph) = (cx.model, cx.graph);
+    // The same file with the commands of each RUN as steps of their own
+    // (`parallel::explode`), when some RUN has such commands.
+    let exploded = parallel::explode::explode(model, &cx.settings.inputs, &cx.settings.commands);
+    let emodel = exploded
+        .as_ref()
+        .map(|e| Model::new(&e.text, &cx.settings.inputs))
+        .filter(|m| {
+            exploded
+                .as_ref()
+                .is_some_and(|e| m.instructions.len() == e.original_instruction.len())
+                && m.stages.len() == model.stages.len()
+        });
+    // Stage names the rewrites of this file take, so that two fixes
+    // applied in one pass never pick the same one.
+    let mut reserved: Vec<String> = Vec::new();
+    let gain = |p: &parallel::Proposal| p.serial_seconds - p.parallel_seconds;
+    for s in 0..model.stages.len() {
+        if cx.cancelled() {
+            return;
+        }
+        // Dead stages are another rule's business.
+        if !graph.reachable.get(s).copied().unwrap_or(false) {
+            continue;
+        }
+        // A proposal whose paths a build argument names is dropped: the
+        // rewrite would copy today's paths in every build.
+        let (inputs, extra) = (&cx.settings.inputs, &cx.settings.commands);
+        let whole = parallel::analyze_settled(model, s, inputs, extra);
+        let inside = emodel
             .as_ref()
-            .map(|e| Model::new(&e.text, &cx.settings.inputs))
-            .filter(|m| {
-                exploded
-                    .as_ref()
-                    .is_some_and(|e| m.instructions.len() == e.original_instruction.len())
-                    && m.stages.len() == model.stages.len()
-            });
-        // Stage names the rewrites of this file take, so that two fixes
-        // applied in one pass never pick the same one.
-        let mut reserved: Vec<String> = Vec::new();
-        let gain = |p: &parallel::Proposal| p.serial_seconds - p.parallel_seconds;
-        for s in 0..model.stages.len() {
-            if cx.cancelled() {
-                return;
-            }
-            // Dead stages are another rule's business.
-            if !graph.reachable.get(s).copied().unwrap_or(false) {
-                continue;
-            }
-            // A proposal whose paths a build argument names is dropped: the
-            // rewrite would copy today's paths in every build.
-            let (inputs, extra) = (&cx.settings.inputs, &cx.settings.commands);
-            let whole = parallel::analyze_settled(model, s, inputs, extra);
-            let inside = emodel
-                .as_ref()
-                .zip(exploded.as_ref())
-                .map(|(m, e)| e.analyze(m, s, graph.may_ship(model, s), inputs, extra));
-            let whole_gain = whole.proposal.as_ref().map_or(0.0, gain);
-            // Splitting inside RUN steps rewrites more of the file: only
-            // when it saves clearly more than splitting whole steps.
-            let prefer_inside = inside
-                .as_ref()
-                .and_then(|a| a.proposal.as_ref())
-                .is_some_and(|p| gain(p) >= whole_gain + parallel::MIN_GAIN_SECONDS);
-            let mut tried_whole = false;
-            if !prefer_inside {
-                tried_whole = true;
-                if let Some(p) = &whole.proposal {
-                    if let Some(fix) = parallel::rewrite(model, &whole, p, &mut reserved) {
-                        report(cx, model, &|ii| ii, &whole, p, fix, false);
-                        continue;
-                    }
+            .zip(exploded.as_ref())
+            .map(|(m, e)| e.analyze(m, s, graph.may_ship(model, s), inputs, extra));
+        let whole_gain = whole.proposal.as_ref().map_or(0.0, gain);
+        // Splitting inside RUN steps rewrites more of the file: only
+        // when it saves clearly more than splitting whole steps.
+        let prefer_inside = inside
+            .as_ref()
+            .and_then(|a| a.proposal.as_ref())
+            .is_some_and(|p| gain(p) >= whole_gain + parallel::MIN_GAIN_SECONDS);
+        let mut tried_whole = false;
+        if !prefer_inside {
+            tried_whole = true;
+            if let Some(p) = &whole.proposal {
+                if let Some(fix) = parallel::rewrite(model, &whole, p, &mut reserved) {
+                    report(cx, model, &|ii| ii, &whole, p, fix, false);
+                    continue;
                 }
             }
-            if let (Some(a), Some(m), Some(e)) = (&inside, &emodel, &exploded) {
-                if let Some(p) = &a.proposal {
-                    if let Some(fix) = inside_fix(model, m, e, a, p, &mut reserved) {
-                        let original = |ii: usize| e.original_instruction[ii];
-                        report(cx, m, &original, a, p, fix, true);
-                        continue;
-                    }
+        }
+        if let (Some(a), Some(m), Some(e)) = (&inside, &emodel, &exploded) {
+            if let Some(p) = &a.proposal {
+                if let Some(fix) = inside_fix(model, m, e, a, p, &mut reserved) {
+                    let original = |ii: usize| e.original_instruction[ii];
+                    report(cx, m, &original, a, p, fix, true);
+                    continue;
                 }
             }
-            if !tried_whole {
-                if let Some(p) = &whole.proposal {
-                    if let Some(fix) = parallel::rewrite(model, &whole, p, &mut reserved) {
-                        report(cx, model, &|ii| ii, &whole, p, fix, false);
-                    }
+        }
+        if !tried_whole {
+            if let Some(p) = &whole.proposal {
+                if let Some(fix) = parallel::rewrite(model, &whole, p, &mut reserved) {
+                    report(cx, model, &|ii| ii, &whole, p, fix, false);
                 }
             }
         }

@@ -1,24 +1,14 @@
 use super::util::earlier_in_chain;
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::{Severity, Span};
+use super::Context;
+use crate::diagnostic::Span;
 use crate::fix::{Edit, Fix};
 use crate::syntax::{Args, Kind};
 
-/// CMD or ENTRYPOINT in shell form.
-pub(crate) struct ShellFormCmd;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD201",
-    slug: "shell-form-cmd",
-    summary: "CMD or ENTRYPOINT in shell form",
-    severity: Severity::Warning,
-    fix: FixAvailability::Sometimes,
-    hadolint: &["DL3025"],
-    buildkit: Some("JSONArgsRecommended"),
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/shell-form-cmd.md"),
-};
+declare_rule! {
+    /// CMD or ENTRYPOINT in shell form.
+    ShellFormCmd: RD201 "shell-form-cmd", Warning, "CMD or ENTRYPOINT in shell form";
+    fix: Sometimes, hadolint: ["DL3025"], buildkit: "JSONArgsRecommended"
+}
 
 /// Words that `sh -c` reads as something other than a program to run:
 /// reserved words, and the builtins that exist only inside a shell or
@@ -51,46 +41,42 @@ fn plain_words(cmd: &str, escape: char) -> Option<Vec<&str>> {
     (ok && program).then_some(words)
 }
 
-impl StaticRule for ShellFormCmd {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        for (ii, stage, inst) in model.instructions_of(&[Kind::Cmd, Kind::Entrypoint]) {
-            let Some(stage) = stage else { continue };
-            let Args::Shell(cmd) = &inst.args else {
-                continue;
-            };
-            // As BuildKit: with a SHELL set, the shell form is the author's choice.
-            if earlier_in_chain(model, stage, ii, Kind::Shell) {
-                continue;
-            }
-            let name = inst.kind().as_str();
-            let d = cx.report(
-                &META,
-                Span::new(inst.keyword.span.start, inst.args_span.end.max(inst.keyword.span.end)),
-                format!(
-                    "JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"
-                ),
-            )
-            .label("shell form: runs under /bin/sh -c")
-            .help(format!(
-                "write {name} [\"executable\", \"arg\"...] so the program runs as PID 1 and gets SIGTERM"
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    for (ii, stage, inst) in model.instructions_of(&[Kind::Cmd, Kind::Entrypoint]) {
+        let Some(stage) = stage else { continue };
+        let Args::Shell(cmd) = &inst.args else {
+            continue;
+        };
+        // As BuildKit: with a SHELL set, the shell form is the author's choice.
+        if earlier_in_chain(model, stage, ii, Kind::Shell) {
+            continue;
+        }
+        let name = inst.kind().as_str();
+        let d = cx.report(
+            &META,
+            Span::new(inst.keyword.span.start, inst.args_span.end.max(inst.keyword.span.end)),
+            format!(
+                "JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"
+            ),
+        )
+        .label("shell form: runs under /bin/sh -c")
+        .help(format!(
+            "write {name} [\"executable\", \"arg\"...] so the program runs as PID 1 and gets SIGTERM"
+        ));
+        if cmd.span.len() != cmd.text.len() {
+            continue;
+        }
+        if let Some(words) = plain_words(&cmd.text, model.ast.escape) {
+            let json = words
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            d.fix = Some(Fix::unsafe_(
+                format!("Write {name} in JSON form"),
+                vec![Edit::replace(cmd.span, format!("[{json}]"))],
             ));
-            if cmd.span.len() != cmd.text.len() {
-                continue;
-            }
-            if let Some(words) = plain_words(&cmd.text, model.ast.escape) {
-                let json = words
-                    .iter()
-                    .map(|w| format!("\"{w}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                d.fix = Some(Fix::unsafe_(
-                    format!("Write {name} in JSON form"),
-                    vec![Edit::replace(cmd.span, format!("[{json}]"))],
-                ));
-            }
         }
     }
 }

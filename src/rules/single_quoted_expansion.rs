@@ -1,22 +1,12 @@
 use super::runs::posix_commands;
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::{Severity, Span};
+use super::Context;
+use crate::diagnostic::Span;
 
-/// `'$HOME'`: single quotes keep the text literal.
-pub(crate) struct SingleQuotedExpansion;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD304",
-    slug: "single-quoted-expansion",
-    summary: "Expression in single quotes is not expanded",
-    severity: Severity::Info,
-    fix: FixAvailability::None,
-    hadolint: &["SC2016"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/single-quoted-expansion.md"),
-};
+declare_rule! {
+    /// `'$HOME'`: single quotes keep the text literal.
+    SingleQuotedExpansion: RD304 "single-quoted-expansion", Info, "Expression in single quotes is not expanded";
+    hadolint: ["SC2016"]
+}
 
 /// Commands whose arguments are programs or templates that expand later.
 const EXEMPT: &[&str] = &[
@@ -103,53 +93,49 @@ fn single_quoted_dollar(raw: &str) -> Option<usize> {
     None
 }
 
-impl StaticRule for SingleQuotedExpansion {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        for cmd in posix_commands(cx.model) {
-            let Some(name) = cmd.base_name() else {
+fn check(cx: &mut Context<'_>) {
+    for cmd in posix_commands(cx.model) {
+        let Some(name) = cmd.base_name() else {
+            continue;
+        };
+        if EXEMPT.contains(&name) || name.starts_with("python") {
+            continue;
+        }
+        // `echo '...$X...' >> script.sh`, `printf '...' | tee conf`:
+        // text written for later, where `$` is meant literally.
+        let writes_text = matches!(name, "echo" | "printf")
+            && (cmd.redirects.iter().any(|r| r.writes_file())
+                || (cmd.ctx.in_pipeline && cmd.ctx.in_subshell));
+        if writes_text {
+            continue;
+        }
+        let args = cmd.args();
+        for (i, w) in args.iter().enumerate() {
+            let Some(at) = single_quoted_dollar(&w.raw) else {
                 continue;
             };
-            if EXEMPT.contains(&name) || name.starts_with("python") {
+            // Code for another interpreter (`R -e '...$x'`, `lua -e`,
+            // `mongosh --eval`, `tool -c '...'`).
+            let code_flag = i > 0
+                && matches!(
+                    args[i - 1].text(),
+                    "-e" | "-E" | "-c" | "--eval" | "--command" | "--execute" | "-x"
+                );
+            if code_flag {
                 continue;
             }
-            // `echo '...$X...' >> script.sh`, `printf '...' | tee conf`:
-            // text written for later, where `$` is meant literally.
-            let writes_text = matches!(name, "echo" | "printf")
-                && (cmd.redirects.iter().any(|r| r.writes_file())
-                    || (cmd.ctx.in_pipeline && cmd.ctx.in_subshell));
-            if writes_text {
-                continue;
-            }
-            let args = cmd.args();
-            for (i, w) in args.iter().enumerate() {
-                let Some(at) = single_quoted_dollar(&w.raw) else {
-                    continue;
-                };
-                // Code for another interpreter (`R -e '...$x'`, `lua -e`,
-                // `mongosh --eval`, `tool -c '...'`).
-                let code_flag = i > 0
-                    && matches!(
-                        args[i - 1].text(),
-                        "-e" | "-E" | "-c" | "--eval" | "--command" | "--execute" | "-x"
-                    );
-                if code_flag {
-                    continue;
-                }
-                let span = if w.span.len() == w.raw.len() {
-                    Span::new(w.span.start + at, w.span.start + at + 1)
-                } else {
-                    w.span
-                };
-                cx.report(
-                    &META,
-                    span,
-                    "`$` in single quotes stays literal: the shell does not expand it",
-                )
-                .label("not expanded")
-                .help("use double quotes to expand it, or leave it if the text is meant literally");
-            }
+            let span = if w.span.len() == w.raw.len() {
+                Span::new(w.span.start + at, w.span.start + at + 1)
+            } else {
+                w.span
+            };
+            cx.report(
+                &META,
+                span,
+                "`$` in single quotes stays literal: the shell does not expand it",
+            )
+            .label("not expanded")
+            .help("use double quotes to expand it, or leave it if the text is meant literally");
         }
     }
 }

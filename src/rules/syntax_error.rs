@@ -1,30 +1,15 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 
-/// What BuildKit's parser or instruction reader refuses.
-pub(crate) struct SyntaxError;
+declare_rule! {
+    /// What BuildKit's parser or instruction reader refuses.
+    SyntaxError: RD001 "syntax-error", Error, "BuildKit cannot read this Dockerfile";
+    hadolint: ["DL3043"]
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD001",
-    slug: "syntax-error",
-    summary: "BuildKit cannot read this Dockerfile",
-    severity: Severity::Error,
-    fix: FixAvailability::None,
-    hadolint: &["DL3043"],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/syntax-error.md"),
-};
-
-impl StaticRule for SyntaxError {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        for e in model.ast.errors.iter().chain(&model.errors) {
-            let d = cx.report(&META, e.span, e.message.clone());
-            d.help = e.help.clone();
-        }
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    for e in model.ast.errors.iter().chain(&model.errors) {
+        let d = cx.report(&META, e.span, e.message.clone());
+        d.help = e.help.clone();
     }
 }

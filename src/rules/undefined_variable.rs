@@ -1,25 +1,14 @@
 use super::util::{expanded_words, flag_word, levenshtein, root_base, sub_span};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 use crate::model::expand::references;
 use crate::model::Base;
 use crate::syntax::Kind;
 
-/// A variable used in an instruction that no ARG or ENV in scope defines.
-pub(crate) struct UndefinedVariable;
-
-static META: RuleMeta = RuleMeta {
-    id: "RD203",
-    slug: "undefined-variable",
-    summary: "Variable is not defined by an ARG or ENV in scope",
-    severity: Severity::Warning,
-    fix: FixAvailability::None,
-    hadolint: &[],
-    buildkit: Some("UndefinedVar"),
-    default_enabled: true,
-    unused_code: false,
-    doc: include_str!("../../rules/undefined-variable.md"),
-};
+declare_rule! {
+    /// A variable used in an instruction that no ARG or ENV in scope defines.
+    UndefinedVariable: RD203 "undefined-variable", Warning, "Variable is not defined by an ARG or ENV in scope";
+    buildkit: "UndefinedVar"
+}
 
 /// Variables base images commonly set. Without a registry rdock cannot read
 /// a base image's environment, so on a stage built from an image these are
@@ -177,100 +166,96 @@ fn assigned_as_shell(text: &str, name: &str) -> bool {
     })
 }
 
-impl StaticRule for UndefinedVariable {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let model = cx.model;
-        let escape = model.ast.escape;
-        for stage in &model.stages {
-            let from_image = matches!(root_base(model, stage.index), Base::Image { .. });
-            for &ii in &stage.body {
-                let inst = model.instruction(ii);
-                if !matches!(
-                    inst.kind(),
-                    Kind::Add
-                        | Kind::Arg
-                        | Kind::Copy
-                        | Kind::Env
-                        | Kind::Expose
-                        | Kind::Label
-                        | Kind::StopSignal
-                        | Kind::User
-                        | Kind::Volume
-                        | Kind::Workdir
-                ) {
+fn check(cx: &mut Context<'_>) {
+    let model = cx.model;
+    let escape = model.ast.escape;
+    for stage in &model.stages {
+        let from_image = matches!(root_base(model, stage.index), Base::Image { .. });
+        for &ii in &stage.body {
+            let inst = model.instruction(ii);
+            if !matches!(
+                inst.kind(),
+                Kind::Add
+                    | Kind::Arg
+                    | Kind::Copy
+                    | Kind::Env
+                    | Kind::Expose
+                    | Kind::Label
+                    | Kind::StopSignal
+                    | Kind::User
+                    | Kind::Volume
+                    | Kind::Workdir
+            ) {
+                continue;
+            }
+            let mut words: Vec<_> = expanded_words(&inst.args).into_iter().cloned().collect();
+            if matches!(inst.kind(), Kind::Copy | Kind::Add) {
+                words.extend(
+                    inst.flags
+                        .iter()
+                        .filter(|f| matches!(f.name.as_str(), "chown" | "chmod" | "from"))
+                        .filter_map(flag_word),
+                );
+            }
+            for word in &words {
+                if word.text.starts_with("<<") {
                     continue;
                 }
-                let mut words: Vec<_> = expanded_words(&inst.args).into_iter().cloned().collect();
-                if matches!(inst.kind(), Kind::Copy | Kind::Add) {
-                    words.extend(
-                        inst.flags
-                            .iter()
-                            .filter(|f| matches!(f.name.as_str(), "chown" | "chmod" | "from"))
-                            .filter_map(flag_word),
-                    );
-                }
-                for word in &words {
-                    if word.text.starts_with("<<") {
+                for r in references(&word.text, escape) {
+                    // `${V:-default}`: an explicit fallback, not a mistake.
+                    if r.is_special() || r.has_default {
                         continue;
                     }
-                    for r in references(&word.text, escape) {
-                        // `${V:-default}`: an explicit fallback, not a mistake.
-                        if r.is_special() || r.has_default {
-                            continue;
-                        }
-                        if model.scope.lookup(Some(stage.index), ii, &r.name).is_some() {
-                            continue;
-                        }
-                        if from_image
-                            && may_come_from_image(model, stage.index, ii, &r.name)
-                            && !assigned_as_shell(&word.text, &r.name)
-                        {
-                            continue;
-                        }
-                        // BuildKit gives every stage a default PATH, even
-                        // `FROM scratch` (`/usr/local/sbin:...:/bin`).
-                        if r.name == "PATH" {
-                            continue;
-                        }
-                        let defs = model.scope.stages.get(stage.index);
-                        let suggestion = defs
-                            .into_iter()
-                            .flatten()
-                            .filter(|d| d.instruction.is_none_or(|i| i < ii))
-                            .map(|d| d.name.as_str())
-                            .find(|n| levenshtein(n, &r.name) <= 2);
-                        let global = model
-                            .scope
-                            .global
-                            .iter()
-                            .any(|d| d.name == r.name && d.instruction.is_some());
-                        cx.report(
-                            &META,
-                            sub_span(word, &r.span),
-                            format!("usage of undefined variable `${}`", r.name),
-                        )
-                        .label("not defined here")
-                        .help(if assigned_as_shell(&word.text, &r.name) {
-                            format!(
-                                "this value assigns `{0}` as shell code, for a later RUN: BuildKit expands `${0}` now; write `\\${0}` to leave it to that shell",
-                                r.name
-                            )
-                        } else if global {
-                            format!(
-                                "`{0}` is a global ARG: declare `ARG {0}` in this stage to use it",
-                                r.name
-                            )
-                        } else if let Some(s) = suggestion {
-                            format!("did you mean `${s}`?")
-                        } else {
-                            format!(
-                                "define it with `ARG {0}` or `ENV {0}=...` before this line",
-                                r.name
-                            )
-                        });
+                    if model.scope.lookup(Some(stage.index), ii, &r.name).is_some() {
+                        continue;
                     }
+                    if from_image
+                        && may_come_from_image(model, stage.index, ii, &r.name)
+                        && !assigned_as_shell(&word.text, &r.name)
+                    {
+                        continue;
+                    }
+                    // BuildKit gives every stage a default PATH, even
+                    // `FROM scratch` (`/usr/local/sbin:...:/bin`).
+                    if r.name == "PATH" {
+                        continue;
+                    }
+                    let defs = model.scope.stages.get(stage.index);
+                    let suggestion = defs
+                        .into_iter()
+                        .flatten()
+                        .filter(|d| d.instruction.is_none_or(|i| i < ii))
+                        .map(|d| d.name.as_str())
+                        .find(|n| levenshtein(n, &r.name) <= 2);
+                    let global = model
+                        .scope
+                        .global
+                        .iter()
+                        .any(|d| d.name == r.name && d.instruction.is_some());
+                    cx.report(
+                        &META,
+                        sub_span(word, &r.span),
+                        format!("usage of undefined variable `${}`", r.name),
+                    )
+                    .label("not defined here")
+                    .help(if assigned_as_shell(&word.text, &r.name) {
+                        format!(
+                            "this value assigns `{0}` as shell code, for a later RUN: BuildKit expands `${0}` now; write `\\${0}` to leave it to that shell",
+                            r.name
+                        )
+                    } else if global {
+                        format!(
+                            "`{0}` is a global ARG: declare `ARG {0}` in this stage to use it",
+                            r.name
+                        )
+                    } else if let Some(s) = suggestion {
+                        format!("did you mean `${s}`?")
+                    } else {
+                        format!(
+                            "define it with `ARG {0}` or `ENV {0}=...` before this line",
+                            r.name
+                        )
+                    });
                 }
             }
         }

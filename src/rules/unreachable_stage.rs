@@ -1,158 +1,143 @@
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::{Related, Severity, Span};
+use super::Context;
+use crate::diagnostic::{Related, Span};
 use crate::fix::{Edit, Fix};
 use crate::graph::{variable_reference, StageGraph, TargetSource};
 use crate::model::{Model, RefKind, RefTarget, StageRef};
 use crate::syntax::NodeKind;
 use crate::workspace::targets::{is_pattern, pattern_matches};
 
-/// A stage that no build target reaches.
-pub(crate) struct UnreachableStage;
+declare_rule! {
+    /// A stage that no build target reaches.
+    UnreachableStage: RD101 "unreachable-stage", Warning, "Stage is not reached by the build target";
+    fix: Sometimes, unused_code
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD101",
-    slug: "unreachable-stage",
-    summary: "Stage is not reached by the build target",
-    severity: Severity::Warning,
-    fix: FixAvailability::Sometimes,
-    hadolint: &[],
-    buildkit: None,
-    default_enabled: true,
-    unused_code: true,
-    doc: include_str!("../../rules/unreachable-stage.md"),
-};
-
-impl StaticRule for UnreachableStage {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        let (model, graph) = (cx.model, cx.graph);
-        if !graph.unknown_targets.is_empty() || model.stages.len() < 2 {
-            return;
+fn check(cx: &mut Context<'_>) {
+    let (model, graph) = (cx.model, cx.graph);
+    if !graph.unknown_targets.is_empty() || model.stages.len() < 2 {
+        return;
+    }
+    let names: Vec<String> = graph
+        .targets
+        .iter()
+        .map(|&t| match &model.stages[t].name {
+            Some(n) => format!("`{}`", n.text),
+            None if t + 1 == model.stages.len() => "the last stage".into(),
+            None => format!("stage {t}"),
+        })
+        .collect();
+    let shown = match names.len() {
+        0..=3 => names.join(", "),
+        n => format!("{}, and {} more", names[..3].join(", "), n - 3),
+    };
+    let plural = if graph.targets.len() > 1 { "s" } else { "" };
+    let by = match graph.target_source {
+        TargetSource::Cli => format!("target{plural} {shown} (--target)"),
+        TargetSource::Config => format!("target{plural} {shown} (`targets` in .rdock.toml)"),
+        TargetSource::Repository => {
+            format!("the target{plural} the repository builds ({shown})")
         }
-        let names: Vec<String> = graph
-            .targets
-            .iter()
-            .map(|&t| match &model.stages[t].name {
-                Some(n) => format!("`{}`", n.text),
-                None if t + 1 == model.stages.len() => "the last stage".into(),
-                None => format!("stage {t}"),
-            })
-            .collect();
-        let shown = match names.len() {
-            0..=3 => names.join(", "),
-            n => format!("{}, and {} more", names[..3].join(", "), n - 3),
-        };
-        let plural = if graph.targets.len() > 1 { "s" } else { "" };
-        let by = match graph.target_source {
-            TargetSource::Cli => format!("target{plural} {shown} (--target)"),
-            TargetSource::Config => format!("target{plural} {shown} (`targets` in .rdock.toml)"),
+        TargetSource::LastStage if model.stages[model.stages.len() - 1].name.is_none() => {
+            "the last stage (the default target)".into()
+        }
+        TargetSource::LastStage => format!("target {shown} (the last stage)"),
+    };
+    // Where each target comes from, for the related information.
+    let origins = |t: usize| -> String {
+        let mut why: Vec<String> = Vec::new();
+        match graph.target_source {
+            TargetSource::Cli => why.push("--target".into()),
+            TargetSource::Config => why.push("`targets` in .rdock.toml".into()),
+            TargetSource::LastStage => why.push("the last stage, built by default".into()),
             TargetSource::Repository => {
-                format!("the target{plural} the repository builds ({shown})")
-            }
-            TargetSource::LastStage if model.stages[model.stages.len() - 1].name.is_none() => {
-                "the last stage (the default target)".into()
-            }
-            TargetSource::LastStage => format!("target {shown} (the last stage)"),
-        };
-        // Where each target comes from, for the related information.
-        let origins = |t: usize| -> String {
-            let mut why: Vec<String> = Vec::new();
-            match graph.target_source {
-                TargetSource::Cli => why.push("--target".into()),
-                TargetSource::Config => why.push("`targets` in .rdock.toml".into()),
-                TargetSource::LastStage => why.push("the last stage, built by default".into()),
-                TargetSource::Repository => {
-                    let name = model.stages[t]
-                        .name
-                        .as_ref()
-                        .map(|n| n.text.to_ascii_lowercase());
-                    let found: Vec<&str> = cx
-                        .settings
-                        .discovered_targets
-                        .iter()
-                        .filter(|f| {
-                            f.name.as_ref().map(|n| n.to_ascii_lowercase()) == name
-                                && name.is_some()
-                        })
-                        .map(|f| f.origin.as_str())
-                        .collect();
-                    if !found.is_empty() {
-                        let more = found.len().saturating_sub(3);
-                        let mut s = format!("built by {}", found[..found.len().min(3)].join(", "));
-                        if more > 0 {
-                            s.push_str(&format!(" and {more} more"));
-                        }
-                        why.push(s);
+                let name = model.stages[t]
+                    .name
+                    .as_ref()
+                    .map(|n| n.text.to_ascii_lowercase());
+                let found: Vec<&str> = cx
+                    .settings
+                    .discovered_targets
+                    .iter()
+                    .filter(|f| {
+                        f.name.as_ref().map(|n| n.to_ascii_lowercase()) == name && name.is_some()
+                    })
+                    .map(|f| f.origin.as_str())
+                    .collect();
+                if !found.is_empty() {
+                    let more = found.len().saturating_sub(3);
+                    let mut s = format!("built by {}", found[..found.len().min(3)].join(", "));
+                    if more > 0 {
+                        s.push_str(&format!(" and {more} more"));
                     }
-                    if t + 1 == model.stages.len() {
-                        why.push("the last stage, built by default".into());
-                    }
-                    if why.is_empty() {
-                        why.push("`targets` in .rdock.toml".into());
-                    }
+                    why.push(s);
+                }
+                if t + 1 == model.stages.len() {
+                    why.push("the last stage, built by default".into());
+                }
+                if why.is_empty() {
+                    why.push("`targets` in .rdock.toml".into());
                 }
             }
-            why.join("; ")
-        };
-        // Stages a build file names in a way rdock cannot follow to a build
-        // (`DOCKER_TARGET: slim`): possibly built, with what they use.
-        let hinted: Vec<usize> = cx
-            .settings
-            .discovered_targets
-            .iter()
-            .filter_map(|t| model.stage_by_name(t.hint.as_deref()?))
-            .collect();
-        let hinted = if hinted.is_empty() {
-            Vec::new()
-        } else {
-            graph.maybe_reachable_from(&hinted)
-        };
-        let mut guard: Option<Guard<'_>> = None;
-        for stage in &model.stages {
-            // A stage whose name holds a variable (`AS ${STAGE}`) could be
-            // any name: what uses it is unknown.
-            if graph.maybe_reachable[stage.index]
-                || hinted.get(stage.index).copied().unwrap_or(false)
-                || stage.name.as_ref().is_some_and(|n| is_pattern(&n.text))
-            {
-                continue;
-            }
-            let from = model.from_instruction(stage.index);
-            let span = match &stage.name {
-                Some(n) => Span::new(from.keyword.span.start, n.span.end),
-                None => from.span,
-            };
-            let d = cx
-                .report(
-                    &META,
-                    span,
-                    format!(
-                        "{} is not reached by {by}",
-                        describe_stage(model, stage.index)
-                    ),
-                )
-                .label("no build target reaches this stage");
-            let last = stage
-                .body
-                .last()
-                .map_or(from.span, |&i| model.instruction(i).span);
-            d.unused = Some(Span::new(from.span.start, last.end));
-            d.related = graph
-                .targets
-                .iter()
-                .map(|&t| Related {
-                    span: model.from_instruction(t).span,
-                    message: format!("target {}: {}", describe(model, t), origins(t)),
-                })
-                .collect();
-            d.help = Some(
-                "delete the stage, or if it is built on purpose, name it with --target or in `targets` in .rdock.toml (`rdock targets` lists the builds rdock found)"
-                    .into(),
-            );
-            let guard = guard.get_or_insert_with(|| Guard::new(model, graph));
-            d.fix = delete_stage(model, guard, stage.index);
         }
+        why.join("; ")
+    };
+    // Stages a build file names in a way rdock cannot follow to a build
+    // (`DOCKER_TARGET: slim`): possibly built, with what they use.
+    let hinted: Vec<usize> = cx
+        .settings
+        .discovered_targets
+        .iter()
+        .filter_map(|t| model.stage_by_name(t.hint.as_deref()?))
+        .collect();
+    let hinted = if hinted.is_empty() {
+        Vec::new()
+    } else {
+        graph.maybe_reachable_from(&hinted)
+    };
+    let mut guard: Option<Guard<'_>> = None;
+    for stage in &model.stages {
+        // A stage whose name holds a variable (`AS ${STAGE}`) could be
+        // any name: what uses it is unknown.
+        if graph.maybe_reachable[stage.index]
+            || hinted.get(stage.index).copied().unwrap_or(false)
+            || stage.name.as_ref().is_some_and(|n| is_pattern(&n.text))
+        {
+            continue;
+        }
+        let from = model.from_instruction(stage.index);
+        let span = match &stage.name {
+            Some(n) => Span::new(from.keyword.span.start, n.span.end),
+            None => from.span,
+        };
+        let d = cx
+            .report(
+                &META,
+                span,
+                format!(
+                    "{} is not reached by {by}",
+                    describe_stage(model, stage.index)
+                ),
+            )
+            .label("no build target reaches this stage");
+        let last = stage
+            .body
+            .last()
+            .map_or(from.span, |&i| model.instruction(i).span);
+        d.unused = Some(Span::new(from.span.start, last.end));
+        d.related = graph
+            .targets
+            .iter()
+            .map(|&t| Related {
+                span: model.from_instruction(t).span,
+                message: format!("target {}: {}", describe(model, t), origins(t)),
+            })
+            .collect();
+        d.help = Some(
+            "delete the stage, or if it is built on purpose, name it with --target or in `targets` in .rdock.toml (`rdock targets` lists the builds rdock found)"
+                .into(),
+        );
+        let guard = guard.get_or_insert_with(|| Guard::new(model, graph));
+        d.fix = delete_stage(model, guard, stage.index);
     }
 }
 

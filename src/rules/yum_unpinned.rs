@@ -1,27 +1,12 @@
 use super::packages::{unpinned, YUM};
-use super::{Context, FixAvailability, RuleMeta, StaticRule};
-use crate::diagnostic::Severity;
+use super::Context;
 
-/// `yum install` of a package without a version.
-pub(crate) struct YumUnpinned;
+declare_rule! {
+    /// `yum install` of a package without a version.
+    YumUnpinned: RD421 "yum-unpinned", Info, "`yum install` without pinned versions";
+    hadolint: ["DL3033"], off_by_default
+}
 
-static META: RuleMeta = RuleMeta {
-    id: "RD421",
-    slug: "yum-unpinned",
-    summary: "`yum install` without pinned versions",
-    severity: Severity::Info,
-    fix: FixAvailability::None,
-    hadolint: &["DL3033"],
-    buildkit: None,
-    default_enabled: false,
-    unused_code: false,
-    doc: include_str!("../../rules/yum-unpinned.md"),
-};
-
-impl StaticRule for YumUnpinned {
-    const META: &'static RuleMeta = &META;
-
-    fn check(&self, cx: &mut Context<'_>) {
-        unpinned(cx, &META, &YUM);
-    }
+fn check(cx: &mut Context<'_>) {
+    unpinned(cx, &META, &YUM);
 }
