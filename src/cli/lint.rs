@@ -153,78 +153,14 @@ impl Failure {
 
 pub fn run(args: LintArgs) -> Exit {
     let session = match session(&args) {
-        Ok(s) => s,
+        Ok(s) => s.with_tops(tops(&args.paths)),
         Err(f) => {
             // Nothing was linted: the report holds the error alone.
             report_errors(&args, vec![f]);
             return Exit::Error;
         }
     };
-    // Outside a repository, the top of what was linted is the root builds
-    // are looked for in (`workspace::root`).
-    let named: Vec<PathBuf> = args
-        .paths
-        .iter()
-        .filter(|p| p.as_os_str() != "-")
-        .cloned()
-        .collect();
-    let named = if named.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        named
-    };
-    // (Paths on unrelated trees have `/` in common: each is then its own top,
-    // rather than walking the whole filesystem.)
-    let tops = match crate::workspace::common_top(&named) {
-        Some(top) if top.parent().is_some() => vec![top],
-        _ => named,
-    };
-    let session = session.with_tops(tops);
-    let mut inputs = Vec::new();
-    let mut failures = Vec::new();
-    // Inputs named but not linted (their errors are printed).
-    let mut not_linted = 0;
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let (stdin, paths): (Vec<_>, Vec<_>) = paths.into_iter().partition(|p| p.as_os_str() == "-");
-    if !stdin.is_empty() {
-        inputs.push(Input::Stdin);
-    }
-    if !paths.is_empty() {
-        let found = files::collect(&paths);
-        for (path, why) in &found.errors {
-            let name = display(path);
-            failures.push(Failure::new(
-                Some(&name),
-                plain(
-                    format!("cannot read `{name}`: {why}"),
-                    "check the path and its permissions",
-                ),
-            ));
-            not_linted += 1;
-        }
-        if !args.quiet {
-            for (left, kept) in &found.same {
-                eprintln!(
-                    "note: `{}` is the same file as `{}` (a link); it is linted{} once, as `{}`",
-                    display(left),
-                    display(kept),
-                    if args.fix { " and fixed" } else { "" },
-                    display(kept)
-                );
-            }
-        }
-        let outside: std::collections::HashMap<PathBuf, PathBuf> =
-            found.outside.into_iter().collect();
-        inputs.extend(found.files.into_iter().map(|f| {
-            let real = outside.get(&f).cloned();
-            Input::File(f, real)
-        }));
-    }
-
+    let (inputs, failures) = gather(&args);
     if args.fix && !args.diff {
         // Ctrl-C finishes the file being written and starts no other.
         super::write::catch_interrupts();
@@ -244,34 +180,17 @@ pub fn run(args: LintArgs) -> Exit {
             }
         })
         .collect();
-
-    let mut results = Vec::new();
-    let mut diffs = String::new();
-    let mut changed_files = 0;
-    let mut fixed_total = 0;
-    let mut failing = false;
+    let mut tally = Tally {
+        not_linted: failures.len(),
+        failures,
+        ..Tally::default()
+    };
     for o in outcomes {
-        if o.error.is_some() && o.result.is_none() {
-            not_linted += 1;
-        }
-        if let Some(e) = o.error {
-            failures.push(e);
-        }
-        if !o.diff.is_empty() {
-            changed_files += 1;
-        }
-        diffs.push_str(&o.diff);
-        fixed_total += o.fixed;
         if let Some(bytes) = &o.stdin_fixed {
             // Not `print!`: a closed pipe must not panic.
             let _ = std::io::stdout().write_all(bytes);
         }
-        if let Some(r) = o.result {
-            if r.diagnostics.iter().any(|d| d.severity >= o.fail_level) {
-                failing = true;
-            }
-            results.push(r);
-        }
+        tally.add(o);
     }
     if !args.quiet {
         // A build file rdock could not read (a bake `inherits` cycle, bad
@@ -282,67 +201,174 @@ pub fn run(args: LintArgs) -> Exit {
             eprintln!("warning: {line}");
         }
     }
-    let exit = if failures.is_empty() {
+    report(&args, tally)
+}
+
+/// Where builds are looked for outside a repository (`workspace::root`):
+/// the top of what was linted. Paths on unrelated trees have `/` in
+/// common: each is then its own top, rather than walking the whole
+/// filesystem.
+fn tops(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let named: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
+    let named = if named.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        named
+    };
+    match crate::workspace::common_top(&named) {
+        Some(top) if top.parent().is_some() => vec![top],
+        _ => named,
+    }
+}
+
+/// The inputs the paths name (`-` is standard input; none is `.`), and a
+/// failure for each path that could not be read (each an input not linted).
+fn gather(args: &LintArgs) -> (Vec<Input>, Vec<Failure>) {
+    let mut inputs = Vec::new();
+    let mut failures = Vec::new();
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let (stdin, paths): (Vec<_>, Vec<_>) = paths.into_iter().partition(|p| p.as_os_str() == "-");
+    if !stdin.is_empty() {
+        inputs.push(Input::Stdin);
+    }
+    if paths.is_empty() {
+        return (inputs, failures);
+    }
+    let found = files::collect(&paths);
+    for (path, why) in &found.errors {
+        let name = display(path);
+        failures.push(Failure::new(
+            Some(&name),
+            plain(
+                format!("cannot read `{name}`: {why}"),
+                "check the path and its permissions",
+            ),
+        ));
+    }
+    if !args.quiet {
+        for (left, kept) in &found.same {
+            eprintln!(
+                "note: `{}` is the same file as `{}` (a link); it is linted{} once, as `{}`",
+                display(left),
+                display(kept),
+                if args.fix { " and fixed" } else { "" },
+                display(kept)
+            );
+        }
+    }
+    let outside: std::collections::HashMap<PathBuf, PathBuf> = found.outside.into_iter().collect();
+    inputs.extend(found.files.into_iter().map(|f| {
+        let real = outside.get(&f).cloned();
+        Input::File(f, real)
+    }));
+    (inputs, failures)
+}
+
+/// What the lint of every input came to.
+#[derive(Default)]
+struct Tally {
+    results: Vec<FileResult>,
+    failures: Vec<Failure>,
+    /// Inputs named but not linted (their errors are printed).
+    not_linted: usize,
+    diffs: String,
+    changed_files: usize,
+    fixed: usize,
+    /// Some finding is at or above its file's fail level.
+    failing: bool,
+}
+
+impl Tally {
+    fn add(&mut self, o: Outcome) {
+        if o.error.is_some() && o.result.is_none() {
+            self.not_linted += 1;
+        }
+        self.failures.extend(o.error);
+        if !o.diff.is_empty() {
+            self.changed_files += 1;
+        }
+        self.diffs.push_str(&o.diff);
+        self.fixed += o.fixed;
+        if let Some(r) = o.result {
+            self.failing |= r.diagnostics.iter().any(|d| d.severity >= o.fail_level);
+            self.results.push(r);
+        }
+    }
+}
+
+/// The report (or the diff, or the statistics), and the exit code: 2 on
+/// any error, else 1 on findings at the fail level (with `--diff`, on a
+/// change), else 0.
+fn report(args: &LintArgs, tally: Tally) -> Exit {
+    let exit = if tally.failures.is_empty() {
         Exit::Ok
     } else {
         Exit::Error
     };
-    let errors = show_errors(failures);
-
-    let format = args.output_format;
-    let mut out = report_stream(&args);
+    let errors = show_errors(tally.failures);
+    let mut out = report_stream(args);
     if args.diff {
-        let _ = out.write_all(diffs.as_bytes());
+        let _ = out.write_all(tally.diffs.as_bytes());
         if !args.quiet {
             let _ = writeln!(
                 std::io::stderr(),
-                "{changed_files} file{} would be changed.",
-                if changed_files == 1 { "" } else { "s" }
+                "{} file{} would be changed.",
+                tally.changed_files,
+                if tally.changed_files == 1 { "" } else { "s" }
             );
         }
         let _ = out.flush();
         return if exit == Exit::Error {
             Exit::Error
-        } else if diffs.is_empty() {
+        } else if tally.diffs.is_empty() {
             Exit::Ok
         } else {
             Exit::Findings
         };
     }
     if args.statistics {
-        print_statistics(&results, &mut out);
+        print_statistics(&tally.results, &mut out);
     } else {
         let metas: Vec<&'static rules::RuleMeta> = rules::metas().collect();
         let opts = RenderOptions {
-            color: color(&args),
+            color: color(args),
             show_source: true,
             quiet: args.quiet,
-            not_linted,
+            not_linted: tally.not_linted,
         };
         let report = render::Report {
-            results: &results,
+            results: &tally.results,
             errors: &errors,
             rules: &metas,
             opts: &opts,
         };
-        if let Err(e) = render::render(format, &report, &mut *out) {
+        if let Err(e) = render::render(args.output_format, &report, &mut *out) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 super::error(format!("cannot write the report: {e}"), None);
                 return Exit::Error;
             }
         }
     }
-    if args.fix && fixed_total > 0 && !args.quiet {
+    if args.fix && tally.fixed > 0 && !args.quiet {
         let _ = writeln!(
             std::io::stderr(),
-            "Fixed {fixed_total} problem{}.",
-            if fixed_total == 1 { "" } else { "s" }
+            "Fixed {} problem{}.",
+            tally.fixed,
+            if tally.fixed == 1 { "" } else { "s" }
         );
     }
     let _ = out.flush();
     if exit == Exit::Error {
         Exit::Error
-    } else if failing {
+    } else if tally.failing {
         Exit::Findings
     } else {
         Exit::Ok
