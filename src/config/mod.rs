@@ -531,7 +531,7 @@ fn unknown_key_help(key: &str) -> String {
     let normalized = key.to_ascii_lowercase().replace('_', "-");
     let closest = KEYS
         .iter()
-        .map(|(name, _)| (edit_distance(&normalized, name), *name))
+        .map(|(name, _)| (strsim::levenshtein(&normalized, name), *name))
         .min();
     match closest {
         Some((0, name)) => format!("did you mean `{name}`? keys are kebab-case"),
@@ -542,26 +542,6 @@ fn unknown_key_help(key: &str) -> String {
             format!("the keys are {}", names.join(", "))
         }
     }
-}
-
-/// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diag = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                diag
-            } else {
-                1 + diag.min(above).min(row[j])
-            };
-            diag = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// `range` limited to `text` and to character boundaries.

@@ -404,14 +404,6 @@ fn bad_command_tables() {
 }
 
 #[test]
-fn edit_distance_counts_edits() {
-    assert_eq!(edit_distance("select", "select"), 0);
-    assert_eq!(edit_distance("selec", "select"), 1);
-    assert_eq!(edit_distance("ignroe", "ignore"), 2);
-    assert_eq!(edit_distance("", "abc"), 3);
-}
-
-#[test]
 fn line_col_at_edges() {
     assert_eq!(line_col("", 0), (1, 1));
     assert_eq!(line_col("ab\ncd", 3), (2, 1));

@@ -26,7 +26,7 @@ fn check(cx: &mut Context<'_>) {
                     .iter()
                     .filter(|d| d.instruction.is_none_or(|i| i < stage.from))
                     .map(|d| d.name.as_str())
-                    .find(|n| super::util::levenshtein(n, &r.name) <= 2);
+                    .find(|n| strsim::levenshtein(n, &r.name) <= 2);
                 cx.report(
                     &META,
                     sub_span(word, &r.span),

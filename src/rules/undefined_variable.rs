@@ -1,8 +1,9 @@
-use super::util::{expanded_words, flag_word, levenshtein, root_base, sub_span};
+use super::util::{expanded_words, flag_word, root_base, sub_span};
 use super::Context;
 use crate::model::expand::references;
 use crate::model::Base;
 use crate::syntax::Kind;
+use strsim::levenshtein;
 
 declare_rule! {
     /// A variable used in an instruction that no ARG or ENV in scope defines.

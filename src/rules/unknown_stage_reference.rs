@@ -1,7 +1,7 @@
 use super::Context;
 use crate::model::image::is_official;
 use crate::model::{RefKind, RefTarget};
-use crate::syntax::levenshtein;
+use strsim::levenshtein;
 
 declare_rule! {
     /// `--from=` or `from=` names neither a stage of this file nor a full image reference.

@@ -1,6 +1,6 @@
 use super::Context;
 use crate::diagnostic::Span;
-use crate::syntax::levenshtein;
+use strsim::levenshtein;
 
 declare_rule! {
     /// `--target` names no stage of the file.

@@ -68,21 +68,6 @@ pub(crate) fn node_lines(model: &Model<'_>, ii: usize) -> Span {
     model.ast.nodes[model.instructions[ii].node].lines
 }
 
-/// Edit distance, for "did you mean" suggestions.
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// Whether `s` is a valid image reference as `reference.ParseNormalizedNamed`
 /// accepts it: `[domain/]path[:tag][@digest]`, path components lower case.
 pub(crate) fn valid_image_reference(s: &str) -> bool {
@@ -216,11 +201,5 @@ mod tests {
         ] {
             assert!(!valid_image_reference(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn distance() {
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("", "ab"), 2);
     }
 }

@@ -14,5 +14,4 @@ mod parser;
 pub mod printer;
 
 pub use ast::*;
-pub(crate) use parser::levenshtein;
 pub use parser::parse;

@@ -834,23 +834,8 @@ fn suggest_keyword(word: &str) -> Option<&'static str> {
     let w = word.to_ascii_uppercase();
     Kind::KNOWN
         .iter()
-        .map(|k| (levenshtein(&w, k.as_str()), k.as_str()))
+        .map(|k| (strsim::levenshtein(&w, k.as_str()), k.as_str()))
         .filter(|&(d, k)| d <= 2 && d < k.len())
         .min()
         .map(|(_, k)| k)
-}
-
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
