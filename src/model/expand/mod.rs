@@ -760,8 +760,6 @@ impl<'a> ShellWord<'a> {
         (value, set)
     }
 
-    /// BuildKit replaces any error from a nested word that ran into the end
-    /// of the input with a "missing" error for the enclosing `${`.
     /// The word up to `stop` (consumed), or, when the text ends before it,
     /// the error `message` as BuildKit words it.
     fn word_until(
@@ -777,6 +775,8 @@ impl<'a> ShellWord<'a> {
         }
     }
 
+    /// BuildKit replaces any error from a nested word that ran into the end
+    /// of the input with a "missing" error for the enclosing `${`.
     fn missing_close(&self, err: ExpandError, message: &str, start: usize) -> ExpandError {
         if self.peek().is_none() {
             ExpandError::new(message, start)
