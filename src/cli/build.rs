@@ -70,14 +70,13 @@ impl BuildFlags {
                 _ => PathBuf::from("."),
             });
         if !context.is_dir() {
-            super::error(
+            return Err(super::fail(
                 format!(
                     "the build context `{}` is not a directory",
                     context.display()
                 ),
-                Some("pass an existing folder with --context".into()),
-            );
-            return Err(Exit::Error);
+                "pass an existing folder with --context",
+            ));
         }
         Ok(Build {
             text,

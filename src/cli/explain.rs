@@ -46,13 +46,7 @@ fn explain(args: ExplainArgs) -> Result<Exit, Exit> {
     let text = if stdin {
         input::read_stream(std::io::stdin().lock())
             .and_then(input::utf8)
-            .map_err(|e| {
-                super::error(
-                    format!("cannot read standard input: {e}"),
-                    Some(e.help().into()),
-                );
-                Exit::Error
-            })?
+            .map_err(|e| super::fail(format!("cannot read standard input: {e}"), e.help()))?
     } else {
         super::read_dockerfile(&args.file)?
     };

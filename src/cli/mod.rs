@@ -260,6 +260,12 @@ pub(crate) fn error(message: impl Into<String>, help: Option<String>) {
     );
 }
 
+/// An error with how to fix it, printed; the exit code of a command it stops.
+pub(crate) fn fail(message: impl Into<String>, help: &str) -> Exit {
+    error(message, Some(help.into()));
+    Exit::Error
+}
+
 /// For the commands that build (`verify`, `trace`): the engine, or the
 /// error printed.
 pub(crate) fn engine_or_exit(
@@ -277,27 +283,22 @@ pub(crate) fn temp_dir(prefix: &str) -> Result<tempfile::TempDir, Exit> {
         .prefix(prefix)
         .tempdir()
         .map_err(|e| {
-            error(
+            fail(
                 format!("cannot create a temporary folder: {e}"),
-                Some("check that TMPDIR is writable".into()),
-            );
-            Exit::Error
+                "check that TMPDIR is writable",
+            )
         })
 }
 
 /// The Dockerfile `verify`, `trace` and `explain-deps` read: on an error,
 /// what and where printed with how to fix it, and `Exit::Error`.
 pub(crate) fn read_dockerfile(path: &std::path::Path) -> Result<String, Exit> {
-    crate::input::read_text(path).map_err(|e| {
-        error(
-            format!("cannot read `{}`: {e}", path.display()),
-            Some(e.help().into()),
-        );
-        Exit::Error
-    })
+    crate::input::read_text(path)
+        .map_err(|e| fail(format!("cannot read `{}`: {e}", path.display()), e.help()))
 }
 
-/// For the commands that build one Dockerfile (`verify`, `trace`): its
+/// For the commands that read one Dockerfile (`verify` and `trace` through
+/// `BuildFlags::read`, `explain-deps`): its
 /// build arguments parsed (`KEY` alone takes the environment's value) and
 /// the settings `rdock lint --target T --build-arg ...` uses for it, so
 /// that what they build is what the lint saw. A bad flag or configuration
@@ -316,11 +317,8 @@ pub(crate) fn build_settings(
 > {
     use crate::session::{ConfigChoice, Session};
     use crate::settings::{self, Overrides};
-    let build_args =
-        settings::parse_build_args(build_arg, |k| std::env::var(k).ok()).map_err(|e| {
-            error(e, Some("write it as --build-arg KEY=VALUE".into()));
-            Exit::Error
-        })?;
+    let build_args = settings::parse_build_args(build_arg, |k| std::env::var(k).ok())
+        .map_err(|e| fail(e, "write it as --build-arg KEY=VALUE"))?;
     let overrides = Overrides {
         targets: target.iter().map(|t| t.to_string()).collect(),
         build_args: build_args.clone(),
@@ -328,8 +326,7 @@ pub(crate) fn build_settings(
     };
     if let Err(e) = overrides.validate() {
         let (message, help) = invalid_override(e);
-        error(message, Some(help));
-        return Err(Exit::Error);
+        return Err(fail(message, &help));
     }
     let session = Session::new(overrides, ConfigChoice::unless_ignored(no_config));
     let settings = session.settings_for(file).map_err(|e| {

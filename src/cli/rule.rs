@@ -24,13 +24,10 @@ fn meta_json(m: &RuleMeta) -> serde_json::Value {
 pub fn rule(code: &str, format: DocFormat) -> Exit {
     let Some(m) = rules::lookup(code) else {
         let known = rules::metas().map(|m| m.id).collect::<Vec<_>>().join(", ");
-        super::error(
+        return super::fail(
             format!("unknown rule `{code}`"),
-            Some(format!(
-                "rules are named by id or slug; `rdock rules` lists them ({known})"
-            )),
+            &format!("rules are named by id or slug; `rdock rules` lists them ({known})"),
         );
-        return Exit::Error;
     };
     match format {
         DocFormat::Text => print!("{}", m.doc),

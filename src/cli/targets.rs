@@ -21,11 +21,10 @@ pub struct TargetsArgs {
 pub fn run(args: TargetsArgs) -> Exit {
     let path = args.path.unwrap_or_else(|| PathBuf::from("."));
     if !path.exists() {
-        super::error(
+        return super::fail(
             format!("`{}` does not exist", path.display()),
-            Some("give a folder or a Dockerfile inside the repository".into()),
+            "give a folder or a Dockerfile inside the repository",
         );
-        return Exit::Error;
     }
     let found = Roots::new(vec![path.clone()]).root_of(&path);
     let d = discover(&found);

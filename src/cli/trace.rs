@@ -16,7 +16,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::build::{Build, BuildFlags};
-use super::Exit;
+use super::{fail, Exit};
 use crate::exec::{BuildRequest, StepTrace, Written};
 use crate::model::Model;
 use crate::parallel::effects::{run_effects, Effects, Event};
@@ -70,10 +70,6 @@ pub fn run(args: TraceArgs) -> Exit {
 }
 
 fn trace(args: TraceArgs) -> Result<Exit, Exit> {
-    let fail = |message: String, help: &str| {
-        super::error(message, Some(help.into()));
-        Exit::Error
-    };
     let Build {
         text,
         build_args,

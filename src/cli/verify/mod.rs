@@ -13,7 +13,7 @@ mod report;
 use report::{empty_analysis, ratio, report_failure, report_unchanged, timed, Report};
 
 use super::build::{Build, BuildFlags};
-use super::Exit;
+use super::{fail, Exit};
 use crate::exec::{BuildOutput, BuildRequest, EngineChoice, ExecError, Executor, Progress};
 use crate::verify::fs::Snapshot;
 use crate::verify::timing::{analyse, Analysis};
@@ -72,11 +72,6 @@ pub enum VerifyFormat {
 
 /// The fixed time every exported mtime is set to.
 const SOURCE_DATE_EPOCH: u64 = 0;
-
-fn fail(message: String, help: &str) -> Exit {
-    super::error(message, Some(help.into()));
-    Exit::Error
-}
 
 /// One side of the comparison.
 struct Side {
