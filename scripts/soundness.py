@@ -40,8 +40,39 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# What a debian program may touch: the last stage copies these folders.
-DEBIAN_ROOTS = ["/etc", "/opt", "/srv", "/work", "/home", "/root", "/tmp", "/usr/local", "/var/lib/app", "/var/cache/app"]
+# What a debian program may touch: the last stage copies these folders
+# (and what the local packages install, and dpkg's list of them).
+DEBIAN_ROOTS = ["/etc", "/opt", "/srv", "/work", "/home", "/root", "/tmp", "/usr/local", "/var/lib/app", "/var/cache/app",
+                "/usr/share/rdock", "/usr/bin/rdock-a", "/usr/bin/rdock-b", "/usr/bin/rdock-c", "/usr/bin/wget",
+                "/var/lib/dpkg/status"]
+
+# Package installs without a network: `rdock-a`, `rdock-b` and `rdock-c`
+# ship the program /usr/bin/rdock-X (unknown to rdock: a step that runs it
+# is opaque) and /usr/share/rdock/X.txt; `wget` ships a stand-in for
+# `wget -O FILE URL` (it writes the URL to FILE), a program rdock models,
+# so a step that runs it must stay after the install that names it. All
+# built with dpkg-deb into a flat repository that becomes apt's only source.
+PACKAGES = ["rdock-a", "rdock-b", "rdock-c", "wget"]
+LOCAL_REPO = " && ".join([
+    "mkdir -p /var/lib/rdock-repo",
+    "for p in a b c; do d=/tmp/pkg-$p"
+    " && mkdir -p $d/DEBIAN $d/usr/bin $d/usr/share/rdock"
+    " && printf '#!/bin/sh\\necho %s\\n' $p > $d/usr/bin/rdock-$p && chmod 755 $d/usr/bin/rdock-$p"
+    " && echo $p > $d/usr/share/rdock/$p.txt"
+    " && printf 'Package: rdock-%s\\nVersion: 1\\nArchitecture: all\\nMaintainer: r <r@r>\\nDescription: x\\n' $p > $d/DEBIAN/control"
+    " && dpkg-deb --build $d /var/lib/rdock-repo/rdock-$p.deb >/dev/null && rm -rf $d; done",
+    "d=/tmp/pkg-wget && mkdir -p $d/DEBIAN $d/usr/bin"
+    " && printf '#!/bin/sh\\n[ \"$1\" = -O ] && echo \"$3\" > \"$2\"\\n' > $d/usr/bin/wget && chmod 755 $d/usr/bin/wget"
+    " && printf 'Package: wget\\nVersion: 1\\nArchitecture: all\\nMaintainer: r <r@r>\\nDescription: x\\n' > $d/DEBIAN/control"
+    " && dpkg-deb --build $d /var/lib/rdock-repo/wget.deb >/dev/null && rm -rf $d",
+    "cd /var/lib/rdock-repo",
+    "for f in *.deb; do dpkg-deb -f $f; echo \"Filename: ./$f\"; echo \"Size: $(stat -c %s $f)\";"
+    " echo \"SHA256: $(sha256sum $f | cut -d' ' -f1)\"; echo; done > Packages",
+    "rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*",
+    "echo 'deb [trusted=yes] file:/var/lib/rdock-repo ./' > /etc/apt/sources.list.d/rdock.list",
+    "apt-get update -qq",
+    "cd /work",
+])
 
 
 class Gen:
@@ -56,6 +87,8 @@ class Gen:
         self.files = ["/work/f1", "/work/f2", "/opt/app/docs/manual-v1.txt", "/etc/app.conf", "/opt/data/users.gz"]
         self.hard = ["/work/h1", "/work/h2"]
         self.dirs = ["/work", "/work/d1", "/work/d2", "/opt/app/docs", "/srv/sg", "/opt/data", "/work/shared"]
+        # Local packages installed (PACKAGES).
+        self.installed = []
 
     # --- state -------------------------------------------------------------
     def fresh(self):
@@ -101,7 +134,10 @@ class Gen:
         ]
         if self.r.random() < 0.5:
             lines.append("ln -s /work/later /work/dangling")
-        return ["RUN " + " && ".join(lines)]
+        out = ["RUN " + " && ".join(lines)]
+        if self.debian:
+            out.append("RUN " + LOCAL_REPO)
+        return out
 
     # --- operations: each returns shell text and updates the state ---------
     def op(self):
@@ -119,7 +155,32 @@ class Gen:
         "exit_guard", "checksum", "opaque_then_rm", "find", "seq",
     ]
     DEBIAN_OPS = ["install_d", "install_d_mode", "install_m", "install_t", "install_D", "localtime", "timezone", "useradd",
-                  "getconf", "dpkg_arch"]
+                  "getconf", "dpkg_arch", "apt_install", "apt_install", "apt_remove", "run_installed", "run_installed"]
+
+    def op_apt_install(self):
+        todo = [p for p in PACKAGES if p not in self.installed]
+        if not todo:
+            return self.op_write_new()
+        p = self.r.choice(todo)
+        self.installed.append(p)
+        return f"apt-get install -y -qq {p} >/dev/null"
+
+    def op_apt_remove(self):
+        if not self.installed:
+            return self.op_apt_install()
+        p = self.r.choice(self.installed)
+        self.installed.remove(p)
+        return f"apt-get remove -y -qq {p} >/dev/null"
+
+    def op_run_installed(self):
+        """A program a package installed (named as packages name theirs)."""
+        if not self.installed:
+            return self.op_apt_install()
+        p = self.r.choice(self.installed)
+        if p == "wget":
+            self.n += 1
+            return f"sleep 1 && wget -O {self.fresh_file()} http://files.invalid/f{self.n}"
+        return f"{p} > {self.fresh_file()}"
 
     def op_write_new(self):
         p = self.fresh_file()
@@ -523,6 +584,19 @@ class Gen:
         variable that every later piece carries."""
         r = self.r
         parts = []
+        # As official images do: install packages first in the RUN, and
+        # sometimes remove them at its end (RD501 may start the slow parts
+        # before the install, as an unsafe fix).
+        removal = None
+        if self.debian and r.random() < 0.4:
+            todo = [p for p in PACKAGES if p not in self.installed]
+            if todo:
+                pkg = r.choice(todo)
+                parts.append(f"apt-get install -y -qq {pkg} >/dev/null")
+                if r.random() < 0.5:
+                    removal = f"apt-get remove -y -qq {pkg} >/dev/null"
+                else:
+                    self.installed.append(pkg)
         if r.random() < 0.3:
             d = self.dir()
             parts.append(f"cd {d}")
@@ -566,6 +640,8 @@ class Gen:
                     parts.append(f"echo more >> {used[0]}")
                 else:
                     parts.append(f"chmod 600 {used[0]}")
+        if removal:
+            parts.append(removal)
         and_sep, seq_sep = " && ", "; "
         if r.random() < 0.4:
             # Across continuation lines with comment and blank lines inside,

@@ -287,13 +287,24 @@ impl Exploded {
             }
             let opaque_before = before.iter().find_map(|&t| steps[t].barrier.as_deref());
             let opaque_after = after.iter().any(|&t| steps[t].barrier.is_some());
-            let deleted: Vec<&super::PathRef> = after
+            // A package install after them only may replace what they
+            // left (effects::Install); after an install of their own, it
+            // surely changes what that one installed (`apk add` then `apk
+            // del`).
+            let installs_before = before.iter().any(|&t| steps[t].effects.install.is_some());
+            let (installed, deleted): (Vec<_>, Vec<_>) = after
                 .iter()
                 .flat_map(|&t| {
                     let fx = &steps[t].effects;
-                    fx.deletes.iter().chain(&fx.writes).chain(&fx.deletes_later)
+                    let install = fx.install.is_some();
+                    fx.deletes
+                        .iter()
+                        .map(|p| (false, p))
+                        .chain(fx.writes.iter().map(move |p| (install, p)))
+                        .chain(fx.deletes_later.iter().map(|p| (false, p)))
                 })
-                .collect();
+                .partition(|(install, _)| *install && !installs_before);
+            let deleted: Vec<&super::PathRef> = deleted.into_iter().map(|(_, p)| p).collect();
             let deletes_any = after.iter().any(|&t| {
                 let fx = &steps[t].effects;
                 !fx.deletes.is_empty() || !fx.deletes_later.is_empty()
@@ -310,6 +321,22 @@ impl Exploded {
                         || (w.tree && super::paths::is_within(&d.path, &w.path))
                 })
             });
+            // (A folder they made stays a folder: only files count.)
+            let made: Vec<&String> = before
+                .iter()
+                .flat_map(|&t| &steps[t].effects.creates)
+                .collect();
+            let maybe_replaced = left.iter().find(|w| {
+                !made.contains(&&w.path)
+                    && installed
+                        .iter()
+                        .any(|(_, d)| super::paths::is_within(&w.path, &d.path))
+            });
+            if let (None, None, Some(w)) = (opaque_before, clash, maybe_replaced) {
+                maybe.get_or_insert_with(|| format!(
+                    "the first commands of the RUN would stay in a layer of their own, and a later package install of the same RUN may replace {w}, which they leave (rdock does not know what packages contain): it would then stay in the image's layers"
+                ));
+            }
             match (opaque_before, clash) {
                 (Some(b), _) if deletes_any => {
                     return Some(Kept::Surely(format!(
@@ -341,6 +368,9 @@ impl Exploded {
     /// the file).
     fn kept_in_layers(&self, steps: &[super::Step], c: &super::Chain) -> Option<Kept> {
         let mut maybe = None;
+        // The first output a later package install may replace, and the
+        // installs of the rest of the RUN.
+        let mut installs_after: Option<(super::PathRef, Vec<String>)> = None;
         let runs: Vec<usize> = c
             .steps
             .iter()
@@ -375,6 +405,19 @@ impl Exploded {
                 continue;
             }
             let fx = &step.effects;
+            // A package install writes the package trees only in the
+            // sense that it may (effects::Install).
+            if let Some(install) = &fx.install {
+                if let Some(o) = c.outputs.iter().find(|o| {
+                    fx.writes
+                        .iter()
+                        .any(|d| super::paths::is_within(&o.path, &d.path))
+                }) {
+                    let hit = installs_after.get_or_insert_with(|| (o.clone(), Vec::new()));
+                    hit.1.extend(install.commands.iter().cloned());
+                }
+                continue;
+            }
             for o in &c.outputs {
                 if fx.deletes.iter().chain(&fx.writes).any(|d| {
                     super::paths::is_within(&o.path, &d.path)
@@ -386,6 +429,17 @@ impl Exploded {
                     )));
                 }
             }
+        }
+        if let Some((o, commands)) = installs_after {
+            let install = super::effects::Install {
+                commands,
+                ..Default::default()
+            };
+            maybe.get_or_insert_with(|| format!(
+                "a later package command of the same RUN ({}) may replace {o}, which chain `{}` leaves (rdock does not know what packages contain): a file a COPY --from brings would then stay in the image's layers and make the image larger",
+                install.describe(),
+                c.name
+            ));
         }
         maybe.map(Kept::Maybe)
     }
@@ -444,7 +498,7 @@ fn costly_commands(script: &crate::shell::Script, extra: &[super::models::Comman
                 || models::find(extra, c)
                     .or_else(|| models::find(models::builtin(), c))
                     // A command that changes state every step shares never moves.
-                    .filter(|m| m.kind != models::Kind::Shared)
+                    .filter(|m| !matches!(m.kind, models::Kind::Shared | models::Kind::Install))
                     .is_some_and(|m| match &m.cost {
                         Some(Cost::Seconds(s)) => *s >= super::MIN_CHAIN_SECONDS,
                         Some(Cost::Expr(_)) => true,

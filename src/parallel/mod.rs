@@ -11,6 +11,7 @@
 mod coreutils;
 pub mod effects;
 pub mod explode;
+mod installs;
 mod links;
 pub mod models;
 pub mod paths;
@@ -19,6 +20,7 @@ mod rewrite;
 use crate::model::Model;
 use crate::syntax::Kind;
 pub use effects::Effects;
+use installs::{moved_past_install, program_names};
 pub use paths::PathRef;
 pub use rewrite::rewrite;
 
@@ -95,6 +97,9 @@ pub struct Proposal {
     pub caveat: Option<String>,
     /// Chains handed over inside a RUN rather than by COPY --from.
     pub handovers: Vec<Handover>,
+    /// A chain runs before a package install it followed (the caveat says
+    /// so): among proposals with a caveat, one without this is preferred.
+    pub moves_past_install: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -343,20 +348,32 @@ fn analyze_stage_with(
         let mut refused = None;
         for (c, d) in windows {
             let sub = &seg[c..d];
+            // A window is as the segments are: from a RUN to a RUN (the
+            // instructions outside stay where they are either way).
+            if !is_run(sub[0]) || !is_run(sub[sub.len() - 1]) {
+                continue;
+            }
             let chains = chains_in(model, &out.steps, sub, &deps, root);
             let screened = propose(model, &out.steps, sub, &chains).and_then(|mut p| {
-                p.caveat = screen(&out.steps, &mut p).inspect_err(|e| {
+                let screened = screen(&out.steps, &mut p).inspect_err(|e| {
                     refused.get_or_insert(e.clone());
                 })?;
+                p.caveat = match (screened, p.caveat.take()) {
+                    (Some(a), Some(b)) => Some(format!("{a}; and {b}")),
+                    (a, b) => a.or(b),
+                };
                 Ok(p)
             });
             match screened {
                 Ok(p) => {
                     let gain = p.serial_seconds - p.parallel_seconds;
+                    // A proposal without a caveat first, then one that
+                    // moves nothing before a package install.
+                    let rank = |x: &Proposal| (x.caveat.is_none(), !x.moves_past_install);
                     let better = best.as_ref().is_none_or(|b| {
-                        match (p.caveat.is_none(), b.caveat.is_none()) {
-                            (true, false) => true,
-                            (false, true) => false,
+                        match rank(&p).cmp(&rank(b)) {
+                            std::cmp::Ordering::Greater => true,
+                            std::cmp::Ordering::Less => false,
                             // Then the one that saves the most, then the
                             // one with fewer hand-overs (the plainer text).
                             _ => {
@@ -519,13 +536,31 @@ pub(crate) fn conflict(a: &Effects, b: &Effects) -> Option<String> {
     if let Some((w, r)) = hit(&a.writes, &b.reads) {
         return Some(format!("reads {r}, which the earlier step writes ({w})"));
     }
-    if let Some((w, r)) = hit(&a.writes, &b.programs) {
-        return Some(format!("runs {r}, which the earlier step writes ({w})"));
+    // A package install stands apart (`effects::Install`): a later step
+    // runs what it installs only when it names the program's package; any
+    // other may move before it, with a caveat (`moved_past_install`). An
+    // earlier step never runs after it: an install never splits off.
+    match &a.install {
+        Some(i) => {
+            if let Some(p) = i.provided(program_names(b)) {
+                return Some(format!(
+                    "runs `{p}`, which the earlier step's {} may install",
+                    i.describe()
+                ));
+            }
+        }
+        None => {
+            if let Some((w, r)) = hit(&a.writes, &b.programs) {
+                return Some(format!("runs {r}, which the earlier step writes ({w})"));
+            }
+        }
     }
-    if let Some((r, w)) = hit(&a.programs, &b.writes).or_else(|| hit(&a.programs, &b.deletes)) {
-        return Some(format!(
-            "changes {w}, which the earlier step runs ({r}): it must run it unchanged"
-        ));
+    if b.install.is_none() {
+        if let Some((r, w)) = hit(&a.programs, &b.writes).or_else(|| hit(&a.programs, &b.deletes)) {
+            return Some(format!(
+                "changes {w}, which the earlier step runs ({r}): it must run it unchanged"
+            ));
+        }
     }
     if let Some((r, w)) = hit(&a.reads, &b.writes) {
         return Some(format!(
@@ -607,6 +642,15 @@ fn chain(model: &Model<'_>, steps: &[Step], members: Vec<usize>, root: Option<bo
         cpu += fx.cpu;
         if let Some(u) = fx.unsplittable.first() {
             refuse(u.clone(), &mut unsplittable);
+        }
+        if let Some(install) = &fx.install {
+            refuse(
+                format!(
+                    "installs or removes packages ({}), which changes the package database every stage shares",
+                    install.describe()
+                ),
+                &mut unsplittable,
+            );
         }
         for ev in &fx.events {
             match ev {
@@ -881,13 +925,15 @@ fn propose(
         )
         .collect();
     stay_steps.sort_unstable();
+    let caveat = moved_past_install(steps, &split, &stay_steps);
     Ok(Proposal {
         segment: seg.to_vec(),
         split: split.into_iter().cloned().collect(),
         stay: stay_steps,
         serial_seconds: serial,
         parallel_seconds: parallel,
-        caveat: None,
+        moves_past_install: caveat.is_some(),
+        caveat,
         handovers: Vec::new(),
     })
 }

@@ -16,6 +16,12 @@ pub enum Kind {
     Fs,
     /// Changes state every step shares (package databases, users).
     Shared,
+    /// Installs or removes packages (`apk add`, `apt-get install`): writes
+    /// and reads the trees packages own (`effects::PACKAGE_TREES`), never
+    /// splits off, and lets a step that only runs a program from those
+    /// trees move before it with a caveat, unless it names that program's
+    /// package (`effects::Install`).
+    Install,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -256,8 +256,10 @@ fn corpus_proposals_are_counted_and_every_rewrite_parses() {
         );
     }
     eprintln!("{proposals} of {} corpus files get a proposal", files.len());
-    // 1 before RD501 split inside RUN steps; 4 since (docs/parallelism.md).
-    assert!(proposals >= 4, "{proposals}");
+    // 1 before RD501 split inside RUN steps; 20 with the hand-over; 28 since
+    // downloads may start before a package install that does not name
+    // their tool (docs/parallelism.md; the target was 25).
+    assert!(proposals >= 28, "{proposals}");
 }
 
 #[test]

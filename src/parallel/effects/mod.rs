@@ -12,7 +12,9 @@ use crate::shell::{Command, RedirectOp, ShWord};
 use crate::syntax::Kind as IKind;
 
 mod files;
+mod install;
 use files::exact_command;
+pub use install::{Install, PACKAGE_TREES};
 
 /// The effects of one step, or why they are not known.
 #[derive(Debug, Clone, Default)]
@@ -54,6 +56,9 @@ pub struct Effects {
     /// For an opaque step: the command without an effect model that made it
     /// so (`explain-deps` asks what a model of it would let RD501 split).
     pub unmodelled: Option<String>,
+    /// The packages the step installs or removes ([`Install`]): it writes
+    /// and reads [`PACKAGE_TREES`] and never splits off.
+    pub install: Option<Install>,
 }
 
 /// One change a step makes to the filesystem.
@@ -720,6 +725,7 @@ fn command(
     }
     match model.kind {
         Kind::Pure => {}
+        Kind::Install => install::effects(cx, model, cmd)?,
         Kind::Shared => {
             return Err(format!(
                 "runs `{}`, which changes state every step shares",
