@@ -278,7 +278,14 @@ impl Exploded {
     fn prefix_kept(&self, steps: &[super::Step], p: &super::Proposal) -> Option<Kept> {
         let start = *p.segment.first()?;
         let mut maybe = None;
-        for rid in 0..self.runs.len() {
+        // A RUN's pieces are consecutive steps: only the RUN of the step
+        // before the segment can also have pieces in it.
+        let straddling = start
+            .checked_sub(1)
+            .and_then(|b| self.run_of(steps, b))
+            .map(|r| r.0)
+            .filter(|&r| self.run_of(steps, start).map(|x| x.0) == Some(r));
+        for rid in straddling.into_iter() {
             let of = |t: &usize| self.run_of(steps, *t).map(|r| r.0) == Some(rid);
             let before: Vec<usize> = (0..start).filter(of).collect();
             let after: Vec<usize> = (start..steps.len()).filter(of).collect();
