@@ -57,8 +57,8 @@ pub struct Install {
     pub commands: Vec<String>,
     /// The packages named, without a version (`curl=7.88.1-10` is `curl`).
     pub packages: Vec<String>,
-    /// A package given as a file (`/x.deb`), whose contents rdock cannot
-    /// know: it may provide any program.
+    /// A package given as a file (`/x.deb`) or a URL, whose contents rdock
+    /// cannot know: it may provide any program.
     pub local_file: bool,
 }
 
@@ -174,7 +174,10 @@ pub(super) fn effects(cx: &mut Ctx<'_>, model: &CommandModel, cmd: &Command) -> 
     let mut local_file = false;
     for w in models::operands(cmd, model) {
         let t = cx.text(w)?;
-        if t.contains('/') || [".deb", ".rpm", ".apk"].iter().any(|e| t.ends_with(e)) {
+        if t.contains("://") {
+            // A package fetched from a URL: it may contain anything too.
+            local_file = true;
+        } else if t.contains('/') || [".deb", ".rpm", ".apk"].iter().any(|e| t.ends_with(e)) {
             local_file = true;
             local.push(cx.path(w, false)?);
         } else {
