@@ -157,8 +157,11 @@ class Gen:
     DEBIAN_OPS = ["install_d", "install_d_mode", "install_m", "install_t", "install_D", "localtime", "timezone", "useradd",
                   "getconf", "dpkg_arch", "apt_install", "apt_install", "apt_remove", "run_installed", "run_installed"]
 
+    def uninstalled(self):
+        return [p for p in PACKAGES if p not in self.installed]
+
     def op_apt_install(self):
-        todo = [p for p in PACKAGES if p not in self.installed]
+        todo = self.uninstalled()
         if not todo:
             return self.op_write_new()
         p = self.r.choice(todo)
@@ -589,7 +592,7 @@ class Gen:
         # before the install, as an unsafe fix).
         removal = None
         if self.debian and r.random() < 0.4:
-            todo = [p for p in PACKAGES if p not in self.installed]
+            todo = self.uninstalled()
             if todo:
                 pkg = r.choice(todo)
                 parts.append(f"apt-get install -y -qq {pkg} >/dev/null")

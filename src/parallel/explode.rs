@@ -277,93 +277,79 @@ impl Exploded {
     /// ([`Kept::Maybe`]). Cut off, what the first part left stays in its layer.
     fn prefix_kept(&self, steps: &[super::Step], p: &super::Proposal) -> Option<Kept> {
         let start = *p.segment.first()?;
-        let mut maybe = None;
         // A RUN's pieces are consecutive steps: only the RUN of the step
         // before the segment can also have pieces in it.
-        let straddling = start
-            .checked_sub(1)
-            .and_then(|b| self.run_of(steps, b))
-            .map(|r| r.0)
-            .filter(|&r| self.run_of(steps, start).map(|x| x.0) == Some(r));
-        for rid in straddling.into_iter() {
-            let of = |t: &usize| self.run_of(steps, *t).map(|r| r.0) == Some(rid);
-            let before: Vec<usize> = (0..start).filter(of).collect();
-            let after: Vec<usize> = (start..steps.len()).filter(of).collect();
-            if before.is_empty() || after.is_empty() {
-                continue;
-            }
-            let opaque_before = before.iter().find_map(|&t| steps[t].barrier.as_deref());
-            let opaque_after = after.iter().any(|&t| steps[t].barrier.is_some());
-            // A package install after them only may replace what they
-            // left (effects::Install); after an install of their own, it
-            // surely changes what that one installed (`apk add` then `apk
-            // del`).
-            let installs_before = before.iter().any(|&t| steps[t].effects.install.is_some());
-            let (installed, deleted): (Vec<_>, Vec<_>) = after
-                .iter()
-                .flat_map(|&t| {
-                    let fx = &steps[t].effects;
-                    let install = fx.install.is_some();
-                    fx.deletes
-                        .iter()
-                        .map(|p| (false, p))
-                        .chain(fx.writes.iter().map(move |p| (install, p)))
-                        .chain(fx.deletes_later.iter().map(|p| (false, p)))
-                })
-                .partition(|(install, _)| *install && !installs_before);
-            let deleted: Vec<&super::PathRef> = deleted.into_iter().map(|(_, p)| p).collect();
-            let deletes_any = after.iter().any(|&t| {
-                let fx = &steps[t].effects;
-                !fx.deletes.is_empty() || !fx.deletes_later.is_empty()
-            });
-            let left: Vec<&super::PathRef> = before
-                .iter()
-                .flat_map(|&t| &steps[t].effects.writes)
-                .collect();
-            // A deletion of what they wrote or of a folder above it; below a
-            // folder they made, only of what they wrote there as a tree.
-            let clash = left.iter().find(|w| {
-                deleted.iter().any(|d| {
-                    super::paths::is_within(&w.path, &d.path)
-                        || (w.tree && super::paths::is_within(&d.path, &w.path))
-                })
-            });
-            // (A folder they made stays a folder: only files count.)
-            let made: Vec<&String> = before
-                .iter()
-                .flat_map(|&t| &steps[t].effects.creates)
-                .collect();
-            let maybe_replaced = left.iter().find(|w| {
-                !made.contains(&&w.path)
-                    && installed
-                        .iter()
-                        .any(|(_, d)| super::paths::is_within(&w.path, &d.path))
-            });
-            if let (None, None, Some(w)) = (opaque_before, clash, maybe_replaced) {
-                maybe.get_or_insert_with(|| format!(
-                    "the first commands of the RUN would stay in a layer of their own, and a later package install of the same RUN may replace {w}, which they leave (rdock does not know what packages contain): it would then stay in the image's layers"
-                ));
-            }
-            match (opaque_before, clash) {
-                (Some(b), _) if deletes_any => {
-                    return Some(Kept::Surely(format!(
-                        "the first commands of the RUN would stay in a layer of their own, and rdock cannot follow one of them ({b}), while a later command of the same RUN deletes files: what it left and they delete would stay in the image's layers and make the image larger"
-                    )))
-                }
-                (_, Some(w)) => {
-                    return Some(Kept::Surely(format!(
-                        "the first commands of the RUN would stay in a layer of their own, and a later command of the same RUN deletes or replaces {w}, which they leave: it would stay in the image's layers and make the image larger"
-                    )))
-                }
-                (Some(b), None) if opaque_after => {
-                    maybe.get_or_insert_with(|| format!(
-                        "the first commands of the RUN would stay in a layer of their own, and rdock can follow neither one of them ({b}) nor all that comes later in the RUN: what the first leave and the later delete would stay in the image's layers"
-                    ));
-                }
-                _ => {}
-            }
+        let rid = self.run_of(steps, start.checked_sub(1)?)?.0;
+        let of = |t: &usize| self.run_of(steps, *t).map(|r| r.0) == Some(rid);
+        let before: Vec<usize> = (0..start).filter(of).collect();
+        let after: Vec<usize> = (start..steps.len()).filter(of).collect();
+        if before.is_empty() || after.is_empty() {
+            return None;
         }
-        maybe.map(Kept::Maybe)
+        let opaque_before = before.iter().find_map(|&t| steps[t].barrier.as_deref());
+        let opaque_after = after.iter().any(|&t| steps[t].barrier.is_some());
+        // A package install after them only may replace what they left
+        // (effects::Install); after an install of their own, it surely
+        // changes what that one installed (`apk add` then `apk del`).
+        let installs_before = before.iter().any(|&t| steps[t].effects.install.is_some());
+        let may_replace = |t: usize| steps[t].effects.install.is_some() && !installs_before;
+        let deleted: Vec<&super::PathRef> = after
+            .iter()
+            .flat_map(|&t| {
+                let fx = &steps[t].effects;
+                let writes: &[super::PathRef] = if may_replace(t) { &[] } else { &fx.writes };
+                fx.deletes.iter().chain(writes).chain(&fx.deletes_later)
+            })
+            .collect();
+        let installed: Vec<&super::PathRef> = after
+            .iter()
+            .filter(|&&t| may_replace(t))
+            .flat_map(|&t| &steps[t].effects.writes)
+            .collect();
+        let deletes_any = after.iter().any(|&t| {
+            let fx = &steps[t].effects;
+            !fx.deletes.is_empty() || !fx.deletes_later.is_empty()
+        });
+        let left: Vec<&super::PathRef> = before
+            .iter()
+            .flat_map(|&t| &steps[t].effects.writes)
+            .collect();
+        // A deletion of what they wrote or of a folder above it; below a
+        // folder they made, only of what they wrote there as a tree.
+        let clash = left.iter().find(|w| {
+            deleted.iter().any(|d| {
+                super::paths::is_within(&w.path, &d.path)
+                    || (w.tree && super::paths::is_within(&d.path, &w.path))
+            })
+        });
+        match (opaque_before, clash) {
+            (Some(b), _) if deletes_any => Some(Kept::Surely(format!(
+                "the first commands of the RUN would stay in a layer of their own, and rdock cannot follow one of them ({b}), while a later command of the same RUN deletes files: what it left and they delete would stay in the image's layers and make the image larger"
+            ))),
+            (_, Some(w)) => Some(Kept::Surely(format!(
+                "the first commands of the RUN would stay in a layer of their own, and a later command of the same RUN deletes or replaces {w}, which they leave: it would stay in the image's layers and make the image larger"
+            ))),
+            (Some(b), None) if opaque_after => Some(Kept::Maybe(format!(
+                "the first commands of the RUN would stay in a layer of their own, and rdock can follow neither one of them ({b}) nor all that comes later in the RUN: what the first leave and the later delete would stay in the image's layers"
+            ))),
+            (None, None) => {
+                // (A folder they made stays a folder: only files count.)
+                let made: Vec<&String> = before
+                    .iter()
+                    .flat_map(|&t| &steps[t].effects.creates)
+                    .collect();
+                let replaced = left.iter().find(|w| {
+                    !made.contains(&&w.path)
+                        && installed
+                            .iter()
+                            .any(|d| super::paths::is_within(&w.path, &d.path))
+                })?;
+                Some(Kept::Maybe(format!(
+                    "the first commands of the RUN would stay in a layer of their own, and a later package install of the same RUN may replace {replaced}, which they leave (rdock does not know what packages contain): it would then stay in the image's layers"
+                )))
+            }
+            _ => None,
+        }
     }
 
     /// Why chain `c` would make the image heavier as a COPY --from: a path
@@ -377,7 +363,7 @@ impl Exploded {
         let mut maybe = None;
         // The first output a later package install may replace, and the
         // installs of the rest of the RUN.
-        let mut installs_after: Option<(super::PathRef, Vec<String>)> = None;
+        let mut installs_after: Option<(super::PathRef, super::effects::Install)> = None;
         let runs: Vec<usize> = c
             .steps
             .iter()
@@ -420,8 +406,10 @@ impl Exploded {
                         .iter()
                         .any(|d| super::paths::is_within(&o.path, &d.path))
                 }) {
-                    let hit = installs_after.get_or_insert_with(|| (o.clone(), Vec::new()));
-                    hit.1.extend(install.commands.iter().cloned());
+                    installs_after
+                        .get_or_insert_with(|| (o.clone(), Default::default()))
+                        .1
+                        .merge(install.clone());
                 }
                 continue;
             }
@@ -437,11 +425,7 @@ impl Exploded {
                 }
             }
         }
-        if let Some((o, commands)) = installs_after {
-            let install = super::effects::Install {
-                commands,
-                ..Default::default()
-            };
+        if let Some((o, install)) = installs_after {
             maybe.get_or_insert_with(|| format!(
                 "a later package command of the same RUN ({}) may replace {o}, which chain `{}` leaves (rdock does not know what packages contain): a file a COPY --from brings would then stay in the image's layers and make the image larger",
                 install.describe(),

@@ -151,6 +151,13 @@ impl Install {
         programs.into_iter().find(|p| self.provides(p))
     }
 
+    /// Add what `other` (a later command of the same step) installs.
+    pub fn merge(&mut self, other: Install) {
+        self.commands.extend(other.commands);
+        self.packages.extend(other.packages);
+        self.local_file |= other.local_file;
+    }
+
     /// The commands, for a message: `` `apk add` `` or `` `apt-get update`, `apt-get install` ``.
     pub fn describe(&self) -> String {
         let mut seen: Vec<&str> = Vec::new();
@@ -197,10 +204,14 @@ pub(super) fn effects(cx: &mut Ctx<'_>, model: &CommandModel, cmd: &Command) -> 
             cx.fx.reads.push(p);
         }
     }
-    let i = cx.fx.install.get_or_insert_with(Install::default);
-    i.commands.push(model.name.clone());
-    i.packages.extend(packages);
-    i.local_file |= local_file;
+    cx.fx
+        .install
+        .get_or_insert_with(Install::default)
+        .merge(Install {
+            commands: vec![model.name.clone()],
+            packages,
+            local_file,
+        });
     Ok(())
 }
 
